@@ -1,0 +1,110 @@
+"""What a cart costs: the one place where a shopper's total is computed.
+
+`price_cart` is a pure function of the lines (at server-side list prices) and the shop's rules.
+Offers will apply here, between the items subtotal and shipping, and nowhere else.
+
+Tax follows the shop setting. When list prices include tax (usual for EU shops) the total is the
+sum of gross amounts and the tax shown is the part of it that is tax:
+``tax = gross - round(gross * 10000 / (10000 + rate_bps))``. When they exclude tax, tax is added:
+``tax = round(net * rate_bps / 10000)``. Shipping is taxed at the same rate. Tax is rounded once,
+on the order, by `money.round_minor` (half away from zero).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..money import round_minor
+
+
+@dataclass(frozen=True)
+class PricingRules:
+    currency: str
+    prices_include_tax: bool
+    tax_rate_bps: int
+    shipping_flat_rate: int
+    free_shipping_threshold: int | None
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> PricingRules:
+        threshold = config.get("FREE_SHIPPING_THRESHOLD")
+        return cls(
+            currency=config["SHOP_CURRENCY"],
+            prices_include_tax=bool(config["PRICES_INCLUDE_TAX"]),
+            tax_rate_bps=int(config["TAX_RATE_BPS"]),
+            shipping_flat_rate=int(config["SHIPPING_FLAT_RATE"]),
+            free_shipping_threshold=int(threshold) if threshold else None,
+        )
+
+
+@dataclass(frozen=True)
+class LineItem:
+    variant_id: int
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    variant_id: int
+    quantity: int
+    unit_price: int
+    subtotal: int
+    discount: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    lines: tuple[PricedLine, ...]
+    items_subtotal: int
+    discount: int
+    shipping: int
+    tax: int
+    tax_included: bool
+    total: int
+    # How much more the shopper must add for free shipping (None when it does not apply).
+    free_shipping_remaining: int | None
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def compute_tax(taxable: int, rules: PricingRules) -> int:
+    if taxable <= 0 or rules.tax_rate_bps <= 0:
+        return 0
+    rate = Decimal(rules.tax_rate_bps)
+    if rules.prices_include_tax:
+        return taxable - round_minor(Decimal(taxable) * 10000 / (10000 + rate))
+    return round_minor(Decimal(taxable) * rate / 10000)
+
+
+def shipping_for(items_after_discount: int, has_items: bool, rules: PricingRules) -> tuple[int, int | None]:
+    """The shipping estimate and how far the cart is from free shipping."""
+    if not has_items:
+        return 0, None
+    threshold = rules.free_shipping_threshold
+    if threshold is not None and items_after_discount >= threshold:
+        return 0, 0
+    remaining = threshold - items_after_discount if threshold is not None else None
+    return rules.shipping_flat_rate, remaining
+
+
+def price_cart(items: Iterable[LineItem], rules: PricingRules) -> Totals:
+    priced = tuple(
+        PricedLine(item.variant_id, item.quantity, item.unit_price,
+                   subtotal=item.unit_price * item.quantity, discount=0,
+                   total=item.unit_price * item.quantity)
+        for item in items
+    )
+    items_subtotal = sum(line.subtotal for line in priced)
+    discount = sum(line.discount for line in priced)
+    shipping, remaining = shipping_for(items_subtotal - discount, bool(priced), rules)
+    taxable = items_subtotal - discount + shipping
+    tax = compute_tax(taxable, rules)
+    total = taxable if rules.prices_include_tax else taxable + tax
+    return Totals(rules.currency, priced, items_subtotal, discount, shipping, tax,
+                  rules.prices_include_tax, total, remaining)

@@ -1,0 +1,215 @@
+"""Cart use cases shared by the pages and the JSON API, so both follow the same rules.
+
+Each function that changes a cart commits its own transaction. Quantities are validated here
+(whole numbers from 1 to the per-line limit, never above the variant's stock); prices always come
+from the catalog, never from the request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..catalog.models import Product, Variant
+from ..database import utcnow
+from ..errors import ConflictError, NotFoundError, ShopError
+from ..extensions import db
+from .models import Cart, CartLine
+from .pricing import LineItem, PricingRules, Totals, price_cart
+
+
+class InvalidQuantity(ShopError):
+    code = "invalid_quantity"
+    default_message = _l("Please enter a whole number of at least 1.")
+
+    def __init__(self, message=None, **details):
+        super().__init__(message, field="quantity", **details)
+
+
+class UnknownVariant(NotFoundError):
+    code = "unknown_variant"
+    default_message = _l("That product or option is not available.")
+
+
+class CartNotFound(NotFoundError):
+    code = "cart_not_found"
+    default_message = _l("That cart does not exist or has expired.")
+
+
+class InsufficientStock(ConflictError):
+    code = "insufficient_stock"
+
+    def __init__(self, available: int, *, field: str = "quantity"):
+        if available <= 0:
+            message = _l("Sorry, this item is sold out.")
+        else:
+            message = _l("Only %(count)d left in stock.", count=available)
+        super().__init__(message, field=field, available=available)
+
+
+MAX_QUANTITY_DIGITS = 6
+
+
+def parse_quantity(raw) -> int:
+    """Turn a submitted quantity into an int of at least 1 and at most the per-line limit.
+
+    Accepts ints and strings of digits; refuses bools, fractions, words and huge numbers.
+    :raise InvalidQuantity: with a message the shopper can act on.
+    """
+    if isinstance(raw, bool) or raw is None:
+        raise InvalidQuantity()
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if len(text) > MAX_QUANTITY_DIGITS + 1:
+            raise InvalidQuantity(_l("That quantity is too large."))
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise InvalidQuantity() from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise InvalidQuantity()
+        value = int(number)
+    if value < 1:
+        raise InvalidQuantity()
+    limit = current_app.config["MAX_LINE_QUANTITY"]
+    if value > limit:
+        raise InvalidQuantity(_l("You can buy at most %(limit)d of one item.", limit=limit))
+    return value
+
+
+def pricing_rules() -> PricingRules:
+    return PricingRules.from_config(current_app.config)
+
+
+def create_cart() -> Cart:
+    cart = Cart()
+    db.session.add(cart)
+    db.session.commit()
+    return cart
+
+
+def get_cart(token: str | None) -> Cart:
+    """:raise CartNotFound: when no cart has this token."""
+    cart = db.session.scalar(sa.select(Cart).where(Cart.token == token)) if token else None
+    if cart is None:
+        raise CartNotFound()
+    return cart
+
+
+def find_variant(*, variant_id=None, sku: str | None = None) -> Variant:
+    """A variant of an active product, by id or SKU. :raise UnknownVariant: otherwise."""
+    query = sa.select(Variant).join(Variant.product).where(Product.active.is_(True))
+    if sku:
+        query = query.where(Variant.sku == str(sku).strip())
+        field = "sku"
+    else:
+        try:
+            query = query.where(Variant.id == int(variant_id))
+        except (TypeError, ValueError):
+            raise UnknownVariant(field="variant_id") from None
+        field = "variant_id"
+    variant = db.session.scalar(query)
+    if variant is None:
+        raise UnknownVariant(field=field)
+    return variant
+
+
+def _line_for(cart: Cart, variant_id: int) -> CartLine | None:
+    return next((line for line in cart.lines if line.variant_id == variant_id), None)
+
+
+def _check_stock(variant: Variant, quantity: int) -> None:
+    if quantity > variant.stock:
+        raise InsufficientStock(variant.stock)
+
+
+def add_item(cart: Cart, variant: Variant, quantity: int) -> CartLine:
+    """Add `quantity` of a variant, merging with a line already in the cart.
+
+    :raise InsufficientStock: when the line would exceed the stock on hand.
+    :raise InvalidQuantity: when the line would exceed the per-line limit.
+    """
+    line = _line_for(cart, variant.id)
+    new_quantity = quantity + (line.quantity if line else 0)
+    if new_quantity > current_app.config["MAX_LINE_QUANTITY"]:
+        raise InvalidQuantity(_l("You can buy at most %(limit)d of one item.",
+                                 limit=current_app.config["MAX_LINE_QUANTITY"]))
+    _check_stock(variant, new_quantity)
+    if line is None:
+        line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
+        db.session.add(line)
+    else:
+        line.quantity = new_quantity
+    _commit_cart(cart)
+    return line
+
+
+def set_quantity(cart: Cart, variant_id, quantity: int) -> CartLine:
+    """Set a line's quantity. :raise UnknownVariant: if the line is not in the cart."""
+    line = _line_for(cart, _as_id(variant_id))
+    if line is None:
+        raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
+    _check_stock(line.variant, quantity)
+    line.quantity = quantity
+    _commit_cart(cart)
+    return line
+
+
+def remove_line(cart: Cart, variant_id) -> None:
+    """Remove a line. :raise UnknownVariant: if it is not in the cart."""
+    line = _line_for(cart, _as_id(variant_id))
+    if line is None:
+        raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
+    cart.lines.remove(line)
+    _commit_cart(cart)
+
+
+def _as_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UnknownVariant(field="variant_id") from None
+
+
+def _commit_cart(cart: Cart) -> None:
+    cart.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two requests added the same variant to the same cart at once; the unique constraint
+        # kept one line. Ask the shopper to retry rather than guess which quantity they meant.
+        db.session.rollback()
+        raise ConflictError(_l("Your cart changed in another tab. Please try again.")) from None
+
+
+@dataclass(frozen=True)
+class CartView:
+    """A cart ready to show: each line with its variant and product, the totals and any problem."""
+
+    cart: Cart | None
+    lines: tuple[tuple[CartLine, object], ...]  # (CartLine, PricedLine)
+    totals: Totals
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def load_cart_view(cart: Cart | None) -> CartView:
+    """Price a cart at current catalog prices, loading all its lines in one query."""
+    lines: list[CartLine] = []
+    if cart is not None:
+        lines = list(db.session.scalars(
+            sa.select(CartLine).where(CartLine.cart_id == cart.id).order_by(CartLine.id)
+            .options(so.joinedload(CartLine.variant).joinedload(Variant.product).selectinload(Product.images),
+                     so.joinedload(CartLine.variant).joinedload(Variant.image))
+        ).unique())
+    totals = price_cart((LineItem(l.variant_id, l.quantity, l.variant.price) for l in lines), pricing_rules())
+    return CartView(cart, tuple(zip(lines, totals.lines)), totals)

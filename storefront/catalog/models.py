@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    parent: so.Mapped[Category | None] = so.relationship(remote_side=[id], back_populates="children")
+    children: so.Mapped[list[Category]] = so.relationship(back_populates="parent", order_by="Category.position")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        # Category pages sort by these within one category; keep each sort an index scan.
+        sa.Index("ix_products_category_price", "category_id", "price_min"),
+        sa.Index("ix_products_category_created", "category_id", "created_at"),
+        sa.Index("ix_products_category_title", "category_id", "title"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    brand: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    category_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
+    # Names of the options a shopper picks, in order, e.g. ["Size", "Colour"].
+    option_names: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    active: so.Mapped[bool] = so.mapped_column(default=True, index=True)
+    # Lowest price among the product's variants, kept by catalog.service so that category pages
+    # can sort by price with an index instead of aggregating every variant on every request.
+    price_min: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: so.Mapped[Category] = so.relationship()
+    variants: so.Mapped[list[Variant]] = so.relationship(
+        back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan")
+    images: so.Mapped[list[ProductImage]] = so.relationship(
+        back_populates="product", order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan")
+
+    @property
+    def total_stock(self) -> int:
+        return sum(v.stock for v in self.variants)
+
+    @property
+    def price_max(self) -> int:
+        return max((v.price for v in self.variants), default=0)
+
+    @property
+    def compare_at_max(self) -> int | None:
+        values = [v.compare_at_price for v in self.variants if v.compare_at_price]
+        return max(values) if values else None
+
+    @property
+    def main_image(self) -> ProductImage | None:
+        return self.images[0] if self.images else None
+
+    def __repr__(self) -> str:
+        return f"<Product {self.slug}>"
+
+
+class ProductImage(db.Model):
+    __tablename__ = "product_images"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    # Path relative to UPLOAD_FOLDER, served at /media/<filename>.
+    filename: so.Mapped[str] = so.mapped_column(sa.String(255))
+    alt: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    width: so.Mapped[int] = so.mapped_column(default=0)
+    height: so.Mapped[int] = so.mapped_column(default=0)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    product: so.Mapped[Product] = so.relationship(back_populates="images")
+
+
+class Variant(db.Model):
+    __tablename__ = "variants"
+    __table_args__ = (
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("price >= 0", name="price_not_negative"),
+        sa.CheckConstraint("compare_at_price IS NULL OR compare_at_price >= 0", name="compare_at_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # Option values keyed by the product's option names, e.g. {"Size": "M", "Colour": "Navy"}.
+    options: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    price: so.Mapped[int] = so.mapped_column()
+    compare_at_price: so.Mapped[int | None] = so.mapped_column()
+    stock: so.Mapped[int] = so.mapped_column(default=0)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    image_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("product_images.id", ondelete="SET NULL"))
+
+    product: so.Mapped[Product] = so.relationship(back_populates="variants")
+    image: so.Mapped[ProductImage | None] = so.relationship()
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(self.options[name]) for name in self.product.option_names if name in self.options)
+
+    @property
+    def on_sale(self) -> bool:
+        return bool(self.compare_at_price and self.compare_at_price > self.price)
+
+    def __repr__(self) -> str:
+        return f"<Variant {self.sku}>"

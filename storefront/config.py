@@ -1,0 +1,108 @@
+"""Configuration from environment variables, with defaults that are safe for a first run.
+
+Every setting can be overridden by an environment variable of the same name. Secrets have no
+production default: without SECRET_KEY the app generates one per instance folder and keeps it
+there, so sessions survive restarts of the demo but never share a key with anyone else's.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key(instance_path: Path) -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and pick psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
+    """Build the Flask config mapping from the environment."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'shop.db'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Shop identity and money. Prices are integer minor units of one currency.
+        "SHOP_NAME": os.environ.get("SHOP_NAME", "Ziemeļu Vilna"),
+        "SHOP_TAGLINE": os.environ.get("SHOP_TAGLINE", "Knitwear from the Baltic coast"),
+        "SHOP_CURRENCY": os.environ.get("SHOP_CURRENCY", "EUR"),
+        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Riga"),
+        "SHOP_COUNTRY": os.environ.get("SHOP_COUNTRY", "LV"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Tax: a rate in basis points (2100 = 21 %). When prices include tax, the tax is shown as
+        # "included"; otherwise it is added to the total before the shopper commits.
+        "PRICES_INCLUDE_TAX": _bool("PRICES_INCLUDE_TAX", True),
+        "TAX_RATE_BPS": _int("TAX_RATE_BPS", 2100),
+        # Shipping estimate shown in the cart: a flat rate, free from a threshold.
+        "SHIPPING_FLAT_RATE": _int("SHIPPING_FLAT_RATE", 495),
+        "FREE_SHIPPING_THRESHOLD": _int("FREE_SHIPPING_THRESHOLD", 6000),
+        "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
+        "CATALOG_PAGE_SIZE": _int("CATALOG_PAGE_SIZE", 12),
+        # Languages the storefront speaks; the first is the default.
+        "LANGUAGES": _list("LANGUAGES", "en,es,lv"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        # Uploads live in the instance folder, never in the package.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
+        "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 5 * 1024 * 1024),
+        # Whole request bodies larger than this are refused with 413 before any view runs.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # Cookies. Embedded mode (inside a social page's frame) needs SameSite=None; Secure;
+        # Partitioned — browsers refuse third-party cookies otherwise.
+        "SESSION_COOKIE_NAME": os.environ.get("SESSION_COOKIE_NAME", "shop_session"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        "SESSION_COOKIE_PARTITIONED": _bool("SESSION_COOKIE_PARTITIONED", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Parent pages allowed to frame the storefront (exact origins, no wildcards).
+        "FRAME_ANCESTORS": _list("FRAME_ANCESTORS"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Rate limits (Flask-Limiter). memory:// is per process; use redis:// in production.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        # The JSON API and its OpenAPI document (flask-smorest).
+        "API_TITLE": "Storefront API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

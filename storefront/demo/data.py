@@ -1,0 +1,2 @@
+def load_demo() -> str:
+    return "nothing to load yet"

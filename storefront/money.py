@@ -1,0 +1,56 @@
+"""Money: integer minor units of the shop's one currency, formatted and rounded here only.
+
+The rounding rule, everywhere: amounts derived by multiplication or division (tax, percentages)
+are computed exactly with `Decimal` and rounded once, half away from zero, to the minor unit.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+from flask import current_app
+from flask_babel import get_locale
+
+
+def minor_digits(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def round_minor(amount: Decimal) -> int:
+    """Round an exact amount of minor units to a whole minor unit, half away from zero."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_decimal(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-minor_digits(currency))
+
+
+def parse_major(text: str, currency: str) -> int:
+    """Parse a price typed by staff ("12.50", "12,50", "12") into minor units.
+
+    :raise ValueError: if the text is not a non-negative amount with at most the currency's digits.
+    """
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError as exc:
+        raise ValueError("not a number") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError("must be zero or more")
+    scaled = value.scaleb(minor_digits(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"at most {minor_digits(currency)} decimal places")
+    if scaled > 10**10:
+        raise ValueError("too large")
+    return int(scaled)
+
+
+def format_major(minor: int, currency: str) -> str:
+    """Plain decimal text for feeds and CSV (``12.50``), no symbol, no locale."""
+    return f"{to_decimal(minor, currency):.{minor_digits(currency)}f}"
+
+
+def format_money(minor: int, currency: str | None = None, locale: str | None = None) -> str:
+    """The amount as the shopper reads it, in their language (``€12.50``, ``12,50 €``)."""
+    currency = currency or current_app.config["SHOP_CURRENCY"]
+    return format_currency(to_decimal(minor, currency), currency, locale=locale or str(get_locale()))

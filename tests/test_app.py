@@ -1,0 +1,31 @@
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_every_page_carries_a_nonce_csp_and_frame_rules(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'self'" in csp
+
+
+def test_staff_pages_can_never_be_framed(client):
+    response = client.get("/account/login")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_unknown_page_is_a_friendly_404_in_the_shoppers_language(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "es"})
+    assert response.status_code == 404
+    assert "text/html" in response.content_type
+
+
+def test_api_errors_are_json_with_code_message_field(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+    assert set(response.json["error"]) >= {"code", "message", "field"}
