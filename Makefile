@@ -1,0 +1,64 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is for developers.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+FLASK     := $(VENV)/bin/flask --app wsgi
+PORT      ?= 5000
+# The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?= -q -p no:cacheprovider
+
+RUN_STAMP := $(VENV)/.run-deps
+DEV_STAMP := $(VENV)/.dev-deps
+
+.PHONY: run test test-sqlite test-postgres bench translations extract-messages clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt $(RUN_STAMP)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogs (.mo) are build output; the .po files are the source.
+translations: $(RUN_STAMP)
+	@$(VENV)/bin/pybabel compile -d translations
+
+extract-messages: $(RUN_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
+
+run: $(RUN_STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Serving the shop on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/account/login)"
+	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: $(DEV_STAMP) translations
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(DEV_STAMP) translations
+	@echo "== tests on SQLite"
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Skipped with a notice on a machine without PostgreSQL; under CI=true that is a failure.
+test-postgres: $(DEV_STAMP) translations
+	@if $(PY) tests/postgres_available.py "$(PG_TEST_URL)"; then \
+		echo "== tests on PostgreSQL"; \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true and PostgreSQL is not reachable at $(PG_TEST_URL)"; exit 1; \
+	else \
+		echo "== PostgreSQL is not reachable at $(PG_TEST_URL): the PostgreSQL pass was skipped"; \
+	fi
+
+bench: $(DEV_STAMP) translations
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance tests/artifacts
