@@ -41,6 +41,7 @@ def import_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .cart import models as _cart  # noqa: F401
     from .catalog import models as _catalog  # noqa: F401
+    from .orders import models as _orders  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

@@ -71,6 +71,15 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Shipping estimate shown in the cart: a flat rate, free from a threshold.
         "SHIPPING_FLAT_RATE": _int("SHIPPING_FLAT_RATE", 495),
         "FREE_SHIPPING_THRESHOLD": _int("FREE_SHIPPING_THRESHOLD", 6000),
+        "SHIPPING_EXPRESS_RATE": _int("SHIPPING_EXPRESS_RATE", 1290),
+        # Checkout: how long stock is held while a shopper pays by card, and for manual methods
+        # (a bank transfer takes days). Manual methods are on by default so the shop works
+        # without payment keys.
+        "STOCK_HOLD_MINUTES": _int("STOCK_HOLD_MINUTES", 15),
+        "MANUAL_PAYMENT_HOLD_HOURS": _int("MANUAL_PAYMENT_HOLD_HOURS", 72),
+        "MANUAL_PAYMENT_METHODS": _list("MANUAL_PAYMENT_METHODS", "bank_transfer,cash_on_delivery"),
+        "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "ZV"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
         "CATALOG_PAGE_SIZE": _int("CATALOG_PAGE_SIZE", 12),
         # Languages the storefront speaks; the first is the default.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -45,8 +46,38 @@ def _configure_sqlite(dbapi_connection, connection_record):
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # The driver's own transaction handling is switched off so that `_begin` below decides how
+    # each transaction starts (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    # A plain (deferred) SQLite transaction that has read and then writes may fail at once with
+    # "database is locked" when another writer committed in between; busy_timeout cannot help.
+    # Write use cases ask for BEGIN IMMEDIATE, which takes the write lock first and waits for it.
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start the use case's writing transaction; call it before the use case reads anything.
+
+    Ends whatever transaction the request had open (committing nothing of substance: views call
+    services before changing anything), then opens one that holds SQLite's write lock from its
+    first statement. On PostgreSQL this is an ordinary transaction; row locks and conditional
+    UPDATEs do the work there.
+    """
+    from .extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})

@@ -24,7 +24,7 @@ class ShopError(Exception):
         self.message = message if message is not None else self.default_message
         self.field = field
         self.details = details
-        super().__init__(str(self.message))
+        super().__init__(self.message)
 
 
 class NotFoundError(ShopError):

@@ -39,6 +39,14 @@ class PricingRules:
 
 
 @dataclass(frozen=True)
+class ShippingRate:
+    """What one delivery option costs, and from which items total it is free (None: never)."""
+
+    rate: int
+    free_from: int | None
+
+
+@dataclass(frozen=True)
 class LineItem:
     variant_id: int
     quantity: int
@@ -82,18 +90,19 @@ def compute_tax(taxable: int, rules: PricingRules) -> int:
     return round_minor(Decimal(taxable) * rate / 10000)
 
 
-def shipping_for(items_after_discount: int, has_items: bool, rules: PricingRules) -> tuple[int, int | None]:
-    """The shipping estimate and how far the cart is from free shipping."""
+def shipping_for(items_after_discount: int, has_items: bool, shipping: ShippingRate) -> tuple[int, int | None]:
+    """The shipping cost and how far the cart is from free shipping."""
     if not has_items:
         return 0, None
-    threshold = rules.free_shipping_threshold
+    threshold = shipping.free_from
     if threshold is not None and items_after_discount >= threshold:
         return 0, 0
     remaining = threshold - items_after_discount if threshold is not None else None
-    return rules.shipping_flat_rate, remaining
+    return shipping.rate, remaining
 
 
-def price_cart(items: Iterable[LineItem], rules: PricingRules) -> Totals:
+def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: ShippingRate | None = None) -> Totals:
+    """Price the lines. Without a chosen delivery option, the shop's standard rate is the estimate."""
     priced = tuple(
         PricedLine(item.variant_id, item.quantity, item.unit_price,
                    subtotal=item.unit_price * item.quantity, discount=0,
@@ -102,9 +111,10 @@ def price_cart(items: Iterable[LineItem], rules: PricingRules) -> Totals:
     )
     items_subtotal = sum(line.subtotal for line in priced)
     discount = sum(line.discount for line in priced)
-    shipping, remaining = shipping_for(items_subtotal - discount, bool(priced), rules)
-    taxable = items_subtotal - discount + shipping
+    shipping = shipping or ShippingRate(rules.shipping_flat_rate, rules.free_shipping_threshold)
+    shipping_cost, remaining = shipping_for(items_subtotal - discount, bool(priced), shipping)
+    taxable = items_subtotal - discount + shipping_cost
     tax = compute_tax(taxable, rules)
     total = taxable if rules.prices_include_tax else taxable + tax
-    return Totals(rules.currency, priced, items_subtotal, discount, shipping, tax,
+    return Totals(rules.currency, priced, items_subtotal, discount, shipping_cost, tax,
                   rules.prices_include_tax, total, remaining)

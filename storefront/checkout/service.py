@@ -1,0 +1,161 @@
+"""Placing an order: price the cart, take its stock and write the order, all or nothing."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..cart.models import Cart, CartLine
+from ..cart.pricing import LineItem, PricingRules, ShippingRate, Totals, price_cart
+from ..catalog.models import Product, Variant
+from ..catalog.stock import take_stock
+from ..database import begin_write
+from ..errors import ConflictError, ShopError
+from ..extensions import db
+from ..orders.models import Order, OrderLine, OrderStatus, PaymentMethod
+from ..orders.service import add_event
+
+
+class EmptyCart(ShopError):
+    code = "empty_cart"
+    default_message = _l("Your cart is empty.")
+
+
+class SoldOut(ConflictError):
+    code = "sold_out"
+    default_message = _l("Sorry, some items sold out while you were checking out.")
+
+
+class TotalChanged(ConflictError):
+    code = "total_changed"
+    default_message = _l("Prices or stock changed since you looked. Please check the new total.")
+
+
+class InvalidCheckout(ShopError):
+    code = "invalid_checkout"
+
+
+@dataclass(frozen=True)
+class ShippingOption:
+    code: str
+    name: object  # a lazy, translated string
+    rate: ShippingRate
+
+
+def shipping_options(config) -> dict[str, ShippingOption]:
+    threshold = config.get("FREE_SHIPPING_THRESHOLD") or None
+    return {
+        "standard": ShippingOption("standard", _l("Standard delivery (2–4 working days)"),
+                                   ShippingRate(config["SHIPPING_FLAT_RATE"], threshold)),
+        "express": ShippingOption("express", _l("Express delivery (next working day)"),
+                                  ShippingRate(config["SHIPPING_EXPRESS_RATE"], None)),
+        "pickup": ShippingOption("pickup", _l("Pick up at our Riga studio"), ShippingRate(0, None)),
+    }
+
+
+@dataclass(frozen=True)
+class ShopperDetails:
+    email: str
+    full_name: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    shipping_method: str
+    payment_method: str
+    address_line2: str = ""
+    phone: str = ""
+    locale: str = "en"
+    channel: str = "web"
+    utm_source: str = ""
+    utm_campaign: str = ""
+
+
+def enabled_payment_methods(config) -> list[PaymentMethod]:
+    methods = [PaymentMethod(m) for m in config["MANUAL_PAYMENT_METHODS"]]
+    if config.get("STRIPE_SECRET_KEY"):
+        methods.insert(0, PaymentMethod.CARD)
+    return methods
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    return list(db.session.scalars(
+        sa.select(CartLine).where(CartLine.cart_id == cart.id).order_by(CartLine.id)
+        .options(so.joinedload(CartLine.variant).joinedload(Variant.product))
+    ).unique())
+
+
+def quote(lines: list[CartLine], shipping_method: str) -> Totals:
+    """The full breakdown the shopper sees before committing, for one shipping choice."""
+    config = current_app.config
+    option = shipping_options(config).get(shipping_method)
+    if option is None:
+        raise InvalidCheckout(_l("Please choose a delivery option."), field="shipping_method")
+    items = [LineItem(line.variant_id, line.quantity, line.variant.price) for line in lines]
+    return price_cart(items, PricingRules.from_config(config), shipping=option.rate)
+
+
+def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
+                shown_total: int | None = None) -> Order:
+    """Turn the cart into an order awaiting payment, holding its stock until `reserved_until`.
+
+    `shown_total` is the total the shopper saw and agreed to; if the server's total differs (a
+    price changed in between), nothing is written and TotalChanged asks them to look again, so the
+    amount charged is always the amount shown.
+
+    :raise EmptyCart, InvalidCheckout, TotalChanged, SoldOut: nothing is written in any case.
+    """
+    config = current_app.config
+    begin_write()
+    cart = db.session.scalar(sa.select(Cart).where(Cart.token == cart_token)) if cart_token else None
+    lines = _cart_lines(cart) if cart else []
+    if not lines:
+        raise EmptyCart()
+    if details.payment_method not in {m.value for m in enabled_payment_methods(config)}:
+        raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
+    totals = quote(lines, details.shipping_method)
+    if shown_total is not None and shown_total != totals.total:
+        db.session.rollback()
+        raise TotalChanged(total=totals.total)
+
+    quantities: dict[int, int] = {}
+    for line in lines:
+        quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    short = take_stock(quantities)
+    if short:
+        names = ", ".join(sorted(l.variant.product.title for l in lines if l.variant_id in short))
+        db.session.rollback()
+        raise SoldOut(_l("Sorry, these items sold out while you were checking out: %(names)s.", names=names),
+                      variant_ids=",".join(map(str, short)))
+
+    hold = dt.timedelta(minutes=config["STOCK_HOLD_MINUTES"])
+    if details.payment_method != PaymentMethod.CARD:
+        hold = dt.timedelta(hours=config["MANUAL_PAYMENT_HOLD_HOURS"])
+    order = Order(
+        status=OrderStatus.PENDING_PAYMENT, currency=totals.currency,
+        items_subtotal=totals.items_subtotal, discount=totals.discount, shipping=totals.shipping,
+        tax=totals.tax, tax_included=totals.tax_included, total=totals.total,
+        reserved_until=now + hold, stock_held=True, created_at=now,
+        **{field: getattr(details, field) for field in ShopperDetails.__dataclass_fields__},
+    )
+    for line, priced in zip(lines, totals.lines):
+        variant: Variant = line.variant
+        product: Product = variant.product
+        order.lines.append(OrderLine(
+            variant_id=variant.id, product_id=product.id, sku=variant.sku, title=product.title,
+            variant_label=variant.label, unit_price=priced.unit_price, quantity=priced.quantity,
+            discount=priced.discount, total=priced.total))
+    db.session.add(order)
+    db.session.flush()
+    order.number = f"{config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
+    if details.payment_method == PaymentMethod.BANK_TRANSFER:
+        order.payment_reference = order.number
+    add_event(order, "placed", at=now.isoformat())
+    for line in lines:
+        db.session.delete(line)
+    db.session.commit()
+    return order

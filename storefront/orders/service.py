@@ -1,0 +1,111 @@
+"""Order state changes. Each is a conditional UPDATE on the status, so exactly one caller wins.
+
+The transitions a shop allows (anything else is refused with 409):
+
+    pending_payment → paid | cancelled
+    paid            → fulfilled | cancelled | refunded
+    fulfilled       → shipped | refunded
+    shipped         → delivered | refunded
+    delivered       → refunded
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..catalog.stock import return_stock
+from ..errors import ConflictError, NotFoundError
+from ..extensions import db
+from .models import Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.FULFILLED, S.CANCELLED, S.REFUNDED}),
+    S.FULFILLED: frozenset({S.SHIPPED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+
+class OrderNotFound(NotFoundError):
+    code = "order_not_found"
+    default_message = _l("We could not find that order.")
+
+
+class InvalidTransition(ConflictError):
+    code = "invalid_transition"
+
+
+def sources_of(target: OrderStatus) -> list[str]:
+    return [source.value for source, targets in TRANSITIONS.items() if target in targets]
+
+
+def get_order(order_id: int) -> Order:
+    """:raise OrderNotFound:"""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def get_order_by_token(token: str) -> Order:
+    """The order behind a tracking link. :raise OrderNotFound: for any unknown token."""
+    order = db.session.scalar(sa.select(Order).where(Order.tracking_token == token)) if token else None
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def add_event(order: Order, kind: str, *, public: bool = True, **details) -> OrderEvent:
+    event = OrderEvent(order=order, kind=kind, public=public, details=details)
+    db.session.add(event)
+    return event
+
+
+def transition(order: Order, target: OrderStatus, *, now: dt.datetime, **values) -> None:
+    """Move `order` to `target` in the caller's transaction, if its current state allows it.
+
+    The UPDATE re-checks the status in the database, so a concurrent change made after `order`
+    was loaded is seen. :raise InvalidTransition: (409) when the order is no longer in a state
+    that allows the move.
+    """
+    result = db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status.in_(sources_of(target)))
+        .values(status=target.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        raise InvalidTransition(_l("This order is %(status)s and cannot become %(target)s.",
+                                   status=order.status.replace("_", " "),
+                                   target=target.value.replace("_", " ")))
+    db.session.refresh(order)
+    add_event(order, target.value, at=now.isoformat())
+
+
+def release_stock(order: Order) -> bool:
+    """Give back the stock an order holds, once. Returns whether this call released it.
+
+    Guarded by a conditional UPDATE on `stock_held`, so an expiry sweep racing a cancel or a
+    payment failure returns the units exactly once.
+    """
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.stock_held.is_(True))
+        .values(stock_held=False, reserved_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    quantities: dict[int, int] = {}
+    for line in order.lines:
+        if line.variant_id is not None:
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    return_stock(quantities)
+    db.session.refresh(order)
+    return True

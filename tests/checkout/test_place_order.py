@@ -1,0 +1,148 @@
+"""Placing an order: one transaction that prices the cart, takes stock and writes the order."""
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from storefront.cart import service as carts
+from storefront.cart.models import CartLine
+from storefront.catalog.models import Variant
+from storefront.checkout.service import (EmptyCart, InvalidCheckout, ShopperDetails, SoldOut,
+                                          TotalChanged, place_order)
+from storefront.extensions import db
+from storefront.orders import service as orders
+from storefront.orders.models import Order, OrderStatus
+from tests.factories import make_product
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    with app.test_request_context("/"):
+        yield
+
+
+def details(**overrides) -> ShopperDetails:
+    fields = dict(email="anna@example.com", full_name="Anna Bērziņa", address_line1="Brīvības iela 1",
+                  city="Rīga", postal_code="LV-1010", country="LV", shipping_method="standard",
+                  payment_method="bank_transfer")
+    fields.update(overrides)
+    return ShopperDetails(**fields)
+
+
+def cart_with(variant, quantity):
+    cart = carts.create_cart()
+    carts.add_item(cart, variant, quantity)
+    return cart.token
+
+
+def stock_of(variant_id):
+    db.session.commit()  # end this test's own snapshot, to see what other connections wrote
+    return db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id))
+
+
+def test_an_order_holds_its_stock_and_empties_the_cart():
+    product = make_product(variants=[{"price": 2500, "stock": 5}])
+    variant_id = product.variants[0].id
+    token = cart_with(product.variants[0], 2)
+
+    order = place_order(token, details(), now=NOW, shown_total=5495)
+
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.number == f"ZV{order.id + 10000}"
+    assert (order.items_subtotal, order.shipping, order.total) == (5000, 495, 5495)
+    assert [(l.sku, l.quantity, l.unit_price) for l in order.lines] == [(product.variants[0].sku, 2, 2500)]
+    assert order.reserved_until == NOW + dt.timedelta(hours=72)
+    assert order.payment_reference == order.number
+    assert stock_of(variant_id) == 3
+    assert db.session.scalar(sa.select(sa.func.count(CartLine.id))) == 0
+
+
+def test_a_price_change_since_the_shopper_looked_writes_nothing():
+    product = make_product(variants=[{"price": 2500, "stock": 5}])
+    token = cart_with(product.variants[0], 1)
+    with pytest.raises(TotalChanged):
+        place_order(token, details(), now=NOW, shown_total=2000)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert stock_of(product.variants[0].id) == 5
+
+
+def test_stock_gone_since_the_cart_was_filled_writes_nothing():
+    product = make_product(variants=[{"stock": 2}])
+    variant_id = product.variants[0].id
+    token = cart_with(product.variants[0], 2)
+    db.session.execute(sa.update(Variant).where(Variant.id == variant_id).values(stock=1))
+    db.session.commit()
+    with pytest.raises(SoldOut):
+        place_order(token, details(), now=NOW)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert stock_of(variant_id) == 1
+    assert db.session.scalar(sa.select(CartLine.quantity)) == 2
+
+
+def test_an_empty_cart_or_unknown_choices_are_refused():
+    with pytest.raises(EmptyCart):
+        place_order(carts.create_cart().token, details(), now=NOW)
+    product = make_product()
+    token = cart_with(product.variants[0], 1)
+    with pytest.raises(InvalidCheckout) as error:
+        place_order(token, details(shipping_method="teleport"), now=NOW)
+    assert error.value.field == "shipping_method"
+    with pytest.raises(InvalidCheckout):
+        place_order(token, details(payment_method="card"), now=NOW)  # no Stripe keys configured
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+
+
+def test_released_stock_comes_back_exactly_once():
+    product = make_product(variants=[{"stock": 5}])
+    variant_id = product.variants[0].id
+    order = place_order(cart_with(product.variants[0], 3), details(), now=NOW)
+    assert orders.release_stock(order) is True
+    assert orders.release_stock(order) is False
+    db.session.commit()
+    assert stock_of(variant_id) == 5
+
+
+def test_a_transition_the_state_machine_forbids_is_a_conflict():
+    product = make_product()
+    order = place_order(cart_with(product.variants[0], 1), details(), now=NOW)
+    with pytest.raises(orders.InvalidTransition) as error:
+        orders.transition(order, OrderStatus.SHIPPED, now=NOW)
+    assert error.value.status == 409
+    orders.transition(order, OrderStatus.PAID, now=NOW, paid_at=NOW)
+    db.session.commit()
+    with pytest.raises(orders.InvalidTransition):
+        orders.transition(order, OrderStatus.PAID, now=NOW)
+
+
+def test_the_last_units_sell_once_under_concurrent_checkouts(app):
+    """Stock 5, 30 shoppers placing orders at the same moment on separate connections."""
+    product = make_product(variants=[{"stock": 5, "price": 1000}])
+    variant = product.variants[0]
+    tokens = [cart_with(variant, 1) for _ in range(30)]
+    barrier = threading.Barrier(len(tokens))
+    outcomes = []
+
+    def shopper(token):
+        with app.test_request_context("/"):
+            barrier.wait()
+            try:
+                place_order(token, details(), now=NOW)
+                outcomes.append("ordered")
+            except SoldOut:
+                outcomes.append("sold out")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=shopper, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("ordered") == 5
+    assert outcomes.count("sold out") == 25
+    assert stock_of(variant.id) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 5
