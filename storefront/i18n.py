@@ -5,7 +5,7 @@ it slots in as "the session" here.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "lv": "Latviešu"}
 
@@ -19,6 +19,8 @@ def remember_requested_language() -> None:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a CLI command or a task: mail uses force_locale instead
+        return languages[0]
     requested = request.args.get("lang", "").lower()[:5]
     if requested in languages:
         return requested

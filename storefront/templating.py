@@ -1,24 +1,64 @@
-"""Template filters and globals: money, the shop's settings, language switch links."""
+"""Template filters and globals: money, the shop's settings, language switch links, the header's
+category navigation and cart badge.
+
+The header's helpers are functions the layout calls, so a page that does not show the header
+(or a JSON answer) runs no query for them, and each runs at most one small query per request.
+"""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from decimal import Decimal
+
+from babel.numbers import format_percent
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .i18n import LANGUAGE_NAMES
 from .money import format_money
 
+# Words that come from settings and data rather than code, listed here so that extraction puts
+# them in the message catalogs: the default tagline and the usual option names.
+TRANSLATABLE_DEFAULTS = (
+    _l("Knitwear from the Baltic coast"),
+    _l("Size"),
+    _l("Colour"),
+    _l("Color"),
+    _l("Material"),
+)
+
 
 def url_with_lang(lang: str) -> str:
-    """The current page in another language."""
+    """The current page in another language.
+
+    A page rendered in answer to a POST (a refused form) names the GET page it shows in
+    `g.page_endpoint`, because the POST address itself cannot be opened by a link.
+    """
+    if "page_endpoint" in g:
+        endpoint, args = g.page_endpoint
+        return url_for(endpoint, **args, lang=lang)
+    if request.method != "GET" or request.endpoint is None:
+        return url_for("catalog.home", lang=lang)
     args = dict(request.view_args or {})
     args.update(request.args.to_dict())
     args["lang"] = lang
-    endpoint = request.endpoint or "catalog.home"
     try:
-        return url_for(endpoint, **args)
-    except Exception:  # an endpoint that cannot be rebuilt (e.g. an error page): go home
+        return url_for(request.endpoint, **args)
+    except Exception:  # an endpoint that cannot be rebuilt: go home rather than fail the page
         return url_for("catalog.home", lang=lang)
+
+
+def url_with_args(**changes) -> str:
+    """The current GET page with some query arguments changed (pagination and sort links)."""
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **args)
 
 
 def media_url(filename: str | None) -> str:
@@ -27,12 +67,48 @@ def media_url(filename: str | None) -> str:
     return url_for("media.media", filename=filename)
 
 
+def nav_categories() -> list:
+    """Top-level categories for the header; an error page must still render if the database is down."""
+    from .catalog.browse import top_categories
+    from .extensions import db
+
+    try:
+        return top_categories()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
+
+
+def cart_item_count() -> int:
+    from .cart.session_cart import item_count
+    from .extensions import db
+
+    try:
+        return item_count()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return 0
+
+
+def format_rate_bps(bps: int) -> str:
+    """A tax rate in basis points as the shopper reads it (2100 → "21%", "21 %")."""
+    return format_percent(Decimal(bps) / 10000, locale=str(get_locale()), format="#,##0.##%")
+
+
 def init_app(app: Flask) -> None:
+    from .catalog.pages import stock_state, variant_image
+
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["rate_bps"] = format_rate_bps
     app.jinja_env.globals.update(
         url_with_lang=url_with_lang,
+        url_with_args=url_with_args,
         media_url=media_url,
         language_names=LANGUAGE_NAMES,
+        nav_categories=nav_categories,
+        cart_item_count=cart_item_count,
+        stock_state=stock_state,
+        variant_image=variant_image,
     )
 
     @app.context_processor
@@ -42,5 +118,7 @@ def init_app(app: Flask) -> None:
             "shop_tagline": current_app.config["SHOP_TAGLINE"],
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
+            "prices_include_tax": current_app.config["PRICES_INCLUDE_TAX"],
+            "free_shipping_threshold": current_app.config["FREE_SHIPPING_THRESHOLD"],
             "staff_user": current_user if current_user.is_authenticated else None,
         }

@@ -1,5 +1,87 @@
+"""The cart page and its POST actions (add, change quantity, remove), for the session's cart.
+
+Every action is a CSRF-protected POST that redirects (303) after success with a flashed message.
+A refused action re-renders the page it came from with the reason and the error's 4xx status,
+and changes nothing. Prices and totals sent by the client are never read.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..catalog import browse
+from ..catalog.views import render_product_page
+from ..errors import ShopError
+from ..extensions import db
+from . import session_cart
+from .forms import AddToCartForm, ChangeQuantityForm, RemoveLineForm
+from .service import pricing_rules
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+@bp.get("/")
+def show():
+    return render_cart_page()
+
+
+@bp.post("/add")
+def add():
+    form = AddToCartForm()
+    try:
+        line = session_cart.add_to_cart(form.variant_id.data, form.quantity.data)
+    except ShopError as error:
+        db.session.rollback()
+        return _refused_add(form, error)
+    flash(_("Added to your cart: %(item)s.", item=_line_name(line)), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/update")
+def update():
+    form = ChangeQuantityForm()
+    try:
+        line = session_cart.change_quantity(form.variant_id.data, form.quantity.data)
+    except ShopError as error:
+        db.session.rollback()
+        return render_cart_page(error=error, error_variant=form.variant_id.data, status=error.status)
+    flash(_("Quantity updated: %(item)s × %(quantity)d.", item=_line_name(line), quantity=line.quantity), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/remove")
+def remove():
+    form = RemoveLineForm()
+    try:
+        session_cart.remove(form.variant_id.data)
+    except ShopError as error:
+        db.session.rollback()
+        return render_cart_page(error=error, status=error.status)
+    flash(_("The item was removed from your cart."), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+def render_cart_page(*, error: ShopError | None = None, error_variant=None, status: int = 200):
+    # Language links on a re-rendered page must lead to the cart, not to a POST-only address.
+    g.page_endpoint = ("cart.show", {})
+    return render_template(
+        "cart/cart.html", view=session_cart.current_cart_view(), rules=pricing_rules(),
+        error=error, error_variant=str(error_variant or ""),
+        has_checkout="checkout.details" in current_app.view_functions,
+    ), status
+
+
+def _refused_add(form: AddToCartForm, error: ShopError):
+    """Back to the product page with the reason; without a known product, the error page."""
+    try:
+        product = browse.get_product_by_id(int(form.product_id.data or 0))
+    except (ValueError, ShopError):
+        raise error from None
+    g.page_endpoint = ("catalog.product", {"slug": product.slug})
+    return render_product_page(product, requested_variant=form.variant_id.data,
+                               quantity=(form.quantity.data or "")[:12], error=error, status=error.status)
+
+
+def _line_name(line) -> str:
+    label = line.variant.label
+    return f"{line.variant.product.title} ({label})" if label else line.variant.product.title

@@ -1,10 +1,75 @@
+"""The shopper's catalog pages: home, category, product and search.
+
+Views read the query string, call `browse`/`pages`, and render; they hold no SQL and no rules.
+Unknown slugs raise `ProductNotFound`/`CategoryNotFound`, which the error handler turns into the
+shop's 404 page in the shopper's language.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
+
+from . import browse, pages, seo
 
 bp = Blueprint("catalog", __name__)
+
+HOME_SHELF_SIZE = 8
+SALE_SHELF_SIZE = 4
 
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html")
+    return render_template(
+        "catalog/home.html",
+        categories=browse.top_categories(),
+        newest=browse.list_products(sort="newest", per_page=HOME_SHELF_SIZE).items,
+        on_sale=pages.on_sale_products(limit=SALE_SHELF_SIZE),
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str):
+    category = browse.get_category(slug)
+    sort = browse.normalise_sort(request.args.get("sort"))
+    listing = browse.list_products(category=category, sort=sort, page=pages.parse_page(request.args.get("page")),
+                                   per_page=current_app.config["CATALOG_PAGE_SIZE"])
+    return render_template(
+        "catalog/category.html", category=category, breadcrumbs=browse.category_path(category),
+        children=browse.subcategories(category), listing=listing, sort=sort, sorts=browse.SORTS,
+    )
+
+
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "").strip()[:browse.MAX_SEARCH_LENGTH]
+    sort = browse.normalise_sort(request.args.get("sort"))
+    listing = None
+    if query:
+        listing = browse.list_products(search=query, sort=sort, page=pages.parse_page(request.args.get("page")),
+                                       per_page=current_app.config["CATALOG_PAGE_SIZE"])
+    return render_template("catalog/search.html", query=query, listing=listing, sort=sort, sorts=browse.SORTS)
+
+
+@bp.get("/p/<slug>")
+def product(slug: str):
+    return render_product_page(browse.get_product(slug), requested_variant=request.args.get("variant"))
+
+
+def render_product_page(product, *, requested_variant=None, quantity="1", error=None, status: int = 200):
+    """The product page; the cart's add view re-renders it, with the error, when an add is refused."""
+    shop_name = current_app.config["SHOP_NAME"]
+    selected = pages.default_variant(product, requested_variant)
+    return render_template(
+        "catalog/product.html",
+        product=product,
+        selected=selected,
+        selected_image=pages.variant_image(selected, product),
+        options=pages.option_values(product),
+        breadcrumbs=browse.category_path(product.category),
+        related=browse.related_products(product),
+        meta_tags=seo.product_meta_tags(product, shop_name),
+        json_ld=seo.product_json_ld(product, shop_name),
+        canonical_url=seo.product_url(product),
+        description=seo.short_description(product.description),
+        quantity=quantity,
+        error=error,
+    ), status

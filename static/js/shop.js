@@ -1,0 +1,158 @@
+/* Small progressive enhancements; every form on the page already works without this file.
+ *
+ * - Variant picker: the server renders one radio per variant (data-* carry its price, stock and
+ *   picture). Here they are replaced by one pill group per option (Size, Colour) that checks the
+ *   matching variant radio and updates price, compare-at price, stock state and picture.
+ * - Sort selects submit on change.
+ * - Gallery thumbnails swap the main picture.
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.remove("no-js");
+  document.documentElement.classList.add("js");
+
+  function setHidden(element, hidden) {
+    if (element) { element.hidden = hidden; }
+  }
+
+  function enhanceVariantPicker(form) {
+    var variantRadios = Array.prototype.slice.call(form.querySelectorAll('input[name="variant_id"][type="radio"]'));
+    if (!variantRadios.length) { return; }
+    var pickers = form.querySelector("[data-option-pickers]");
+    var list = form.querySelector("[data-variant-list]");
+    var priceEl = document.querySelector("[data-price]");
+    var compareEl = document.querySelector("[data-compare]");
+    var compareAmountEl = document.querySelector("[data-compare-amount]");
+    var saleBadge = document.querySelector("[data-sale-badge]");
+    var stockEl = form.querySelector("[data-stock-state]");
+    var missingEl = form.querySelector("[data-combo-missing]");
+    var addButton = form.querySelector("[data-add-to-cart]");
+    var mainImage = document.querySelector("[data-main-image]");
+
+    var variants = variantRadios.map(function (radio) {
+      var options = {};
+      try { options = JSON.parse(radio.getAttribute("data-variant-options") || "{}"); } catch (e) { options = {}; }
+      return { radio: radio, options: options };
+    });
+
+    function show(variant) {
+      if (!variant) {
+        variantRadios.forEach(function (radio) { radio.checked = false; });
+        setHidden(missingEl, false);
+        setHidden(stockEl, true);
+        if (addButton) { addButton.disabled = true; }
+        return;
+      }
+      var radio = variant.radio;
+      radio.checked = true;
+      setHidden(missingEl, true);
+      setHidden(stockEl, false);
+      if (priceEl) {
+        priceEl.textContent = radio.getAttribute("data-variant-price");
+      }
+      var compare = radio.getAttribute("data-variant-compare");
+      if (compareAmountEl) { compareAmountEl.textContent = compare; }
+      setHidden(compareEl, !compare);
+      setHidden(saleBadge, !compare);
+      if (priceEl) { priceEl.classList.toggle("is-sale", !!compare); }
+      var stock = radio.getAttribute("data-variant-stock");
+      if (stockEl) {
+        stockEl.textContent = radio.getAttribute("data-variant-stock-label");
+        stockEl.className = "stock-state stock-" + stock;
+      }
+      if (addButton) { addButton.disabled = stock === "sold_out"; }
+      var image = radio.getAttribute("data-variant-image");
+      if (mainImage && image && mainImage.getAttribute("src") !== image) {
+        mainImage.setAttribute("src", image);
+      }
+    }
+
+    variantRadios.forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        show(variants.filter(function (v) { return v.radio === radio; })[0]);
+      });
+    });
+
+    if (!pickers) { return; }
+    var pills = Array.prototype.slice.call(pickers.querySelectorAll("input[data-option-name]"));
+    if (!pills.length) { return; }
+
+    function chosen() {
+      var choice = {};
+      pills.forEach(function (pill) {
+        if (pill.checked) { choice[pill.getAttribute("data-option-name")] = pill.value; }
+      });
+      return choice;
+    }
+
+    function matches(variant, choice) {
+      return Object.keys(choice).every(function (name) {
+        return String(variant.options[name]) === choice[name];
+      });
+    }
+
+    function refresh() {
+      var choice = chosen();
+      var match = variants.filter(function (v) { return matches(v, choice); })[0] || null;
+      show(match);
+      // Grey out values that, with the other choices kept, would be sold out or not exist.
+      pills.forEach(function (pill) {
+        var name = pill.getAttribute("data-option-name");
+        var trial = Object.assign({}, choice);
+        trial[name] = pill.value;
+        var candidate = variants.filter(function (v) { return matches(v, trial); })[0];
+        var unavailable = !candidate || candidate.radio.getAttribute("data-variant-stock") === "sold_out";
+        pill.parentNode.classList.toggle("is-unavailable", unavailable);
+      });
+      Array.prototype.forEach.call(pickers.querySelectorAll("[data-option-current]"), function (el) {
+        el.textContent = choice[el.getAttribute("data-option-current")] || "";
+      });
+    }
+
+    // Picking a value that has no variant with the other current choices (L in Navy when L
+    // comes only in Oat) moves the other choices to the closest variant that has it, preferring
+    // one in stock, instead of leaving the shopper on a dead end.
+    function follow(pill) {
+      var choice = chosen();
+      if (variants.some(function (v) { return matches(v, choice); })) { return; }
+      var name = pill.getAttribute("data-option-name");
+      var withValue = variants.filter(function (v) { return String(v.options[name]) === pill.value; });
+      var best = withValue.filter(function (v) { return v.radio.getAttribute("data-variant-stock") !== "sold_out"; })[0] || withValue[0];
+      if (!best) { return; }
+      pills.forEach(function (other) {
+        var otherName = other.getAttribute("data-option-name");
+        if (otherName !== name && String(best.options[otherName]) === other.value) { other.checked = true; }
+      });
+    }
+
+    pills.forEach(function (pill) {
+      pill.addEventListener("change", function () { follow(pill); refresh(); });
+    });
+    pickers.hidden = false;
+    if (list) { list.hidden = true; }
+    refresh();
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-variant-picker]"), enhanceVariantPicker);
+
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit]"), function (form) {
+    var button = form.querySelector("[data-autosubmit-button]");
+    if (button) { button.hidden = true; }
+    Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
+      select.addEventListener("change", function () { form.submit(); });
+    });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (link) {
+    link.addEventListener("click", function (event) {
+      var main = document.querySelector("[data-main-image]");
+      if (!main) { return; }
+      event.preventDefault();
+      main.setAttribute("src", link.getAttribute("data-full"));
+      Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (other) {
+        other.removeAttribute("aria-current");
+      });
+      link.setAttribute("aria-current", "true");
+    });
+  });
+})();

@@ -1,0 +1,102 @@
+"""What a shared product link unfurls into: Open Graph and Twitter Card tags, schema.org JSON-LD.
+
+Crawlers need absolute URLs, so every link here is built on `PUBLIC_BASE_URL` when it is set (the
+shop behind a proxy or inside a platform's frame) and on the request's own host otherwise.
+References: https://ogp.me/, https://developer.x.com/en/docs/x-for-websites/cards,
+https://schema.org/Product and https://developers.google.com/search/docs/appearance/structured-data/product.
+"""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from ..money import format_major
+from ..templating import media_url
+from .models import Product
+from .pages import stock_state
+
+DESCRIPTION_LENGTH = 200
+
+
+def absolute_url(path: str) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return base + path
+
+
+def product_url(product: Product, variant_id: int | None = None) -> str:
+    if variant_id is None:
+        return absolute_url(url_for("catalog.product", slug=product.slug))
+    return absolute_url(url_for("catalog.product", slug=product.slug, variant=variant_id))
+
+
+def product_image_urls(product: Product) -> list[str]:
+    if not product.images:
+        return [absolute_url(media_url(None))]
+    return [absolute_url(media_url(image.filename)) for image in product.images]
+
+
+def short_description(text: str | None) -> str:
+    """The description as one line, cut at a word boundary, for cards and meta tags."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= DESCRIPTION_LENGTH:
+        return flat
+    return flat[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def product_meta_tags(product: Product, shop_name: str) -> list[tuple[str, str, str]]:
+    """(attribute, name, content) triples: Open Graph uses `property`, Twitter uses `name`."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    description = short_description(product.description)
+    image = product_image_urls(product)[0]
+    title = product.title
+    available = any(v.stock > 0 for v in product.variants)
+    tags = [
+        ("property", "og:type", "product"),
+        ("property", "og:site_name", shop_name),
+        ("property", "og:title", title),
+        ("property", "og:description", description),
+        ("property", "og:url", product_url(product)),
+        ("property", "og:image", image),
+        ("property", "product:price:amount", format_major(product.price_min, currency)),
+        ("property", "product:price:currency", currency),
+        ("property", "product:availability", "in stock" if available else "out of stock"),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", title),
+        ("name", "twitter:description", description),
+        ("name", "twitter:image", image),
+    ]
+    if product.main_image is not None and product.main_image.alt:
+        tags.append(("property", "og:image:alt", product.main_image.alt))
+    return tags
+
+
+def product_json_ld(product: Product, shop_name: str) -> dict:
+    """A schema.org Product with one Offer per variant; prices as decimal strings, never floats."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    offers = [
+        {
+            "@type": "Offer",
+            "sku": variant.sku,
+            "name": variant.label or product.title,
+            "price": format_major(variant.price, currency),
+            "priceCurrency": currency,
+            "availability": stock_state(variant.stock).schema_availability,
+            "itemCondition": "https://schema.org/NewCondition",
+            "url": product_url(product, variant.id),
+        }
+        for variant in product.variants
+    ]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.title,
+        "description": short_description(product.description),
+        "image": product_image_urls(product),
+        "url": product_url(product),
+        "brand": {"@type": "Brand", "name": product.brand or shop_name},
+        "offers": offers,
+    }
+    if product.variants:
+        data["sku"] = product.variants[0].sku
+    if product.category is not None:
+        data["category"] = product.category.name
+    return data

@@ -1,0 +1,121 @@
+"""The shop speaks English, Spanish and Latvian: every message translated, the language chosen by
+?lang=, then the session, then the browser's Accept-Language."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.factories import make_category, make_product
+
+TRANSLATIONS = Path(__file__).parent.parent / "translations"
+
+
+def untranslated(language: str) -> list[str]:
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po, locale=language)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(str(message.id))
+    return problems
+
+
+def template_messages() -> set[str]:
+    with open(TRANSLATIONS / "messages.pot", "rb") as pot:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
+
+
+@pytest.mark.parametrize("language", ["es", "lv"])
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    assert untranslated(language) == []
+
+
+@pytest.mark.parametrize("language", ["es", "lv"])
+def test_the_catalogs_cover_every_extracted_message(language):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(po, locale=language) if m.id}
+    assert template_messages() - translated == set()
+
+
+@pytest.fixture
+def shop():
+    category = make_category("Sweaters", slug="sweaters")
+    make_product("Harbour Sweater", category=category, slug="harbour",
+                 variants=[{"price": 8900, "compare_at_price": 9900, "stock": 2}])
+
+
+@pytest.mark.parametrize("language, words", [
+    ("es", ["Novedades", "Comprar por categoría", "Carrito", "Todos los precios incluyen IVA", "89,00\xa0€"]),
+    ("lv", ["Jaunumi", "Iepirkties pēc kategorijas", "Grozs", "Visās cenās iekļauts PVN", "89,00\xa0€"]),
+])
+def test_home_renders_in_spanish_and_latvian(client, shop, language, words):
+    page = client.get(f"/?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}"' in page
+    for word in words:
+        assert word in page
+
+
+@pytest.mark.parametrize("language, words", [
+    ("es", ["Añadir al carrito", "IVA incluido", "Solo quedan 2", "Rebaja"]),
+    ("lv", ["Pievienot grozam", "PVN iekļauts", "Palikuši tikai 2", "Atlaide"]),
+])
+def test_product_page_renders_in_spanish_and_latvian(client, shop, language, words):
+    page = client.get(f"/p/harbour?lang={language}").get_data(as_text=True)
+    for word in words:
+        assert word in page
+
+
+@pytest.mark.parametrize("language, words", [
+    ("es", ["1 producto", "Ordenar por", "Precio: de menor a mayor"]),
+    ("lv", ["1 prece", "Kārtot pēc", "Cena: no zemākās"]),
+])
+def test_category_page_renders_in_spanish_and_latvian(client, shop, language, words):
+    page = client.get(f"/c/sweaters?lang={language}").get_data(as_text=True)
+    for word in words:
+        assert word in page
+
+
+def test_cart_and_its_errors_render_in_latvian(client, shop):
+    client.get("/?lang=lv")
+    assert "Jūsu grozs ir tukšs." in client.get("/cart/").get_data(as_text=True)
+    response = client.post("/cart/update", data={"variant_id": "1", "quantity": "abc"})
+    assert response.status_code == 400
+    assert "Lūdzu, ievadiet veselu skaitli, ne mazāku par 1." in response.get_data(as_text=True)
+
+
+def test_the_chosen_language_is_kept_for_the_visit(client, shop):
+    client.get("/?lang=es")
+    assert "Novedades" in client.get("/").get_data(as_text=True)
+    # ?lang= beats the session, and becomes the new choice
+    assert "Jaunumi" in client.get("/?lang=lv").get_data(as_text=True)
+    assert "Jaunumi" in client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+
+
+def test_the_browser_language_is_used_when_the_shopper_chose_none(client, shop):
+    assert "Jaunumi" in client.get("/", headers={"Accept-Language": "lv-LV,lv;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert "Novedades" in client.get("/", headers={"Accept-Language": "es-ES"}).get_data(as_text=True)
+    assert "New arrivals" in client.get("/", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+
+
+def test_an_unknown_language_is_ignored(client, shop):
+    page = client.get("/?lang=xx", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Novedades" in page
+    with client.session_transaction() as session:
+        assert "lang" not in session
+
+
+def test_language_links_keep_the_page_and_its_arguments(client, shop):
+    page = client.get("/c/sweaters?sort=name").get_data(as_text=True)
+    assert 'href="/c/sweaters?sort=name&amp;lang=lv"' in page
+
+
+def test_error_pages_speak_the_shoppers_language(client):
+    page = client.get("/no-such-page", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Página no encontrada" in page and "Volver a la tienda" in page
+    page = client.get("/no-such-page?lang=lv").get_data(as_text=True)
+    assert "Lapa nav atrasta" in page and "Atpakaļ uz veikalu" in page
