@@ -91,6 +91,8 @@ def handle_http_exception(error: HTTPException):
             if field == "_schema":
                 field = None
             message = problems[0] if isinstance(problems, list) and problems else str(problems)
+        elif isinstance(location_errors, list) and location_errors:
+            message = _l("The request body is not valid JSON.")
     elif status == 400 and error.description and "CSRF" in str(error.description):
         message = _l("Your session expired or the form was already sent. Please reload the page and try again.")
     return error_response(status, HTTP_CODES.get(status, "http_error"), message, field)

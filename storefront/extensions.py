@@ -32,4 +32,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+class ShopApi(Api):
+    """flask-smorest's Api, documenting our error body instead of its own."""
+
+    @property
+    def ERROR_SCHEMA(self):  # flask-smorest's attribute name; imported late (schemas need models)
+        from .api_errors import ApiErrorSchema
+
+        return ApiErrorSchema
+
+
+api = ShopApi()

@@ -1,0 +1,41 @@
+"""The JSON API's error body and its documentation, shared by every API module.
+
+Every 4xx/5xx answer under /api/v1 is ``{"error": {"code", "message", "field"}}`` (rendered by
+storefront.errors); these schemas describe it in the OpenAPI document.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class ApiErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={
+        "description": "Stable machine-readable code, e.g. insufficient_stock, cart_not_found, invalid."})
+    message = fields.String(required=True, metadata={"description": "What went wrong, in the shopper's language."})
+    field = fields.String(allow_none=True, required=True, metadata={
+        "description": "The input to blame (a body field or query parameter), or null."})
+    available = fields.Integer(metadata={
+        "description": "With insufficient_stock: units in stock, the most one cart line can hold."})
+
+
+class ApiErrorSchema(Schema):
+    """Every 4xx/5xx answer of the API: ``{"error": {"code", "message", "field"}}``."""
+
+    error = fields.Nested(ApiErrorDetailSchema, required=True)
+
+
+def error_responses(blp, *statuses: int):
+    """Document the error body for each status an endpoint can answer with (decorator factory)."""
+    descriptions = {
+        400: "The request was malformed (e.g. the body is not JSON) or a quantity is not allowed.",
+        404: "No such product, variant, cart, line or order.",
+        409: "Not enough stock, or the order's state or total changed; `code` says which.",
+        422: "A field or query parameter is missing or has the wrong type; `field` names it.",
+    }
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, schema=ApiErrorSchema, description=descriptions[status])(view)
+        return view
+
+    return decorate

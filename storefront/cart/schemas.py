@@ -1,0 +1,118 @@
+"""JSON shapes of the cart API (`/api/v1/carts`).
+
+Request bodies ignore every field they do not define (a client's `price`, `total` or `discount`
+never reaches a service). A quantity is passed through as sent and checked by
+`cart.service.parse_quantity`, so the API and the pages accept and refuse exactly the same
+quantities with the same messages. The cart is dumped from `cart.service.load_cart_view`: every
+amount is the server's.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validate, validates_schema
+
+from ..catalog.pages import variant_image
+from ..catalog.schemas import absolute_media_url
+from .service import CartView
+
+MAX_ID = 2**31 - 1
+MAX_SKU_LENGTH = 64
+
+
+def quantity_field() -> fields.Raw:
+    # Raw, not Integer: marshmallow would turn 1.0 or "2" into ints and refuse them with its own
+    # wording; parse_quantity is the one rule, shared with the cart page's form.
+    return fields.Raw(required=True, allow_none=True,
+                      error_messages={"required": _l("Please enter a whole number of at least 1.")},
+                      metadata={"type": "integer", "minimum": 1,
+                                "description": "Whole number from 1 to the per-line limit (99 by "
+                                               "default), and no more than the stock available."})
+
+
+class AddLineSchema(Schema):
+    """Add a variant, named by SKU or by id, to a cart."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    sku = fields.String(validate=validate.Length(min=1, max=MAX_SKU_LENGTH), metadata={"example": "WOOL-HAT-M"})
+    variant_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
+                                error_messages={"invalid": _l("Send the variant's id as a whole number.")})
+    quantity = quantity_field()
+
+    @validates_schema
+    def names_one_variant(self, data: dict, **kwargs) -> None:
+        if "sku" in data and "variant_id" in data:
+            raise ValidationError(_l("Send either a sku or a variant_id, not both."), field_name="sku")
+        if "sku" not in data and "variant_id" not in data:
+            raise ValidationError(_l("Send the sku or the variant_id of the item to add."), field_name="sku")
+
+
+class SetQuantitySchema(Schema):
+    """Change the quantity of a line already in the cart."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    quantity = quantity_field()
+
+
+class CartLineSchema(Schema):
+    variant_id = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.String()
+    title = fields.String(metadata={"description": "The product's title."})
+    variant = fields.String(metadata={"description": "The chosen options as one line, e.g. \"M / Navy\"."})
+    options = fields.Dict(keys=fields.String(), values=fields.String())
+    quantity = fields.Integer()
+    unit_price = fields.Integer(metadata={"description": "Current catalog price, in minor units."})
+    line_total = fields.Integer(metadata={"description": "What this line costs, in minor units."})
+    image = fields.String(allow_none=True, metadata={"description": "Absolute URL of the item's picture."})
+
+
+class TotalsSchema(Schema):
+    currency = fields.String(metadata={"example": "EUR"})
+    items_subtotal = fields.Integer()
+    discount = fields.Integer()
+    shipping = fields.Integer(metadata={"description": "The shipping estimate (0 when free)."})
+    tax = fields.Integer(metadata={"description": "Tax in the total; included in it when tax_included."})
+    tax_included = fields.Boolean()
+    total = fields.Integer(metadata={"description": "What the shopper pays, in minor units."})
+    free_shipping_remaining = fields.Integer(allow_none=True, metadata={
+        "description": "How much more to add for free shipping; 0 once it is free; null if never."})
+    item_count = fields.Integer()
+
+
+class CartSchema(Schema):
+    """A cart as the server prices it. Every amount is in minor units of `totals.currency`."""
+
+    token = fields.String(metadata={"description": "The cart's secret: whoever holds it may read and change it."})
+    lines = fields.List(fields.Nested(CartLineSchema))
+    totals = fields.Nested(TotalsSchema)
+    max_line_quantity = fields.Integer()
+
+    @pre_dump
+    def from_cart_view(self, view: CartView, **kwargs) -> dict:
+        return {
+            "token": view.cart.token,
+            "lines": [_line(line, priced) for line, priced in view.lines],
+            "totals": view.totals,
+            "max_line_quantity": current_app.config["MAX_LINE_QUANTITY"],
+        }
+
+
+def _line(line, priced) -> dict:
+    variant = line.variant
+    return {
+        "variant_id": variant.id,
+        "product_id": variant.product_id,
+        "sku": variant.sku,
+        "title": variant.product.title,
+        "variant": variant.label,
+        "options": variant.options,
+        "quantity": priced.quantity,
+        "unit_price": priced.unit_price,
+        "line_total": priced.total,
+        "image": absolute_media_url(variant_image(variant, variant.product)),
+    }
