@@ -46,9 +46,6 @@ def _configure_sqlite(dbapi_connection, connection_record):
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
-    # The driver's own transaction handling is switched off so that `_begin` below decides how
-    # each transaction starts (SQLAlchemy's documented recipe for pysqlite).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -60,11 +57,13 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin(conn: Connection) -> None:
     if conn.dialect.name != "sqlite":
         return
-    # A plain (deferred) SQLite transaction that has read and then writes may fail at once with
-    # "database is locked" when another writer committed in between; busy_timeout cannot help.
-    # Write use cases ask for BEGIN IMMEDIATE, which takes the write lock first and waits for it.
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Ordinary transactions keep the driver's behaviour: reads run outside a transaction and the
+    # driver opens one just before the first write, so a read-then-write never holds an old
+    # snapshot (upgrading a stale read transaction fails at once with "database is locked",
+    # whatever busy_timeout says). Use cases that must check and write under one lock ask for
+    # BEGIN IMMEDIATE, which takes the write lock first and waits for it.
+    if conn.get_execution_options().get("sqlite_immediate", False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def begin_write() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from storefront import create_app
@@ -71,6 +72,8 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        "TASKS_IMMEDIATE": True,
+        "PUBLIC_BASE_URL": "http://shop.test",
         "SERVER_NAME": None,
     })
     with app.app_context():
@@ -88,6 +91,8 @@ def _empty_all_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # SQLite checks categories.parent_id's ON DELETE RESTRICT row by row: unlink first.
+        db.session.execute(sa.text("UPDATE categories SET parent_id = NULL"))
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
@@ -105,8 +110,22 @@ def app_context(app):
         db.session.remove()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's own, see `app_context`), which
+    would share `g` and the database session between the test and its requests: stale objects
+    and hidden N+1 queries. Each request here starts clean.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -204,3 +223,136 @@ def screenshot():
         return path
 
     return take
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout} s")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """A local Stripe test server (localstripe) on a free loopback port, for the whole run."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tests.stripe_server", str(port)],
+                               cwd=Path(__file__).parent.parent)
+    url = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1)
+            return True
+        except OSError:
+            return process.poll() is not None  # stop waiting if it died
+
+    wait_for(answers, timeout=20)
+    if process.poll() is not None:
+        pytest.fail("the local Stripe test server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+WEBHOOK_SECRET = "whsec_local_test_secret"
+
+
+@pytest.fixture
+def stripe_shop(app, stripe_server, live_server):
+    """The shop with card payments on, talking to the local Stripe server, whose signed webhooks
+    are delivered to the live server. Stripe's data is reset for each test."""
+    import urllib.parse
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{stripe_server}/_config/data", method="DELETE"))
+    body = urllib.parse.urlencode({"url": f"{live_server.url}/webhooks/stripe", "secret": WEBHOOK_SECRET})
+    urllib.request.urlopen(urllib.request.Request(f"{stripe_server}/_config/webhooks/shop", data=body.encode()))
+    settings = {"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
+                "STRIPE_API_BASE": stripe_server, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "STRIPE_MAX_NETWORK_RETRIES": 0}
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield stripe_server
+    app.config.update(saved)
+
+
+class SMTPInbox:
+    """Messages received by the loopback SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on a free loopback port; the app sends its mail there."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = (app.config["SMTP_HOST"], app.config["SMTP_PORT"])
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
+    inbox.controller = controller
+    yield inbox
+    controller.stop()
+    app.config.update(SMTP_HOST=saved[0], SMTP_PORT=saved[1])
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(app, database_url):
+    """The shop under gunicorn with four worker processes on the test database: for races that
+    must cross processes, as in production."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
+               SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true",
+               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        cwd=Path(__file__).parent.parent, env=env)
+    url = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
+        except OSError:
+            return process.poll() is not None
+
+    wait_for(answers, timeout=30)
+    if process.poll() is not None:
+        pytest.fail("gunicorn did not start")
+    yield url
+    process.send_signal(2)  # SIGINT: gunicorn's quick shutdown; TERM waits for idle keep-alives
+    process.wait(timeout=15)

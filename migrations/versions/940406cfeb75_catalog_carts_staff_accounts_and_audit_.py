@@ -89,10 +89,10 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_products_slug'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_products_active'), ['active'], unique=False)
-        batch_op.create_index('ix_products_category_created', ['category_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_products_category_price', ['category_id', 'price_min'], unique=False)
-        batch_op.create_index('ix_products_category_title', ['category_id', 'title'], unique=False)
+        batch_op.create_index('ix_products_category_created', ['category_id', 'active', 'created_at'], unique=False)
+        batch_op.create_index('ix_products_category_price', ['category_id', 'active', 'price_min'], unique=False)
+        batch_op.create_index('ix_products_category_title', ['category_id', 'active', 'title'], unique=False)
+        batch_op.create_index('ix_products_created', ['created_at'], unique=False)
 
     op.create_table('product_images',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -128,6 +128,9 @@ def upgrade():
     )
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_variants_product_id'), ['product_id'], unique=False)
+        batch_op.create_index('ix_variants_on_sale', ['product_id'], unique=False,
+                              sqlite_where=sa.text('compare_at_price > price'),
+                              postgresql_where=sa.text('compare_at_price > price'))
 
     op.create_table('cart_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -155,6 +158,7 @@ def downgrade():
 
     op.drop_table('cart_lines')
     with op.batch_alter_table('variants', schema=None) as batch_op:
+        batch_op.drop_index('ix_variants_on_sale')
         batch_op.drop_index(batch_op.f('ix_variants_product_id'))
 
     op.drop_table('variants')
@@ -166,7 +170,7 @@ def downgrade():
         batch_op.drop_index('ix_products_category_title')
         batch_op.drop_index('ix_products_category_price')
         batch_op.drop_index('ix_products_category_created')
-        batch_op.drop_index(batch_op.f('ix_products_active'))
+        batch_op.drop_index('ix_products_created')
 
     op.drop_table('products')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
