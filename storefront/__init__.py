@@ -42,10 +42,12 @@ def import_models() -> None:
     from .cart import models as _cart  # noqa: F401
     from .catalog import models as _catalog  # noqa: F401
     from .orders import models as _orders  # noqa: F401
+    from .mail import models as _mail  # noqa: F401
+    from .payments import models as _payments  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, security
+    from . import i18n, security, tasks
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -60,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -67,17 +70,24 @@ def register_blueprints(app: Flask) -> None:
     from .backoffice.views import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
+    from .checkout.views import bp as checkout_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
     from .media import bp as media_bp
+    from .orders.views import bp as orders_bp
+    from .payments.webhooks import bp as webhooks_bp
 
-    for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp):
+    for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
+                      checkout_bp):
         app.register_blueprint(blueprint)
+    # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
+    csrf.exempt(webhooks_bp)
 
     from .cart.api import blp as carts_api
     from .catalog.api import blp as products_api
+    from .checkout.api import blp as orders_api
 
-    for api_blueprint in (products_api, carts_api):
+    for api_blueprint in (products_api, carts_api, orders_api):
         # The API authenticates by cart token, not by cookie, so cross-site form posts cannot
         # ride on a shopper's session there; CSRF tokens protect the cookie-based pages.
         csrf.exempt(api_blueprint)
@@ -93,9 +103,11 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .demo.cli import demo_cli
+    from .payments.cli import payments_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(payments_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -78,14 +78,37 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "STOCK_HOLD_MINUTES": _int("STOCK_HOLD_MINUTES", 15),
         "MANUAL_PAYMENT_HOLD_HOURS": _int("MANUAL_PAYMENT_HOLD_HOURS", 72),
         "MANUAL_PAYMENT_METHODS": _list("MANUAL_PAYMENT_METHODS", "bank_transfer,cash_on_delivery"),
+        # Countries the shop delivers to (ISO 3166 alpha-2).
+        "SHIP_TO_COUNTRIES": _list("SHIP_TO_COUNTRIES", "LV,LT,EE,FI,SE,DK,DE,PL,NL,BE,FR,ES,IT,AT,IE,PT"),
         "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "ZV"),
+        # Stripe: card payments are offered only when a secret key is set. STRIPE_API_BASE points
+        # the library at a local Stripe test server (tests, demo); empty means Stripe itself.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        "STRIPE_MAX_NETWORK_RETRIES": _int("STRIPE_MAX_NETWORK_RETRIES", 2),
+        # Stripe's own default: a signature older than 300 s is refused (replay protection).
+        "STRIPE_WEBHOOK_TOLERANCE": _int("STRIPE_WEBHOOK_TOLERANCE", 300),
+        # E-mail: with no SMTP_HOST, mail is written to the log (the demo); tests run a real SMTP
+        # server on loopback.
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Ziemeļu Vilna <shop@example.com>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 10),
+        # Run queued tasks in-process at once instead of in a worker (tests).
+        "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE", False),
         "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
         "CATALOG_PAGE_SIZE": _int("CATALOG_PAGE_SIZE", 12),
         # Languages the storefront speaks; the first is the default.
         "LANGUAGES": _list("LANGUAGES", "en,es,lv"),
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Times are stored in UTC and shown in the shop's zone.
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Riga"),
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         # Uploads live in the instance folder, never in the package.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),

@@ -20,6 +20,12 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def allow_sources(directive: str, *sources: str) -> None:
+    """Let this response's page load from more origins (e.g. Stripe.js on the payment page only)."""
+    extra = g.setdefault("csp_extra", {})
+    extra.setdefault(directive, []).extend(s for s in sources if s)
+
+
 def frame_ancestors() -> str:
     if request.blueprint in STAFF_BLUEPRINTS:
         return "'none'"
@@ -29,13 +35,19 @@ def frame_ancestors() -> str:
 
 def set_security_headers(response):
     nonce = csp_nonce()
+    extra = g.get("csp_extra", {})
+
+    def sources(directive: str, *base: str) -> str:
+        return " ".join([directive, *base, *extra.get(directive, [])])
+
     policy = [
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        f"style-src 'self' 'nonce-{nonce}'",
-        "img-src 'self' data:",
+        sources("script-src", "'self'", f"'nonce-{nonce}'"),
+        sources("style-src", "'self'", f"'nonce-{nonce}'"),
+        sources("img-src", "'self'", "data:"),
         "font-src 'self'",
-        "connect-src 'self'",
+        sources("connect-src", "'self'"),
+        sources("frame-src", "'none'") if not extra.get("frame-src") else sources("frame-src"),
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
@@ -43,7 +55,7 @@ def set_security_headers(response):
     ]
     response.headers["Content-Security-Policy"] = "; ".join(policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.blueprint in STAFF_BLUEPRINTS:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cache-Control"] = "no-store"

@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('payment_reference', sa.String(length=40), nullable=False),
     sa.Column('carrier', sa.String(length=60), nullable=False),
     sa.Column('tracking_number', sa.String(length=80), nullable=False),
+    sa.Column('cart_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=40), nullable=False),
     sa.Column('utm_source', sa.String(length=80), nullable=False),
     sa.Column('utm_campaign', sa.String(length=80), nullable=False),
@@ -58,12 +59,14 @@ def upgrade():
     sa.CheckConstraint("status IN ('pending_payment', 'paid', 'fulfilled', 'shipped', 'delivered', 'cancelled', 'refunded')", name=op.f('ck_orders_status_known')),
     sa.CheckConstraint('amount_refunded >= 0 AND amount_refunded <= total', name=op.f('ck_orders_refund_within_total')),
     sa.CheckConstraint('total >= 0 AND items_subtotal >= 0 AND shipping >= 0 AND tax >= 0 AND discount >= 0', name=op.f('ck_orders_amounts_not_negative')),
+    sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_orders_cart_id_carts'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
     sa.UniqueConstraint('number', name=op.f('uq_orders_number')),
     sa.UniqueConstraint('payment_intent_id', name=op.f('uq_orders_payment_intent_id')),
     sa.UniqueConstraint('tracking_token', name=op.f('uq_orders_tracking_token'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_cart_id'), ['cart_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_reserved_until'), ['reserved_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
@@ -124,6 +127,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_orders_status'))
         batch_op.drop_index(batch_op.f('ix_orders_reserved_until'))
         batch_op.drop_index(batch_op.f('ix_orders_created_at'))
+        batch_op.drop_index(batch_op.f('ix_orders_cart_id'))
 
     op.drop_table('orders')
     # ### end Alembic commands ###

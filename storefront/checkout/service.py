@@ -16,6 +16,7 @@ from ..catalog.stock import take_stock
 from ..database import begin_write
 from ..errors import ConflictError, ShopError
 from ..extensions import db
+from ..mail.service import queue_order_email
 from ..orders.models import Order, OrderLine, OrderStatus, PaymentMethod
 from ..orders.service import add_event
 
@@ -75,6 +76,13 @@ class ShopperDetails:
     utm_campaign: str = ""
 
 
+PAYMENT_METHOD_NAMES = {
+    PaymentMethod.CARD: _l("Card"),
+    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+    PaymentMethod.CASH_ON_DELIVERY: _l("Cash on delivery"),
+}
+
+
 def enabled_payment_methods(config) -> list[PaymentMethod]:
     methods = [PaymentMethod(m) for m in config["MANUAL_PAYMENT_METHODS"]]
     if config.get("STRIPE_SECRET_KEY"):
@@ -82,7 +90,13 @@ def enabled_payment_methods(config) -> list[PaymentMethod]:
     return methods
 
 
-def _cart_lines(cart: Cart) -> list[CartLine]:
+# The fields a shopper fills in (the rest of ShopperDetails comes from the visit).
+DETAIL_FIELDS = ("email", "full_name", "address_line1", "address_line2", "city", "postal_code", "country",
+                 "phone", "shipping_method", "payment_method")
+
+
+def cart_lines(cart: Cart) -> list[CartLine]:
+    """The cart's lines with their variants and products, in one query."""
     return list(db.session.scalars(
         sa.select(CartLine).where(CartLine.cart_id == cart.id).order_by(CartLine.id)
         .options(so.joinedload(CartLine.variant).joinedload(Variant.product))
@@ -99,6 +113,30 @@ def quote(lines: list[CartLine], shipping_method: str) -> Totals:
     return price_cart(items, PricingRules.from_config(config), shipping=option.rate)
 
 
+def quote_for_cart(cart_token: str, shipping_method: str) -> dict:
+    """The breakdown and the choices for a cart. :raise CartNotFound, EmptyCart, InvalidCheckout:"""
+    from ..cart.service import get_cart
+
+    lines = cart_lines(get_cart(cart_token))
+    if not lines:
+        raise EmptyCart()
+    config = current_app.config
+    return {
+        "totals": quote(lines, shipping_method),
+        "shipping_methods": [{"code": o.code, "name": str(o.name)} for o in shipping_options(config).values()],
+        "payment_methods": [{"code": m.value, "name": str(PAYMENT_METHOD_NAMES[m])}
+                            for m in enabled_payment_methods(config)],
+    }
+
+
+def recent_order_from_cart(cart_token: str, *, now: dt.datetime) -> Order | None:
+    """The order just placed from this cart, if any (a double-clicked "place order")."""
+    return db.session.scalar(
+        sa.select(Order).join(Cart, Cart.id == Order.cart_id)
+        .where(Cart.token == cart_token, Order.created_at >= now - dt.timedelta(minutes=10))
+        .order_by(Order.id.desc()).limit(1))
+
+
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
                 shown_total: int | None = None) -> Order:
     """Turn the cart into an order awaiting payment, holding its stock until `reserved_until`.
@@ -112,11 +150,13 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     config = current_app.config
     begin_write()
     cart = db.session.scalar(sa.select(Cart).where(Cart.token == cart_token)) if cart_token else None
-    lines = _cart_lines(cart) if cart else []
+    lines = cart_lines(cart) if cart else []
     if not lines:
         raise EmptyCart()
     if details.payment_method not in {m.value for m in enabled_payment_methods(config)}:
         raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
+    if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
+        raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
     totals = quote(lines, details.shipping_method)
     if shown_total is not None and shown_total != totals.total:
         db.session.rollback()
@@ -139,8 +179,10 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
         status=OrderStatus.PENDING_PAYMENT, currency=totals.currency,
         items_subtotal=totals.items_subtotal, discount=totals.discount, shipping=totals.shipping,
         tax=totals.tax, tax_included=totals.tax_included, total=totals.total,
-        reserved_until=now + hold, stock_held=True, created_at=now,
-        **{field: getattr(details, field) for field in ShopperDetails.__dataclass_fields__},
+        reserved_until=now + hold, stock_held=True, created_at=now, cart_id=cart.id,
+        **{field: getattr(details, field) for field in ShopperDetails.__dataclass_fields__
+           if field != "country"},
+        country=details.country.upper(),
     )
     for line, priced in zip(lines, totals.lines):
         variant: Variant = line.variant
@@ -155,6 +197,9 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
     add_event(order, "placed", at=now.isoformat())
+    if details.payment_method != PaymentMethod.CARD:
+        # Card orders hear from us once paid; manual ones need the instructions now.
+        queue_order_email(order, "order_received", now=now)
     for line in lines:
         db.session.delete(line)
     db.session.commit()

@@ -74,6 +74,8 @@ class Order(db.Model):
     payment_reference: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     carrier: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
     tracking_number: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    # The cart it was placed from: a second "place order" from the same cart finds this order.
+    cart_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("carts.id", ondelete="SET NULL"), index=True)
     # Where the shopper came from, for attribution (platform tab, UTM source and campaign).
     channel: so.Mapped[str] = so.mapped_column(sa.String(40), default="web")
     utm_source: so.Mapped[str] = so.mapped_column(sa.String(80), default="")

@@ -109,3 +109,19 @@ def release_stock(order: Order) -> bool:
     return_stock(quantities)
     db.session.refresh(order)
     return True
+
+
+def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, now: dt.datetime,
+                 kind: str, **values) -> None:
+    """A move outside the staff state machine, for payments only (a payment that arrived after
+    the order was cancelled). Still conditional on the status it expects.
+
+    :raise InvalidTransition: when the order is no longer in `expected`.
+    """
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.status == expected.value)
+        .values(status=target.value, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidTransition()
+    db.session.refresh(order)
+    add_event(order, kind, at=now.isoformat())

@@ -1,0 +1,22 @@
+// Checkout: show the total for the chosen delivery option at once, and send an order only once.
+(function () {
+  "use strict";
+  var breakdown = document.querySelector("[data-breakdown]");
+  document.querySelectorAll('input[name="shipping_method"]').forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      if (!breakdown || !radio.checked) return;
+      ["total", "shipping", "tax"].forEach(function (key) {
+        var cell = breakdown.querySelector("[data-" + key + "]");
+        if (cell && radio.dataset[key]) cell.textContent = radio.dataset[key];
+      });
+    });
+  });
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+    });
+  });
+})();

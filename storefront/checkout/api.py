@@ -1,0 +1,72 @@
+"""`/api/v1/orders`: check out a token cart and follow the order (partners, the demo page, tests).
+
+An order's tracking token is its only credential, as the cart's token is for a cart.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_babel import get_locale
+from flask_smorest import Blueprint
+
+from ..api_errors import error_responses
+from ..database import utcnow
+from ..orders.service import get_order_by_token
+from ..payments.service import start_card_payment
+from . import service
+from .schemas import OrderSchema, PaymentSchema, PlaceOrderSchema, QuoteArgsSchema, QuoteSchema
+
+blp = Blueprint("orders", __name__, description="Check out a cart, follow an order, pay by card.")
+TOKEN = "<string(maxlength=64):token>"
+
+
+@blp.route("/quote")
+class Quote(MethodView):
+    @blp.arguments(QuoteArgsSchema, location="query")
+    @blp.response(200, QuoteSchema)
+    @error_responses(blp, 400, 404, 422)
+    def get(self, args: dict):
+        """The full breakdown for a cart and a delivery option, before the shopper commits."""
+        return service.quote_for_cart(args["cart_token"], args["shipping_method"])
+
+
+@blp.route("")
+class Orders(MethodView):
+    @blp.arguments(PlaceOrderSchema)
+    @blp.response(201, OrderSchema)
+    @error_responses(blp, 400, 404, 409, 422)
+    def post(self, body: dict):
+        """Place the order: the stock is held and the cart emptied.
+
+        409 `sold_out` when another shopper took the last units, 409 `total_changed` when
+        `expected_total` differs from the server's total; nothing is written in either case.
+        """
+        token = body.pop("cart_token")
+        expected = body.pop("expected_total")
+        details = service.ShopperDetails(locale=str(get_locale()), channel="api", **body)
+        return service.place_order(token, details, now=utcnow(), shown_total=expected), 201
+
+
+@blp.route(f"/{TOKEN}")
+class OrderByToken(MethodView):
+    @blp.response(200, OrderSchema)
+    @error_responses(blp, 404)
+    def get(self, token: str):
+        """The order behind a tracking token. 404 `order_not_found`."""
+        return get_order_by_token(token)
+
+
+@blp.route(f"/{TOKEN}/payment")
+class OrderPayment(MethodView):
+    @blp.response(200, PaymentSchema)
+    @error_responses(blp, 404, 409)
+    def post(self, token: str):
+        """Start (or resume) the card payment: the Payment Element's client secret.
+
+        Calling it twice returns the same PaymentIntent. 409 `already_paid`, 503 when Stripe
+        cannot be reached (the order's stock is then released).
+        """
+        order = get_order_by_token(token)
+        secret = start_card_payment(order)
+        return {"client_secret": secret, "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"],
+                "amount": order.total, "currency": order.currency}

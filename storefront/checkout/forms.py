@@ -1,0 +1,36 @@
+"""The checkout's forms. They name and bound the fields; choices come from the shop's settings."""
+from __future__ import annotations
+
+from babel import Locale
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class DetailsForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("For your receipt and the tracking link."))
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    address_line1 = StringField(_l("Street and house number"), validators=[DataRequired(), Length(max=200)])
+    address_line2 = StringField(_l("Apartment, floor (optional)"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    phone = TelField(_l("Phone (for the courier, optional)"), validators=[Optional(), Length(max=40)])
+    shipping_method = RadioField(_l("Delivery"), validators=[DataRequired()])
+    payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
+
+    def set_choices(self, shipping: list[tuple[str, str]], payment: list[tuple[str, str]]) -> None:
+        locale = Locale.parse(str(get_locale()))
+        countries = current_app.config["SHIP_TO_COUNTRIES"]
+        self.country.choices = sorted(((c, locale.territories.get(c, c)) for c in countries), key=lambda c: c[1])
+        self.shipping_method.choices = shipping
+        self.payment_method.choices = payment
+
+
+class PlaceOrderForm(FlaskForm):
+    # The total the shopper is looking at; if the server's differs, nothing is ordered.
+    shown_total = HiddenField()

@@ -1,0 +1,123 @@
+"""The checkout pages: details and choices, then a review with the full total, then the order.
+
+The shopper's details live in the session between the two steps; the order is placed only from
+the review page, with the total shown there, so the amount charged is the amount seen.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..cart import session_cart
+from ..database import utcnow
+from ..errors import ShopError
+from ..extensions import db
+from ..orders.models import PaymentMethod
+from . import service
+from .forms import DetailsForm, PlaceOrderForm
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+DETAILS_KEY = "checkout_details"
+
+
+def _choices():
+    config = current_app.config
+    options = service.shipping_options(config)
+    shipping = [(code, str(option.name)) for code, option in options.items()]
+    payment = [(m.value, str(service.PAYMENT_METHOD_NAMES[m])) for m in service.enabled_payment_methods(config)]
+    return options, shipping, payment
+
+
+def _lines_or_redirect():
+    cart = session_cart.current_cart()
+    lines = service.cart_lines(cart) if cart else []
+    return cart, lines
+
+
+@bp.route("", methods=["GET", "POST"])
+def details():
+    cart, lines = _lines_or_redirect()
+    if not lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("cart.show"), 303)
+    options, shipping, payment = _choices()
+    form = DetailsForm(data=session.get(DETAILS_KEY) or {"shipping_method": "standard",
+                                                        "country": current_app.config["SHOP_COUNTRY"]})
+    form.set_choices(shipping, payment)
+    if form.validate_on_submit():
+        session[DETAILS_KEY] = {name: field.data for name, field in form._fields.items()
+                                if name != "csrf_token" and field.data is not None}
+        return redirect(url_for("checkout.review"), 303)
+    quotes = {code: service.quote(lines, code) for code in options}
+    chosen = form.shipping_method.data if form.shipping_method.data in quotes else "standard"
+    status = 400 if form.is_submitted() else 200
+    return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes,
+                           totals=quotes[chosen]), status
+
+
+@bp.get("/review")
+def review():
+    cart, lines = _lines_or_redirect()
+    saved = session.get(DETAILS_KEY)
+    if not lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("cart.show"), 303)
+    if not saved:
+        return redirect(url_for("checkout.details"), 303)
+    try:
+        totals = service.quote(lines, saved["shipping_method"])
+    except ShopError as error:
+        flash(error.message, "error")
+        return redirect(url_for("checkout.details"), 303)
+    options, _shipping, _payment = _choices()
+    form = PlaceOrderForm(shown_total=str(totals.total))
+    return render_template("checkout/review.html", form=form, lines=lines, totals=totals, details=saved,
+                           shipping=options[saved["shipping_method"]],
+                           payment_name=service.PAYMENT_METHOD_NAMES[PaymentMethod(saved["payment_method"])])
+
+
+@bp.post("/place")
+def place():
+    form = PlaceOrderForm()
+    saved = session.get(DETAILS_KEY)
+    cart = session_cart.current_cart()
+    if not form.validate_on_submit() or cart is None:
+        return redirect(url_for("checkout.details"), 303)
+    if not saved:
+        # The order was placed and the page re-sent (back button, second click).
+        order = service.recent_order_from_cart(cart.token, now=utcnow())
+        return _after_placing(order) if order else redirect(url_for("checkout.details"), 303)
+    try:
+        shown_total = int(form.shown_total.data)
+    except (TypeError, ValueError):
+        shown_total = -1  # a tampered total never matches: the review page is shown again
+    details = service.ShopperDetails(locale=str(get_locale()), channel=session.get("channel", "web"),
+                                     utm_source=session.get("utm_source", ""),
+                                     utm_campaign=session.get("utm_campaign", ""),
+                                     **{k: saved.get(k) or "" for k in service.DETAIL_FIELDS})
+    try:
+        order = service.place_order(cart.token, details, now=utcnow(), shown_total=shown_total)
+    except service.EmptyCart:
+        db.session.rollback()
+        # Pressed twice: the first press placed the order and emptied the cart; show that order.
+        order = service.recent_order_from_cart(cart.token, now=utcnow())
+        if order is None:
+            flash(_("Your cart is empty."), "error")
+            return redirect(url_for("cart.show"), 303)
+    except service.TotalChanged as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("checkout.review"), 303)
+    except ShopError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("cart.show"), 303)
+    session.pop(DETAILS_KEY, None)
+    return _after_placing(order)
+
+
+def _after_placing(order):
+    if order.payment_method == PaymentMethod.CARD and order.status == "pending_payment":
+        return redirect(url_for("tracking.pay", token=order.tracking_token), 303)
+    return redirect(url_for("tracking.track", token=order.tracking_token, placed=1), 303)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class OutboundEmail(db.Model):
+    __tablename__ = "outbound_emails"
+    __table_args__ = (
+        # One receipt, one shipping notice, one refund notice per order, however often the
+        # event that causes it is delivered.
+        sa.UniqueConstraint("order_id", "kind", name="uq_outbound_emails_order_kind"),
+        sa.Index("ix_outbound_emails_due", "status", "next_attempt_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending | sent
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    next_attempt_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)

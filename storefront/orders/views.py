@@ -1,0 +1,94 @@
+"""The shopper's tracking page, reachable only through the secret link in their e-mails."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from ..security import allow_sources
+from .models import OrderStatus, PaymentMethod
+from .service import get_order_by_token
+
+bp = Blueprint("tracking", __name__, url_prefix="/orders")
+
+STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"),
+    "paid": _l("Paid — we are preparing your parcel"),
+    "fulfilled": _l("Packed and ready to ship"),
+    "shipped": _l("Shipped"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+}
+EVENT_LABELS = {
+    "placed": _l("Order placed"),
+    "paid": _l("Payment received"),
+    "fulfilled": _l("Packed"),
+    "shipped": _l("Handed to the carrier"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Order cancelled"),
+    "refunded": _l("Refunded"),
+    "partially_refunded": _l("Partly refunded"),
+    "payment_failed": _l("The payment did not go through"),
+    "late_payment_honoured": _l("Payment received"),
+    "late_payment_refunded": _l("Payment arrived after the items sold out and was refunded"),
+}
+
+
+@bp.app_template_global()
+def order_status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+@bp.app_template_global()
+def order_event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " "))
+
+
+@bp.app_template_filter("shop_datetime")
+def shop_datetime(value) -> str:
+    """An aware UTC datetime shown in the shop's time zone and the shopper's language."""
+    return format_datetime(value, "medium")
+
+
+# A secret link: keep it out of shared caches and out of Referer headers to other sites.
+PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+@bp.get("/<token>")
+def track(token: str):
+    order = get_order_by_token(token)
+    response = render_template("orders/track.html", order=order,
+                               timeline=[e for e in order.events if e.public])
+    return response, 200, PRIVATE
+
+
+@bp.get("/<token>/pay")
+def pay(token: str):
+    """The card payment step, inside the shop's page (and so inside the social tab's frame).
+
+    The page asks the JSON API for the PaymentIntent's client secret, mounts Stripe's Payment
+    Element and confirms with `redirect: 'if_required'`, so the shopper never leaves the frame.
+    Whether the order is paid is decided by Stripe's webhook; this page only shows the status.
+    """
+    order = get_order_by_token(token)
+    if order.payment_method != PaymentMethod.CARD or order.status != OrderStatus.PENDING_PAYMENT:
+        return track(token)
+    config = current_app.config
+    stripe_js = config["STRIPE_JS_URL"]
+    if config["STRIPE_API_BASE"]:  # the local Stripe test server serves its own Stripe.js
+        stripe_js = config["STRIPE_API_BASE"].rstrip("/") + "/js.stripe.com/v3/"
+    allow_sources("script-src", _origin(stripe_js))
+    allow_sources("frame-src", "https://js.stripe.com", "https://hooks.stripe.com")
+    allow_sources("connect-src", "https://api.stripe.com", _origin(config["STRIPE_API_BASE"]))
+    allow_sources("img-src", "https://*.stripe.com")
+    response = render_template("orders/pay.html", order=order, stripe_js=stripe_js,
+                               publishable_key=config["STRIPE_PUBLISHABLE_KEY"])
+    return response, 200, PRIVATE

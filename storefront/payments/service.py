@@ -1,0 +1,228 @@
+"""Taking payment for an order and reacting to Stripe's events.
+
+Card orders become paid only from a verified `payment_intent.succeeded` webhook, applied once per
+event id, in whatever order events arrive. A payment that succeeds after the order's stock hold
+expired is honoured when the stock is still there, and refunded automatically otherwise.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+import stripe
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..catalog.stock import take_stock
+from ..database import begin_write
+from ..errors import ConflictError, ShopError
+from ..extensions import db
+from ..mail.service import queue_order_email
+from ..orders import service as orders
+from ..orders.models import Order, OrderStatus, PaymentMethod
+from . import gateway
+from .models import ProcessedWebhookEvent
+
+log = logging.getLogger(__name__)
+
+
+class PaymentUnavailable(ShopError):
+    code = "payment_unavailable"
+    status = 503
+    default_message = _l("We could not reach the payment provider. Nothing was charged; please try again.")
+
+
+class EventMismatch(ShopError):
+    code = "event_mismatch"
+    default_message = _l("The event does not match the order.")
+
+
+class AlreadyPaid(ConflictError):
+    code = "already_paid"
+    default_message = _l("This order is already paid.")
+
+
+def start_card_payment(order: Order) -> str:
+    """The client secret for the Payment Element; creates the order's one PaymentIntent once.
+
+    A second call (the shopper pressed "pay" twice, or reloaded) returns the same intent.
+    :raise AlreadyPaid: when the order no longer awaits payment.
+    :raise PaymentUnavailable: when Stripe cannot be reached; the order's stock is released.
+    """
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != PaymentMethod.CARD:
+        raise AlreadyPaid()
+    try:
+        if order.payment_intent_id:
+            return gateway.retrieve_payment_intent(order.payment_intent_id)["client_secret"]
+        intent = gateway.create_payment_intent(order_id=order.id, number=order.number, amount=order.total,
+                                               currency=order.currency)
+    except stripe.StripeError as exc:
+        level = logging.WARNING if isinstance(exc, stripe.APIConnectionError) else logging.ERROR
+        log.log(level, "Could not start the payment of order %s: %s", order.number, exc)
+        cancel_unpaid(order, reason="payment_provider_unreachable", now=dt.datetime.now(dt.timezone.utc))
+        raise PaymentUnavailable() from None
+    # Record the intent only if no other request recorded one first.
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.payment_intent_id.is_(None))
+        .values(payment_intent_id=intent.id).execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        return gateway.retrieve_payment_intent(order.payment_intent_id)["client_secret"]
+    return intent["client_secret"]
+
+
+def cancel_unpaid(order: Order, *, reason: str, now: dt.datetime) -> bool:
+    """Cancel an order still awaiting payment and give its stock back. False if it moved on."""
+    begin_write()
+    try:
+        orders.transition(order, OrderStatus.CANCELLED, now=now)
+    except orders.InvalidTransition:
+        db.session.rollback()
+        return False
+    orders.release_stock(order)
+    orders.add_event(order, "cancel_reason", public=False, reason=reason)
+    db.session.commit()
+    return True
+
+
+def expire_reservations(now: dt.datetime, limit: int = 200) -> int:
+    """Cancel unpaid orders whose stock hold ran out; returns how many were released."""
+    ids = list(db.session.scalars(
+        sa.select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT, Order.stock_held.is_(True),
+                                  Order.reserved_until <= now).order_by(Order.reserved_until).limit(limit)))
+    db.session.commit()
+    released = 0
+    for order_id in ids:
+        order = db.session.get(Order, order_id)
+        if order is not None and cancel_unpaid(order, reason="reservation_expired", now=now):
+            released += 1
+    return released
+
+
+def mark_manual_payment_received(order: Order, *, now: dt.datetime) -> None:
+    """Staff confirm a bank transfer or cash payment. :raise InvalidTransition: if not pending."""
+    begin_write()
+    orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
+    queue_order_email(order, "receipt", now=now)
+    db.session.commit()
+
+
+def handle_event(event, *, now: dt.datetime) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened (for logs and tests).
+
+    :raise EventMismatch: the event names an order whose intent, amount or currency differ;
+        nothing is recorded, so a corrected delivery can still be applied.
+    """
+    handlers = {
+        "payment_intent.succeeded": _payment_succeeded,
+        "payment_intent.payment_failed": _payment_failed,
+        "payment_intent.canceled": _payment_failed,
+    }
+    handler = handlers.get(event["type"])
+    begin_write()
+    order = _order_for(event) if handler else None
+    record = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
+                                   order_id=order.id if order else None, outcome="ignored")
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+    if handler and order is not None:
+        record.outcome = handler(order, event["data"]["object"], now)
+    db.session.commit()
+    return record.outcome
+
+
+def _order_for(event) -> Order | None:
+    intent = event["data"]["object"]
+    metadata = intent["metadata"] if "metadata" in intent else {}
+    order_id = metadata["order_id"] if "order_id" in metadata else None
+    try:
+        order = db.session.get(Order, int(order_id)) if order_id is not None else None
+    except (TypeError, ValueError):
+        order = None
+    if order is None:
+        log.warning("Stripe event %s names no known order (%r)", event["id"], order_id)
+        return None
+    if (order.payment_intent_id != intent["id"] or intent["amount"] != order.total
+            or str(intent["currency"]).upper() != order.currency):
+        log.error("Refused Stripe event %s for order %s: intent %s amount %s %s, order expects %s %s %s",
+                  event["id"], order.number, intent["id"], intent["amount"], intent["currency"],
+                  order.payment_intent_id, order.total, order.currency)
+        db.session.rollback()
+        raise EventMismatch()
+    return order
+
+
+def _payment_succeeded(order: Order, intent, now: dt.datetime) -> str:
+    status = OrderStatus(order.status)
+    if status == OrderStatus.PENDING_PAYMENT:
+        orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
+        queue_order_email(order, "receipt", now=now)
+        return "paid"
+    if status == OrderStatus.CANCELLED and order.amount_refunded == 0:
+        return _late_payment(order, now)
+    return "already_applied"
+
+
+def _late_payment(order: Order, now: dt.datetime) -> str:
+    """The money arrived after the hold ran out: sell if the stock is still there, else refund."""
+    quantities: dict[int, int] = {}
+    for line in order.lines:
+        if line.variant_id is not None:
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    savepoint = db.session.begin_nested()
+    if not take_stock(quantities):
+        savepoint.commit()
+        orders.force_status(order, OrderStatus.PAID, expected=OrderStatus.CANCELLED, now=now,
+                            kind="late_payment_honoured", paid_at=now)
+        queue_order_email(order, "receipt", now=now)
+        return "paid_late"
+    savepoint.rollback()
+    gateway.refund(intent_id=order.payment_intent_id, amount=order.total,
+                   idempotency_key=f"order-{order.id}-late-payment-refund")
+    orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
+                        kind="late_payment_refunded", amount_refunded=order.total)
+    queue_order_email(order, "refunded", now=now)
+    return "refunded_late"
+
+
+def _payment_failed(order: Order, intent, now: dt.datetime) -> str:
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return "already_applied"
+    orders.transition(order, OrderStatus.CANCELLED, now=now)
+    orders.release_stock(order)
+    orders.add_event(order, "payment_failed", public=True)
+    return "cancelled"
+
+
+def reconcile(*, now: dt.datetime, hours: int = 48) -> dict[str, int]:
+    """Ask Stripe for the state of recent card orders still unpaid or cancelled, and apply any
+    success or cancellation whose webhook never arrived. Safe to run any time: an outcome
+    already applied is recognised by the order's state."""
+    since = now - dt.timedelta(hours=hours)
+    candidates = db.session.execute(
+        sa.select(Order.id, Order.payment_intent_id).where(
+            Order.payment_method == PaymentMethod.CARD, Order.payment_intent_id.is_not(None),
+            Order.status.in_([OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]),
+            Order.amount_refunded == 0, Order.created_at >= since)).all()
+    db.session.commit()
+    counts: dict[str, int] = {}
+    for order_id, intent_id in candidates:
+        intent = gateway.retrieve_payment_intent(intent_id).to_dict()
+        event_type = {"succeeded": "payment_intent.succeeded",
+                      "canceled": "payment_intent.canceled"}.get(intent["status"])
+        if event_type is None:
+            continue
+        event = {"id": f"reconcile:{intent_id}:{intent['status']}", "type": event_type,
+                 "data": {"object": intent}}
+        try:
+            outcome = handle_event(event, now=now)
+        except EventMismatch:
+            outcome = "mismatch"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
