@@ -18,6 +18,18 @@ class InvalidAccount(ShopError):
     code = "invalid_account"
 
 
+class AccountDisabled(ShopError):
+    code = "account_disabled"
+    status = 403
+    default_message = _l("This account is disabled. Ask an admin to enable it again.")
+
+
+class UnknownAccount(ShopError):
+    code = "unknown_account"
+    status = 404
+    default_message = _l("There is no staff account with that e-mail.")
+
+
 def normalise_email(email: str) -> str:
     """:raise InvalidAccount: if it is not an e-mail address."""
     try:
@@ -50,22 +62,49 @@ def create_user(email: str, password: str, role: str, *, actor=None) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Timing does not reveal which was wrong."""
+    """The user with these credentials, or None. Timing does not reveal which was wrong.
+
+    :raise AccountDisabled: when the password is right but the account is disabled (said only to
+        someone who knows the password, so it reveals nothing to a guesser).
+    """
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
         # Hash anyway so a missing account costs the same time as a wrong password.
         User(email="", role="support").set_password(password)
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password):
         return None
+    if not user.active:
+        raise AccountDisabled()
     user.last_login_at = utcnow()
     record(user, "user.login", "user", user.id)
     db.session.commit()
     return user
 
 
+def record_logout(user) -> None:
+    record(user, "user.logout", "user", user.id)
+    db.session.commit()
+
+
+def set_active(email: str, active: bool, *, actor=None) -> User:
+    """Enable or disable a staff account; a disabled one is signed out at its next request.
+
+    :raise UnknownAccount:
+    """
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise UnknownAccount(field="email")
+    user.active = active
+    record(actor, "user.enable" if active else "user.disable", "user", user.id, email=user.email)
+    db.session.commit()
+    return user
+
+
 def load_user(user_id: str) -> User | None:
+    """The signed-in staff member, or None, which signs out a disabled or deleted account."""
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    return user if user is not None and user.active else None

@@ -1,12 +1,30 @@
+"""Back-office pages: dashboard, products, variants, stock, images, categories, CSV, audit log.
+
+Views parse a form, call one service (catalog.editing, catalog.images, backoffice.imports) and
+render. A `ShopError` from a service is shown on the field it names and answered with its 4xx
+status; nothing has been written then. Every route names its permission (deny by default).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, stream_with_context, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Permission
 from ..accounts.permissions import endpoint_permission, permission_required
+from ..catalog import editing, images
+from ..catalog.csv_io import export_lines
+from ..database import utcnow
+from ..errors import ShopError
+from . import imports, queries
+from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
+from .forms import (CategoryForm, ConfirmForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm,
+                    ProductForm, StockForm, option_values, variant_form_for)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+catalog_permission = permission_required(Permission.MANAGE_CATALOG)
 
 
 @bp.before_request
@@ -16,7 +34,331 @@ def deny_unmarked_routes():
         abort(403)
 
 
+def _actor():
+    return current_user._get_current_object()
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _show_error(form, error: ShopError) -> int:
+    """Put a service's error on the form field it names (or flash it); return its status."""
+    field = getattr(form, error.field, None) if error.field and form is not None else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+    return error.status
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
 @bp.get("/")
 @permission_required(Permission.ACCESS_BACKOFFICE)
 def dashboard():
-    return render_template("admin/dashboard.html", user=current_user)
+    return render_template("admin/dashboard.html", counts=queries.dashboard_counts(),
+                           alerts=queries.stock_alerts(), low_stock=queries.LOW_STOCK,
+                           can_edit=current_user.can(Permission.MANAGE_CATALOG))
+
+
+# --- products ----------------------------------------------------------------------------------
+
+def _render_product_list(status: int = 200, stock_errors: dict | None = None):
+    search = request.args.get("q", "")[:queries.MAX_SEARCH_LENGTH]
+    stock = request.args.get("stock")
+    page = queries.product_page(search, _page_arg(), stock=stock)
+    return render_template("admin/products.html", page=page, search=search, stock=stock,
+                           stock_form=StockForm(formdata=None), stock_errors=stock_errors or {},
+                           low_stock=queries.LOW_STOCK), status
+
+
+@bp.get("/products")
+@catalog_permission
+def products():
+    return _render_product_list()
+
+
+@bp.post("/variants/<int:variant_id>/stock")
+@catalog_permission
+def variant_stock(variant_id: int):
+    form = StockForm()
+    try:
+        if not form.validate_on_submit():
+            raise editing.InvalidStock(field="stock")
+        variant = editing.set_stock(_actor(), variant_id, form.stock.data)
+    except ShopError as error:
+        return _render_product_list(error.status, {variant_id: str(error.message)})
+    flash(_("Stock of %(sku)s is now %(stock)d.", sku=variant.sku, stock=variant.stock), "success")
+    return redirect(url_for(".products", **request.args))
+
+
+def _product_form(product=None, **kwargs) -> ProductForm:
+    form = ProductForm(obj=product, **kwargs)
+    form.category_id.choices = queries.category_choices(_("Choose a category"))
+    if product is not None and request.method == "GET":
+        form.option_names.data = ", ".join(product.option_names or [])
+    return form
+
+
+def _product_fields(form: ProductForm) -> dict:
+    return {"title": form.title.data, "slug": form.slug.data, "description": form.description.data,
+            "brand": form.brand.data, "category_id": form.category_id.data, "active": form.active.data,
+            "option_names": form.option_names.data or ""}
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@catalog_permission
+def product_new():
+    form = _product_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            product = editing.create_product(_actor(), **_product_fields(form))
+        except ShopError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Product created. Now add its variants."), "success")
+            return redirect(url_for(".product_edit", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/product_form.html", form=form, product=None), status
+
+
+def _render_product_edit(product, form=None, upload_form=None, status: int = 200):
+    return render_template(
+        "admin/product_form.html", product=product, form=form or _product_form(product),
+        upload_form=upload_form or ImageUploadForm(formdata=None), confirm_form=ConfirmForm(),
+        alt_form=ImageAltForm(formdata=None), move_form=ImageMoveForm(formdata=None),
+        price_text=editing.price_as_text, low_stock=queries.LOW_STOCK), status
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@catalog_permission
+def product_edit(product_id: int):
+    product = editing.get_product_for_edit(product_id)
+    form = _product_form(product)
+    if not form.is_submitted():
+        return _render_product_edit(product, form)
+    if not form.validate():
+        return _render_product_edit(product, form, status=400)
+    try:
+        editing.update_product(_actor(), product_id, **_product_fields(form))
+    except ShopError as error:
+        status = _show_error(form, error)
+        return _render_product_edit(editing.get_product_for_edit(product_id), form, status=status)
+    flash(_("Product saved."), "success")
+    return redirect(url_for(".product_edit", product_id=product_id))
+
+
+# --- variants ----------------------------------------------------------------------------------
+
+def _variant_form(product, variant=None):
+    names = list(product.option_names or [])
+    if request.method == "POST":
+        return variant_form_for(names)
+    data = {}
+    if variant is not None:
+        data = {"sku": variant.sku, "price": editing.price_as_text(variant.price),
+                "compare_at_price": editing.price_as_text(variant.compare_at_price), "stock": str(variant.stock)}
+        data.update({f"option_{i}": variant.options.get(name, "") for i, name in enumerate(names)})
+    return variant_form_for(names, data=data)
+
+
+def _variant_fields(form, product) -> dict:
+    return {"sku": form.sku.data, "options": option_values(form, list(product.option_names or [])),
+            "price": form.price.data, "compare_at_price": form.compare_at_price.data, "stock": form.stock.data}
+
+
+def _save_variant(product, variant=None):
+    form = _variant_form(product, variant)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if variant is None:
+                editing.add_variant(_actor(), product.id, **_variant_fields(form, product))
+            else:
+                editing.update_variant(_actor(), variant.id, **_variant_fields(form, product))
+        except ShopError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Variant saved."), "success")
+            return redirect(url_for(".product_edit", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/variant_form.html", form=form, product=product, variant=variant,
+                           confirm_form=ConfirmForm()), status
+
+
+@bp.route("/products/<int:product_id>/variants/new", methods=["GET", "POST"])
+@catalog_permission
+def variant_new(product_id: int):
+    return _save_variant(editing.get_product_for_edit(product_id))
+
+
+@bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
+@catalog_permission
+def variant_edit(variant_id: int):
+    variant = editing.get_variant_for_edit(variant_id)
+    return _save_variant(variant.product, variant)
+
+
+@bp.post("/variants/<int:variant_id>/delete")
+@catalog_permission
+def variant_delete(variant_id: int):
+    product = editing.delete_variant(_actor(), variant_id)
+    flash(_("Variant deleted."), "success")
+    return redirect(url_for(".product_edit", product_id=product.id))
+
+
+# --- images ------------------------------------------------------------------------------------
+
+@bp.post("/products/<int:product_id>/images")
+@catalog_permission
+def image_upload(product_id: int):
+    product = editing.get_product_for_edit(product_id)
+    form = ImageUploadForm()
+    if not form.validate_on_submit():
+        return _render_product_edit(product, upload_form=form, status=400)
+    try:
+        images.add_image(_actor(), product_id, form.image.data.stream, form.alt.data)
+    except ShopError as error:
+        status = _show_error(form, error)
+        return _render_product_edit(editing.get_product_for_edit(product_id), upload_form=form, status=status)
+    flash(_("Image added."), "success")
+    return redirect(url_for(".product_edit", product_id=product_id) + "#images")
+
+
+@bp.post("/images/<int:image_id>/alt")
+@catalog_permission
+def image_alt(image_id: int):
+    # CSRFProtect has checked the token; the service checks the text and raises on a bad one.
+    image = images.set_alt_text(_actor(), image_id, request.form.get("alt", ""))
+    flash(_("Alt text saved."), "success")
+    return redirect(url_for(".product_edit", product_id=image.product_id) + "#images")
+
+
+@bp.post("/images/<int:image_id>/move")
+@catalog_permission
+def image_move(image_id: int):
+    image = images.move_image(_actor(), image_id, request.form.get("direction", ""))
+    return redirect(url_for(".product_edit", product_id=image.product_id) + "#images")
+
+
+@bp.post("/images/<int:image_id>/delete")
+@catalog_permission
+def image_delete(image_id: int):
+    product_id = images.delete_image(_actor(), image_id)
+    flash(_("Image deleted."), "success")
+    return redirect(url_for(".product_edit", product_id=product_id) + "#images")
+
+
+# --- categories --------------------------------------------------------------------------------
+
+@bp.get("/categories")
+@catalog_permission
+def categories():
+    return render_template("admin/categories.html", tree=queries.category_tree(), confirm_form=ConfirmForm())
+
+
+def _save_category(category=None):
+    form = CategoryForm(obj=category)
+    form.parent_id.choices = queries.category_choices(_("None (top level)"))
+    if category is not None and request.method == "GET":
+        form.parent_id.data = category.parent_id or 0
+    status = 200
+    if form.validate_on_submit():
+        fields = {"name": form.name.data, "slug": form.slug.data, "parent_id": form.parent_id.data or None,
+                  "description": form.description.data or ""}
+        try:
+            if category is None:
+                editing.create_category(_actor(), **fields)
+            else:
+                editing.update_category(_actor(), category.id, **fields)
+        except ShopError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Category saved."), "success")
+            return redirect(url_for(".categories"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/category_form.html", form=form, category=category,
+                           confirm_form=ConfirmForm()), status
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@catalog_permission
+def category_new():
+    return _save_category()
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@catalog_permission
+def category_edit(category_id: int):
+    return _save_category(editing.get_category_for_edit(category_id))
+
+
+@bp.post("/categories/<int:category_id>/delete")
+@catalog_permission
+def category_delete(category_id: int):
+    try:
+        editing.delete_category(_actor(), category_id)
+    except editing.CategoryInUse as error:
+        flash(str(error.message), "error")
+        return render_template("admin/categories.html", tree=queries.category_tree(),
+                               confirm_form=ConfirmForm()), error.status
+    flash(_("Category deleted."), "success")
+    return redirect(url_for(".categories"))
+
+
+# --- CSV export and import ---------------------------------------------------------------------
+
+@bp.post("/catalog/export")
+@catalog_permission
+def catalog_export():
+    imports.record_export(_actor())
+    filename = f"catalog-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(stream_with_context(export_lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/catalog/import", methods=["GET", "POST"])
+@catalog_permission
+def catalog_import():
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            job = imports.start_import(_actor(), upload.filename or "", upload.read(), str(get_locale()),
+                                       run_in_background=current_app.config["IMPORT_IN_BACKGROUND"])
+        except ShopError as error:
+            status = _show_error(form, error)
+        else:
+            return redirect(url_for(".import_job", job_id=job.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/import.html", form=form, jobs=imports.recent_jobs(),
+                           export_form=ConfirmForm(), columns=imports.CSV_COLUMNS,
+                           required=imports.CSV_REQUIRED), status
+
+
+@bp.get("/catalog/import/<int:job_id>")
+@catalog_permission
+def import_job(job_id: int):
+    job = imports.get_job(job_id)
+    return render_template("admin/import_job.html", job=job, progress=imports.progress_of(job))
+
+
+@bp.get("/catalog/import/<int:job_id>/progress")
+@catalog_permission
+def import_progress(job_id: int):
+    return jsonify(imports.progress_of(imports.get_job(job_id)))
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+@bp.get("/audit")
+@permission_required(Permission.VIEW_AUDIT_LOG)
+def audit_log():
+    return render_template("admin/audit.html", page=queries.audit_page(_page_arg()))

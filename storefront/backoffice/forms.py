@@ -1,0 +1,84 @@
+"""Back-office forms. They check shape (required, length) and carry the CSRF token; the catalog
+rules (unique SKU, price format, stock ≥ 0, category cycles) are checked by catalog.editing, and
+its errors are shown on the field they name."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+
+class ProductForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=120)],
+                       description=_l("Leave blank to make one from the title."))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=120)])
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=False)
+    option_names = StringField(_l("Option names"), validators=[Optional(), Length(max=200)],
+                               description=_l("Comma-separated, in order, e.g. “Size, Colour”."))
+    active = BooleanField(_l("Visible in the shop"), default=True)
+
+
+class VariantForm(FlaskForm):
+    """SKU, prices and stock; one `option_N` field per product option is added by `variant_form_for`."""
+
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
+    price = StringField(_l("Price"), validators=[DataRequired(), Length(max=32)],
+                        description=_l("In euros or the shop's currency, e.g. 24.90"))
+    compare_at_price = StringField(_l("Compare-at price"), validators=[Optional(), Length(max=32)],
+                                   description=_l("The “was” price; leave blank when not on sale."))
+    stock = StringField(_l("Stock"), validators=[DataRequired(), Length(max=12)], default="0")
+
+
+def variant_form_for(option_names: list[str], **kwargs) -> VariantForm:
+    """A variant form with a text field for each of the product's options."""
+
+    class ProductVariantForm(VariantForm):
+        pass
+
+    for index, name in enumerate(option_names):
+        setattr(ProductVariantForm, f"option_{index}",
+                StringField(name, validators=[DataRequired(), Length(max=60)]))
+    return ProductVariantForm(**kwargs)
+
+
+def option_values(form: VariantForm, option_names: list[str]) -> dict[str, str]:
+    return {name: getattr(form, f"option_{index}").data or "" for index, name in enumerate(option_names)}
+
+
+class StockForm(FlaskForm):
+    stock = StringField(_l("Stock"), validators=[DataRequired(), Length(max=12)])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=80)],
+                       description=_l("Leave blank to make one from the name."))
+    parent_id = SelectField(_l("Parent category"), coerce=int, validate_choice=False)
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
+
+
+class ImageUploadForm(FlaskForm):
+    image = FileField(_l("Image"), validators=[FileRequired(_l("Choose an image file."))],
+                      description=_l("JPEG, PNG, WebP or GIF."))
+    alt = StringField(_l("Alt text"), validators=[Optional(), Length(max=255)],
+                      description=_l("What the picture shows, for people who cannot see it."))
+
+
+class ImageAltForm(FlaskForm):
+    alt = StringField(_l("Alt text"), validators=[Optional(), Length(max=255)])
+
+
+class ImageMoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form for buttons that change state (delete, export): a CSRF-protected POST."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])

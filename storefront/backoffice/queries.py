@@ -1,0 +1,106 @@
+"""What the back office lists: dashboard counts, the staff product list, categories, the audit log.
+
+Read-only queries for staff pages (the storefront's own listings live in catalog.browse and show
+active products only; staff see everything). Each listing is a fixed number of queries.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..audit.models import AuditEntry
+from ..catalog.browse import Page
+from ..catalog.models import Category, Product, Variant
+from ..extensions import db
+
+LOW_STOCK = 3
+PRODUCTS_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+MAX_SEARCH_LENGTH = 100
+
+
+def dashboard_counts() -> dict[str, int]:
+    """Products, variants running low (1 to LOW_STOCK left) and sold-out variants."""
+    row = db.session.execute(sa.select(
+        sa.select(sa.func.count(Product.id)).scalar_subquery(),
+        sa.select(sa.func.count(Variant.id)).where(Variant.stock.between(1, LOW_STOCK)).scalar_subquery(),
+        sa.select(sa.func.count(Variant.id)).where(Variant.stock == 0).scalar_subquery(),
+    )).one()
+    return {"products": row[0], "low_stock": row[1], "sold_out": row[2]}
+
+
+def stock_alerts(limit: int = 12) -> list[Variant]:
+    """Variants at or below LOW_STOCK, emptiest first, with their products."""
+    return list(db.session.scalars(
+        sa.select(Variant).where(Variant.stock <= LOW_STOCK).order_by(Variant.stock, Variant.sku)
+        .limit(limit).options(so.joinedload(Variant.product))))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def product_page(search: str | None = None, page: int = 1, stock: str | None = None,
+                 per_page: int = PRODUCTS_PER_PAGE) -> Page[Product]:
+    """Every product (active or not), newest first, matching title, slug or a variant's SKU.
+
+    `stock` = "low" or "sold_out" keeps products with such a variant.
+    """
+    page = max(1, page)
+    conditions = []
+    if search and search.strip():
+        pattern = f"%{_escape_like(search.strip()[:MAX_SEARCH_LENGTH].lower())}%"
+        sku_match = sa.select(Variant.product_id).where(sa.func.lower(Variant.sku).like(pattern, escape="\\"))
+        conditions.append(sa.or_(sa.func.lower(Product.title).like(pattern, escape="\\"),
+                                 sa.func.lower(Product.slug).like(pattern, escape="\\"),
+                                 Product.id.in_(sku_match)))
+    if stock == "low":
+        conditions.append(Product.id.in_(sa.select(Variant.product_id).where(Variant.stock.between(1, LOW_STOCK))))
+    elif stock == "sold_out":
+        conditions.append(Product.id.in_(sa.select(Variant.product_id).where(Variant.stock == 0)))
+    total = db.session.scalar(sa.select(sa.func.count(Product.id)).where(*conditions)) or 0
+    items = list(db.session.scalars(
+        sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+        .options(so.selectinload(Product.variants), so.selectinload(Product.images),
+                 so.joinedload(Product.category))))
+    return Page(items, total, page, per_page)
+
+
+def category_tree() -> list[tuple[Category, int, int]]:
+    """Every category as (category, depth, number of products), parents before their children."""
+    categories = list(db.session.scalars(sa.select(Category).order_by(Category.position, Category.name)))
+    counts = dict(db.session.execute(
+        sa.select(Product.category_id, sa.func.count(Product.id)).group_by(Product.category_id)).all())
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[tuple[Category, int, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            if category.id not in seen:
+                seen.add(category.id)
+                ordered.append((category, depth, counts.get(category.id, 0)))
+                walk(category.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def category_choices(blank_label: str | None = None) -> list[tuple[int, str]]:
+    """(id, indented name) pairs for select boxes, in tree order."""
+    choices = [(0, blank_label)] if blank_label is not None else []
+    choices += [(category.id, "\u2014 " * depth + category.name) for category, depth, _ in category_tree()]
+    return choices
+
+
+def audit_page(page: int = 1, per_page: int = AUDIT_PER_PAGE) -> Page[AuditEntry]:
+    """Audit entries, newest first."""
+    page = max(1, page)
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) or 0
+    items = list(db.session.scalars(
+        sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)

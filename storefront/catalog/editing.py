@@ -1,0 +1,433 @@
+"""Editing the catalog: the rules staff follow when they change products, variants, stock and
+categories.
+
+Each use case takes plain values (ids, and the text staff typed for prices and stock), checks
+every rule, writes an audit entry and commits, so the change and its audit row land together.
+Bad input raises a `ShopError` subclass naming the field to blame; nothing is written then.
+Images live in `catalog.images`; CSV import and export in `catalog.csv_io`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..audit.service import record
+from ..errors import ConflictError, NotFoundError, ShopError
+from ..extensions import db
+from ..money import format_major, parse_major
+from .models import Category, Product, Variant
+from .service import refresh_price_min
+
+MAX_OPTIONS = 3
+MAX_STOCK = 1_000_000
+MAX_STOCK_DIGITS = 9
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class InvalidCatalogInput(ShopError):
+    code = "invalid_catalog_input"
+    default_message = _l("Please check this value.")
+
+
+class InvalidPrice(InvalidCatalogInput):
+    code = "invalid_price"
+    default_message = _l("Enter a price such as 12.50 (zero or more, at most two decimals).")
+
+
+class InvalidStock(InvalidCatalogInput):
+    code = "invalid_stock"
+    default_message = _l("Enter the stock as a whole number, zero or more.")
+
+
+class DuplicateSku(ConflictError):
+    code = "duplicate_sku"
+    default_message = _l("Another variant already has this SKU.")
+
+
+class DuplicateSlug(ConflictError):
+    code = "duplicate_slug"
+    default_message = _l("This address (slug) is already used.")
+
+
+class CategoryCycle(InvalidCatalogInput):
+    code = "category_cycle"
+    default_message = _l("A category cannot sit inside itself or one of its own subcategories.")
+
+
+class CategoryInUse(ConflictError):
+    code = "category_in_use"
+    default_message = _l("This category still has products or subcategories; move them first.")
+
+
+class CatalogItemNotFound(NotFoundError):
+    code = "catalog_item_not_found"
+
+
+# --- parsing what staff typed ------------------------------------------------------------------
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A lowercase ASCII address part from any text ("Wool Hat – Navy" → "wool-hat-navy")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-")
+
+
+def parse_price(text: str | None, *, field: str = "price", required: bool = True) -> int | None:
+    """Minor units from a price typed in major units ("12.50", "12,50", "12").
+
+    Blank is None when not required.
+    :raise InvalidPrice: for words, negative amounts, too many decimals or absurd sizes.
+    """
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise InvalidPrice(_l("Enter a price."), field=field)
+        return None
+    try:
+        return parse_major(text[:32], current_app.config["SHOP_CURRENCY"])
+    except ValueError:
+        raise InvalidPrice(field=field) from None
+
+
+def parse_stock(text: str | int | None, *, field: str = "stock") -> int:
+    """A stock level: a whole number from 0 up. :raise InvalidStock:"""
+    if isinstance(text, bool):
+        raise InvalidStock(field=field)
+    if isinstance(text, int):
+        value = text
+    else:
+        cleaned = (text or "").strip()
+        if not re.fullmatch(r"[+-]?\d{1,%d}" % MAX_STOCK_DIGITS, cleaned):
+            raise InvalidStock(field=field)
+        value = int(cleaned)
+    if value < 0:
+        raise InvalidStock(_l("Stock cannot be negative."), field=field)
+    if value > MAX_STOCK:
+        raise InvalidStock(_l("Stock is limited to %(max)d per variant.", max=MAX_STOCK), field=field)
+    return value
+
+
+def parse_option_names(raw: str | Iterable[str]) -> list[str]:
+    """Option names in order ("Size, Colour"), without blanks or repeats. :raise InvalidCatalogInput:"""
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    names: list[str] = []
+    for part in parts:
+        name = str(part).strip()
+        if not name:
+            continue
+        if len(name) > 40:
+            raise InvalidCatalogInput(_l("Option names have at most 40 characters."), field="option_names")
+        if name.lower() in (n.lower() for n in names):
+            raise InvalidCatalogInput(_l("Option “%(name)s” is listed twice.", name=name), field="option_names")
+        names.append(name)
+    if len(names) > MAX_OPTIONS:
+        raise InvalidCatalogInput(_l("A product has at most %(n)d options.", n=MAX_OPTIONS), field="option_names")
+    return names
+
+
+def _clean_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidCatalogInput(_l("This field is required."), field=field)
+    if len(text) > max_length:
+        raise InvalidCatalogInput(_l("At most %(n)d characters.", n=max_length), field=field)
+    return text
+
+
+def _clean_slug(slug: str | None, fallback: str, *, max_length: int) -> str:
+    slug = (slug or "").strip().lower()
+    if not slug:
+        slug = slugify(fallback, max_length)
+        if not slug:
+            raise InvalidCatalogInput(_l("Enter an address (slug) of letters and digits."), field="slug")
+    if len(slug) > max_length or not SLUG_PATTERN.match(slug):
+        raise InvalidCatalogInput(
+            _l("Use lowercase letters, digits and single hyphens only (e.g. wool-hat)."), field="slug")
+    return slug
+
+
+def clean_sku(sku: str | None, *, field: str = "sku") -> str:
+    """:raise InvalidCatalogInput: for a blank, too long or spaced SKU."""
+    sku = (sku or "").strip()
+    if not sku:
+        raise InvalidCatalogInput(_l("Enter a SKU."), field=field)
+    if len(sku) > 64 or any(ch.isspace() for ch in sku):
+        raise InvalidCatalogInput(_l("A SKU has at most 64 characters and no spaces."), field=field)
+    return sku
+
+
+def _clean_options(option_names: list[str], values: Mapping[str, str]) -> dict[str, str]:
+    options = {}
+    for index, name in enumerate(option_names):
+        value = str(values.get(name) or "").strip()
+        if not value:
+            raise InvalidCatalogInput(_l("Enter a value for %(name)s.", name=name), field=f"option_{index}")
+        if len(value) > 60:
+            raise InvalidCatalogInput(_l("At most %(n)d characters.", n=60), field=f"option_{index}")
+        options[name] = value
+    return options
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+def get_product_for_edit(product_id: int) -> Product:
+    """Any product, active or not. :raise CatalogItemNotFound:"""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise CatalogItemNotFound(_l("We could not find that product."))
+    return product
+
+
+def get_variant_for_edit(variant_id: int) -> Variant:
+    """:raise CatalogItemNotFound:"""
+    variant = db.session.get(Variant, variant_id)
+    if variant is None:
+        raise CatalogItemNotFound(_l("We could not find that variant."))
+    return variant
+
+
+def get_category_for_edit(category_id: int) -> Category:
+    """:raise CatalogItemNotFound:"""
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise CatalogItemNotFound(_l("We could not find that category."))
+    return category
+
+
+def _require_category(category_id: int | None) -> Category:
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None:
+        raise InvalidCatalogInput(_l("Choose a category."), field="category_id")
+    return category
+
+
+def _check_product_slug_free(slug: str, product_id: int | None) -> None:
+    taken = db.session.scalar(sa.select(Product.id).where(Product.slug == slug))
+    if taken is not None and taken != product_id:
+        raise DuplicateSlug(field="slug")
+
+
+def _check_sku_free(sku: str, variant_id: int | None) -> None:
+    taken = db.session.scalar(sa.select(Variant.id).where(Variant.sku == sku))
+    if taken is not None and taken != variant_id:
+        raise DuplicateSku(field="sku")
+
+
+# --- products ----------------------------------------------------------------------------------
+
+def _apply_product_fields(product: Product, *, title, slug, description, brand, category_id,
+                          active, option_names) -> None:
+    title = _clean_text(title, field="title", max_length=200, required=True)
+    slug = _clean_slug(slug, title, max_length=120)
+    _check_product_slug_free(slug, product.id)
+    names = parse_option_names(option_names)
+    category = _require_category(category_id)
+    if product.variants and names != list(product.option_names or []):
+        # Existing variants are keyed by the old names; renaming keeps values by position, and a
+        # product whose variants would lose a value must have them edited first.
+        old = list(product.option_names or [])
+        if len(names) != len(old):
+            raise InvalidCatalogInput(
+                _l("This product has variants: you can rename its options but not add or remove them."),
+                field="option_names")
+        for variant in product.variants:
+            variant.options = {new: variant.options.get(previous, "") for previous, new in zip(old, names)}
+    product.title = title
+    product.slug = slug
+    product.description = _clean_text(description, field="description", max_length=20_000)
+    product.brand = _clean_text(brand, field="brand", max_length=120)
+    product.category = category
+    product.active = bool(active)
+    product.option_names = names
+
+
+def create_product(actor, *, title: str, slug: str | None, description: str = "", brand: str = "",
+                   category_id: int | None, active: bool = True,
+                   option_names: str | Iterable[str] = ()) -> Product:
+    """Create a product (without variants yet; it is hidden until it has one it can sell).
+
+    :raise InvalidCatalogInput: for a missing title, bad slug, unknown category or bad options.
+    :raise DuplicateSlug: if another product uses the slug.
+    """
+    product = Product(title="", slug="", option_names=[])
+    _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
+                          category_id=category_id, active=active, option_names=option_names)
+    db.session.add(product)
+    db.session.flush()
+    record(actor, "product.create", "product", product.id, slug=product.slug, title=product.title)
+    db.session.commit()
+    return product
+
+
+def update_product(actor, product_id: int, *, title: str, slug: str | None, description: str = "",
+                   brand: str = "", category_id: int | None, active: bool = True,
+                   option_names: str | Iterable[str] = ()) -> Product:
+    """Change a product's fields. Raises as `create_product`, and :raise CatalogItemNotFound:."""
+    product = get_product_for_edit(product_id)
+    before = {"title": product.title, "slug": product.slug, "active": product.active,
+              "category_id": product.category_id}
+    _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
+                          category_id=category_id, active=active, option_names=option_names)
+    after = {"title": product.title, "slug": product.slug, "active": product.active,
+             "category_id": product.category_id}
+    record(actor, "product.update", "product", product.id,
+           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    db.session.commit()
+    return product
+
+
+# --- variants ----------------------------------------------------------------------------------
+
+def _apply_variant_fields(variant: Variant, product: Product, *, sku, options, price, compare_at_price,
+                          stock) -> None:
+    # Every value is checked before any is assigned: the SKU lookup would otherwise autoflush a
+    # half-edited variant (and a duplicate SKU would surface as an IntegrityError, not a message).
+    sku = clean_sku(sku)
+    _check_sku_free(sku, variant.id)
+    cleaned_options = _clean_options(list(product.option_names or []), options)
+    price_minor = parse_price(price, field="price")
+    compare_at_minor = parse_price(compare_at_price, field="compare_at_price", required=False)
+    stock_level = parse_stock(stock)
+    variant.sku, variant.options, variant.stock = sku, cleaned_options, stock_level
+    variant.price, variant.compare_at_price = price_minor, compare_at_minor
+
+
+def add_variant(actor, product_id: int, *, sku: str, options: Mapping[str, str], price: str,
+                compare_at_price: str | None = None, stock: str | int = 0) -> Variant:
+    """Add a variant; prices are typed in major units, stock is a whole number ≥ 0.
+
+    :raise InvalidCatalogInput: (or its `InvalidPrice`/`InvalidStock`) naming the field.
+    :raise DuplicateSku: if another variant has the SKU.
+    :raise CatalogItemNotFound: for an unknown product.
+    """
+    product = get_product_for_edit(product_id)
+    variant = Variant(position=len(product.variants))
+    _apply_variant_fields(variant, product, sku=sku, options=options, price=price,
+                          compare_at_price=compare_at_price, stock=stock)
+    product.variants.append(variant)
+    refresh_price_min(product)
+    db.session.flush()
+    record(actor, "variant.create", "variant", variant.id, product_id=product.id, sku=variant.sku,
+           price=variant.price, stock=variant.stock)
+    db.session.commit()
+    return variant
+
+
+def update_variant(actor, variant_id: int, *, sku: str, options: Mapping[str, str], price: str,
+                   compare_at_price: str | None = None, stock: str | int = 0) -> Variant:
+    """Change a variant. Raises as `add_variant`."""
+    variant = get_variant_for_edit(variant_id)
+    before = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
+              "stock": variant.stock, "options": dict(variant.options)}
+    _apply_variant_fields(variant, variant.product, sku=sku, options=options, price=price,
+                          compare_at_price=compare_at_price, stock=stock)
+    refresh_price_min(variant.product)
+    after = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
+             "stock": variant.stock, "options": dict(variant.options)}
+    record(actor, "variant.update", "variant", variant.id, product_id=variant.product_id,
+           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    db.session.commit()
+    return variant
+
+
+def set_stock(actor, variant_id: int, stock: str | int) -> Variant:
+    """The quick stock edit. :raise InvalidStock: :raise CatalogItemNotFound:"""
+    variant = get_variant_for_edit(variant_id)
+    new_stock = parse_stock(stock)
+    record(actor, "variant.stock", "variant", variant.id, sku=variant.sku,
+           changed={"stock": [variant.stock, new_stock]})
+    variant.stock = new_stock
+    db.session.commit()
+    return variant
+
+
+def delete_variant(actor, variant_id: int) -> Product:
+    """Remove a variant (carts holding it lose that line). :raise CatalogItemNotFound:"""
+    variant = get_variant_for_edit(variant_id)
+    product = variant.product
+    record(actor, "variant.delete", "variant", variant.id, product_id=product.id, sku=variant.sku)
+    product.variants.remove(variant)
+    refresh_price_min(product)
+    db.session.commit()
+    return product
+
+
+# --- categories --------------------------------------------------------------------------------
+
+def _check_no_cycle(category: Category, parent: Category | None) -> None:
+    seen = set()
+    current = parent
+    while current is not None:
+        if current.id is not None and current.id == category.id:
+            raise CategoryCycle(field="parent_id")
+        if current.id in seen:  # a cycle already in the data: refuse rather than loop
+            raise CategoryCycle(field="parent_id")
+        seen.add(current.id)
+        current = current.parent
+
+
+def _apply_category_fields(category: Category, *, name, slug, parent_id, description) -> None:
+    name = _clean_text(name, field="name", max_length=120, required=True)
+    slug = _clean_slug(slug, name, max_length=80)
+    taken = db.session.scalar(sa.select(Category.id).where(Category.slug == slug))
+    if taken is not None and taken != category.id:
+        raise DuplicateSlug(field="slug")
+    parent = None
+    if parent_id:
+        parent = db.session.get(Category, parent_id)
+        if parent is None:
+            raise InvalidCatalogInput(_l("Choose a parent category from the list."), field="parent_id")
+        _check_no_cycle(category, parent)
+    category.name = name
+    category.slug = slug
+    category.parent = parent
+    category.description = _clean_text(description, field="description", max_length=5_000)
+
+
+def create_category(actor, *, name: str, slug: str | None = None, parent_id: int | None = None,
+                    description: str = "") -> Category:
+    """:raise InvalidCatalogInput: :raise DuplicateSlug:"""
+    category = Category(name="", slug="")
+    _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+    db.session.add(category)
+    db.session.flush()
+    record(actor, "category.create", "category", category.id, slug=category.slug, name=category.name)
+    db.session.commit()
+    return category
+
+
+def update_category(actor, category_id: int, *, name: str, slug: str | None = None,
+                    parent_id: int | None = None, description: str = "") -> Category:
+    """:raise CategoryCycle: if the new parent is the category or below it.
+    :raise InvalidCatalogInput: :raise DuplicateSlug: :raise CatalogItemNotFound:"""
+    category = get_category_for_edit(category_id)
+    before = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
+    _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+    db.session.flush()
+    after = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
+    record(actor, "category.update", "category", category.id,
+           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    db.session.commit()
+    return category
+
+
+def delete_category(actor, category_id: int) -> None:
+    """:raise CategoryInUse: while products or subcategories are in it. :raise CatalogItemNotFound:"""
+    category = get_category_for_edit(category_id)
+    has_products = db.session.scalar(sa.select(sa.func.count(Product.id)).where(Product.category_id == category.id))
+    has_children = db.session.scalar(sa.select(sa.func.count(Category.id)).where(Category.parent_id == category.id))
+    if has_products or has_children:
+        raise CategoryInUse()
+    record(actor, "category.delete", "category", category.id, slug=category.slug, name=category.name)
+    db.session.delete(category)
+    db.session.commit()
+
+
+def price_as_text(minor: int | None) -> str:
+    """A stored price as staff type it ("12.50"), for filling forms."""
+    return "" if minor is None else format_major(minor, current_app.config["SHOP_CURRENCY"])

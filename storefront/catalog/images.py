@@ -1,0 +1,188 @@
+"""Product images: checking an upload really is a picture, storing it, ordering and removing it.
+
+An upload is read whole into memory (it is at most MAX_IMAGE_BYTES) and decoded by Pillow before
+anything is written: the declared file name and content type are never trusted, because a
+browser sends whatever the file is called. Files go to UPLOAD_FOLDER/products/<random>.<ext>, a
+name nobody can choose or guess, and the database row is committed only after the file is safely
+on disk; a failed commit removes the file again.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+
+from ..audit.service import record
+from ..errors import ShopError
+from ..extensions import db
+from .editing import CatalogItemNotFound, get_product_for_edit
+from .models import ProductImage
+
+# Pillow format name → the extension the file is stored under.
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+MAX_ALT_LENGTH = 255
+
+
+class InvalidImage(ShopError):
+    code = "invalid_image"
+    default_message = _l("That file is not a JPEG, PNG, WebP or GIF image.")
+
+    def __init__(self, message=None, **details):
+        super().__init__(message, field="image", **details)
+
+
+class ImageTooLarge(InvalidImage):
+    code = "image_too_large"
+    status = 413
+
+
+def _max_bytes() -> int:
+    return int(current_app.config["MAX_IMAGE_BYTES"])
+
+
+def _max_dimension() -> int:
+    return int(current_app.config["MAX_IMAGE_DIMENSION"])
+
+
+def inspect_image(data: bytes) -> tuple[str, int, int]:
+    """The stored extension, width and height of an image given as bytes.
+
+    :raise ImageTooLarge: above MAX_IMAGE_BYTES or MAX_IMAGE_DIMENSION pixels on a side.
+    :raise InvalidImage: if Pillow cannot read it as one of the allowed formats, or it is damaged.
+    """
+    if len(data) > _max_bytes():
+        raise ImageTooLarge(_l("Images can be at most %(mb)s MB.", mb=f"{_max_bytes() / 1048576:.1f}"))
+    if not data:
+        raise InvalidImage(_l("The file is empty."))
+    limit = _max_dimension()
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb warning is an error here: a small file that unpacks to a
+            # gigantic bitmap would exhaust memory wherever it is later resized.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                image_format, (width, height) = probe.format, probe.size
+                if image_format not in ALLOWED_FORMATS:
+                    raise InvalidImage()
+                if width > limit or height > limit:
+                    raise ImageTooLarge(_l("Images can be at most %(px)d pixels wide and high.", px=limit))
+                probe.verify()  # checks the structure without decoding every pixel
+            # verify() leaves the image unusable; decode once more to catch truncated pixel data.
+            with Image.open(io.BytesIO(data)) as full:
+                full.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(_l("Images can be at most %(px)d pixels wide and high.", px=limit)) from None
+    except ShopError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise InvalidImage() from None
+    if width < 1 or height < 1:
+        raise InvalidImage()
+    return ALLOWED_FORMATS[image_format], width, height
+
+
+def read_upload(stream: BinaryIO) -> bytes:
+    """At most MAX_IMAGE_BYTES + 1 bytes of an upload: enough to tell it is too big, no more."""
+    return stream.read(_max_bytes() + 1)
+
+
+def _clean_alt(alt: str | None) -> str:
+    alt = (alt or "").strip()
+    if len(alt) > MAX_ALT_LENGTH:
+        raise ShopError(_l("At most %(n)d characters.", n=MAX_ALT_LENGTH), field="alt")
+    return alt
+
+
+def _upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> ProductImage:
+    """Check and store an uploaded image as the product's last image.
+
+    :raise ImageTooLarge: (413) :raise InvalidImage: :raise CatalogItemNotFound:
+    Nothing is written, on disk or in the database, when any of these is raised.
+    """
+    product = get_product_for_edit(product_id)
+    alt = _clean_alt(alt)
+    data = read_upload(stream)
+    extension, width, height = inspect_image(data)
+    relative = f"products/{secrets.token_hex(16)}.{extension}"
+    target = _upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    try:
+        position = max((image.position for image in product.images), default=-1) + 1
+        image = ProductImage(filename=relative, alt=alt, width=width, height=height, position=position)
+        product.images.append(image)
+        db.session.flush()
+        record(actor, "image.create", "product_image", image.id, product_id=product.id,
+               filename=relative, width=width, height=height)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        target.unlink(missing_ok=True)
+        raise
+    return image
+
+
+def get_image_for_edit(image_id: int) -> ProductImage:
+    """:raise CatalogItemNotFound:"""
+    image = db.session.get(ProductImage, image_id)
+    if image is None:
+        raise CatalogItemNotFound(_l("We could not find that image."))
+    return image
+
+
+def set_alt_text(actor, image_id: int, alt: str) -> ProductImage:
+    """Describe the image for people who cannot see it. :raise CatalogItemNotFound:"""
+    image = get_image_for_edit(image_id)
+    new_alt = _clean_alt(alt)
+    record(actor, "image.alt", "product_image", image.id, product_id=image.product_id,
+           changed={"alt": [image.alt, new_alt]})
+    image.alt = new_alt
+    db.session.commit()
+    return image
+
+
+def move_image(actor, image_id: int, direction: str) -> ProductImage:
+    """Swap the image with its neighbour ("up" = earlier, "down" = later); the first is the main one.
+
+    :raise ShopError: for another direction. :raise CatalogItemNotFound:
+    """
+    if direction not in {"up", "down"}:
+        raise ShopError(_l("Unknown direction."), field="direction")
+    image = get_image_for_edit(image_id)
+    images = list(image.product.images)
+    # Renumber first: older rows may share a position, which would make a swap a no-op.
+    for position, item in enumerate(images):
+        item.position = position
+    index = images.index(image)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(images):
+        images[index].position, images[other].position = images[other].position, images[index].position
+    record(actor, "image.move", "product_image", image.id, product_id=image.product_id, direction=direction)
+    db.session.commit()
+    return image
+
+
+def delete_image(actor, image_id: int) -> int:
+    """Remove an image and its file; returns its product's id. :raise CatalogItemNotFound:"""
+    image = get_image_for_edit(image_id)
+    product_id, relative = image.product_id, image.filename
+    record(actor, "image.delete", "product_image", image.id, product_id=product_id, filename=relative)
+    image.product.images.remove(image)
+    db.session.commit()
+    # The file goes only after the row is gone, so a failed commit never leaves a broken image.
+    still_used = db.session.scalar(sa.select(sa.func.count(ProductImage.id)).where(ProductImage.filename == relative))
+    target = (_upload_root() / relative).resolve()
+    if not still_used and _upload_root().resolve() in target.parents:
+        target.unlink(missing_ok=True)
+    return product_id
