@@ -29,7 +29,7 @@ translations: $(RUN_STAMP)
 	@$(VENV)/bin/pybabel compile -d translations
 
 extract-messages: $(RUN_STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 run: $(RUN_STAMP) translations

@@ -39,6 +39,7 @@ def import_models() -> None:
     """Import every model module so the metadata (and so Alembic) sees every table."""
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .backoffice import models as _backoffice  # noqa: F401
     from .cart import models as _cart  # noqa: F401
     from .catalog import models as _catalog  # noqa: F401
     from .orders import models as _orders  # noqa: F401

@@ -113,6 +113,12 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Uploads live in the instance folder, never in the package.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 5 * 1024 * 1024),
+        "MAX_IMAGE_DIMENSION": _int("MAX_IMAGE_DIMENSION", 6000),
+        # Catalog CSV imports: largest file and row count accepted, and whether the import runs
+        # off the request (the page then shows its progress).
+        "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 50_000),
+        "IMPORT_IN_BACKGROUND": _bool("IMPORT_IN_BACKGROUND", True),
         # Whole request bodies larger than this are refused with 413 before any view runs.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         # Cookies. Embedded mode (inside a social page's frame) needs SameSite=None; Secure;

@@ -22,6 +22,7 @@ from storefront import create_app
 from storefront.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+WEBHOOK_SECRET = "whsec_local_test_secret"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -76,6 +77,7 @@ def app(database_url, tmp_path_factory):
         "PUBLIC_BASE_URL": "http://shop.test",
         "SERVER_NAME": None,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -125,7 +127,6 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -274,9 +275,6 @@ def stripe_server():
     process.wait(timeout=10)
 
 
-WEBHOOK_SECRET = "whsec_local_test_secret"
-
-
 @pytest.fixture
 def stripe_shop(app, stripe_server, live_server):
     """The shop with card payments on, talking to the local Stripe server, whose signed webhooks
@@ -337,7 +335,8 @@ def gunicorn_server(app, database_url):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
                SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true",
-               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="")
+               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="",
+               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.models import Product, Variant
@@ -48,7 +49,7 @@ class InsufficientStock(ConflictError):
         if available <= 0:
             message = _l("Sorry, this item is sold out.")
         else:
-            message = _l("Only %(count)d left in stock.", count=available)
+            message = lazy_ngettext("Only %(num)d left in stock.", "Only %(num)d left in stock.", available)
         super().__init__(message, field=field, available=available)
 
 

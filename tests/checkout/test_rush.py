@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from storefront.cart import service as carts
 from storefront.catalog.models import Variant
 from storefront.extensions import db
+from storefront.mail.models import OutboundEmail
 from storefront.orders.models import Order
+from storefront.payments.models import ProcessedWebhookEvent
 from tests.factories import make_product
+from tests.payments.test_stripe import card_order, intent_event, signed_post
 
 SHOPPER = {"email": "rush@example.com", "full_name": "Rush Shopper", "address_line1": "Tērbatas iela 2",
            "city": "Rīga", "postal_code": "LV-1011", "country": "LV", "shipping_method": "standard",
@@ -57,3 +60,31 @@ def test_the_last_five_units_sell_exactly_once_to_fifty_shoppers_across_processe
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 0
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 5
     print(f"\n50 concurrent checkouts for 5 units across 4 processes: 5 orders, 45 sold out, {elapsed:.2f} s")
+
+
+def test_one_stripe_event_delivered_ten_times_at_once_across_processes_fulfils_once(app, gunicorn_server):
+    product = make_product(variants=[{"stock": 3}])
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_local"  # card orders need card payments enabled
+    with app.test_request_context("/"):
+        order = card_order(product.variants[0])
+    app.config["STRIPE_SECRET_KEY"] = ""
+    order.payment_intent_id = "pi_rush_test"
+    db.session.commit()
+    event = intent_event(order, event_id="evt_rush")
+    barrier = threading.Barrier(10)
+    outcomes = []
+
+    def deliver():
+        barrier.wait()
+        outcomes.append(signed_post(f"{gunicorn_server}/webhooks/stripe", event))
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    assert [status for status, _ in outcomes] == [200] * 10
+    assert sorted(body["outcome"] for _, body in outcomes) == ["duplicate"] * 9 + ["paid"]
+    db.session.commit()
+    assert db.session.get(Order, order.id).status == "paid"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessedWebhookEvent)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == 1

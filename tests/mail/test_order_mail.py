@@ -70,3 +70,11 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_later(app, smtp_s
     db.session.commit()
     assert db.session.scalar(sa.select(OutboundEmail.status)) == "sent"
     assert [m["Subject"] for m in smtp_server.messages] == [f"We received your order {order.number}"]
+
+
+def test_the_shopper_gets_mail_in_the_language_they_shopped_in(smtp_server):
+    order = manual_order(locale="es")
+    [message] = smtp_server.messages
+    assert message["Subject"] == f"Hemos recibido tu pedido {order.number}"
+    text = message.get_body(("plain",)).get_content()
+    assert "referencia" in text and order.payment_reference in text
