@@ -3,6 +3,8 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 FLASK     := $(VENV)/bin/flask --app wsgi
 PORT      ?= 5000
+# Links in e-mails point here unless the environment says otherwise.
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 # The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?= -q -p no:cacheprovider
@@ -36,6 +38,9 @@ run: $(RUN_STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/account/login)"
+	@# The task worker (mail, expired stock holds) runs beside the web server and stops with it.
+	@$(VENV)/bin/huey_consumer storefront.tasks.huey --workers 2 --worker-type thread & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: $(DEV_STAMP) translations

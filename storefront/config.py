@@ -63,6 +63,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "SHOP_CURRENCY": os.environ.get("SHOP_CURRENCY", "EUR"),
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Riga"),
         "SHOP_COUNTRY": os.environ.get("SHOP_COUNTRY", "LV"),
+        # The shop's public address, for absolute links in e-mails and shared cards. Pages use the
+        # request's host when it is empty; mail, sent by the worker, has no request to ask.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # Tax: a rate in basis points (2100 = 21 %). When prices include tax, the tax is shown as
         # "included"; otherwise it is added to the total before the shopper commits.

@@ -10,6 +10,7 @@ immediately inside a request (the request's session has just committed and may n
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
@@ -30,6 +31,9 @@ def _make_huey():
 
 huey = _make_huey()
 _worker_app = None
+# The consumer's worker threads start together; the app (and the extensions it binds, which are
+# process-wide) must be built once.
+_worker_app_lock = threading.Lock()
 
 
 @contextmanager
@@ -38,10 +42,11 @@ def task_context():
     if has_app_context():
         app = current_app._get_current_object()
     else:
-        if _worker_app is None:
-            from . import create_app
+        with _worker_app_lock:
+            if _worker_app is None:
+                from . import create_app
 
-            _worker_app = create_app()
+                _worker_app = create_app()
         app = _worker_app
     with app.app_context():
         yield

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_percent
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -120,5 +120,6 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "prices_include_tax": current_app.config["PRICES_INCLUDE_TAX"],
             "free_shipping_threshold": current_app.config["FREE_SHIPPING_THRESHOLD"],
-            "staff_user": current_user if current_user.is_authenticated else None,
+            # Mail is rendered by the task worker, outside any request and so without a user.
+            "staff_user": current_user if has_request_context() and current_user.is_authenticated else None,
         }

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -34,6 +34,13 @@ def queue_order_email(order: Order, kind: str, *, now: dt.datetime) -> OutboundE
     return email
 
 
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, built without a request (mail is sent by the task worker)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:5000"  # make run's address
+    return base.rstrip("/") + path
+
+
 def render(email: OutboundEmail) -> EmailMessage:
     order = db.session.get(Order, email.order_id)
     with force_locale(email.locale):
@@ -43,8 +50,7 @@ def render(email: OutboundEmail) -> EmailMessage:
             "shipped": _("Your order %(number)s is on its way", number=order.number),
             "refunded": _("Refund for your order %(number)s", number=order.number),
         }
-        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        tracking_url = base + url_for("tracking.track", token=order.tracking_token)
+        tracking_url = public_url("tracking.track", token=order.tracking_token)
         context = {"order": order, "kind": email.kind, "tracking_url": tracking_url}
         message = EmailMessage()
         message["Subject"] = subjects[email.kind]
@@ -95,8 +101,8 @@ def _send(message: EmailMessage) -> None:
     config = current_app.config
     if not config["SMTP_HOST"]:
         # No mail server configured (the demo): the message goes to the log instead.
-        log.info("E-mail (no SMTP_HOST set) to %s: %s\n%s", message["To"], message["Subject"],
-                 message.get_body(("plain",)).get_content())
+        log.warning("SMTP_HOST is not set, so this e-mail to %s was logged, not sent: %s\n%s",
+                    message["To"], message["Subject"], message.get_body(("plain",)).get_content())
         return
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
         if config["SMTP_STARTTLS"]:

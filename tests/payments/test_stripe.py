@@ -95,6 +95,8 @@ def test_a_card_payment_is_fulfilled_by_stripes_signed_webhook(stripe_shop):
     assert stock_of(product.variants[0].id) == 1  # sold, not returned
     assert db.session.scalar(sa.select(ProcessedWebhookEvent.outcome)
                              .where(ProcessedWebhookEvent.event_type == "payment_intent.succeeded")) == "paid"
+    with pytest.raises(payments.AlreadyPaid):  # paying an already-paid order
+        payments.start_card_payment(paid)
 
 
 def test_pressing_pay_twice_gives_one_payment_intent(stripe_shop):
