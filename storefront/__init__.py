@@ -77,9 +77,12 @@ def register_blueprints(app: Flask) -> None:
     from .media import bp as media_bp
     from .orders.views import bp as orders_bp
     from .payments.webhooks import bp as webhooks_bp
+    from .social.demo import bp as demo_bp
+    from .social.feed import bp as feeds_bp
+    from .social.views import bp as social_bp
 
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
-                      checkout_bp):
+                      checkout_bp, social_bp, feeds_bp, demo_bp):
         app.register_blueprint(blueprint)
     # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
     csrf.exempt(webhooks_bp)

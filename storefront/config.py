@@ -6,6 +6,7 @@ there, so sessions survive restarts of the demo but never share a key with anyon
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,18 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+DEMO_SOCIAL_APPS = [
+    {"platform": "meta", "app_id": "demo-meta-app", "secret": "demo-meta-secret", "pages": ["1001"]},
+    {"platform": "telegram", "bot": "ZiemeluVilnaBot", "secret": "123456:demo-telegram-bot-token"},
+    {"platform": "vk", "app_id": "51000001", "secret": "demo-vk-secret"},
+]
+
+
+def _json(name: str, default):
+    value = os.environ.get(name)
+    return json.loads(value) if value else default
 
 
 def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
@@ -134,6 +147,15 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Parent pages allowed to frame the storefront (exact origins, no wildcards).
         "FRAME_ANCESTORS": _list("FRAME_ANCESTORS"),
+        # Inside a social page's frame the session cookie must be SameSite=None; Secure;
+        # Partitioned, or the browser drops it (http://localhost and 127.0.0.1 count as secure).
+        "EMBEDDED_COOKIES": _bool("EMBEDDED_COOKIES", False),
+        # The social platforms' apps that may open the shop as a tab, with their secrets. The
+        # default is the demo page's apps; production sets SOCIAL_APPS (JSON) to its own.
+        "SOCIAL_APPS": _json("SOCIAL_APPS", DEMO_SOCIAL_APPS),
+        # A launch message is fresh for this long; one dated further in the future is refused.
+        "LAUNCH_MAX_AGE": _int("LAUNCH_MAX_AGE", 600),
+        "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),
         "WTF_CSRF_TIME_LIMIT": None,
         # Rate limits (Flask-Limiter). memory:// is per process; use redis:// in production.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
