@@ -362,3 +362,6 @@ def import_progress(job_id: int):
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def audit_log():
     return render_template("admin/audit.html", page=queries.audit_page(_page_arg()))
+
+
+from . import order_views  # noqa: E402,F401

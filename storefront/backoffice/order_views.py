@@ -1,0 +1,137 @@
+"""Staff order pages: the filtered order list, one order's detail, and the actions on it.
+
+Viewing needs VIEW_ORDERS (support and marketers have it); every action needs MANAGE_ORDERS. Each
+action is a CSRF-protected POST that calls one use case of orders.staff (audited, one transaction)
+and answers 303 back to the detail with a flash message. A refused action, by the form or by the
+use case (409 InvalidTransition, InvalidRefund, InvalidShipment, 503 PaymentUnavailable),
+re-renders the detail with the message and the error's status; nothing has been written then.
+"""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import Permission
+from ..accounts.permissions import permission_required
+from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_options
+from ..database import utcnow
+from ..errors import NotFoundError, ShopError
+from ..extensions import db
+from ..money import format_major, format_money
+from ..orders import queries, staff
+from .forms import ConfirmForm
+from .order_forms import ORDER_STATUS_NAMES, OrderFilterForm, RefundForm, ShipForm
+from .views import _actor, _page_arg, _show_error, bp
+
+view_orders = permission_required(Permission.VIEW_ORDERS)
+manage_orders = permission_required(Permission.MANAGE_ORDERS)
+
+
+def _names() -> dict:
+    return {"status_names": ORDER_STATUS_NAMES, "payment_names": PAYMENT_METHOD_NAMES}
+
+
+@bp.get("/orders")
+@view_orders
+def orders():
+    form = OrderFilterForm(request.args)
+    if not form.validate():
+        return render_template("admin/orders.html", form=form, page=None, **_names()), 400
+    page = queries.order_page(form.filters(), time_zone=current_app.config["SHOP_TIMEZONE"], page=_page_arg())
+    return render_template("admin/orders.html", form=form, page=page, **_names())
+
+
+def _render_detail(order_id: int, status: int = 200, *, ship_form: ShipForm | None = None,
+                   refund_form: RefundForm | None = None):
+    order = queries.order_for_staff(order_id)
+    remaining = queries.refundable_amount(order)
+    can_manage = current_user.can(Permission.MANAGE_ORDERS)
+    if refund_form is None:
+        refund_form = RefundForm(formdata=None, currency=order.currency,
+                                 data={"amount": format_major(remaining, order.currency)})
+    return render_template(
+        "admin/order_detail.html", order=order, audit_entries=queries.audit_entries_for(order),
+        actions=queries.staff_actions(order) if can_manage else frozenset(), remaining=remaining,
+        confirm_form=ConfirmForm(formdata=None), ship_form=ship_form or ShipForm(formdata=None),
+        refund_form=refund_form, **_names(),
+        shipping_names={code: option.name for code, option in shipping_options(current_app.config).items()}), status
+
+
+@bp.get("/orders/<int:order_id>")
+@view_orders
+def order_detail(order_id: int):
+    return _render_detail(order_id)
+
+
+def _run_action(order_id: int, form, use_case, done_message, *, form_name: str | None = None):
+    """Validate `form`, run `use_case(form)`, then redirect with `done_message(order)`, or re-render
+    the detail with what went wrong and its status."""
+    refused = {form_name: form} if form_name else {}
+    if not form.validate_on_submit():
+        return _render_detail(order_id, 400, **refused)
+    try:
+        order = use_case(form)
+    except NotFoundError:
+        raise
+    except ShopError as error:
+        # The use case wrote nothing; end its transaction (and SQLite's write lock) before reading.
+        db.session.rollback()
+        return _render_detail(order_id, _show_error(form, error), **refused)
+    flash(done_message(order), "success")
+    return redirect(url_for(".order_detail", order_id=order_id), 303)
+
+
+@bp.post("/orders/<int:order_id>/mark-paid")
+@manage_orders
+def order_mark_paid(order_id: int):
+    return _run_action(
+        order_id, ConfirmForm(), lambda form: staff.mark_paid(order_id, actor=_actor(), now=utcnow()),
+        lambda order: _("Order %(number)s is marked paid; the shopper gets a receipt.", number=order.number))
+
+
+@bp.post("/orders/<int:order_id>/fulfil")
+@manage_orders
+def order_fulfil(order_id: int):
+    return _run_action(
+        order_id, ConfirmForm(), lambda form: staff.fulfil(order_id, actor=_actor(), now=utcnow()),
+        lambda order: _("Order %(number)s is packed and ready to ship.", number=order.number))
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@manage_orders
+def order_ship(order_id: int):
+    return _run_action(
+        order_id, ShipForm(),
+        lambda form: staff.ship(order_id, carrier=form.carrier.data, tracking_number=form.tracking_number.data,
+                                actor=_actor(), now=utcnow()),
+        lambda order: _("Order %(number)s is shipped; the shopper gets the tracking number by e-mail.",
+                        number=order.number),
+        form_name="ship_form")
+
+
+@bp.post("/orders/<int:order_id>/deliver")
+@manage_orders
+def order_deliver(order_id: int):
+    return _run_action(
+        order_id, ConfirmForm(), lambda form: staff.deliver(order_id, actor=_actor(), now=utcnow()),
+        lambda order: _("Order %(number)s is marked delivered.", number=order.number))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@manage_orders
+def order_cancel(order_id: int):
+    return _run_action(
+        order_id, ConfirmForm(), lambda form: staff.cancel(order_id, actor=_actor(), now=utcnow()),
+        lambda order: _("Order %(number)s is cancelled and its items are back in stock.", number=order.number))
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@manage_orders
+def order_refund(order_id: int):
+    form = RefundForm(currency=queries.order_for_staff(order_id).currency)
+    return _run_action(
+        order_id, form, lambda form: staff.refund(order_id, form.amount_minor, actor=_actor(), now=utcnow()),
+        lambda order: _("%(amount)s refunded on order %(number)s.",
+                        amount=format_money(form.amount_minor, order.currency), number=order.number),
+        form_name="refund_form")
