@@ -95,6 +95,10 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "MANUAL_PAYMENT_METHODS": _list("MANUAL_PAYMENT_METHODS", "bank_transfer,cash_on_delivery"),
         # Countries the shop delivers to (ISO 3166 alpha-2).
         "SHIP_TO_COUNTRIES": _list("SHIP_TO_COUNTRIES", "LV,LT,EE,FI,SE,DK,DE,PL,NL,BE,FR,ES,IT,AT,IE,PT"),
+        # Where bank transfers go, shown with the order's reference. The defaults are the demo's.
+        "BANK_ACCOUNT_HOLDER": os.environ.get("BANK_ACCOUNT_HOLDER", "SIA Ziemeļu Vilna (demo)"),
+        "BANK_IBAN": os.environ.get("BANK_IBAN", "LV80 BANK 0000 4351 9500 1"),
+        "BANK_BIC": os.environ.get("BANK_BIC", "BANKLV22"),
         "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "ZV"),
         # Stripe: card payments are offered only when a secret key is set. STRIPE_API_BASE points
         # the library at a local Stripe test server (tests, demo); empty means Stripe itself.

@@ -8,6 +8,7 @@
   var data = form.dataset;
   var message = form.querySelector("[data-pay-message]");
   var button = form.querySelector("[data-pay-button]");
+  var FAILED = ["requires_payment_method", "canceled"];
 
   function say(text, kind) {
     message.textContent = text || "";
@@ -31,6 +32,8 @@
         window.location.assign(data.trackUrl);
       } else if (triesLeft > 0) {
         window.setTimeout(function () { watchStatus(triesLeft - 1); }, 1000);
+      } else {
+        say(data.msgSlow);  // the webhook is late: the order page and the e-mail will tell
       }
     });
   }
@@ -68,12 +71,21 @@
       button.disabled = true;
       say(data.msgWaiting);
       confirm().then(function (outcome) {
+        var intent = outcome.paymentIntent;
         if (outcome.error) {
           say(outcome.error.message || data.msgFailed, "error");
+          button.disabled = false;
+        } else if (intent && FAILED.indexOf(intent.status) >= 0) {
+          // No error, yet the intent wants another card: the local Stripe test server's
+          // stand-in answers a failed 3-D Secure check this way (Stripe.js returns an error).
+          say(data.msgFailed, "error");
           button.disabled = false;
         } else {
           watchStatus(60);
         }
+      }, function () {
+        say(data.msgUnavailable, "error");
+        button.disabled = false;
       });
     });
   }, function () { say(data.msgUnavailable, "error"); });

@@ -196,7 +196,7 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     order.number = f"{config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
-    add_event(order, "placed", at=now.isoformat())
+    add_event(order, "placed", now=now)
     if details.payment_method != PaymentMethod.CARD:
         # Card orders hear from us once paid; manual ones need the instructions now.
         queue_order_email(order, "order_received", now=now)

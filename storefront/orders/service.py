@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..catalog.stock import return_stock
+from ..database import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
 from .models import Order, OrderEvent, OrderStatus
@@ -61,8 +62,11 @@ def get_order_by_token(token: str) -> Order:
     return order
 
 
-def add_event(order: Order, kind: str, *, public: bool = True, **details) -> OrderEvent:
-    event = OrderEvent(order=order, kind=kind, public=public, details=details)
+def add_event(order: Order, kind: str, *, now: dt.datetime | None = None, public: bool = True,
+              **details) -> OrderEvent:
+    """Add a timeline entry, dated `now` (the use case's clock) or the current time."""
+    event = OrderEvent(order=order, kind=kind, public=public, details=details,
+                       created_at=now or utcnow())
     db.session.add(event)
     return event
 
@@ -86,7 +90,7 @@ def transition(order: Order, target: OrderStatus, *, now: dt.datetime, **values)
                                    status=order.status.replace("_", " "),
                                    target=target.value.replace("_", " ")))
     db.session.refresh(order)
-    add_event(order, target.value, at=now.isoformat())
+    add_event(order, target.value, now=now)
 
 
 def release_stock(order: Order) -> bool:
@@ -124,4 +128,4 @@ def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, no
     if result.rowcount != 1:
         raise InvalidTransition()
     db.session.refresh(order)
-    add_event(order, kind, at=now.isoformat())
+    add_event(order, kind, now=now)

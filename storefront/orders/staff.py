@@ -16,6 +16,7 @@ from ..database import begin_write
 from ..errors import ShopError
 from ..extensions import db
 from ..mail.service import queue_order_email
+from ..money import format_money
 from ..payments import gateway
 from ..payments.service import PaymentUnavailable
 from . import service
@@ -113,7 +114,8 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidRefund(_l("Enter an amount greater than zero."), field="amount")
     if amount > remaining:
-        raise InvalidRefund(_l("At most %(remaining)s can still be refunded.", remaining=remaining), field="amount")
+        raise InvalidRefund(_l("At most %(remaining)s can still be refunded.",
+                               remaining=format_money(remaining, order.currency)), field="amount")
     previous = order.amount_refunded
     new_total = previous + amount
     if order.payment_method == PaymentMethod.CARD:
@@ -132,7 +134,7 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
     if new_total == order.total:
         service.transition(order, OrderStatus.REFUNDED, now=now)
     else:
-        service.add_event(order, "partially_refunded", amount=amount)
+        service.add_event(order, "partially_refunded", now=now, amount=amount)
     # One refund mail per order: the first refund tells the shopper; later ones show on the
     # tracking page (the mail's unique key is per order and kind).
     if previous == 0:

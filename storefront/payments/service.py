@@ -82,7 +82,7 @@ def cancel_unpaid(order: Order, *, reason: str, now: dt.datetime) -> bool:
         db.session.rollback()
         return False
     orders.release_stock(order)
-    orders.add_event(order, "cancel_reason", public=False, reason=reason)
+    orders.add_event(order, "cancel_reason", now=now, public=False, reason=reason)
     db.session.commit()
     return True
 
@@ -196,7 +196,7 @@ def _payment_failed(order: Order, intent, now: dt.datetime) -> str:
         return "already_applied"
     orders.transition(order, OrderStatus.CANCELLED, now=now)
     orders.release_stock(order)
-    orders.add_event(order, "payment_failed", public=True)
+    orders.add_event(order, "payment_failed", now=now)
     return "cancelled"
 
 

@@ -52,6 +52,7 @@ def test_a_shopper_checks_out_with_a_bank_transfer_and_sees_the_same_total_throu
 
     tracking = client.get(f"/orders/{order.tracking_token}?placed=1").get_data(as_text=True)
     assert order.number in tracking and order.payment_reference in tracking
+    assert "LV80 BANK 0000 4351 9500 1" in tracking
     assert "Thank you" in tracking
 
 

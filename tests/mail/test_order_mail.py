@@ -40,6 +40,7 @@ def test_a_bank_transfer_order_mails_the_payment_instructions(smtp_server):
     assert order.number in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert order.payment_reference in text
+    assert "IBAN: LV80 BANK 0000 4351 9500 1" in text  # where to send the money
     assert "Dzintars pullover" in text
     assert f"http://shop.test/orders/{order.tracking_token}" in text
     assert db.session.scalar(sa.select(OutboundEmail.status)) == "sent"
