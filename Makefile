@@ -5,6 +5,10 @@ FLASK     := $(VENV)/bin/flask --app wsgi
 PORT      ?= 5000
 # Links in e-mails point here unless the environment says otherwise.
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The demo social page (/demo/) frames the shop from the other loopback name, a real cross-site
+# frame: the shop lets both names frame it, and its cookie is SameSite=None; Secure; Partitioned.
+export FRAME_ANCESTORS ?= http://127.0.0.1:$(PORT),http://localhost:$(PORT)
+export EMBEDDED_COOKIES ?= true
 # The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?= -q -p no:cacheprovider
@@ -38,6 +42,7 @@ run: $(RUN_STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/account/login)"
+	@echo "The demo social page with the shop in its tab: http://127.0.0.1:$(PORT)/demo/"
 	@# The task worker (mail, expired stock holds) runs beside the web server and stops with it.
 	@$(VENV)/bin/huey_consumer storefront.tasks.huey --workers 2 --worker-type thread & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -45,10 +45,12 @@ def import_models() -> None:
     from .orders import models as _orders  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .social import models as _social  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
     from . import i18n, security, tasks
+    from .social import embedding
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -63,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    embedding.init_app(app)
     tasks.init_app(app)
 
 

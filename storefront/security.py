@@ -1,17 +1,75 @@
 """Response headers that every page carries: a nonce-based Content-Security-Policy, framing rules.
 
 Inline `<script>` and `<style>` run only with the per-request nonce (`{{ csp_nonce() }}` in
-templates). The storefront may be framed only by the configured parent origins; staff pages
-never (`frame-ancestors 'none'`), so a hostile page cannot clickjack the back office.
+templates). The storefront may be framed only by itself and the configured parent origins
+(`FRAME_ANCESTORS`, exact origins: a social platform's page, the demo page); staff pages and the
+demo social page never (`frame-ancestors 'none'` and `X-Frame-Options: DENY`), so a hostile page
+cannot clickjack the back office. `allow_sources` widens one response's policy (Stripe.js on the
+payment page; the demo page's frame and the launch form it posts into it). The origins are
+checked when the app is created: a wildcard, a path or a typo is a `FrameAncestorsError` at
+startup, never a silently wider (or broken) policy in production.
 """
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 
 # Blueprints whose pages are for staff; they may never be framed.
 STAFF_BLUEPRINTS = {"admin", "accounts"}
+# Pages never framed: staff pages, and the demo social page, which plays a platform's top-level
+# page (CSP frame-ancestors overrides X-Frame-Options in browsers, so it must say 'none' here).
+NEVER_FRAMED = STAFF_BLUEPRINTS | {"demo"}
+
+
+class FrameAncestorsError(ValueError):
+    """FRAME_ANCESTORS holds something that is not an exact origin (scheme://host[:port])."""
+
+
+# A host is a DNS name or an IPv4 address (letters, digits, dots, hyphens), or an IPv6 address
+# (urlsplit gives it without its brackets).
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_HOST = re.compile(rf"^(?:{_LABEL}(?:\.{_LABEL})*|[0-9a-f.]*:[0-9a-f:.]*)$")
+
+
+def parse_origin(entry: str) -> str:
+    """The exact origin `entry` names, e.g. "https://shop.example:8443".
+
+    Only http and https origins with a host, an optional port and nothing else are accepted: a
+    CSP source with a wildcard, a path, a query or credentials would allow more (or other) parents
+    than the operator meant.
+    :raise FrameAncestorsError: for anything else, naming the entry.
+    """
+    if not isinstance(entry, str) or entry != entry.strip() or not entry:
+        raise FrameAncestorsError(f"FRAME_ANCESTORS entry {entry!r} is not an origin like https://example.com")
+    parts = urlsplit(entry)
+    try:
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        port = -1
+    problems = [
+        parts.scheme not in {"http", "https"},
+        "*" in entry,
+        parts.path != "",
+        bool(parts.query or parts.fragment or parts.username or parts.password),
+        entry.endswith("?") or entry.endswith("#"),
+        not parts.hostname or not _HOST.match(parts.hostname),
+        port == -1,
+    ]
+    if any(problems):
+        raise FrameAncestorsError(
+            f"FRAME_ANCESTORS entry {entry!r} is not an exact origin (scheme://host[:port], "
+            "no wildcard, no path)")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def validate_frame_ancestors(entries) -> list[str]:
+    """The configured parent origins, normalised; :raise FrameAncestorsError: on a bad entry."""
+    if isinstance(entries, str):
+        raise FrameAncestorsError("FRAME_ANCESTORS must be a list of origins, not one string")
+    return [parse_origin(entry) for entry in entries or []]
 
 
 def csp_nonce() -> str:
@@ -27,7 +85,7 @@ def allow_sources(directive: str, *sources: str) -> None:
 
 
 def frame_ancestors() -> str:
-    if request.blueprint in STAFF_BLUEPRINTS:
+    if request.blueprint in NEVER_FRAMED:
         return "'none'"
     origins = current_app.config["FRAME_ANCESTORS"]
     return " ".join(["'self'", *origins])
@@ -50,18 +108,21 @@ def set_security_headers(response):
         sources("frame-src", "'none'") if not extra.get("frame-src") else sources("frame-src"),
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        sources("form-action", "'self'"),
         f"frame-ancestors {frame_ancestors()}",
     ]
     response.headers["Content-Security-Policy"] = "; ".join(policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.blueprint in STAFF_BLUEPRINTS:
+    if request.blueprint in NEVER_FRAMED:
         response.headers["X-Frame-Options"] = "DENY"
+    if request.blueprint in STAFF_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def init_app(app: Flask) -> None:
+    """:raise FrameAncestorsError: when FRAME_ANCESTORS holds anything but exact origins."""
+    app.config["FRAME_ANCESTORS"] = validate_frame_ancestors(app.config.get("FRAME_ANCESTORS"))
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
