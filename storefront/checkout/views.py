@@ -5,7 +5,7 @@ the review page, with the total shown there, so the amount charged is the amount
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -14,7 +14,7 @@ from ..database import utcnow
 from ..errors import ShopError
 from ..extensions import db
 from ..orders.models import PaymentMethod
-from . import service
+from . import service, social_cart
 from .forms import DetailsForm, PlaceOrderForm
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
@@ -37,6 +37,10 @@ def _lines_or_redirect():
 
 @bp.route("", methods=["GET", "POST"])
 def details():
+    if request.method == "GET" and social_cart.LINK_ARGS & request.args.keys():
+        # Meta's checkout address (/checkout?products=ID:QTY,...&coupon=CODE) fills the cart first.
+        for category, message in social_cart.fill_cart_from_link(request.args).messages():
+            flash(message, category)
     cart, lines = _lines_or_redirect()
     if not lines:
         flash(_("Your cart is empty."), "error")

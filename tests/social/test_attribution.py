@@ -1,0 +1,137 @@
+"""Every visit and order records where the shopper came from: channel, UTM source and campaign."""
+import html
+import re
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from storefront.extensions import db
+from storefront.orders.models import Order
+from storefront.social.models import Visit
+from tests.checkout.test_pages import DETAILS
+from tests.factories import make_product
+
+
+@pytest.fixture
+def product():
+    return make_product("Jūras cardigan", variants=[{"sku": "CARDIGAN-M", "price": 4500, "stock": 5}])
+
+
+def visits() -> list[Visit]:
+    db.session.commit()
+    return db.session.scalars(sa.select(Visit).order_by(Visit.id)).all()
+
+
+def test_a_visit_from_a_facebook_post_is_recorded_once_with_its_source_and_campaign(client, product):
+    client.get("/?utm_source=facebook&utm_medium=social&utm_campaign=spring",
+               headers={"Referer": "https://l.facebook.com/l.php?u=x"})
+    client.get(f"/p/{product.slug}")
+    client.get("/cart/")
+    [visit] = visits()
+    assert (visit.channel, visit.utm_source, visit.utm_campaign) == ("web", "facebook", "spring")
+    assert (visit.landing_path, visit.referrer_host) == ("/", "l.facebook.com")
+
+
+def test_later_pages_of_a_visit_write_nothing(client, product, count_queries):
+    client.get("/?utm_source=facebook")
+    with count_queries() as counter:
+        client.get(f"/p/{product.slug}")
+    assert not [s for s in counter.statements if "visits" in s.lower()]
+
+
+def test_a_shopper_from_facebook_who_checks_out_places_an_order_attributed_to_facebook(client, product):
+    client.get(f"/p/{product.slug}?utm_source=facebook&utm_campaign=spring")
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
+    client.post("/checkout", data=DETAILS)
+    page = client.get("/checkout/review").get_data(as_text=True)
+    total = re.search(r'name="shown_total"[^>]*value="(\d+)"', page).group(1)
+    assert client.post("/checkout/place", data={"shown_total": total}).status_code == 303
+    db.session.commit()
+    [order] = db.session.scalars(sa.select(Order)).all()
+    assert (order.channel, order.utm_source, order.utm_campaign) == ("web", "facebook", "spring")
+
+
+def test_a_shopper_launched_from_a_platform_visits_through_that_channel(client, product):
+    with client.session_transaction() as session:
+        session["channel"] = "telegram"  # what a verified launch leaves in the session
+    client.get("/")
+    [visit] = visits()
+    assert visit.channel == "telegram"
+
+
+def test_the_last_touch_wins_and_starts_a_new_visit(client, product):
+    client.get("/?utm_source=facebook&utm_campaign=spring")
+    client.get(f"/p/{product.slug}?utm_source=vk")
+    first, second = visits()
+    assert (first.utm_source, second.utm_source, second.utm_campaign) == ("facebook", "vk", "")
+    with client.session_transaction() as session:
+        assert (session["utm_source"], session["utm_campaign"]) == ("vk", "")
+
+
+@pytest.mark.parametrize("path", ["/static/css/shop.css", "/feeds/catalog.csv", "/api/v1/products",
+                                  "/healthz", "/account/login", "/admin/", "/media/nothing.jpg", "/no-such-page"])
+def test_files_feeds_the_api_and_staff_pages_are_not_visits(client, product, path):
+    client.get(f"{path}?utm_source=facebook")
+    assert visits() == []
+
+
+def test_link_previews_and_crawlers_are_not_visits(client, product):
+    client.get(f"/p/{product.slug}?utm_source=facebook", headers={"User-Agent": "facebookexternalhit/1.1"})
+    client.get("/", headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
+    assert visits() == []
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("x" * 5000, "x" * 80),
+    ("face\x00book\r\n\x1b[31m", "facebook31m"),  # control characters go, printable ones stay
+    ("<script>alert(1)</script>", "scriptalert1script"),
+    ("  News   Letter ", "news letter"),
+    ("\u202eevil", "evil"),
+])
+def test_bad_tags_are_cleaned_and_cut_never_an_error(client, product, raw, stored):
+    response = client.get("/", query_string={"utm_source": raw, "utm_campaign": raw})
+    assert response.status_code == 200
+    [visit] = visits()
+    assert visit.utm_source == stored
+    assert visit.utm_campaign.lower() == stored
+
+
+def test_a_tag_of_nothing_but_bad_characters_keeps_the_previous_touch(client, product):
+    client.get("/?utm_source=facebook")
+    client.get("/", query_string={"utm_source": "\x00\x01<>"})
+    with client.session_transaction() as session:
+        assert session["utm_source"] == "facebook"
+    assert len(visits()) == 1
+
+
+# --- Share buttons -------------------------------------------------------------------------------
+
+PLATFORMS = {
+    "facebook": "https://www.facebook.com/sharer/sharer.php?u=",
+    "x": "https://x.com/intent/post?url=",
+    "whatsapp": "https://wa.me/?text=",
+    "telegram": "https://t.me/share/url?url=",
+    "vk": "https://vk.com/share.php?url=",
+}
+
+
+def test_the_product_page_offers_share_links_tagged_for_each_platform(client, product):
+    page = client.get(f"/p/{product.slug}").get_data(as_text=True)
+    links = {m.group(2): html.unescape(m.group(1))
+             for m in re.finditer(r'href="([^"]+)" target="_blank" rel="noopener noreferrer"\s+'
+                                  r'aria-label="[^"]+" data-share="(\w+)"', page)}
+    assert set(links) == set(PLATFORMS)
+    for platform, start in PLATFORMS.items():
+        tagged = f"http://shop.test/p/{product.slug}?utm_source={platform}&utm_medium=social&utm_campaign=share"
+        assert links[platform].startswith(start)
+        assert quote(tagged, safe="") in links[platform]
+    assert 'aria-label="Share on Telegram"' in page
+    copy = re.search(r'class="share-link share-copy" href="([^"]+)"', page).group(1)
+    assert html.unescape(copy).endswith("?utm_source=link&utm_medium=social&utm_campaign=share")
+
+
+def test_share_links_are_plain_links_with_no_third_party_script(client, product):
+    page = client.get(f"/p/{product.slug}").get_data(as_text=True)
+    assert not re.search(r'<script[^>]+src="https?://', page)
+    assert page.count('data-share="') == 5 and page.count("data-copy-link") == 1
