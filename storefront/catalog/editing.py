@@ -151,13 +151,20 @@ def _clean_slug(slug: str | None, fallback: str, *, max_length: int) -> str:
     return slug
 
 
+# A SKU is the product id in the social catalog feed, and Meta's checkout link sends it back as
+# `products=SKU:QTY,SKU:QTY`: a colon or comma in a SKU could never come back.
+SKU_FORBIDDEN = set(":,")
+
+
 def clean_sku(sku: str | None, *, field: str = "sku") -> str:
-    """:raise InvalidCatalogInput: for a blank, too long or spaced SKU."""
+    """:raise InvalidCatalogInput: for a blank, too long or spaced SKU, or one with : or ,."""
     sku = (sku or "").strip()
     if not sku:
         raise InvalidCatalogInput(_l("Enter a SKU."), field=field)
     if len(sku) > 64 or any(ch.isspace() for ch in sku):
         raise InvalidCatalogInput(_l("A SKU has at most 64 characters and no spaces."), field=field)
+    if SKU_FORBIDDEN & set(sku):
+        raise InvalidCatalogInput(_l("A SKU cannot contain a colon or a comma."), field=field)
     return sku
 
 

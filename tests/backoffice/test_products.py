@@ -118,6 +118,17 @@ def test_bad_stock_is_refused_and_nothing_is_added(client, admin, stock, message
     assert count(Variant) == 1
 
 
+@pytest.mark.parametrize("sku, message", [
+    ("HAT:RED", "colon or a comma"), ("HAT,RED", "colon or a comma"), ("HAT RED", "no spaces")])
+def test_a_sku_that_the_social_checkout_link_could_not_carry_is_refused(client, admin, sku, message):
+    product = make_product(option_names=("Size", "Colour"), variants=[
+        {"sku": "B-1", "options": {"Size": "S", "Colour": "Red"}}])
+    response = client.post(f"/admin/products/{product.id}/variants/new", data=variant_data(sku=sku))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(Variant) == 1
+
+
 def test_a_duplicate_sku_is_refused_with_a_message(client, admin):
     make_product("Other", variants=[{"sku": "BEANIE-M-NAVY"}])
     product = make_product(option_names=("Size", "Colour"), variants=[
