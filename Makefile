@@ -3,12 +3,13 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 FLASK     := $(VENV)/bin/flask --app wsgi
 PORT      ?= 5000
-# Links in e-mails point here unless the environment says otherwise.
-export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
-# The demo social page (/demo/) frames the shop from the other loopback name, a real cross-site
-# frame: the shop lets both names frame it, and its cookie is SameSite=None; Secure; Partitioned.
-export FRAME_ANCESTORS ?= http://127.0.0.1:$(PORT),http://localhost:$(PORT)
-export EMBEDDED_COOKIES ?= true
+# Settings for `make run` only (the tests pin their own): links in e-mails point here; the demo
+# social page (/demo/) frames the shop from the other loopback name, a real cross-site frame, so
+# the shop lets both names frame it and its cookie is SameSite=None; Secure; Partitioned.
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: export FRAME_ANCESTORS ?= http://127.0.0.1:$(PORT),http://localhost:$(PORT)
+run: export EMBEDDED_COOKIES ?= true
+run: export DEMO_PAGE ?= true
 # The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?= -q -p no:cacheprovider

@@ -154,9 +154,11 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Inside a social page's frame the session cookie must be SameSite=None; Secure;
         # Partitioned, or the browser drops it (http://localhost and 127.0.0.1 count as secure).
         "EMBEDDED_COOKIES": _bool("EMBEDDED_COOKIES", False),
-        # The social platforms' apps that may open the shop as a tab, with their secrets. The
-        # default is the demo page's apps; production sets SOCIAL_APPS (JSON) to its own.
-        "SOCIAL_APPS": _json("SOCIAL_APPS", DEMO_SOCIAL_APPS),
+        # The demo social page signs launches with the demo apps' secrets, which are public: it
+        # exists only when DEMO_PAGE is on (make run), and only then are those apps the default.
+        # Production sets SOCIAL_APPS (JSON) to its own apps and never turns DEMO_PAGE on.
+        "DEMO_PAGE": _bool("DEMO_PAGE", False),
+        "SOCIAL_APPS": _json("SOCIAL_APPS", DEMO_SOCIAL_APPS if _bool("DEMO_PAGE", False) else []),
         # A launch message is fresh for this long; one dated further in the future is refused.
         "LAUNCH_MAX_AGE": _int("LAUNCH_MAX_AGE", 600),
         "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),
@@ -165,6 +167,9 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Behind a reverse proxy, how many proxies' X-Forwarded-* headers to trust. Without it
+        # every shopper has the proxy's address, and one rate limit would lock everyone out.
+        "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         # The JSON API and its OpenAPI document (flask-smorest).
         "API_TITLE": "Storefront API",
         "API_VERSION": "v1",

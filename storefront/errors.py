@@ -104,7 +104,18 @@ def handle_unexpected(error: Exception):
     return error_response(500, "server_error", HTTP_MESSAGES[500][1])
 
 
+def handle_out_of_range(error: Exception):
+    """A number too large for the database slipped past validation: the request's fault, not ours."""
+    db.session.rollback()
+    current_app.logger.warning("out-of-range value on %s %s: %s", request.method, request.path, error)
+    return error_response(400, "out_of_range", _l("A number in the request is out of range."))
+
+
 def register_errorhandlers(app: Flask) -> None:
+    import sqlalchemy.exc
+
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(sqlalchemy.exc.DataError, handle_out_of_range)
     app.register_error_handler(ShopError, handle_shop_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

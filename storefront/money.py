@@ -37,6 +37,8 @@ def parse_major(text: str, currency: str) -> int:
         raise ValueError("not a number") from exc
     if not value.is_finite() or value < 0:
         raise ValueError("must be zero or more")
+    if value > 10**10:  # before scaling: "1e999999" would overflow Decimal's context
+        raise ValueError("too large")
     scaled = value.scaleb(minor_digits(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"at most {minor_digits(currency)} decimal places")

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from storefront import create_app
+from storefront.config import DEMO_SOCIAL_APPS
 from storefront.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -75,6 +76,14 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "TASKS_IMMEDIATE": True,
         "PUBLIC_BASE_URL": "http://shop.test",
+        # Pinned, so that a developer's environment (or make run's settings) cannot leak in.
+        "FRAME_ANCESTORS": [],
+        "EMBEDDED_COOKIES": False,
+        "DEMO_PAGE": True,
+        "SOCIAL_APPS": DEMO_SOCIAL_APPS,
+        "SMTP_HOST": "",
+        "STRIPE_SECRET_KEY": "", "STRIPE_PUBLISHABLE_KEY": "", "STRIPE_WEBHOOK_SECRET": "",
+        "STRIPE_API_BASE": "",
         "SERVER_NAME": None,
     })
     app.test_client_class = IsolatedClient

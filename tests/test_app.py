@@ -29,3 +29,13 @@ def test_api_errors_are_json_with_code_message_field(client):
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
     assert set(response.json["error"]) >= {"code", "message", "field"}
+
+
+def test_a_price_too_large_for_any_number_is_a_value_error_not_a_crash():
+    import pytest
+
+    from storefront.money import parse_major
+
+    for text in ("1e999999", "99999999999", "NaN", "-1", "1.234"):
+        with pytest.raises(ValueError):
+            parse_major(text, "EUR")

@@ -111,10 +111,7 @@ def find_variant(*, variant_id=None, sku: str | None = None) -> Variant:
         query = query.where(Variant.sku == str(sku).strip())
         field = "sku"
     else:
-        try:
-            query = query.where(Variant.id == int(variant_id))
-        except (TypeError, ValueError):
-            raise UnknownVariant(field="variant_id") from None
+        query = query.where(Variant.id == _as_id(variant_id))
         field = "variant_id"
     variant = db.session.scalar(query)
     if variant is None:
@@ -172,11 +169,18 @@ def remove_line(cart: Cart, variant_id) -> None:
     _commit_cart(cart)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; SQLite cannot even bind a larger Python int
+
+
 def _as_id(value) -> int:
+    """:raise UnknownVariant: for anything that is not a possible id."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise UnknownVariant(field="variant_id") from None
+    if not 0 < number <= MAX_ID:
+        raise UnknownVariant(field="variant_id")
+    return number
 
 
 def _commit_cart(cart: Cart) -> None:

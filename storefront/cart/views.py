@@ -74,7 +74,10 @@ def render_cart_page(*, error: ShopError | None = None, error_variant=None, stat
 def _refused_add(form: AddToCartForm, error: ShopError):
     """Back to the product page with the reason; without a known product, the error page."""
     try:
-        product = browse.get_product_by_id(int(form.product_id.data or 0))
+        product_id = int(form.product_id.data or 0)
+        if not 0 < product_id < 2**31:
+            raise ValueError("not a product id")
+        product = browse.get_product_by_id(product_id)
     except (ValueError, ShopError):
         raise error from None
     g.page_endpoint = ("catalog.product", {"slug": product.slug})

@@ -31,6 +31,10 @@ class SoldOut(ConflictError):
     default_message = _l("Sorry, some items sold out while you were checking out.")
 
 
+class ItemsUnavailable(ConflictError):
+    code = "items_unavailable"
+
+
 class TotalChanged(ConflictError):
     code = "total_changed"
     default_message = _l("Prices or stock changed since you looked. Please check the new total.")
@@ -149,10 +153,19 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     """
     config = current_app.config
     begin_write()
-    cart = db.session.scalar(sa.select(Cart).where(Cart.token == cart_token)) if cart_token else None
+    # The cart row is locked first: a second "place order" for the same cart (a double click, an
+    # API retry) waits here, then finds the cart emptied and places nothing (SQLite's BEGIN
+    # IMMEDIATE already serialises writers; FOR UPDATE does it on PostgreSQL).
+    cart = db.session.scalar(sa.select(Cart).where(Cart.token == cart_token).with_for_update()) \
+        if cart_token else None
     lines = cart_lines(cart) if cart else []
     if not lines:
         raise EmptyCart()
+    withdrawn = sorted({line.variant.product.title for line in lines if not line.variant.product.active})
+    if withdrawn:
+        db.session.rollback()
+        raise ItemsUnavailable(_l("Sorry, these items are no longer sold: %(names)s. Please remove them "
+                                  "from your cart.", names=", ".join(withdrawn)))
     if details.payment_method not in {m.value for m in enabled_payment_methods(config)}:
         raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
     if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:

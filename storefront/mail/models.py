@@ -23,7 +23,7 @@ class OutboundEmail(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
-    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending | sent
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending | sending | sent
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     next_attempt_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)

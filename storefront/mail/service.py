@@ -12,7 +12,6 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..database import begin_write
 from ..extensions import db
 from ..orders.models import Order
 from .models import OutboundEmail
@@ -21,6 +20,8 @@ log = logging.getLogger(__name__)
 
 KINDS = ("order_received", "receipt", "shipped", "refunded")
 # Waits between attempts when the SMTP server refuses or is down: 1 min, 5 min, 30 min, then hourly.
+# How long a worker may take to send a mail it claimed before another worker may try.
+SENDING_LEASE = dt.timedelta(minutes=5)
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=1))
 
 
@@ -63,35 +64,49 @@ def render(email: OutboundEmail) -> EmailMessage:
 
 
 def deliver(email_id: int, *, now: dt.datetime) -> bool:
-    """Send one pending mail. On failure it stays pending with its next attempt scheduled.
+    """Send one due mail. On failure it goes back to pending with its next attempt scheduled.
 
+    The mail is first claimed by a conditional UPDATE (pending → sending, with a lease), so of
+    two workers that pick it up at once only one sends it; a worker that dies mid-send leaves a
+    claim that expires with its lease, and the sweep tries again. The SMTP conversation runs
+    outside any transaction, so a slow mail server never holds the database.
     Returns whether it was sent by this call.
     """
-    begin_write()
+    claimed = db.session.execute(
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.id == email_id, OutboundEmail.status.in_(("pending", "sending")),
+               OutboundEmail.next_attempt_at <= now)
+        .values(status="sending", next_attempt_at=now + SENDING_LEASE)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return False
     email = db.session.get(OutboundEmail, email_id)
-    if email is None or email.status == "sent":
-        db.session.rollback()
-        return False
     try:
-        message = render(email)
-        _send(message)
+        _send(render(email))
     except (OSError, smtplib.SMTPException) as exc:
-        email.attempts += 1
-        email.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
-        email.next_attempt_at = now + BACKOFF[min(email.attempts, len(BACKOFF)) - 1]
-        log.warning("Mail %s to %s not sent (attempt %d): %s", email.id, email.recipient, email.attempts, exc)
+        attempts = email.attempts + 1
+        db.session.execute(
+            sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
+            .values(status="pending", attempts=attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:500],
+                    next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1])
+            .execution_options(synchronize_session=False))
         db.session.commit()
+        log.warning("Mail %s not sent (attempt %d): %s", email_id, attempts, exc)
         return False
-    email.status = "sent"
-    email.sent_at = now
-    email.attempts += 1
+    db.session.execute(
+        sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
+        .values(status="sent", sent_at=now, attempts=email.attempts + 1)
+        .execution_options(synchronize_session=False))
     db.session.commit()
     return True
 
 
 def due_email_ids(now: dt.datetime, limit: int = 100) -> list[int]:
+    """Mail to (re)try: pending and due, or claimed by a worker whose lease ran out."""
     ids = list(db.session.scalars(
-        sa.select(OutboundEmail.id).where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now)
+        sa.select(OutboundEmail.id)
+        .where(OutboundEmail.status.in_(("pending", "sending")), OutboundEmail.next_attempt_at <= now)
         .order_by(OutboundEmail.next_attempt_at).limit(limit)))
     db.session.commit()
     return ids

@@ -46,9 +46,12 @@ def sources_of(target: OrderStatus) -> list[str]:
     return [source.value for source, targets in TRANSITIONS.items() if target in targets]
 
 
-def get_order(order_id: int) -> Order:
-    """:raise OrderNotFound:"""
-    order = db.session.get(Order, order_id)
+UNPAID = frozenset({OrderStatus.PENDING_PAYMENT})
+
+
+def get_order(order_id: int, *, lock: bool = False) -> Order:
+    """:raise OrderNotFound: — with `lock`, the row is locked until the transaction ends."""
+    order = db.session.get(Order, order_id, with_for_update=lock or None, populate_existing=lock)
     if order is None:
         raise OrderNotFound()
     return order
@@ -71,16 +74,21 @@ def add_event(order: Order, kind: str, *, now: dt.datetime | None = None, public
     return event
 
 
-def transition(order: Order, target: OrderStatus, *, now: dt.datetime, **values) -> None:
+def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
+               only_from: frozenset[OrderStatus] | None = None, **values) -> None:
     """Move `order` to `target` in the caller's transaction, if its current state allows it.
 
     The UPDATE re-checks the status in the database, so a concurrent change made after `order`
-    was loaded is seen. :raise InvalidTransition: (409) when the order is no longer in a state
-    that allows the move.
+    was loaded is seen. `only_from` narrows the states the caller means to move from: cancelling
+    an unpaid order must not cancel one a webhook has just paid.
+    :raise InvalidTransition: (409) when the order is no longer in a state that allows the move.
     """
+    sources = sources_of(target)
+    if only_from is not None:
+        sources = [s for s in sources if s in only_from]
     result = db.session.execute(
         sa.update(Order)
-        .where(Order.id == order.id, Order.status.in_(sources_of(target)))
+        .where(Order.id == order.id, Order.status.in_(sources))
         .values(status=target.value, **values)
         .execution_options(synchronize_session=False)
     )

@@ -12,6 +12,7 @@ import stripe
 from flask_babel import lazy_gettext as _l
 
 from ..audit.service import record
+from ..catalog.stock import return_stock
 from ..database import begin_write
 from ..errors import ShopError
 from ..extensions import db
@@ -32,8 +33,10 @@ class InvalidShipment(ShopError):
 
 
 def _load(order_id: int) -> Order:
+    # Locked for the use case: a refund calls Stripe before it records the amount, and two staff
+    # members refunding the same order at once must not both pay out.
     begin_write()
-    return service.get_order(order_id)
+    return service.get_order(order_id, lock=True)
 
 
 def mark_paid(order_id: int, *, actor, now: dt.datetime) -> Order:
@@ -85,11 +88,11 @@ def cancel(order_id: int, *, actor, now: dt.datetime) -> Order:
     order = _load(order_id)
     if order.status == OrderStatus.PAID and order.payment_method == PaymentMethod.CARD:
         raise service.InvalidTransition(_l("Refund a paid card order instead; the refund cancels it."))
-    service.transition(order, OrderStatus.CANCELLED, now=now)
+    # A card order is cancelled only while unpaid: a webhook may pay it while staff look at it.
+    only_from = service.UNPAID if order.payment_method == PaymentMethod.CARD else None
+    service.transition(order, OrderStatus.CANCELLED, now=now, only_from=only_from)
     if not service.release_stock(order):
         # Paid orders no longer hold a reservation: their units were sold, so put them back.
-        from ..catalog.stock import return_stock
-
         return_stock(_quantities(order))
     record(actor, "order.cancel", "order", order.number)
     db.session.commit()
@@ -132,7 +135,11 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
         raise service.InvalidTransition(_l("The order changed meanwhile; please reload it."))
     db.session.refresh(order)
     if new_total == order.total:
+        unshipped = order.status == OrderStatus.PAID
         service.transition(order, OrderStatus.REFUNDED, now=now)
+        if unshipped:
+            # Refunded before it was packed: the units never left, so they are for sale again.
+            return_stock(_quantities(order))
     else:
         service.add_event(order, "partially_refunded", now=now, amount=amount)
     # One refund mail per order: the first refund tells the shopper; later ones show on the

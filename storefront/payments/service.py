@@ -52,9 +52,15 @@ def start_card_payment(order: Order) -> str:
     """
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != PaymentMethod.CARD:
         raise AlreadyPaid()
-    try:
-        if order.payment_intent_id:
+    if order.payment_intent_id:
+        # The shopper may already have paid through this intent: a Stripe error here must not
+        # cancel the order, only say to try again.
+        try:
             return gateway.retrieve_payment_intent(order.payment_intent_id)["client_secret"]
+        except stripe.StripeError as exc:
+            log.warning("Could not re-read the payment of order %s: %s", order.number, exc)
+            raise PaymentUnavailable() from None
+    try:
         intent = gateway.create_payment_intent(order_id=order.id, number=order.number, amount=order.total,
                                                currency=order.currency)
     except stripe.StripeError as exc:
@@ -77,7 +83,7 @@ def cancel_unpaid(order: Order, *, reason: str, now: dt.datetime) -> bool:
     """Cancel an order still awaiting payment and give its stock back. False if it moved on."""
     begin_write()
     try:
-        orders.transition(order, OrderStatus.CANCELLED, now=now)
+        orders.transition(order, OrderStatus.CANCELLED, now=now, only_from=orders.UNPAID)
     except orders.InvalidTransition:
         db.session.rollback()
         return False
@@ -194,7 +200,7 @@ def _late_payment(order: Order, now: dt.datetime) -> str:
 def _payment_failed(order: Order, intent, now: dt.datetime) -> str:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return "already_applied"
-    orders.transition(order, OrderStatus.CANCELLED, now=now)
+    orders.transition(order, OrderStatus.CANCELLED, now=now, only_from=orders.UNPAID)
     orders.release_stock(order)
     orders.add_event(order, "payment_failed", now=now)
     return "cancelled"

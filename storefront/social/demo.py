@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from ..database import utcnow
@@ -93,6 +93,14 @@ def build_launch(platform: str, shopper: DemoShopper, *, origin: str, app_data: 
     raw = vk.sign(secret=app["secret"], app_id=str(app["app_id"]), ts=issued_at, user_id=shopper.user_id,
                   group_id=DEMO_VK_GROUP, language=shopper.locale.split("_")[0], app_data=app_data)
     return DemoLaunch(platform, "get", f"{origin}/tab/vk?{raw}", {}, raw)
+
+
+@bp.before_request
+def only_when_enabled():
+    # The demo signs launches with the demo apps' public secrets: anywhere but a demo it would
+    # hand out valid launches to anyone who asks (see DEMO_PAGE in storefront/config.py).
+    if not current_app.config["DEMO_PAGE"]:
+        abort(404)
 
 
 @bp.get("/")

@@ -119,3 +119,22 @@ def test_sign_out_without_the_csrf_token_is_refused_and_changes_nothing(client, 
     token = re.search(r'name="csrf_token" value="([^"]+)"', dashboard).group(1)
     assert client.post("/account/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/admin/").status_code == 302
+
+
+def test_behind_a_proxy_each_client_has_its_own_sign_in_limit(database_url, tmp_path):
+    from storefront import create_app
+    from storefront.extensions import limiter
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+                      "PROXY_FIX_HOPS": 1, "LOGIN_RATE_LIMIT": "2 per minute"})
+    client = app.test_client()
+    with app.app_context():
+        limiter.reset()
+        wrong = {"email": "nobody@example.com", "password": "wrong password!"}
+        for _ in range(2):
+            assert client.post("/account/login", data=wrong, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 401
+        assert client.post("/account/login", data=wrong, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+        # Another shopper behind the same proxy is not locked out.
+        assert client.post("/account/login", data=wrong, headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 401
+        limiter.reset()

@@ -211,3 +211,11 @@ def test_a_cart_post_with_the_pages_csrf_token_works(client, sweater, csrf_enabl
     response = add(client, sweater, sweater.variants[0], "1", csrf_token=token)
     assert response.status_code == 303
     assert lines() == [("H-S", 1)]
+
+
+def test_an_absurdly_large_id_in_a_cart_form_is_a_clear_refusal_not_a_crash(client):
+    huge = "9" * 25
+    for data in ({"variant_id": huge, "quantity": "1"},
+                 {"variant_id": huge, "quantity": "1", "product_id": huge}):
+        response = client.post("/cart/add", data=data)
+        assert 400 <= response.status_code < 500

@@ -85,3 +85,9 @@ def test_an_unknown_cart_token_is_not_found():
         service.get_cart("no-such-token")
     with pytest.raises(service.CartNotFound):
         service.get_cart(None)
+
+
+@pytest.mark.parametrize("raw", ["9999999999999999999999999", "-5", "0", 2**31])
+def test_ids_no_variant_could_have_are_unknown_not_a_crash(raw):
+    with pytest.raises(service.UnknownVariant):
+        service.find_variant(variant_id=raw)

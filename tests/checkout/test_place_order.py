@@ -146,3 +146,42 @@ def test_the_last_units_sell_once_under_concurrent_checkouts(app):
     assert outcomes.count("sold out") == 25
     assert stock_of(variant.id) == 0
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 5
+
+
+def test_a_product_taken_off_sale_cannot_be_ordered_from_an_old_cart():
+    from storefront.checkout.service import ItemsUnavailable
+
+    product = make_product(title="Recalled mittens", variants=[{"stock": 5}])
+    token = cart_with(product.variants[0], 1)
+    product.active = False
+    db.session.commit()
+    with pytest.raises(ItemsUnavailable) as error:
+        place_order(token, details(), now=NOW)
+    assert "Recalled mittens" in str(error.value.message)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert stock_of(product.variants[0].id) == 5
+
+
+def test_the_same_cart_placed_twice_at_once_makes_one_order(app):
+    product = make_product(variants=[{"stock": 5}])
+    token = cart_with(product.variants[0], 2)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press_place_order():
+        with app.test_request_context("/"):
+            barrier.wait()
+            try:
+                place_order(token, details(), now=NOW)
+                outcomes.append("ordered")
+            except EmptyCart:
+                outcomes.append("empty")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press_place_order) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes) == ["empty", "ordered"]
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
+    assert stock_of(product.variants[0].id) == 3

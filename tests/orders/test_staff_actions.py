@@ -101,3 +101,29 @@ def test_a_card_order_is_refunded_in_parts_through_stripe_and_never_beyond_its_t
     assert (refunded.status, refunded.amount_refunded) == (OrderStatus.REFUNDED, 6000)
     assert [e.kind for e in refunded.events][-2:] == ["partially_refunded", "refunded"]
     assert audit_actions().count("order.refund") == 2
+
+
+def test_the_expiry_sweep_never_cancels_an_order_that_was_paid_meanwhile(admin):
+    """The sweep picks expired ids, then a payment lands, then the sweep cancels: not this one."""
+    order = manual_order()
+    staff.mark_paid(order.id, actor=admin, now=NOW)
+    assert payments.cancel_unpaid(fresh(order.id), reason="reservation_expired", now=NOW) is False
+    assert fresh(order.id).status == OrderStatus.PAID
+
+
+def test_a_full_refund_before_packing_puts_the_units_back_and_after_shipping_does_not(admin):
+    unshipped = manual_order()
+    variant_id = unshipped.lines[0].variant_id
+    staff.mark_paid(unshipped.id, actor=admin, now=NOW)
+    staff.refund(unshipped.id, unshipped.total, actor=admin, now=NOW)
+    db.session.commit()
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 4
+
+    shipped = manual_order()
+    staff.mark_paid(shipped.id, actor=admin, now=NOW)
+    staff.fulfil(shipped.id, actor=admin, now=NOW)
+    staff.ship(shipped.id, carrier="Omniva", tracking_number="CC1", actor=admin, now=NOW)
+    staff.refund(shipped.id, shipped.total, actor=admin, now=NOW)
+    db.session.commit()
+    # The parcel is with the shopper: its units come back only when it is returned.
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == shipped.lines[0].variant_id)) == 3

@@ -132,3 +132,22 @@ def test_the_demo_page_posts_a_page_tab_launch_into_its_frame_in_chromium(app, l
     screenshot(page, "social-demo-meta")
     assert frame.url == live_server.url.replace("127.0.0.1", "localhost") + "/"
     assert frame.locator(".brand-name").inner_text() == "Ziemeļu Vilna"
+
+
+def test_outside_a_demo_the_demo_page_does_not_exist(app, client):
+    # It signs launches with the demo's public secrets: in production it would forge launches.
+    app.config["DEMO_PAGE"] = False
+    try:
+        assert client.get("/demo/").status_code == 404
+    finally:
+        app.config["DEMO_PAGE"] = True
+
+
+def test_without_the_demo_no_platform_app_is_trusted_by_default(monkeypatch):
+    from storefront import config
+
+    monkeypatch.delenv("DEMO_PAGE", raising=False)
+    monkeypatch.delenv("SOCIAL_APPS", raising=False)
+    assert config.from_environment(config.INSTANCE_PATH)["SOCIAL_APPS"] == []
+    monkeypatch.setenv("DEMO_PAGE", "true")
+    assert config.from_environment(config.INSTANCE_PATH)["SOCIAL_APPS"] == config.DEMO_SOCIAL_APPS

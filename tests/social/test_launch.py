@@ -197,3 +197,12 @@ def test_a_refused_launch_answers_json_clients_with_its_reason(client):
     response = client.post("/tab", data={"signed_request": "x.y"}, headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_launch" and response.get_json()["error"]["reason"] == "malformed"
+
+
+def test_an_unsigned_deeply_nested_payload_is_refused_before_it_is_parsed(client):
+    import base64
+
+    payload = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    signature = base64.urlsafe_b64encode(b"x" * 32).rstrip(b"=").decode()
+    response = client.post("/tab", data={"signed_request": f"{signature}.{payload}"})
+    assert response.status_code == 400

@@ -35,20 +35,22 @@ def verify(raw, *, apps, now: datetime, max_age: int, skew: int) -> Launch:
     if not dot or not encoded_signature or not encoded_payload:
         raise InvalidLaunch("malformed")
     signature = b64url_decode(encoded_signature)
+    b64url_decode(encoded_payload)  # refuses anything but strict base64url, before any HMAC
+    # The signature covers the payload segment as received, so it is checked before the payload
+    # is parsed: nobody without a secret gets the JSON parser to work on their input.
+    signed_by = [app for app in apps_for(apps, PLATFORM) if hmac.compare_digest(
+        hmac.new(app["secret"].encode(), encoded_payload.encode("ascii"), hashlib.sha256).digest(), signature)]
+    if not signed_by:
+        raise InvalidLaunch("bad_signature")
     try:
         payload = json.loads(b64url_decode(encoded_payload))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidLaunch("malformed") from None
     if not isinstance(payload, dict):
         raise InvalidLaunch("malformed")
     algorithm = payload.get("algorithm")
     if not isinstance(algorithm, str) or algorithm.upper() != ALGORITHM:
         raise InvalidLaunch("bad_algorithm")
-
-    signed_by = [app for app in apps_for(apps, PLATFORM) if hmac.compare_digest(
-        hmac.new(app["secret"].encode(), encoded_payload.encode("ascii"), hashlib.sha256).digest(), signature)]
-    if not signed_by:
-        raise InvalidLaunch("bad_signature")
 
     issued_at = parse_timestamp(payload.get("issued_at"))
     check_fresh(issued_at, now=now, max_age=max_age, skew=skew)
