@@ -51,6 +51,7 @@ def import_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .social import models as _social  # noqa: F401
+    from promotions import models as _promotions  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
@@ -89,8 +90,11 @@ def register_blueprints(app: Flask) -> None:
     from .social.feed import bp as feeds_bp
     from .social.views import bp as social_bp
 
+    from promotions.admin import bp as offers_admin_bp
+    from promotions.views import bp as offers_bp
+
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
-                      checkout_bp, social_bp, feeds_bp, demo_bp):
+                      checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp):
         app.register_blueprint(blueprint)
     # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
     csrf.exempt(webhooks_bp)

@@ -28,6 +28,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_OFFERS = "manage_offers"
+    # Check a shopper's in-store QR code and mark it used (store staff; every role).
+    REDEEM_IN_STORE = "redeem_in_store"
     ANSWER_CUSTOMERS = "answer_customers"
     VIEW_AUDIT_LOG = "view_audit_log"
 
@@ -35,9 +37,9 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MARKETER: frozenset({Permission.ACCESS_BACKOFFICE, Permission.MANAGE_OFFERS,
-                              Permission.VIEW_ORDERS}),
+                              Permission.VIEW_ORDERS, Permission.REDEEM_IN_STORE}),
     Role.SUPPORT: frozenset({Permission.ACCESS_BACKOFFICE, Permission.ANSWER_CUSTOMERS,
-                             Permission.VIEW_ORDERS}),
+                             Permission.VIEW_ORDERS, Permission.REDEEM_IN_STORE}),
 }
 
 

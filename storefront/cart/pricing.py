@@ -1,7 +1,10 @@
 """What a cart costs: the one place where a shopper's total is computed.
 
-`price_cart` is a pure function of the lines (at server-side list prices) and the shop's rules.
-Offers will apply here, between the items subtotal and shipping, and nowhere else.
+`price_cart` is a pure function of the lines (at server-side list prices), the shop's rules and
+the offers in play. Offers apply here, and nowhere else: the promotion engine
+(`promotions.engine.evaluate`) takes the lines and the shipping charge and returns each line's
+discount and any shipping discount; the shop's own free-shipping threshold is judged on the items
+after their discount.
 
 Tax follows the shop setting. When list prices include tax (usual for EU shops) the total is the
 sum of gross amounts and the tax shown is the part of it that is tax:
@@ -13,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+import datetime as dt
 from decimal import Decimal
+
+from promotions.engine import EngineLine, OfferRule, Outcome, Shopper, evaluate
 
 from ..money import round_minor
 
@@ -51,6 +57,18 @@ class LineItem:
     variant_id: int
     quantity: int
     unit_price: int
+    # What offers target: the product and its category with all the category's ancestors.
+    product_id: int = 0
+    category_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The offers in play for one pricing, and who the engine prices for, at which moment."""
+
+    rules: tuple[OfferRule, ...]
+    shopper: Shopper
+    now: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -68,13 +86,17 @@ class Totals:
     currency: str
     lines: tuple[PricedLine, ...]
     items_subtotal: int
-    discount: int
-    shipping: int
+    discount: int        # off the items (the lines' discounts add up to it)
+    shipping: int        # as charged, after any free-shipping offer
     tax: int
     tax_included: bool
     total: int
     # How much more the shopper must add for free shipping (None when it does not apply).
     free_shipping_remaining: int | None
+    # What a free-shipping offer took off the shipping charge.
+    shipping_discount: int = 0
+    # The engine's result: the offers applied and a verdict for every offer in play.
+    offers: Outcome | None = None
 
     @property
     def item_count(self) -> int:
@@ -101,20 +123,50 @@ def shipping_for(items_after_discount: int, has_items: bool, shipping: ShippingR
     return shipping.rate, remaining
 
 
-def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: ShippingRate | None = None) -> Totals:
-    """Price the lines. Without a chosen delivery option, the shop's standard rate is the estimate."""
+def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: ShippingRate | None = None,
+               offers: Offers | None = None) -> Totals:
+    """Price the lines. Without a chosen delivery option, the shop's standard rate is the estimate.
+
+    With offers, the engine runs on the items (shipping 0) and again with the shipping charge the
+    shop would then make, so a free-shipping offer competes at its real value; the shopper gets
+    whichever of the two results costs them less.
+    """
+    items = tuple(items)
+    shipping = shipping or ShippingRate(rules.shipping_flat_rate, rules.free_shipping_threshold)
+    if offers is None or not offers.rules or not items:
+        return _totals(items, rules, shipping, None)
+    engine_lines = [EngineLine(i.variant_id, i.product_id, i.category_ids, i.quantity, i.unit_price)
+                    for i in items]
+    items_subtotal = sum(item.unit_price * item.quantity for item in items)
+    first = evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=0)
+    best = _totals(items, rules, shipping, first)
+    charge, _ = shipping_for(items_subtotal - first.items_discount, True, shipping)
+    if charge:
+        second = _totals(items, rules, shipping,
+                         evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=charge))
+        if second.total < best.total:
+            best = second
+    return best
+
+
+def _totals(items: tuple[LineItem, ...], rules: PricingRules, shipping: ShippingRate,
+            outcome: Outcome | None) -> Totals:
+    line_discounts = outcome.line_discounts if outcome is not None else (0,) * len(items)
     priced = tuple(
         PricedLine(item.variant_id, item.quantity, item.unit_price,
-                   subtotal=item.unit_price * item.quantity, discount=0,
-                   total=item.unit_price * item.quantity)
-        for item in items
+                   subtotal=item.unit_price * item.quantity, discount=discount,
+                   total=item.unit_price * item.quantity - discount)
+        for item, discount in zip(items, line_discounts)
     )
     items_subtotal = sum(line.subtotal for line in priced)
     discount = sum(line.discount for line in priced)
-    shipping = shipping or ShippingRate(rules.shipping_flat_rate, rules.free_shipping_threshold)
     shipping_cost, remaining = shipping_for(items_subtotal - discount, bool(priced), shipping)
+    shipping_discount = min(outcome.shipping_discount, shipping_cost) if outcome is not None else 0
+    if shipping_discount:
+        shipping_cost -= shipping_discount
+        remaining = None
     taxable = items_subtotal - discount + shipping_cost
     tax = compute_tax(taxable, rules)
     total = taxable if rules.prices_include_tax else taxable + tax
     return Totals(rules.currency, priced, items_subtotal, discount, shipping_cost, tax,
-                  rules.prices_include_tax, total, remaining)
+                  rules.prices_include_tax, total, remaining, shipping_discount, outcome)

@@ -82,6 +82,18 @@ class TotalsSchema(Schema):
     free_shipping_remaining = fields.Integer(allow_none=True, metadata={
         "description": "How much more to add for free shipping; 0 once it is free; null if never."})
     item_count = fields.Integer()
+    shipping_discount = fields.Integer(metadata={"description": "What a free-shipping offer took off shipping."})
+    offers = fields.Method("dump_offers", metadata={
+        "description": "The offers applied (id, name, discount) and why others did not apply."})
+
+    def dump_offers(self, totals) -> dict:
+        outcome = getattr(totals, "offers", None)
+        if outcome is None:
+            return {"applied": [], "not_applied": []}
+        return {"applied": [{"offer_id": a.offer_id, "name": a.name, "discount": a.discount,
+                             "line_discounts": list(a.line_shares)} for a in outcome.applied],
+                "not_applied": [{"offer_id": v.offer_id, "reason": v.reason, "missing": v.missing}
+                                for v in outcome.verdicts if not v.applied]}
 
 
 class CartSchema(Schema):

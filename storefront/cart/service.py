@@ -207,8 +207,9 @@ class CartView:
         return not self.lines
 
 
-def load_cart_view(cart: Cart | None) -> CartView:
-    """Price a cart at current catalog prices, loading all its lines in one query."""
+def load_cart_view(cart: Cart | None, pricing=None) -> CartView:
+    """Price a cart at current catalog prices, loading all its lines in one query, with the
+    offers of `pricing` (a `promotions.service.PricingContext`; none without it)."""
     lines: list[CartLine] = []
     if cart is not None:
         lines = list(db.session.scalars(
@@ -216,5 +217,7 @@ def load_cart_view(cart: Cart | None) -> CartView:
             .options(so.joinedload(CartLine.variant).joinedload(Variant.product).selectinload(Product.images),
                      so.joinedload(CartLine.variant).joinedload(Variant.image))
         ).unique())
-    totals = price_cart((LineItem(l.variant_id, l.quantity, l.variant.price) for l in lines), pricing_rules())
+    from ..checkout.service import line_items, offers_for
+
+    totals = price_cart(line_items(lines) if lines else (), pricing_rules(), offers=offers_for(pricing))
     return CartView(cart, tuple(zip(lines, totals.lines)), totals)

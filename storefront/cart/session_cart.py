@@ -37,7 +37,10 @@ def require_cart() -> Cart:
 
 
 def current_cart_view() -> service.CartView:
-    view = service.load_cart_view(current_cart())
+    """The session's cart priced for this shopper: the offers their visit qualifies for."""
+    from promotions.service import pricing_context
+
+    view = service.load_cart_view(current_cart(), pricing_context())
     g.cart_item_count = view.totals.item_count
     return view
 

@@ -9,6 +9,8 @@ from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
+from promotions.service import pricing_context
+
 from ..api_errors import error_responses
 from ..database import utcnow
 from ..orders.service import get_order_by_token
@@ -27,7 +29,10 @@ class Quote(MethodView):
     @error_responses(blp, 400, 404, 422)
     def get(self, args: dict):
         """The full breakdown for a cart and a delivery option, before the shopper commits."""
-        return service.quote_for_cart(args["cart_token"], args["shipping_method"])
+        now = utcnow()
+        # The API has no tab session: only codes and e-mail-based audiences reach it.
+        pricing = pricing_context(code=args["code"] or "", email=args["email"], now=now)
+        return service.quote_for_cart(args["cart_token"], args["shipping_method"], pricing)
 
 
 @blp.route("")
@@ -43,8 +48,12 @@ class Orders(MethodView):
         """
         token = body.pop("cart_token")
         expected = body.pop("expected_total")
+        code = body.pop("code") or ""
         details = service.ShopperDetails(locale=str(get_locale()), channel="api", **body)
-        return service.place_order(token, details, now=utcnow(), shown_total=expected), 201
+        now = utcnow()
+        # The API has no tab session: only codes and e-mail-based audiences reach it.
+        pricing = pricing_context(code=code, now=now)
+        return service.place_order(token, details, now=now, shown_total=expected, pricing=pricing), 201
 
 
 @blp.route(f"/{TOKEN}")

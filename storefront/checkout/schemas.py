@@ -13,6 +13,10 @@ class QuoteArgsSchema(Schema):
 
     cart_token = fields.String(required=True, validate=validate.Length(max=64))
     shipping_method = fields.String(load_default="standard", validate=validate.Length(max=40))
+    code = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "An offer code the shopper entered; 422 code_refused says why one cannot be used."})
+    email = fields.Email(load_default=None, validate=validate.Length(max=254), metadata={
+        "description": "The shopper's e-mail, when known: first-order offers and per-customer caps need it."})
 
 
 class OptionSchema(Schema):
@@ -54,6 +58,8 @@ class PlaceOrderSchema(Schema):
         "description": "The total the shopper was shown; if the server's differs, 409 total_changed."})
     utm_source = _text(80, required=False)
     utm_campaign = _text(80, required=False)
+    code = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "An offer code; 422 code_refused (with the reason) when it cannot be used."})
 
 
 class OrderLineSchema(Schema):

@@ -10,7 +10,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..cart.models import Cart, CartLine
-from ..cart.pricing import LineItem, PricingRules, ShippingRate, Totals, price_cart
+from promotions import redemptions
+from promotions.service import PricingContext, category_ancestry
+
+from ..cart.pricing import LineItem, Offers, PricingRules, ShippingRate, Totals, price_cart
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import begin_write
@@ -107,17 +110,30 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     ).unique())
 
 
-def quote(lines: list[CartLine], shipping_method: str) -> Totals:
-    """The full breakdown the shopper sees before committing, for one shipping choice."""
+def line_items(lines: list[CartLine]) -> list[LineItem]:
+    """The cart's lines as the pricing sees them: list price, product and categories (for offers)."""
+    ancestry = category_ancestry()
+    return [LineItem(line.variant_id, line.quantity, line.variant.price, line.variant.product_id,
+                     ancestry.get(line.variant.product.category_id, frozenset()))
+            for line in lines]
+
+
+def offers_for(pricing: PricingContext | None) -> Offers | None:
+    return Offers(pricing.offers, pricing.shopper, pricing.now) if pricing is not None else None
+
+
+def quote(lines: list[CartLine], shipping_method: str, pricing: PricingContext | None = None) -> Totals:
+    """The full breakdown the shopper sees before committing, for one shipping choice, with the
+    offers `pricing` holds for this shopper (none without it)."""
     config = current_app.config
     option = shipping_options(config).get(shipping_method)
     if option is None:
         raise InvalidCheckout(_l("Please choose a delivery option."), field="shipping_method")
-    items = [LineItem(line.variant_id, line.quantity, line.variant.price) for line in lines]
-    return price_cart(items, PricingRules.from_config(config), shipping=option.rate)
+    return price_cart(line_items(lines), PricingRules.from_config(config), shipping=option.rate,
+                      offers=offers_for(pricing))
 
 
-def quote_for_cart(cart_token: str, shipping_method: str) -> dict:
+def quote_for_cart(cart_token: str, shipping_method: str, pricing: PricingContext | None = None) -> dict:
     """The breakdown and the choices for a cart. :raise CartNotFound, EmptyCart, InvalidCheckout:"""
     from ..cart.service import get_cart
 
@@ -126,7 +142,7 @@ def quote_for_cart(cart_token: str, shipping_method: str) -> dict:
         raise EmptyCart()
     config = current_app.config
     return {
-        "totals": quote(lines, shipping_method),
+        "totals": quote(lines, shipping_method, pricing),
         "shipping_methods": [{"code": o.code, "name": str(o.name)} for o in shipping_options(config).values()],
         "payment_methods": [{"code": m.value, "name": str(PAYMENT_METHOD_NAMES[m])}
                             for m in enabled_payment_methods(config)],
@@ -142,12 +158,16 @@ def recent_order_from_cart(cart_token: str, *, now: dt.datetime) -> Order | None
 
 
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
-                shown_total: int | None = None) -> Order:
+                shown_total: int | None = None, pricing: PricingContext | None = None) -> Order:
     """Turn the cart into an order awaiting payment, holding its stock until `reserved_until`.
 
     `shown_total` is the total the shopper saw and agreed to; if the server's total differs (a
-    price changed in between), nothing is written and TotalChanged asks them to look again, so the
-    amount charged is always the amount shown.
+    price changed in between, an offer ended or ran out), nothing is written and TotalChanged asks
+    them to look again, so the amount charged is always the amount shown.
+
+    The offers applied are those of `pricing` (the shopper's verified context, with their e-mail),
+    re-read after the cart is locked; each applied offer's redemption is held with the stock, in
+    this transaction, and a cap reached in between rolls everything back (`promotions.redemptions`).
 
     :raise EmptyCart, InvalidCheckout, TotalChanged, SoldOut: nothing is written in any case.
     """
@@ -170,7 +190,14 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
         raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
     if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
         raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
-    totals = quote(lines, details.shipping_method)
+    if pricing is not None:
+        from promotions.service import live_rules
+
+        pricing = pricing.for_email(details.email)
+        pricing = PricingContext(live_rules(pricing.now, fresh=True), pricing.shopper, pricing.now,
+                                 channel=pricing.channel, utm_source=pricing.utm_source, code=pricing.code,
+                                 customer_keys=pricing.customer_keys)
+    totals = quote(lines, details.shipping_method, pricing)
     if shown_total is not None and shown_total != totals.total:
         db.session.rollback()
         raise TotalChanged(total=totals.total)
@@ -191,7 +218,7 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     order = Order(
         status=OrderStatus.PENDING_PAYMENT, currency=totals.currency,
         items_subtotal=totals.items_subtotal, discount=totals.discount, shipping=totals.shipping,
-        tax=totals.tax, tax_included=totals.tax_included, total=totals.total,
+        shipping_discount=totals.shipping_discount, tax=totals.tax, tax_included=totals.tax_included, total=totals.total,
         reserved_until=now + hold, stock_held=True, created_at=now, cart_id=cart.id,
         **{field: getattr(details, field) for field in ShopperDetails.__dataclass_fields__
            if field != "country"},
@@ -207,6 +234,12 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     db.session.add(order)
     db.session.flush()
     order.number = f"{config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
+    if totals.offers is not None and totals.offers.applied:
+        try:
+            redemptions.hold(order, totals.offers, pricing, now=now)
+        except redemptions.OfferRanOut:
+            db.session.rollback()
+            raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
     add_event(order, "placed", now=now)

@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from promotions.service import pricing_context
+
 from ..cart import session_cart
 from ..database import utcnow
 from ..errors import ShopError
@@ -53,7 +55,8 @@ def details():
         session[DETAILS_KEY] = {name: field.data for name, field in form._fields.items()
                                 if name != "csrf_token" and field.data is not None}
         return redirect(url_for("checkout.review"), 303)
-    quotes = {code: service.quote(lines, code) for code in options}
+    pricing = pricing_context(email=form.email.data or None)
+    quotes = {code: service.quote(lines, code, pricing) for code in options}
     chosen = form.shipping_method.data if form.shipping_method.data in quotes else "standard"
     status = 400 if form.is_submitted() else 200
     return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes,
@@ -70,7 +73,7 @@ def review():
     if not saved:
         return redirect(url_for("checkout.details"), 303)
     try:
-        totals = service.quote(lines, saved["shipping_method"])
+        totals = service.quote(lines, saved["shipping_method"], pricing_context(email=saved.get("email")))
     except ShopError as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.details"), 303)
@@ -101,7 +104,9 @@ def place():
                                      utm_campaign=session.get("utm_campaign", ""),
                                      **{k: saved.get(k) or "" for k in service.DETAIL_FIELDS})
     try:
-        order = service.place_order(cart.token, details, now=utcnow(), shown_total=shown_total)
+        now = utcnow()
+        order = service.place_order(cart.token, details, now=now, shown_total=shown_total,
+                                    pricing=pricing_context(now=now))
     except service.EmptyCart:
         db.session.rollback()
         # Pressed twice: the first press placed the order and emptied the cart; show that order.

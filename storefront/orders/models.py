@@ -61,8 +61,11 @@ class Order(db.Model):
     # Money, integer minor units of `currency`; `total` is what the shopper saw and is charged.
     currency: so.Mapped[str] = so.mapped_column(sa.String(3))
     items_subtotal: so.Mapped[int] = so.mapped_column()
+    # Offers' discount on the items (spread over the lines; `OrderLine.discount` adds up to it).
     discount: so.Mapped[int] = so.mapped_column(default=0)
+    # Shipping as charged, and what a free-shipping offer took off it.
     shipping: so.Mapped[int] = so.mapped_column()
+    shipping_discount: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     tax: so.Mapped[int] = so.mapped_column()
     tax_included: so.Mapped[bool] = so.mapped_column()
     total: so.Mapped[int] = so.mapped_column()

@@ -99,14 +99,20 @@ def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
                                    target=target.value.replace("_", " ")))
     db.session.refresh(order)
     add_event(order, target.value, now=now)
+    if target == OrderStatus.PAID:
+        from promotions.redemptions import confirm
+
+        confirm(order.id, now=now)
 
 
 def release_stock(order: Order) -> bool:
     """Give back the stock an order holds, once. Returns whether this call released it.
 
     Guarded by a conditional UPDATE on `stock_held`, so an expiry sweep racing a cancel or a
-    payment failure returns the units exactly once.
+    payment failure returns the units exactly once. The offers' redemptions held with the stock
+    are released with it.
     """
+    from promotions.redemptions import release
     result = db.session.execute(
         sa.update(Order).where(Order.id == order.id, Order.stock_held.is_(True))
         .values(stock_held=False, reserved_until=None)
@@ -119,6 +125,7 @@ def release_stock(order: Order) -> bool:
         if line.variant_id is not None:
             quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
     return_stock(quantities)
+    release(order.id, now=utcnow())
     db.session.refresh(order)
     return True
 

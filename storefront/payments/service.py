@@ -14,6 +14,8 @@ import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from promotions import redemptions
+
 from ..catalog.stock import take_stock
 from ..database import begin_write
 from ..errors import ConflictError, ShopError
@@ -182,7 +184,7 @@ def _late_payment(order: Order, now: dt.datetime) -> str:
         if line.variant_id is not None:
             quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
     savepoint = db.session.begin_nested()
-    if not take_stock(quantities):
+    if not take_stock(quantities) and redemptions.retake(order.id, now=now):
         savepoint.commit()
         orders.force_status(order, OrderStatus.PAID, expected=OrderStatus.CANCELLED, now=now,
                             kind="late_payment_honoured", paid_at=now)

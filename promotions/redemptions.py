@@ -1,0 +1,229 @@
+"""Redemptions: caps that hold however many shoppers check out at once.
+
+A redemption is **held** in the same transaction that takes the order's stock (`hold`), becomes
+**confirmed** when the order is paid (`confirm`), and is **released** when the stock hold is
+released unpaid (`release`, called from `orders.service.release_stock`).
+
+How the caps are enforced, on PostgreSQL and SQLite alike:
+
+- Every counter moves by one conditional UPDATE in the database, which re-checks the cap on the
+  row as it is after any concurrent writer committed:
+  ``UPDATE offers SET redemptions_count = redemptions_count + 1 WHERE id = ? AND
+  (cap_total IS NULL OR redemptions_count < cap_total)`` — a rowcount of 0 means the cap is
+  reached, and the whole checkout rolls back (stock included). The same shape guards
+  `offer_customer_uses.uses` (per-customer cap, one row per customer key: e-mail and platform
+  user) and `offer_codes.uses` (single-use codes). On PostgreSQL the UPDATE takes the row lock
+  and re-evaluates its WHERE after a concurrent commit; on SQLite the write transaction is
+  already exclusive (`BEGIN IMMEDIATE`).
+- Rows are always locked in one order — offers by id, then each offer's customer keys sorted,
+  then its code — after the variants (by id), so two checkouts never wait on each other in a
+  cycle.
+- CHECK constraints (`redemptions_count <= cap_total`, `uses <= max_uses`, `uses >= 0`) and the
+  unique (offer, order) pair stand behind the code.
+- Release is exactly once: ``UPDATE offer_redemptions SET status = 'released' WHERE id = ? AND
+  status = 'held'`` wins once, and only the winner gives the counters back, again by UPDATE
+  ``x = x - 1`` in the database (never a value computed in Python, which is how concurrent
+  releases lose updates). A confirm races a release the same way: whichever moves the row out of
+  'held' first wins, and the other does nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storefront.errors import ConflictError, NotFoundError
+from storefront.extensions import db
+
+from .engine import Outcome
+from .models import CodeKind, CustomerUse, Offer, OfferCode, OfferState, Redemption, RedemptionStatus
+
+
+class OfferRanOut(ConflictError):
+    """A cap was reached between the shopper's look and their order."""
+
+    code = "offer_ran_out"
+    default_message = _l("Sorry, an offer in your cart has just run out. Please check the new total.")
+
+
+class CodeAlreadyUsed(ConflictError):
+    code = "code_used"
+    default_message = _l("This code has already been used.")
+
+
+class CodeNotFound(NotFoundError):
+    code = "code_not_found"
+    default_message = _l("We do not know this code.")
+
+
+class CodeNotValidNow(ConflictError):
+    code = "code_not_valid_now"
+
+
+def _insert_ignore(table, values: dict):
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _take_offer(offer_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(Offer).where(Offer.id == offer_id,
+                               sa.or_(Offer.cap_total.is_(None), Offer.redemptions_count < Offer.cap_total))
+        .values(redemptions_count=Offer.redemptions_count + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _take_customer(offer_id: int, key: str, cap: int) -> bool:
+    db.session.execute(_insert_ignore(CustomerUse.__table__, {"offer_id": offer_id, "customer_key": key, "uses": 0}))
+    result = db.session.execute(
+        sa.update(CustomerUse).where(CustomerUse.offer_id == offer_id, CustomerUse.customer_key == key,
+                                     CustomerUse.uses < cap)
+        .values(uses=CustomerUse.uses + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _take_code(code_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(OfferCode).where(OfferCode.id == code_id,
+                                   sa.or_(OfferCode.max_uses.is_(None), OfferCode.uses < OfferCode.max_uses))
+        .values(uses=OfferCode.uses + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _give_back(redemption: Redemption) -> None:
+    db.session.execute(sa.update(Offer).where(Offer.id == redemption.offer_id, Offer.redemptions_count > 0)
+                       .values(redemptions_count=Offer.redemptions_count - 1)
+                       .execution_options(synchronize_session=False))
+    for key in sorted(redemption.customer_keys or []):
+        db.session.execute(sa.update(CustomerUse)
+                           .where(CustomerUse.offer_id == redemption.offer_id, CustomerUse.customer_key == key,
+                                  CustomerUse.uses > 0)
+                           .values(uses=CustomerUse.uses - 1).execution_options(synchronize_session=False))
+    if redemption.code_id is not None:
+        db.session.execute(sa.update(OfferCode).where(OfferCode.id == redemption.code_id, OfferCode.uses > 0)
+                           .values(uses=OfferCode.uses - 1).execution_options(synchronize_session=False))
+
+
+def _take(offer_id: int, keys: tuple[str, ...], cap_per_customer: int | None, code_id: int | None) -> bool:
+    if not _take_offer(offer_id):
+        return False
+    if cap_per_customer:
+        for key in keys:
+            if not _take_customer(offer_id, key, cap_per_customer):
+                return False
+    return not (code_id is not None and not _take_code(code_id))
+
+
+def hold(order, outcome: Outcome, context, *, now: dt.datetime) -> list[Redemption]:
+    """Hold one redemption per applied offer for `order`, in the checkout's transaction.
+
+    :raise OfferRanOut: a cap (total, per customer or the code's) is reached; the caller rolls
+        the whole checkout back.
+    """
+    from .service import per_customer_caps
+
+    applied = sorted(outcome.applied, key=lambda a: a.offer_id)
+    caps = per_customer_caps(a.offer_id for a in applied)
+    code = context.code
+    held = []
+    for offer in applied:
+        code_id = code.id if code is not None and code.offer_id == offer.offer_id else None
+        cap = caps.get(offer.offer_id)
+        if not _take(offer.offer_id, context.customer_keys, cap, code_id):
+            raise OfferRanOut()
+        redemption = Redemption(
+            offer_id=offer.offer_id, order_id=order.id, code_id=code_id,
+            customer_keys=list(context.customer_keys) if cap else [], status=RedemptionStatus.HELD,
+            discount=offer.discount, channel=(code.channel if code_id else order.channel) or "web",
+            utm_source=(code.utm_source if code_id and code.utm_source else order.utm_source) or "",
+            created_at=now)
+        db.session.add(redemption)
+        held.append(redemption)
+    db.session.flush()
+    return held
+
+
+def confirm(order_id: int, *, now: dt.datetime) -> int:
+    """The order was paid: its held redemptions become confirmed. Returns how many."""
+    result = db.session.execute(
+        sa.update(Redemption).where(Redemption.order_id == order_id, Redemption.status == RedemptionStatus.HELD)
+        .values(status=RedemptionStatus.CONFIRMED, confirmed_at=now).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def release(order_id: int, *, now: dt.datetime) -> int:
+    """The order's hold ended unpaid: give back what its held redemptions took, exactly once."""
+    held = list(db.session.scalars(
+        sa.select(Redemption).where(Redemption.order_id == order_id, Redemption.status == RedemptionStatus.HELD)
+        .order_by(Redemption.offer_id)))
+    released = 0
+    for redemption in held:
+        won = db.session.execute(
+            sa.update(Redemption).where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.HELD)
+            .values(status=RedemptionStatus.RELEASED, released_at=now)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if won:
+            _give_back(redemption)
+            released += 1
+    return released
+
+
+def retake(order_id: int, *, now: dt.datetime) -> bool:
+    """A payment arrived after the hold was released: take the redemptions again, within the
+    caps, and confirm them. False (nothing taken) when a cap is now reached."""
+    released = list(db.session.scalars(
+        sa.select(Redemption).where(Redemption.order_id == order_id,
+                                    Redemption.status == RedemptionStatus.RELEASED)
+        .order_by(Redemption.offer_id)))
+    for redemption in released:
+        cap = None
+        if redemption.customer_keys:
+            cap = db.session.scalar(sa.select(Offer.cap_per_customer).where(Offer.id == redemption.offer_id)) or 1
+        if not _take(redemption.offer_id, tuple(sorted(redemption.customer_keys or [])), cap, redemption.code_id):
+            return False
+        db.session.execute(
+            sa.update(Redemption).where(Redemption.id == redemption.id)
+            .values(status=RedemptionStatus.CONFIRMED, confirmed_at=now, released_at=None)
+            .execution_options(synchronize_session=False))
+    return True
+
+
+def redeem_in_store(raw_code: str, *, actor, now: dt.datetime) -> Redemption:
+    """Store staff scanned a shopper's QR code: mark it used, once, within the offer's caps.
+
+    :raise CodeNotFound, CodeNotValidNow, CodeAlreadyUsed, OfferRanOut:
+    """
+    from storefront.audit.service import record
+    from storefront.database import begin_write
+
+    from .service import normalise_code
+
+    value = normalise_code(raw_code)
+    begin_write()
+    code = db.session.scalar(sa.select(OfferCode).where(OfferCode.code == value)) if value else None
+    if code is None:
+        db.session.rollback()
+        raise CodeNotFound()
+    offer = code.offer
+    if offer.state != OfferState.SCHEDULED or not (offer.starts_at <= now < offer.ends_at):
+        db.session.rollback()
+        raise CodeNotValidNow(_l("The offer behind this code is not running now."))
+    if code.kind == CodeKind.SHARED:
+        db.session.rollback()
+        raise CodeNotValidNow(_l("This is a shared online code; in the shop, scan the shopper's own QR code."))
+    if not _take_code(code.id):
+        db.session.rollback()
+        raise CodeAlreadyUsed()
+    if not _take_offer(offer.id):
+        db.session.rollback()
+        raise OfferRanOut(_l("Sorry, this offer has run out."))
+    redemption = Redemption(offer_id=offer.id, order_id=None, code_id=code.id, customer_keys=[],
+                            status=RedemptionStatus.CONFIRMED, discount=0, channel="store",
+                            utm_source=code.utm_source or "", created_at=now, confirmed_at=now)
+    db.session.add(redemption)
+    record(actor, "offer.store_redeemed", "offer", offer.id, code=code.code)
+    db.session.commit()
+    return redemption

@@ -1,0 +1,331 @@
+"""Offers for the pricing path: the live offers, the shopper as the shop has verified them, and codes.
+
+`pricing_context()` gathers, for one request, what `cart.pricing.price_cart` hands the engine:
+the live offers (two queries, whatever the number of offers), the verified shopper (from the
+session: a launch checked by its platform's adapter, and a code checked here) and the clock.
+Nothing a client sends about itself (an "is_follower" flag, a price, a discount) is read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, session
+from flask_babel import lazy_gettext as _l
+
+from storefront.catalog.models import Category, Product, Variant
+from storefront.database import utcnow
+from storefront.errors import ShopError
+from storefront.extensions import db
+
+from .engine import EngineLine, OfferRule, Shopper
+from .models import Audience, CodeKind, CustomerUse, Offer, OfferCode, OfferState, offer_categories, offer_products
+
+CODE_SESSION_KEY = "offer_code"
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
+# Orders in these states count as "an earlier order" for first-order offers.
+ORDERED_STATES = ("paid", "fulfilled", "shipped", "delivered", "refunded")
+
+
+class CodeRefused(ShopError):
+    """A code the shopper cannot use, with the reason in words (`reason` names it for the API)."""
+
+    code = "code_refused"
+    status = 422
+
+    def __init__(self, message, *, reason: str):
+        super().__init__(message, field="code", reason=reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    offers: tuple[OfferRule, ...]
+    shopper: Shopper
+    now: dt.datetime
+    # Where the shopper came from, and the code they entered (accepted), for the redemption.
+    channel: str = "web"
+    utm_source: str = ""
+    code: OfferCode | None = field(default=None, compare=False)
+    customer_keys: tuple[str, ...] = ()
+
+    def for_email(self, email: str) -> PricingContext:
+        """The same context once the shopper's e-mail is known (first order, per-customer caps)."""
+        return build_context(offers=self.offers, launch=self.shopper.launch, member=self.shopper.member,
+                             code=self.code, email=email, now=self.now, channel=self.channel,
+                             utm_source=self.utm_source, platform_user=_platform_user(self.customer_keys))
+
+
+# --- live offers ----------------------------------------------------------------------------
+
+def rule_for(offer: Offer, *, product_ids: Iterable[int] | None = None, category_ids: Iterable[int] | None = None,
+             preview: bool = False) -> OfferRule:
+    """The engine's snapshot of an offer. `preview` treats a draft as scheduled (the marketer's
+    preview); pass product and category ids when they are already loaded."""
+    if product_ids is None:
+        product_ids = [p.id for p in offer.products]
+    if category_ids is None:
+        category_ids = [c.id for c in offer.categories]
+    pages = frozenset(tuple(p.split(":", 1)) for p in (offer.audience_pages or []) if ":" in p)
+    return OfferRule(
+        id=offer.id, name=offer.name, benefit=offer.benefit, starts_at=offer.starts_at, ends_at=offer.ends_at,
+        percent=offer.percent, amount=offer.amount, buy_qty=offer.buy_qty, get_qty=offer.get_qty,
+        target=offer.target, product_ids=frozenset(product_ids), category_ids=frozenset(category_ids),
+        min_subtotal=offer.min_subtotal, min_quantity=offer.min_quantity, audience=offer.audience,
+        audience_pages=pages, exclusive=offer.exclusive, priority=offer.priority,
+        ended_early=offer.state == OfferState.ENDED_EARLY,
+        draft=offer.state == OfferState.DRAFT and not preview,
+        sold_out=offer.cap_total is not None and offer.redemptions_count >= offer.cap_total,
+    )
+
+
+def live_offers(now: dt.datetime) -> list[Offer]:
+    """Offers live at `now`, highest priority first (one query)."""
+    return list(db.session.scalars(
+        sa.select(Offer).where(Offer.state == OfferState.SCHEDULED, Offer.starts_at <= now, Offer.ends_at > now)
+        .order_by(Offer.priority.desc(), Offer.id)))
+
+
+def rules_for(offers: Sequence[Offer], *, preview: bool = False) -> tuple[OfferRule, ...]:
+    """Snapshots of several offers, with their targets loaded in two queries."""
+    ids = [o.id for o in offers]
+    products: dict[int, set[int]] = {i: set() for i in ids}
+    categories: dict[int, set[int]] = {i: set() for i in ids}
+    if ids:
+        for offer_id, product_id in db.session.execute(
+                sa.select(offer_products.c.offer_id, offer_products.c.product_id)
+                .where(offer_products.c.offer_id.in_(ids))):
+            products[offer_id].add(product_id)
+        for offer_id, category_id in db.session.execute(
+                sa.select(offer_categories.c.offer_id, offer_categories.c.category_id)
+                .where(offer_categories.c.offer_id.in_(ids))):
+            categories[offer_id].add(category_id)
+    return tuple(rule_for(o, product_ids=products[o.id], category_ids=categories[o.id], preview=preview)
+                 for o in offers)
+
+
+def live_rules(now: dt.datetime, *, fresh: bool = False) -> tuple[OfferRule, ...]:
+    """The live offers as rules, once per request (unless `fresh`: re-read after a lock)."""
+    if not fresh and has_request_context() and "live_offer_rules" in g:
+        cached_now, rules = g.live_offer_rules
+        if cached_now == now:
+            return rules
+    rules = rules_for(live_offers(now))
+    if has_request_context():
+        g.live_offer_rules = (now, rules)
+    return rules
+
+
+# --- the cart as the engine sees it ---------------------------------------------------------
+
+def category_ancestry() -> dict[int, frozenset[int]]:
+    """Each category with all its ancestors (one query for the whole, small, category tree)."""
+    if has_request_context() and "category_ancestry" in g:
+        return g.category_ancestry
+    parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id)).all())
+    ancestry: dict[int, frozenset[int]] = {}
+    for category_id in parents:
+        chain, seen = [], set()
+        current = category_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = parents.get(current)
+        ancestry[category_id] = frozenset(chain)
+    if has_request_context():
+        g.category_ancestry = ancestry
+    return ancestry
+
+
+def engine_line(variant: Variant, quantity: int, ancestry: dict[int, frozenset[int]] | None = None) -> EngineLine:
+    ancestry = ancestry if ancestry is not None else category_ancestry()
+    product: Product = variant.product
+    categories = ancestry.get(product.category_id, frozenset()) if product.category_id else frozenset()
+    return EngineLine(variant.id, product.id, categories, quantity, variant.price)
+
+
+def engine_lines_for(variant_quantities: Sequence[tuple[Variant, int]]) -> list[EngineLine]:
+    ancestry = category_ancestry()
+    return [engine_line(variant, quantity, ancestry) for variant, quantity in variant_quantities]
+
+
+# --- codes ----------------------------------------------------------------------------------
+
+def normalise_code(raw: str | None) -> str:
+    return re.sub(r"\s+", "", raw or "").upper()
+
+
+def check_code(raw: str | None, *, launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode:
+    """The code, if this shopper may use it now.
+
+    :raise CodeRefused: unknown, not yet valid, expired, used, sold out, or for another channel's
+        audience — each with its own message.
+    """
+    value = normalise_code(raw)
+    if not value:
+        raise CodeRefused(_l("Please enter a code."), reason="empty")
+    code = db.session.scalar(sa.select(OfferCode).where(OfferCode.code == value)) \
+        if CODE_PATTERN.match(value) else None
+    if code is None:
+        raise CodeRefused(_l("We do not know the code %(code)s. Please check it and try again.",
+                             code=value[:40]), reason="unknown")
+    offer = code.offer
+    if offer.state == OfferState.DRAFT or now < offer.starts_at:
+        raise CodeRefused(_l("The code %(code)s is not valid yet.", code=value), reason="not_yet_valid")
+    if offer.state == OfferState.ENDED_EARLY or now >= offer.ends_at:
+        raise CodeRefused(_l("The code %(code)s has expired.", code=value), reason="expired")
+    if code.max_uses is not None and code.uses >= code.max_uses:
+        raise CodeRefused(_l("The code %(code)s has already been used.", code=value), reason="used")
+    if offer.cap_total is not None and offer.redemptions_count >= offer.cap_total:
+        raise CodeRefused(_l("Sorry, the offer behind %(code)s has run out.", code=value), reason="sold_out")
+    if code.channel_only and (launch is None or launch[0] != code.channel):
+        raise CodeRefused(_l("The code %(code)s is for our followers on %(channel)s: please open the shop "
+                             "from our page there.", code=value, channel=code.channel.capitalize()),
+                          reason="other_channel")
+    return code
+
+
+def session_code(launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode | None:
+    """The session's code if it is still good; a code that went bad is forgotten."""
+    raw = session.get(CODE_SESSION_KEY)
+    if not raw:
+        return None
+    try:
+        return check_code(raw, launch=launch, now=now)
+    except CodeRefused:
+        session.pop(CODE_SESSION_KEY, None)
+        return None
+
+
+# --- the shopper ----------------------------------------------------------------------------
+
+def session_launch() -> tuple[tuple[str, str] | None, str | None]:
+    """The verified launch of this visit ((platform, page_id), platform user id), if any.
+
+    `session["launch"]` is written only by `social.service.start_tab_session`, after the
+    platform's signature was checked; the session cookie itself is signed.
+    """
+    launch = session.get("launch") if has_request_context() else None
+    if not launch:
+        return None, None
+    return (launch["platform"], str(launch["page_id"])), (launch.get("user_id") or None)
+
+
+def customer_keys_for(email: str | None, platform: str | None, platform_user: str | None) -> tuple[str, ...]:
+    """Who the customer is, as the keys per-customer caps count on (sorted: the lock order)."""
+    keys = set()
+    if email:
+        keys.add(f"email:{email.strip().lower()}"[:200])
+    if platform and platform_user:
+        keys.add(f"{platform}:{platform_user}"[:200])
+    return tuple(sorted(keys))
+
+
+def _platform_user(keys: Sequence[str]) -> str | None:
+    for key in keys:
+        if not key.startswith("email:"):
+            return key.split(":", 1)[1]
+    return None
+
+
+def is_first_order(email: str) -> bool:
+    return db.session.scalar(
+        sa.select(sa.literal(1)).select_from(_orders_table())
+        .where(sa.func.lower(_orders_table().c.email) == email.strip().lower(),
+               _orders_table().c.status.in_(ORDERED_STATES)).limit(1)) is None
+
+
+def _orders_table():
+    from storefront.orders.models import Order
+
+    return Order.__table__
+
+
+def used_up(offers: Sequence[OfferRule], keys: Sequence[str], caps: dict[int, int]) -> frozenset[int]:
+    """Offers (with a per-customer cap) that any of this customer's keys has used up."""
+    capped = [o.id for o in offers if o.id in caps]
+    if not capped or not keys:
+        return frozenset()
+    rows = db.session.execute(
+        sa.select(CustomerUse.offer_id, sa.func.max(CustomerUse.uses))
+        .where(CustomerUse.offer_id.in_(capped), CustomerUse.customer_key.in_(list(keys)))
+        .group_by(CustomerUse.offer_id)).all()
+    return frozenset(offer_id for offer_id, uses in rows if uses >= caps[offer_id])
+
+
+def per_customer_caps(offer_ids: Iterable[int]) -> dict[int, int]:
+    """The per-customer cap of each offer that has one; first-order offers count as 1 each."""
+    ids = list(offer_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Offer.id, Offer.cap_per_customer, Offer.audience)
+                              .where(Offer.id.in_(ids))).all()
+    caps = {}
+    for offer_id, cap, audience in rows:
+        if audience == Audience.FIRST_ORDER:
+            cap = min(cap or 1, 1)
+        if cap:
+            caps[offer_id] = cap
+    return caps
+
+
+def build_context(*, offers: Sequence[OfferRule], launch: tuple[str, str] | None, member: bool,
+                  code: OfferCode | None, email: str | None, now: dt.datetime, channel: str = "web",
+                  utm_source: str = "", platform_user: str | None = None) -> PricingContext:
+    keys = customer_keys_for(email, launch[0] if launch else None, platform_user)
+    caps = per_customer_caps(o.id for o in offers) if keys else {}
+    shopper = Shopper(
+        launch=launch, member=member,
+        code_offer_ids=frozenset({code.offer_id}) if code is not None else frozenset(),
+        first_order=is_first_order(email) if email else None,
+        used_up_offer_ids=used_up(offers, keys, caps),
+    )
+    return PricingContext(tuple(offers), shopper, now, channel=channel, utm_source=utm_source, code=code,
+                          customer_keys=keys)
+
+
+def pricing_context(*, email: str | None = None, now: dt.datetime | None = None,
+                    code: str | None = None, fresh: bool = False) -> PricingContext:
+    """The context for this request's shopper: from the session on pages, or with an explicit
+    `code` (the API, which has no session). :raise CodeRefused: only for an explicit `code`."""
+    now = now or utcnow()
+    launch, platform_user = session_launch()
+    offers = live_rules(now, fresh=fresh)
+    if code is not None:
+        accepted = check_code(code, launch=launch, now=now) if code else None
+    elif has_request_context():
+        accepted = session_code(launch, now)
+    else:
+        accepted = None
+    channel = session.get("channel", "web") if has_request_context() else "web"
+    utm_source = session.get("utm_source", "") if has_request_context() else ""
+    return build_context(offers=offers, launch=launch, member=bool(platform_user), code=accepted,
+                         email=email, now=now, channel=channel, utm_source=utm_source,
+                         platform_user=platform_user)
+
+
+def no_offers(now: dt.datetime | None = None) -> PricingContext:
+    return PricingContext((), Shopper(), now or utcnow())
+
+
+def enter_code(raw: str | None, *, now: dt.datetime) -> OfferCode:
+    """Accept a code for this visit's cart. :raise CodeRefused: with the reason."""
+    launch, _ = session_launch()
+    code = check_code(raw, launch=launch, now=now)
+    session[CODE_SESSION_KEY] = code.code
+    return code
+
+
+def remove_code() -> None:
+    session.pop(CODE_SESSION_KEY, None)
+
+
+def offer_by_slug(slug: str) -> Offer | None:
+    return db.session.scalar(sa.select(Offer).where(Offer.slug == slug, Offer.state != OfferState.DRAFT))
+
+
+def code_kind_is_single_use(code: OfferCode) -> bool:
+    return code.kind != CodeKind.SHARED
