@@ -34,12 +34,13 @@ class LoadReport:
     products: int = 0
     variants: int = 0
     images_drawn: int = 0
+    offers: int = 0
     users: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.categories or self.products or self.users or self.images_drawn)
+        return bool(self.categories or self.products or self.users or self.images_drawn or self.offers)
 
 
 def code(text: str) -> str:
@@ -176,8 +177,12 @@ def load_staff(report: LoadReport) -> None:
 
 def load_demo(now: dt.datetime | None = None) -> str:
     """Load the demo catalog and staff accounts where missing; return what to tell the operator."""
+    from .offers import load_offers
+
     report = LoadReport()
-    load_catalog(report, now or utcnow())
+    now = now or utcnow()
+    load_catalog(report, now)
+    report.offers = load_offers(now)
     load_staff(report)
     return describe(report)
 
@@ -194,7 +199,7 @@ def describe(report: LoadReport) -> str:
         lines.append(f"Demo data loaded: {_count(report.products, 'product')} "
                      f"({_count(report.variants, 'variant')}), {report.categories} categories, "
                      f"{_count(report.images_drawn, 'picture')} drawn, "
-                     f"{_count(len(report.users), 'staff account')}.")
+                     f"{_count(report.offers, 'offer')}, {_count(len(report.users), 'staff account')}.")
     else:
         lines.append(f"Demo data is already there ({total} demo products); nothing changed.")
     lines += [f"Skipped: {item}" for item in report.skipped]
