@@ -329,3 +329,14 @@ def offer_by_slug(slug: str) -> Offer | None:
 
 def code_kind_is_single_use(code: OfferCode) -> bool:
     return code.kind != CodeKind.SHARED
+
+
+def redemptions_for_order(order_id: int) -> list[tuple]:
+    """The offers an order used: (Redemption, offer name, offer id, code or None), in one query."""
+    from .models import Redemption
+
+    return list(db.session.execute(
+        sa.select(Redemption, Offer.name, Offer.id, OfferCode.code)
+        .join(Offer, Offer.id == Redemption.offer_id)
+        .outerjoin(OfferCode, OfferCode.id == Redemption.code_id)
+        .where(Redemption.order_id == order_id).order_by(Redemption.id)).all())

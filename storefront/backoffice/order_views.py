@@ -12,6 +12,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from promotions.service import redemptions_for_order
+
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
 from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_options
@@ -54,7 +56,7 @@ def _render_detail(order_id: int, status: int = 200, *, ship_form: ShipForm | No
         "admin/order_detail.html", order=order, audit_entries=queries.audit_entries_for(order),
         actions=queries.staff_actions(order) if can_manage else frozenset(), remaining=remaining,
         confirm_form=ConfirmForm(formdata=None), ship_form=ship_form or ShipForm(formdata=None),
-        refund_form=refund_form, **_names(),
+        refund_form=refund_form, redemptions=redemptions_for_order(order.id), **_names(),
         shipping_names={code: option.name for code, option in shipping_options(current_app.config).items()}), status
 
 
