@@ -1,6 +1,346 @@
-"""The marketer's pages: offers, codes, preview, results; the store staff's scan page."""
+"""The marketer's pages: offers, codes, preview, results; the store staff's scan page.
+
+Views parse a form, call one use case of `promotions.marketing` (or `redemptions.redeem_in_store`)
+and render. A `ShopError` is shown on the field it names and answered with its 4xx status; nothing
+has been written then. Every route names its permission (deny by default, as in the back office).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import base64
+import hashlib
+import re
+
+import pygal
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from pygal.style import Style
+
+from storefront.accounts.models import Permission
+from storefront.accounts.permissions import endpoint_permission, permission_required
+from storefront.catalog.models import Category, Product
+from storefront.database import utcnow
+from storefront.errors import ShopError
+from storefront.extensions import db
+from storefront.money import format_major, to_decimal
+from storefront.security import allow_sources
+
+from . import marketing, redemptions
+from .forms import BatchForm, CodeForm, ConfirmForm, OfferForm, PreviewForm, RedeemForm, ScanForm
+from .models import Offer
 
 bp = Blueprint("offers_admin", __name__, url_prefix="/admin/offers")
+manage = permission_required(Permission.MANAGE_OFFERS)
+
+
+@bp.before_request
+def deny_unmarked_routes():
+    # Deny by default: a view without a declared permission is never served.
+    if endpoint_permission(request.endpoint) is None:
+        abort(403)
+
+
+@bp.after_request
+def staff_page_headers(response):
+    # Staff pages: never cached, never framed (see storefront.security).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _show_error(form, error: ShopError) -> int:
+    """Put a service's error on the form field it names (or flash it); return its status."""
+    target = getattr(form, error.field, None) if error.field and form is not None else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+    return error.status
+
+
+def _channel_choices():
+    return [(c, c) for c in marketing.CHANNELS]
+
+
+# --- the list and the offer form ------------------------------------------------------------
+
+@bp.get("/")
+@manage
+def offers():
+    return render_template("admin/offers/list.html", rows=marketing.offer_rows(utcnow()))
+
+
+def _offer_form(offer: Offer | None = None) -> OfferForm:
+    form = OfferForm(data=None if request.method == "POST" else _form_data(offer))
+    form.product_ids.choices = [tuple(row) for row in db.session.execute(
+        sa.select(Product.id, Product.title).order_by(Product.title))]
+    form.category_ids.choices = [tuple(row) for row in db.session.execute(
+        sa.select(Category.id, Category.name).order_by(Category.name))]
+    form.audience_pages.choices = marketing.configured_pages()
+    form.timezone.choices = [(z, z) for z in marketing.zone_names()]
+    return form
+
+
+def _form_data(offer: Offer | None) -> dict:
+    if offer is None:
+        return {"timezone": marketing.shop_zone(), "priority": "0"}
+    currency = _currency()
+    money = (lambda v: format_major(v, currency) if v else "")
+    text = (lambda v: "" if v is None else str(v))
+    return {
+        "name": offer.name, "description": offer.description, "benefit": offer.benefit,
+        "percent": text(offer.percent), "amount": money(offer.amount), "buy_qty": text(offer.buy_qty),
+        "get_qty": text(offer.get_qty), "target": offer.target, "product_ids": [p.id for p in offer.products],
+        "category_ids": [c.id for c in offer.categories], "min_subtotal": money(offer.min_subtotal),
+        "min_quantity": text(offer.min_quantity), "audience": offer.audience,
+        "audience_pages": list(offer.audience_pages or []),
+        "starts_at": marketing.utc_to_local(offer.starts_at, offer.timezone),
+        "ends_at": marketing.utc_to_local(offer.ends_at, offer.timezone), "timezone": offer.timezone,
+        "cap_total": text(offer.cap_total), "cap_per_customer": text(offer.cap_per_customer),
+        "exclusive": offer.exclusive, "priority": str(offer.priority), "thank_you": offer.thank_you,
+    }
+
+
+def _currency() -> str:
+    return current_app.config["SHOP_CURRENCY"]
+
+
+def _render_form(form, offer=None, status: int = 200):
+    return render_template("admin/offers/form.html", form=form, offer=offer,
+                           status=offer.status_at(utcnow()) if offer else None,
+                           platforms=marketing.platform_audiences(), platform_names=marketing.PLATFORM_NAMES), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manage
+def offer_new():
+    form = _offer_form()
+    if not form.is_submitted():
+        return _render_form(form)
+    if not form.validate():
+        return _render_form(form, status=400)
+    try:
+        offer = marketing.create_offer(form.data_for_service(), _actor(), utcnow())
+    except ShopError as error:
+        return _render_form(form, status=_show_error(form, error))
+    flash(_("Offer saved as a draft. Preview it, then schedule it."), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer.id))
+
+
+@bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])
+@manage
+def offer_edit(offer_id: int):
+    offer = marketing.get_offer(offer_id)
+    form = _offer_form(offer)
+    if not form.is_submitted():
+        return _render_form(form, offer)
+    if not form.validate():
+        return _render_form(form, offer, status=400)
+    try:
+        marketing.update_offer(offer_id, form.data_for_service(), _actor(), utcnow())
+    except ShopError as error:
+        status = _show_error(form, error)
+        return _render_form(form, marketing.get_offer(offer_id), status=status)
+    flash(_("Offer saved."), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer_id))
+
+
+# --- one offer: codes, batches, results, audit ----------------------------------------------
+
+def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: int = 200):
+    now = utcnow()
+    offer = marketing.get_offer(offer_id)
+    code_form = code_form or CodeForm(formdata=None)
+    batch_form = batch_form or BatchForm(formdata=None)
+    code_form.channel.choices = batch_form.channel.choices = _channel_choices()
+    return render_template(
+        "admin/offers/detail.html", offer=offer, results=marketing.results(offer_id, now),
+        codes=marketing.offer_codes(offer_id), batches=marketing.offer_batches(offer_id),
+        audit_entries=marketing.offer_audit(offer_id), code_form=code_form, batch_form=batch_form,
+        confirm_form=ConfirmForm(), offer_url=marketing.public_base_url() + f"/offers/{offer.slug}",
+        local=lambda value: marketing.utc_to_local(value, offer.timezone)), status
+
+
+@bp.get("/<int:offer_id>")
+@manage
+def offer_detail(offer_id: int):
+    return _render_detail(offer_id)
+
+
+@bp.post("/<int:offer_id>/schedule")
+@manage
+def offer_schedule(offer_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    marketing.schedule(offer_id, _actor(), utcnow())
+    flash(_("Offer scheduled."), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer_id))
+
+
+@bp.post("/<int:offer_id>/end")
+@manage
+def offer_end(offer_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    marketing.end_early(offer_id, _actor(), utcnow())
+    flash(_("Offer ended. Shoppers no longer get it."), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer_id))
+
+
+@bp.post("/<int:offer_id>/codes")
+@manage
+def code_add(offer_id: int):
+    form = CodeForm()
+    form.channel.choices = _channel_choices()
+    if not form.validate_on_submit():
+        return _render_detail(offer_id, code_form=form, status=400)
+    try:
+        code = marketing.add_shared_code(offer_id, form.code.data, form.channel.data, form.utm_source.data,
+                                         form.utm_campaign.data, form.channel_only.data, _actor(), utcnow())
+    except ShopError as error:
+        status = _show_error(form, error)
+        return _render_detail(offer_id, code_form=form, status=status)
+    flash(_("Code %(code)s added.", code=code.code), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer_id) + "#codes")
+
+
+@bp.post("/<int:offer_id>/batches")
+@manage
+def batch_add(offer_id: int):
+    form = BatchForm()
+    form.channel.choices = _channel_choices()
+    if not form.validate_on_submit():
+        return _render_detail(offer_id, batch_form=form, status=400)
+    try:
+        batch = marketing.create_batch(offer_id, form.size.data, form.channel.data, form.utm_source.data,
+                                       form.utm_campaign.data, _actor(), utcnow())
+    except ShopError as error:
+        status = _show_error(form, error)
+        return _render_detail(offer_id, batch_form=form, status=status)
+    flash(_("%(size)d single-use codes created. Download them as CSV.", size=batch.size), "success")
+    return redirect(url_for(".offer_detail", offer_id=offer_id) + "#codes")
+
+
+@bp.post("/batches/<int:batch_id>/csv")
+@manage
+def batch_download(batch_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    batch, text = marketing.batch_csv(batch_id, actor=_actor())
+    filename = f"offer-{batch.offer_id}-codes-{batch.id}-{batch.channel}.csv"
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- the results chart ----------------------------------------------------------------------
+
+CHART_STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground="#1d2330",
+                    foreground_strong="#1d2330", foreground_subtle="#677083", colors=("#1f5f8b", "#e0a100"),
+                    font_family="system-ui, sans-serif", label_font_size=12, major_label_font_size=12,
+                    legend_font_size=13, title_font_size=14)
+
+
+def chart_svg(series, currency: str) -> str:
+    """Redemptions (bars) and revenue (a line, right axis) per day, as SVG without scripts."""
+    chart = pygal.Bar(js=[], style=CHART_STYLE, width=900, height=320, legend_at_bottom=True,
+                      show_y_guides=True, x_label_rotation=0, truncate_label=-1, print_values=False,
+                      margin=16, no_data_text=_("No redemptions yet"), show_minor_x_labels=False,
+                      legend_at_bottom_columns=2, value_formatter=lambda value: f"{value:,.0f}",
+                      include_x_axis=True,
+                      x_labels_major_every=max(1, len(series) // 10) if series else None)
+    chart.x_labels = [format_date(day.day, "d MMM") for day in series]
+    chart.add(_("Redemptions"), [day.redemptions for day in series])
+    chart.add(_("Revenue (%(currency)s)", currency=currency),
+              [float(to_decimal(day.revenue, currency)) for day in series], secondary=True)
+    svg = chart.render(is_unicode=True)
+    # js=[] still leaves a config <script>, and the tooltip (unused without scripts) an inline style.
+    svg = re.sub(r"<script\b[^>]*>.*?</script>", "", svg, flags=re.DOTALL)
+    return svg.replace(' style="opacity: 0"', "")
+
+
+@bp.get("/<int:offer_id>/chart.svg")
+@manage
+def offer_chart(offer_id: int):
+    currency = _currency()
+    svg = chart_svg(marketing.results(offer_id, utcnow()).days, currency)
+    # An SVG shown through <img> is governed by its own response's CSP: allow exactly its own
+    # <style> blocks, by hash (a nonce-based policy ignores 'unsafe-inline').
+    for style in re.findall(r"<style[^>]*>(.*?)</style>", svg, flags=re.DOTALL):
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        allow_sources("style-src", f"'sha256-{digest}'")
+    return Response(svg, mimetype="image/svg+xml")
+
+
+# --- preview --------------------------------------------------------------------------------
+
+@bp.get("/<int:offer_id>/preview")
+@manage
+def offer_preview(offer_id: int):
+    offer = marketing.get_offer(offer_id)
+    variants, defaults = marketing.preview_variants(offer)
+    asked = "persona" in request.args
+    form = PreviewForm(request.args if asked else None, data=None if asked else _preview_defaults(offer))
+    form.page.choices = [("", _("No page (opened directly)")), *marketing.configured_pages()]
+    form.timezone.choices = [(z, z) for z in marketing.zone_names()]
+    quantities = ({v.id: request.args.get(f"qty-{v.id}", 0, type=int) or 0 for v in variants} if asked
+                  else defaults)
+    result, status = None, 200
+    if asked:
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                result = marketing.preview(offer_id, persona=form.persona.data, page=form.page.data or None,
+                                           moment=form.moment.data, zone=form.timezone.data, quantities=quantities)
+            except ShopError as error:
+                status = _show_error(form, error)
+    return render_template("admin/offers/preview.html", offer=offer, form=form, variants=variants,
+                           quantities=quantities, result=result), status
+
+
+def _preview_defaults(offer: Offer) -> dict:
+    now = utcnow()
+    moment = offer.starts_at if offer.starts_at > now else min(now, offer.ends_at)
+    local = marketing.utc_to_local(moment, offer.timezone).replace(second=0, microsecond=0)
+    persona = {"tab_visitors": "tab_visitor", "code_holders": "code_holder", "members": "member",
+               "first_order": "first_order"}.get(offer.audience, "anyone")
+    pages = offer.audience_pages or [value for value, _label in marketing.configured_pages()[:1]]
+    return {"persona": persona, "page": pages[0] if pages and persona == "tab_visitor" else "",
+            "moment": local, "timezone": offer.timezone}
+
+
+# --- the store's scan page ------------------------------------------------------------------
+
+def _render_scan(code: str, status: int = 200):
+    form = ScanForm(data={"code": code})
+    scan = marketing.scan_status(code, utcnow()) if code else None
+    return render_template("admin/offers/scan.html", form=form, scan=scan,
+                           redeem_form=RedeemForm(data={"code": code})), status
+
+
+@bp.get("/scan")
+@permission_required(Permission.REDEEM_IN_STORE)
+def scan():
+    return _render_scan((request.args.get("code") or "")[:60])
+
+
+@bp.post("/scan")
+@permission_required(Permission.REDEEM_IN_STORE)
+def scan_redeem():
+    form = RedeemForm()
+    if not form.validate_on_submit():
+        return _render_scan("", status=400)
+    try:
+        redemptions.redeem_in_store(form.code.data, actor=_actor(), now=utcnow())
+    except ShopError as error:
+        flash(str(error.message), "error")
+        return _render_scan(form.code.data, status=error.status)
+    flash(_("Marked used. Give the shopper the offer."), "success")
+    return redirect(url_for(".scan", code=form.code.data))
+

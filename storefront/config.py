@@ -160,6 +160,9 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "DEMO_PAGE": _bool("DEMO_PAGE", False),
         "SOCIAL_APPS": _json("SOCIAL_APPS", DEMO_SOCIAL_APPS if _bool("DEMO_PAGE", False) else []),
         # A launch message is fresh for this long; one dated further in the future is refused.
+        # Which offer audiences each platform's policy permits (JSON {"meta": ["tab_visitors", ...]});
+        # unset, promotions.marketing.PLATFORM_AUDIENCES applies (none allows likes or shares).
+        "OFFER_PLATFORM_AUDIENCES": _json("OFFER_PLATFORM_AUDIENCES", None),
         "LAUNCH_MAX_AGE": _int("LAUNCH_MAX_AGE", 600),
         "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),
         "WTF_CSRF_TIME_LIMIT": None,

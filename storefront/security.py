@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, request
 
 # Blueprints whose pages are for staff; they may never be framed.
-STAFF_BLUEPRINTS = {"admin", "accounts"}
+STAFF_BLUEPRINTS = {"admin", "accounts", "offers_admin"}
 # Pages never framed: staff pages, and the demo social page, which plays a platform's top-level
 # page (CSP frame-ancestors overrides X-Frame-Options in browsers, so it must say 'none' here).
 NEVER_FRAMED = STAFF_BLUEPRINTS | {"demo"}
