@@ -1,6 +1,263 @@
-"""The shopper's side of offers: the offer page, code entry, the in-store QR code."""
+"""The shopper's side of offers: the offer page, code entry in the cart, the in-store QR code.
+
+Wrong codes are rate-limited per client (setting `CODE_RATE_LIMIT`, default 10 per 10 minutes):
+only refusals count (Flask-Limiter's `deduct_when`), on the cart's code form and on offer links
+with `?code=` alike, so a shopper who types one code wrong is never locked out, and guessing codes
+is slow. Nothing a client says about itself (is_follower, price, discount) is read: the forms
+have one field, the code.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+from urllib.parse import urlencode
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from storefront.errors import ShopError, error_response
+from storefront.extensions import db, limiter
+
+from . import messages, service, shopper, stats, thanks
 
 bp = Blueprint("offers", __name__)
+
+CODE_LIMIT_SCOPE = "offer-codes"
+
+
+class CodeForm(FlaskForm):
+    code = StringField()
+
+
+class StoreCodeForm(FlaskForm):
+    """An empty form: the POST carries only its CSRF token."""
+
+
+class TooManyCodes(ShopError):
+    code = "rate_limited"
+    status = 429
+
+
+def _code_limit() -> str:
+    return current_app.config.get("CODE_RATE_LIMIT", "10 per 10 minutes")
+
+
+def _refused(response) -> bool:
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+code_limit = limiter.shared_limit(_code_limit, scope=CODE_LIMIT_SCOPE, deduct_when=_refused,
+                                  exempt_when=lambda: request.method == "GET" and not request.args.get("code"))
+
+
+@bp.errorhandler(429)
+def too_many_codes(error):
+    message = _("Too many wrong codes. Please wait a few minutes and try again.")
+    retry = error.get_response().headers.get("Retry-After") if hasattr(error, "get_response") else None
+    if request.endpoint == "offers.enter_code":
+        from storefront.cart.views import render_cart_page
+
+        response = current_app.make_response(render_cart_page(error=TooManyCodes(message, field="code"),
+                                                              status=429))
+    else:
+        response = current_app.make_response(error_response(429, "rate_limited", message, "code"))
+    if retry:
+        response.headers["Retry-After"] = retry
+    return response
+
+
+# --- the offer page -------------------------------------------------------------------------
+
+@bp.get("/offers/<slug>")
+@code_limit
+def show(slug: str):
+    offer = service.offer_by_slug(slug)
+    if offer is None:
+        abort(404)
+    error, status = None, 200
+    if request.args.get("code"):
+        try:
+            service.enter_code(request.args["code"][:60], now=shopper.shopper_context().now)
+            flash(_("Your code is applied: %(benefit)s.", benefit=messages.benefit_text(offer)), "success")
+            # The address without the code: a reload or a shared screenshot does not re-enter it.
+            return redirect(url_for("offers.show", slug=slug), 303)
+        except service.CodeRefused as refused:
+            error, status = refused, refused.status
+    return render_offer_page(offer, error=error, status=status)
+
+
+def render_offer_page(offer, *, error: ShopError | None = None, status: int = 200):
+    context = shopper.shopper_context()
+    verdict = shopper.page_verdict(offer, context)
+    if shopper.is_eligible(verdict):
+        stats.note_view([offer.id])
+    store_code = shopper.session_store_code(offer)
+    return render_template(
+        "offers/offer.html", offer=offer, verdict=verdict, verdict_text=messages.verdict_text(verdict, offer),
+        now=context.now, live=offer.status_at(context.now) == "live", store_code=store_code,
+        qr_svg=_qr_svg(store_code.code) if store_code else None, form=StoreCodeForm(), error=error,
+        words=_page_words(offer),
+    ), status
+
+
+def _page_words(offer) -> dict:
+    """The offer in words, and where to shop it: its products, its categories, or the shop."""
+    if offer.target == "products":
+        links = [(p.title, url_for("catalog.product", slug=p.slug)) for p in offer.products if p.active]
+    elif offer.target == "categories":
+        links = [(c.name, url_for("catalog.category", slug=c.slug)) for c in offer.categories]
+    else:
+        links = []
+    return {
+        "target": messages.target_text(offer, [name for name, _url in links]),
+        "audience": messages.audience_text(offer),
+        "conditions": messages.conditions_text(offer),
+        "shop_url": links[0][1] if len(links) == 1 else url_for("catalog.home"),
+        "links": links if len(links) > 1 else [],
+    }
+
+
+@bp.post("/offers/<slug>/store-code")
+@limiter.limit("30 per hour")
+def store_code(slug: str):
+    offer = service.offer_by_slug(slug)
+    if offer is None:
+        abort(404)
+    try:
+        shopper.store_code_for(offer, shopper.shopper_context())
+    except ShopError as error:
+        db.session.rollback()
+        return render_offer_page(offer, error=error, status=error.status)
+    return redirect(url_for("offers.show", slug=slug, _anchor="store-code"), 303)
+
+
+def scan_url(code: str) -> str:
+    """The store staff's scan page for `code`, as an absolute address the QR code carries."""
+    if "offers_admin.scan" in current_app.view_functions:
+        base = current_app.config.get("PUBLIC_BASE_URL")
+        if base:
+            return base.rstrip("/") + url_for("offers_admin.scan", code=code)
+        return url_for("offers_admin.scan", code=code, _external=True)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return f"{base}/admin/offers/scan?{urlencode({'code': code})}"
+
+
+def _qr_svg(code: str) -> str:
+    """The QR code as inline SVG markup (attributes only: the CSP allows no style attribute)."""
+    qr = segno.make(scan_url(code), error="m")
+    return qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr-code", lineclass="qr-module",
+                         title=_("QR code for %(code)s", code=code), light="#fff", dark="#000")
+
+
+# --- code entry in the cart -----------------------------------------------------------------
+
+@bp.post("/cart/code")
+@code_limit
+def enter_code():
+    form = CodeForm()
+    try:
+        code = service.enter_code(form.code.data, now=shopper.shopper_context().now)
+    except service.CodeRefused as refused:
+        db.session.rollback()
+        from storefront.cart.views import render_cart_page
+
+        return render_cart_page(error=refused, status=refused.status)
+    flash(_("Code %(code)s applied: %(offer)s.", code=code.code, offer=code.offer.name), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/code/remove")
+def remove_code():
+    CodeForm()  # CSRF is checked by CSRFProtect; the form reads nothing else
+    service.remove_code()
+    flash(_("The code was removed from your cart."), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+# --- for templates --------------------------------------------------------------------------
+
+@bp.app_template_global()
+def offer_banners(product=None) -> list[shopper.ShownOffer]:
+    """Live offers for this shopper (for `product`: those on it or on the whole order); each one
+    shown to a shopper it is for counts as a view."""
+    try:
+        shown = shopper.offers_for_product(product) if product is not None else shopper.visible_offers()
+    except ShopError:
+        return []
+    stats.note_view(s.offer.id for s in shown if shopper.is_eligible(s.verdict))
+    return shown
+
+
+@bp.app_template_global()
+def offer_carts(totals) -> str:
+    """The cart shows these offers applied: count a cart for each (once per visit)."""
+    if totals is not None and totals.offers is not None:
+        stats.note_cart(a.offer_id for a in totals.offers.applied)
+    return ""
+
+
+@bp.app_template_filter("offer_benefit")
+def offer_benefit(offer) -> str:
+    return messages.benefit_text(offer)
+
+
+@bp.app_template_filter("offer_verdict")
+def offer_verdict(verdict, offer) -> str | None:
+    return messages.verdict_text(verdict, offer)
+
+
+@bp.app_template_global()
+def entered_code() -> str:
+    return session.get(service.CODE_SESSION_KEY) or ""
+
+
+@bp.app_template_global()
+def offer_notes(totals) -> list[tuple[str, str]]:
+    """What the cart's shopper should know about offers that did not apply: (name, words)."""
+    if totals is None or totals.offers is None:
+        return []
+    return shopper.cart_notes(totals.offers, shopper.shopper_context())
+
+
+@bp.app_template_global()
+def thank_you_for(order_id: int) -> dict | None:
+    """The order's thank-you code for its receipt, with the offer page's address."""
+    code = thanks.code_for_order(order_id)
+    if code is None:
+        return None
+    from storefront.mail.service import public_url
+
+    return {"code": code.code, "offer": code.offer, "benefit": messages.benefit_text(code.offer),
+            "url": public_url("offers.show", slug=code.offer.slug, code=code.code)}
+
+
+@bp.app_template_global()
+def offer_clock():
+    """The server's now for this request: countdowns start from it, not from the client's clock."""
+    return shopper.shopper_context().now
+
+
+@bp.app_template_filter("iso_utc")
+def iso_utc(value) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_template_filter("time_left")
+def time_left(ends_at, now) -> str:
+    """ "2 d 04:05:06" or "04:05:06": what countdown.js shows, for the first paint."""
+    seconds = max(int((ends_at - now).total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    clock = "{:02d}:{:02d}:{:02d}".format(rest // 3600, rest % 3600 // 60, rest % 60)
+    return _("%(days)s d %(clock)s", days=str(days), clock=clock) if days else clock
+
+
+@bp.app_template_global()
+def countdown_days_format() -> str:
+    """The same words with placeholders countdown.js fills in ({d} days, {clock} hh:mm:ss)."""
+    return _("%(days)s d %(clock)s", days="{d}", clock="{clock}")
+
+
+# Views and carts noted while rendering are counted once the page is built.
+bp.after_app_request(stats.flush)

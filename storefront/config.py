@@ -162,6 +162,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # A launch message is fresh for this long; one dated further in the future is refused.
         # Which offer audiences each platform's policy permits (JSON {"meta": ["tab_visitors", ...]});
         # unset, promotions.marketing.PLATFORM_AUDIENCES applies (none allows likes or shares).
+        # Wrong offer codes a client may try before a pause (right codes never count).
+        "CODE_RATE_LIMIT": os.environ.get("CODE_RATE_LIMIT", "10 per 10 minutes"),
         "OFFER_PLATFORM_AUDIENCES": _json("OFFER_PLATFORM_AUDIENCES", None),
         "LAUNCH_MAX_AGE": _int("LAUNCH_MAX_AGE", 600),
         "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),

@@ -11,24 +11,24 @@ so no forgotten item is charged by surprise.
 Anything that cannot be added is explained, never silently dropped: an unknown SKU, a sold-out
 variant, not enough stock (what is available is added, and the shopper is told), a bad quantity
 (0, negative, above the per-line limit, not a number) or an entry that is not `ID:QTY` at all.
-Codes cannot be applied until the promotion engine exists: the code is kept in
-`session["coupon"]` and the shopper is told plainly that it was received but not applied.
+The `coupon` goes through the same path as a code typed in the cart (`promotions.service.
+enter_code`): accepted, it prices the cart shown next; refused, the shopper reads why (unknown,
+expired, used, another channel's...) and sees the prices without it.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from flask import session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..cart import service as cart_service
 from ..cart import session_cart
+from ..database import utcnow
 from ..errors import ShopError
 
 LINK_ARGS = frozenset({"products", "coupon"})
-COUPON_SESSION_KEY = "coupon"
 # A Meta cart is a handful of items; a longer list is not a cart anyone chose.
 MAX_LINK_ITEMS = 50
 MAX_PRODUCTS_PARAM = 4000
@@ -133,21 +133,27 @@ def _remove_unlisted(keep: set[int], outcome: LinkOutcome) -> None:
                                    "your cart now holds what you chose in the link.", name=name))
 
 
-def remember_coupon(raw: str | None, outcome: LinkOutcome) -> None:
-    """Keep a well-formed code for the promotion engine; say plainly it is not applied yet."""
+def apply_coupon(raw: str | None, outcome: LinkOutcome) -> None:
+    """Enter the link's code for this visit, as the cart's code form does; say why if refused."""
+    from promotions.service import CodeRefused, enter_code
+
     code = (raw or "").strip()
     if not code:
         return
     if not COUPON_PATTERN.fullmatch(code):
         outcome.problems.append(_("The code in the link is not a valid code, so it was ignored."))
         return
-    session[COUPON_SESSION_KEY] = code.upper()
-    outcome.notes.append(_("We received the code %(code)s, but codes cannot be applied in this shop yet: "
-                           "prices are shown without it.", code=code.upper()))
+    try:
+        accepted = enter_code(code, now=utcnow())
+    except CodeRefused as refused:
+        outcome.problems.append(_("The code %(code)s was not applied: %(reason)s",
+                                  code=code.upper(), reason=refused.message))
+        return
+    outcome.notes.append(_("The code %(code)s is applied: %(offer)s.", code=accepted.code, offer=accepted.offer.name))
 
 
 def fill_cart_from_link(args) -> LinkOutcome:
-    """Make the session's cart what the link describes, and keep its coupon.
+    """Make the session's cart what the link describes, and enter its coupon.
 
     Each cart change commits on its own (cart.service's rule), so a refused item never undoes
     the ones before it. Nothing is raised: every problem is in the returned outcome.
@@ -162,5 +168,5 @@ def fill_cart_from_link(args) -> LinkOutcome:
                     if (variant_id := _apply_item(item_id, quantity, lines_by_variant, outcome)) is not None}
             if kept:  # a link whose every item failed leaves the shopper's own cart alone
                 _remove_unlisted(kept, outcome)
-    remember_coupon(args.get("coupon"), outcome)
+    apply_coupon(args.get("coupon"), outcome)
     return outcome

@@ -101,8 +101,12 @@ def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
     add_event(order, target.value, now=now)
     if target == OrderStatus.PAID:
         from promotions.redemptions import confirm
+        from promotions.thanks import issue_for
 
         confirm(order.id, now=now)
+        # The receipt, queued after this, carries a code for the next purchase if the shop runs
+        # a thank-you offer.
+        issue_for(order, now=now)
 
 
 def release_stock(order: Order) -> bool:

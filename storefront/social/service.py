@@ -50,10 +50,8 @@ def start_tab_session(launch: Launch) -> None:
 
 
 def landing_for(launch: Launch) -> tuple[str, dict]:
-    """Where a launch opens: the deep-linked product ("p:<slug>") if it is on sale, else home.
-
-    Offers ("o:<code>") open the home page until the promotion engine can apply them.
-    """
+    """Where a launch opens: the deep-linked product ("p:<slug>") if it is on sale, the offer's
+    page ("o:<slug>") if the offer exists and is not a draft, else home."""
     kind, _, value = launch.app_data.partition(":")
     if kind == "p" and value:
         try:
@@ -61,4 +59,10 @@ def landing_for(launch: Launch) -> tuple[str, dict]:
         except ProductNotFound:
             return "catalog.home", {}
         return "catalog.product", {"slug": product.slug}
+    if kind == "o" and value:
+        from promotions.service import offer_by_slug
+
+        offer = offer_by_slug(value[:80])
+        if offer is not None:
+            return "offers.show", {"slug": offer.slug}
     return "catalog.home", {}

@@ -127,19 +127,19 @@ def test_a_huge_list_is_not_read_item_by_item(client, catalog):
     assert "too long to read" in page
 
 
-def test_a_coupon_is_received_kept_for_later_and_not_applied(client, catalog):
+def test_an_unknown_coupon_is_refused_with_the_reason_and_not_applied(client, catalog):
     page = text(client.get(link("CARDIGAN-M:2", coupon="spring20")))
-    assert "We received the code SPRING20, but codes cannot be applied in this shop yet" in page
+    assert "The code SPRING20 was not applied: We do not know the code SPRING20." in page
     assert "€90.00" in page  # no discount is invented
     with client.session_transaction() as session:
-        assert session["coupon"] == "SPRING20"
+        assert "offer_code" not in session
 
 
 def test_a_malformed_coupon_is_ignored_with_a_message(client, catalog):
     page = text(client.get(link("CARDIGAN-M:1", coupon="'; DROP TABLE--" + "x" * 100)))
     assert "The code in the link is not a valid code, so it was ignored." in page
     with client.session_transaction() as session:
-        assert "coupon" not in session
+        assert "coupon" not in session and "offer_code" not in session
 
 
 def test_the_plain_checkout_page_is_unchanged(client, catalog):

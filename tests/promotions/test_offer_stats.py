@@ -1,0 +1,74 @@
+"""Views and carts per offer, channel and day: counted once per visit, added in SQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from promotions import stats
+from promotions.models import OfferDailyStat
+from storefront.extensions import db
+from tests.factories import make_product
+from tests.promotions.conftest import make_offer
+from tests.promotions.test_shopper_pages import launch
+
+UTC = dt.timezone.utc
+
+
+def counts(offer_id: int) -> dict[str, tuple[int, int]]:
+    db.session.commit()  # see what the requests committed
+    rows = db.session.execute(sa.select(OfferDailyStat.channel, OfferDailyStat.views, OfferDailyStat.carts)
+                              .where(OfferDailyStat.offer_id == offer_id)).all()
+    return {channel: (views, carts) for channel, views, carts in rows}
+
+
+def test_a_banner_counts_one_view_per_visit(client, app):
+    offer = make_offer(slug="spring")
+    make_product(slug="sweater")
+    client.get("/")
+    client.get("/")
+    client.get("/p/sweater")
+    client.get("/offers/spring")
+    assert counts(offer.id) == {"web": (1, 0)}
+    app.test_client().get("/")
+    assert counts(offer.id) == {"web": (2, 0)}
+
+
+def test_views_are_counted_on_the_visits_channel(client):
+    offer = make_offer(slug="friends", audience="tab_visitors")
+    client.get("/")  # a direct visit: the tab offer is not shown, not counted
+    assert counts(offer.id) == {}
+    launch(client)
+    client.get("/")
+    assert counts(offer.id) == {"meta": (1, 0)}
+
+
+def test_a_cart_is_counted_once_when_the_offer_applies_to_it(client):
+    applies = make_offer(slug="spring", percent=10)
+    not_yet = make_offer(slug="big", percent=20, min_subtotal=100_000)
+    product = make_product(variants=[{"price": 3000, "stock": 10}])
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
+    client.get("/cart/")
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
+    client.get("/cart/")
+    assert counts(applies.id)["web"][1] == 1
+    assert counts(not_yet.id).get("web", (0, 0))[1] == 0
+
+
+def test_the_upsert_adds_in_the_database(app):
+    offer = make_offer()
+    day = dt.date(2026, 6, 15)
+    for _ in range(3):
+        stats.count(offer.id, "vk", day, views=1)
+    stats.count(offer.id, "vk", day, carts=1)
+    stats.count(offer.id, "vk", day + dt.timedelta(days=1), views=1)
+    db.session.commit()
+    rows = db.session.execute(sa.select(OfferDailyStat.day, OfferDailyStat.views, OfferDailyStat.carts)
+                              .where(OfferDailyStat.offer_id == offer.id).order_by(OfferDailyStat.day)).all()
+    assert [tuple(r) for r in rows] == [(day, 3, 1), (day + dt.timedelta(days=1), 1, 0)]
+
+
+def test_a_refused_page_counts_nothing(client):
+    offer = make_offer(slug="spring", audience="code_holders")
+    client.get("/offers/spring?code=NOPE-NOPE")  # 422
+    assert counts(offer.id) == {}
