@@ -189,6 +189,7 @@ def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
     candidates.extend((o,) for o in eligible if o.exclusive)
     best: tuple[AppliedOffer, ...] = ()
     best_key: tuple | None = None
+    chosen: tuple[OfferRule, ...] = ()
     for candidate in candidates:
         applied = _apply_all(candidate, lines, shipping)
         total = sum(a.discount for a in applied)
@@ -197,16 +198,18 @@ def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
         top = candidate[0]
         key = (total, top.priority, -top.id)
         if best_key is None or key > best_key:
-            best, best_key = applied, key
+            best, best_key, chosen = applied, key, candidate
 
     applied_ids = {a.offer_id for a in best if a.discount > 0}
     best = tuple(a for a in best if a.discount > 0)
     for offer in eligible:
         if offer.id in applied_ids:
             verdicts[offer.id] = Verdict(offer.id, Reason.APPLIED)
-        elif best:
+        elif offer not in chosen and sum(a.discount for a in _apply_all((offer,), lines, shipping)) > 0:
+            # It would give something alone: the shopper has a better deal without it.
             verdicts[offer.id] = Verdict(offer.id, Reason.NOT_COMBINED)
         else:
+            # Applied with the others, or alone, it takes nothing off (e.g. shipping already free).
             verdicts[offer.id] = Verdict(offer.id, Reason.NOTHING_OFF)
     line_discounts = tuple(sum(a.line_shares[i] for a in best) for i in range(len(lines)))
     return Outcome(
@@ -250,9 +253,12 @@ def in_audience(offer: OfferRule, shopper: Shopper) -> str | None:
 
 def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopper, now: dt.datetime,
                  subtotal: int) -> Verdict | None:
+    # Ended early wins over not started (as in `Offer.status_at`): such an offer never starts.
+    if offer.ended_early:
+        return Verdict(offer.id, Reason.ENDED)
     if offer.draft or now < offer.starts_at:
         return Verdict(offer.id, Reason.NOT_STARTED)
-    if offer.ended_early or now >= offer.ends_at:
+    if now >= offer.ends_at:
         return Verdict(offer.id, Reason.ENDED)
     audience = in_audience(offer, shopper)
     if audience:
@@ -293,11 +299,12 @@ def _one_offer(offer: OfferRule, lines: tuple[EngineLine, ...], remaining: list[
     shares = [0] * len(lines)
     if offer.benefit == "free_shipping":
         return shares, shipping_left
-    targeted = [i for i, line in enumerate(lines) if targets(offer, line) and remaining[i] > 0]
+    targeted = [i for i, line in enumerate(lines) if targets(offer, line)]
     base = sum(remaining[i] for i in targeted)
     if base <= 0:
         return shares, 0
     if offer.benefit == "bxgy":
+        # Every targeted unit counts towards the groups, also one whose line is already free.
         return _buy_x_get_y(offer, lines, remaining, targeted), 0
     if offer.benefit == "percent":
         discount = round_half_up(Decimal(base) * (offer.percent or 0) / 100)
