@@ -68,8 +68,11 @@ test-postgres: $(DEV_STAMP) translations
 		echo "== PostgreSQL is not reachable at $(PG_TEST_URL): the PostgreSQL pass was skipped"; \
 	fi
 
+# The page benchmark, then the flash sale (2,000 checkouts at once against a capped offer, on a
+# throwaway database made on the server of $(PG_TEST_URL), or on SQLite if it is not reachable).
 bench: $(DEV_STAMP) translations
 	$(PY) -m bench
+	$(PY) -m bench.flash_sale --postgres "$(PG_TEST_URL)"
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts

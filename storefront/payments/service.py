@@ -141,8 +141,9 @@ def handle_event(event, *, now: dt.datetime) -> str:
         return "duplicate"
     if handler and order is not None:
         record.outcome = handler(order, event["data"]["object"], now)
+    outcome = record.outcome
     db.session.commit()
-    return record.outcome
+    return outcome
 
 
 def _order_for(event) -> Order | None:
@@ -150,7 +151,10 @@ def _order_for(event) -> Order | None:
     metadata = intent["metadata"] if "metadata" in intent else {}
     order_id = metadata["order_id"] if "order_id" in metadata else None
     try:
-        order = db.session.get(Order, int(order_id)) if order_id is not None else None
+        # Locked, and read after the lock: a concurrent event or cancel for the same order that
+        # committed meanwhile is seen, so the status checks in the handlers are the truth.
+        order = db.session.get(Order, int(order_id), with_for_update=True, populate_existing=True) \
+            if order_id is not None else None
     except (TypeError, ValueError):
         order = None
     if order is None:

@@ -1,0 +1,451 @@
+"""`python -m bench.flash_sale`: a flash sale on one product, many shoppers at once, nothing oversold.
+
+One product with one variant of 100 units and a tab-visitor offer (20 % off, capped at 50
+redemptions), served by gunicorn with several worker processes on PostgreSQL (a throwaway
+database made and dropped here; SQLite when PostgreSQL cannot be reached, said so in the output).
+2,000 shoppers then check out at once, each through the real page flow, because the offer is
+for tab visitors only: the Meta page tab launch (a signed_request signed with the demo app's
+secret, deep-linked to the product), the product page, add to cart, the details form, the
+review page, and "place order" with the total shown. A shopper told the total changed (the offer
+ran out between the review and the order) looks at the review again and places the order at the
+new total, as a person would.
+
+Afterwards the database is checked: units sold never exceed the 100 in stock, the stock never goes
+below zero, the offer's counter never exceeds its cap and equals the redemptions standing. The
+exit status is 1 if any of these fails.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .run import format_load, isolate
+from .seed import BENCH_SECRET_KEY
+from .servers import Gunicorn, ServerFailed
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+# The demo Meta app and page (storefront.config.DEMO_SOCIAL_APPS, on with DEMO_PAGE=true).
+META_SECRET, META_PAGE = "demo-meta-secret", "1001"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+SHOWN_TOTAL = re.compile(r'name="shown_total"[^>]*value="(-?\d+)"|value="(-?\d+)"[^>]*name="shown_total"')
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.flash_sale", description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=2000, help="checkout attempts (default 2,000)")
+    parser.add_argument("--concurrency", type=int, default=150, help="shoppers at once (default 150)")
+    parser.add_argument("--stock", type=int, default=100, help="units of the product (default 100)")
+    parser.add_argument("--cap", type=int, default=50, help="the offer's total cap (default 50)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument("--postgres", default=os.environ.get("FLASH_SALE_POSTGRES", DEFAULT_POSTGRES),
+                        help=f"the PostgreSQL server to make a throwaway database on (default {DEFAULT_POSTGRES})")
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite even if PostgreSQL is reachable")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log, SQLite file)")
+    return parser.parse_args(argv)
+
+
+# --- the database -------------------------------------------------------------------------------
+
+class Database:
+    """A throwaway PostgreSQL database on the server, or a SQLite file if the server is not there."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path):
+        self.url, self.note, self._drop = None, "", None
+        if not args.sqlite:
+            self._postgres(args.postgres)
+        if self.url is None:
+            self.url = f"sqlite:///{workdir / 'shop.db'}"
+            if not args.sqlite:
+                self.note = f"PostgreSQL is not reachable at {args.postgres}: fell back to SQLite"
+        self.kind = "PostgreSQL" if self.url.startswith("postgresql") else "SQLite"
+
+    def _postgres(self, base: str) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.engine import make_url
+
+        url = make_url(base)
+        admin = sa.create_engine(url.set(database=url.database or "postgres"), isolation_level="AUTOCOMMIT",
+                                 connect_args={"connect_timeout": 3})
+        name = f"flash_sale_{uuid.uuid4().hex[:12]}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        except sa.exc.OperationalError:
+            admin.dispose()
+            return
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        self.url = url.set(database=name).render_as_string(hide_password=False)
+        self._drop = drop
+
+    def drop(self) -> None:
+        if self._drop is not None:
+            self._drop()
+            self._drop = None
+
+
+@dataclass
+class Sale:
+    product_id: int
+    variant_id: int
+    product_slug: str
+    product_path: str
+    offer_id: int
+    price: int
+
+
+def seed(database: Database, workdir: Path, args: argparse.Namespace) -> Sale:
+    """Migrate, then one product (one variant of `stock` units) and the tab-visitor offer."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from flask import url_for
+
+    from promotions.models import Offer
+    from storefront import create_app
+    from storefront.catalog.models import Category, Product, Variant
+    from storefront.extensions import db
+
+    from .seed import _migrate
+
+    app = create_app({"INSTANCE_PATH": str(workdir / "instance"), "SQLALCHEMY_DATABASE_URI": database.url,
+                      "UPLOAD_FOLDER": str(workdir / "instance" / "uploads"), "SECRET_KEY": BENCH_SECRET_KEY})
+    now = dt.datetime.now(dt.timezone.utc)
+    with app.app_context():
+        _migrate(app)
+        category = Category(name="Flash sale", slug="flash-sale")
+        product = Product(title="Dzintars Flash Sale Scarf", slug="dzintars-flash-sale-scarf",
+                          description="A scarf in amber wool, this week only.", category=category,
+                          option_names=["Size"], price_min=3900)
+        product.variants.append(Variant(position=0, sku="FLASH-1", options={"Size": "One size"}, price=3900,
+                                        stock=args.stock))
+        offer = Offer(name="Flash sale for our Facebook page", slug="flash-sale", benefit="percent", percent=20,
+                      target="order", audience="tab_visitors", audience_pages=[f"meta:{META_PAGE}"],
+                      starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3),
+                      timezone="Europe/Riga", state="scheduled", cap_total=args.cap)
+        db.session.add_all([category, product, offer])
+        db.session.commit()
+        with app.test_request_context():
+            path = url_for("catalog.product", slug=product.slug)
+        sale = Sale(product.id, product.variants[0].id, product.slug, path, offer.id, 3900)
+        assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == sale.variant_id)) == args.stock
+        db.engine.dispose()
+    return sale
+
+
+# --- one shopper --------------------------------------------------------------------------------
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signed_request(user_id: str, app_data: str) -> str:
+    """A Meta page tab launch, as Facebook posts it, signed with the demo app's secret."""
+    payload = {"algorithm": "HMAC-SHA256", "issued_at": int(time.time()), "user_id": user_id,
+               "user": {"locale": "en_GB"}, "page": {"id": META_PAGE}, "app_data": app_data}
+    body = b64url(json.dumps(payload).encode())
+    return b64url(hmac.new(META_SECRET.encode(), body.encode(), hashlib.sha256).digest()) + "." + body
+
+
+def _match(pattern: re.Pattern, text: str) -> str | None:
+    found = pattern.search(text)
+    return (found.group(1) or found.group(2)) if found else None
+
+
+@dataclass
+class Attempt:
+    outcome: str = "error"  # ordered | sold_out | error
+    looked_again: int = 0
+    seconds: float = 0.0
+    place_seconds: list[float] = field(default_factory=list)
+    detail: str = ""
+
+
+def shop(base: str, sale: Sale, n: int) -> Attempt:
+    import requests
+
+    attempt = Attempt()
+    started = time.perf_counter()
+    try:
+        with requests.Session() as s:
+            _checkout(s, base, sale, n, attempt)
+    except (requests.RequestException, ValueError) as exc:
+        attempt.outcome, attempt.detail = "error", f"{type(exc).__name__}: {exc}"[:200]
+    attempt.seconds = time.perf_counter() - started
+    return attempt
+
+
+def _checkout(s, base: str, sale: Sale, n: int, attempt: Attempt) -> None:
+    timeout = 120
+    # The tab launch: a verified session, deep-linked to the product page (303, followed).
+    page = s.post(f"{base}/tab", data={"signed_request": signed_request(f"9{n:07d}", f"p:{sale.product_slug}")},
+                  timeout=timeout)
+    if page.status_code != 200 or sale.product_path not in page.url:
+        raise ValueError(f"launch answered {page.status_code} at {page.url}")
+    token = _match(CSRF, page.text)
+    added = s.post(f"{base}/cart/add", data={"csrf_token": token, "product_id": sale.product_id,
+                                             "variant_id": sale.variant_id, "quantity": "1"},
+                   allow_redirects=False, timeout=timeout)
+    if added.status_code == 409:  # the product page again: not enough stock left
+        attempt.outcome = "sold_out"
+        return
+    if added.status_code != 303:
+        raise ValueError(f"add to cart answered {added.status_code}")
+    details = s.get(f"{base}/checkout", timeout=timeout)
+    if details.status_code != 200:
+        raise ValueError(f"checkout answered {details.status_code}")
+    filled = s.post(f"{base}/checkout", allow_redirects=False, timeout=timeout, data={
+        "csrf_token": _match(CSRF, details.text), "email": f"shopper{n}@example.com", "full_name": "Flash Shopper",
+        "address_line1": "Tērbatas iela 2", "city": "Rīga", "postal_code": "LV-1011", "country": "LV",
+        "shipping_method": "standard", "payment_method": "bank_transfer"})
+    if filled.status_code != 303 or not filled.headers["Location"].endswith("/checkout/review"):
+        raise ValueError(f"details answered {filled.status_code}")
+    for _ in range(3):
+        review = s.get(f"{base}/checkout/review", allow_redirects=False, timeout=timeout)
+        if review.status_code != 200:
+            raise ValueError(f"review answered {review.status_code}")
+        shown = _match(SHOWN_TOTAL, review.text)
+        t0 = time.perf_counter()
+        placed = s.post(f"{base}/checkout/place", data={"csrf_token": _match(CSRF, review.text), "shown_total": shown},
+                        allow_redirects=False, timeout=timeout)
+        attempt.place_seconds.append(time.perf_counter() - t0)
+        where = placed.headers.get("Location", "")
+        if placed.status_code != 303:
+            raise ValueError(f"place answered {placed.status_code}")
+        if "/orders/" in where:
+            attempt.outcome = "ordered"
+            return
+        if where.endswith("/checkout/review"):  # the total changed: the offer ran out meanwhile
+            attempt.looked_again += 1
+            continue
+        if "/cart" in where:  # sold out while checking out
+            attempt.outcome = "sold_out"
+            return
+        raise ValueError(f"place sent the shopper to {where}")
+    raise ValueError("the total kept changing")
+
+
+# --- the rush and the checks --------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def rush(base: str, sale: Sale, args: argparse.Namespace) -> tuple[list[Attempt], float]:
+    done = Counter()
+    lock = threading.Lock()
+
+    def one(n: int) -> Attempt:
+        result = shop(base, sale, n)
+        with lock:
+            done[result.outcome] += 1
+            total = sum(done.values())
+            if total % 500 == 0:
+                say(f"  {total:,} attempts done: {dict(done)}")
+        return result
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        attempts = list(pool.map(one, range(args.attempts)))
+    return attempts, time.perf_counter() - started
+
+
+def audit(database: Database, sale: Sale, args: argparse.Namespace) -> dict:
+    """What the database says happened, read after the rush."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            def one(sql: str, **params):
+                return conn.execute(sa.text(sql), params).scalar()
+
+            return {
+                "orders": one("SELECT count(*) FROM orders WHERE status != 'cancelled'"),
+                "units_sold": one("SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o "
+                                  "ON o.id = l.order_id WHERE o.status != 'cancelled' AND l.variant_id = :v",
+                                  v=sale.variant_id),
+                "stock": one("SELECT stock FROM variants WHERE id = :v", v=sale.variant_id),
+                "discounted_orders": one("SELECT count(*) FROM orders WHERE status != 'cancelled' AND discount > 0"),
+                "redemptions_count": one("SELECT redemptions_count FROM offers WHERE id = :o", o=sale.offer_id),
+                "redemption_rows": one("SELECT count(*) FROM offer_redemptions WHERE offer_id = :o "
+                                       "AND status IN ('held', 'confirmed')", o=sale.offer_id),
+                "discount_given": one("SELECT coalesce(sum(discount), 0) FROM offer_redemptions "
+                                      "WHERE offer_id = :o AND status IN ('held', 'confirmed')", o=sale.offer_id),
+            }
+    finally:
+        engine.dispose()
+
+
+def check(facts: dict, attempts: list[Attempt], args: argparse.Namespace) -> list[str]:
+    failures = []
+    ordered = sum(a.outcome == "ordered" for a in attempts)
+    if facts["units_sold"] > args.stock:
+        failures.append(f"oversold: {facts['units_sold']} units sold of {args.stock}")
+    if facts["stock"] < 0:
+        failures.append(f"stock went below zero: {facts['stock']}")
+    if facts["stock"] + facts["units_sold"] != args.stock:
+        failures.append(f"stock {facts['stock']} + sold {facts['units_sold']} != {args.stock}")
+    if facts["redemptions_count"] > args.cap:
+        failures.append(f"over-redeemed: counter {facts['redemptions_count']} above the cap {args.cap}")
+    if facts["redemption_rows"] != facts["redemptions_count"]:
+        failures.append(f"the counter {facts['redemptions_count']} differs from the "
+                        f"{facts['redemption_rows']} redemptions held or confirmed")
+    if facts["discounted_orders"] != facts["redemption_rows"]:
+        failures.append(f"{facts['discounted_orders']} discounted orders but {facts['redemption_rows']} redemptions")
+    if ordered != facts["orders"]:
+        failures.append(f"{ordered} shoppers were shown an order but the database has {facts['orders']}")
+    return failures
+
+
+def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: list[Attempt], seconds: float,
+           facts: dict, failures: list[str]) -> None:
+    outcomes = Counter(a.outcome for a in attempts)
+    whole = [a.seconds * 1000 for a in attempts]
+    place = [s * 1000 for a in attempts for s in a.place_seconds]
+    over_redeemed = max(0, facts["redemptions_count"] - args.cap,
+                        facts["redemption_rows"] - args.cap)
+    print()
+    print(f"Flash sale: {args.attempts:,} checkout attempts, {args.concurrency} at once, on one product of "
+          f"{args.stock} units with a tab-visitor offer (20 % off, cap {args.cap})")
+    print(f"gunicorn --workers {args.workers} --threads {args.threads} on {database.kind}; the client runs on "
+          f"the same {os.cpu_count()}-CPU machine")
+    print(f"Load average before the rush: {facts['load_before']}; after: {format_load()} (other work on the "
+          f"machine competes for the same CPUs)")
+    if database.note:
+        print(f"NOTE: {database.note}")
+    print()
+    print(f"  attempts                {len(attempts):>8,}")
+    print(f"  orders placed           {outcomes['ordered']:>8,}   "
+          f"({facts['discounted_orders']} with the offer, {facts['orders'] - facts['discounted_orders']} at full "
+          f"price after it ran out; {sum(a.looked_again for a in attempts)} reviews re-shown)")
+    print(f"  sold out                {outcomes['sold_out']:>8,}")
+    print(f"  errors                  {outcomes['error']:>8,}")
+    print(f"  units sold / stock left {facts['units_sold']:>4} / {facts['stock']}")
+    print(f"  oversells               {max(0, facts['units_sold'] - args.stock):>8}")
+    print(f"  redemptions / cap       {facts['redemptions_count']:>4} / {args.cap}   "
+          f"({facts['redemption_rows']} rows held or confirmed, discount given {facts['discount_given'] / 100:.2f})")
+    print(f"  over-redemptions        {over_redeemed:>8}")
+    print(f"  throughput              {len(attempts) / seconds:>8.1f} attempts/s   ({seconds:.1f} s)")
+    print(f"  whole attempt           p50 {percentile(whole, 50):>7.0f} ms   p99 {percentile(whole, 99):>7.0f} ms")
+    if place:
+        print(f"  place order step        p50 {percentile(place, 50):>7.0f} ms   p99 {percentile(place, 99):>7.0f} ms"
+              f"   ({len(place)} placings, mean {statistics.mean(place):.0f} ms)")
+    errors = Counter(a.detail for a in attempts if a.outcome == "error")
+    for detail, count in errors.most_common(5):
+        print(f"  error × {count}: {detail}")
+    print()
+    if failures:
+        print("INVARIANTS FAILED:")
+        for failure in failures:
+            print(f"  - {failure}")
+    else:
+        print("Invariants hold: no oversell, no over-redemption, counters equal the redemptions standing.")
+    sys.stdout.flush()
+
+
+class Server(Gunicorn):
+    def __init__(self, *args, workers: int, threads: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workers, self.threads = workers, threads
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
+                "--backlog", "4096", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
+
+
+def run(args: argparse.Namespace, workdir: Path) -> int:
+    database = Database(args, workdir)
+    try:
+        say(f"Database: {database.kind}" + (f" ({database.note})" if database.note else ""))
+        started = time.perf_counter()
+        sale = seed(database, workdir, args)
+        say(f"  migrated and seeded in {time.perf_counter() - started:.1f} s")
+        env = {"DATABASE_URL": database.url, "INSTANCE_PATH": str(workdir / "instance"),
+               "UPLOAD_FOLDER": str(workdir / "instance" / "uploads"),
+               "HUEY_URL": f"sqlite:///{workdir / 'instance' / 'tasks.db'}", "SECRET_KEY": BENCH_SECRET_KEY,
+               # The demo Meta app, whose launches this bench signs; plain cookies over http.
+               "DEMO_PAGE": "true", "EMBEDDED_COOKIES": "false", "SMTP_HOST": "", "TASKS_IMMEDIATE": "false"}
+        say(f"Serving with gunicorn, {args.workers} workers × {args.threads} threads")
+        with Server("wsgi:app", env=env, ready_path="/healthz", log=workdir / "gunicorn.log",
+                    workers=args.workers, threads=args.threads) as server:
+            base = f"http://127.0.0.1:{server.port}"
+            for _ in range(args.workers * 4):  # each worker loads its templates once, before the clock
+                server.get(sale.product_path)
+            say(f"Rushing: {args.attempts:,} checkout attempts, {args.concurrency} at once")
+            load_before = format_load()
+            attempts, seconds = rush(base, sale, args)
+        facts = audit(database, sale, args) | {"load_before": load_before}
+        failures = check(facts, attempts, args)
+        report(database, sale, args, attempts, seconds, facts, failures)
+        if sum(a.outcome == "error" for a in attempts) and not failures:
+            say(f"(errors above: see the server log {workdir / 'gunicorn.log'}; --keep keeps it)")
+        return 1 if failures else 0
+    finally:
+        database.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="shop-flash-sale-"))
+    if "storefront" in sys.modules:
+        raise RuntimeError("the bench must isolate the shop's paths before the shop is imported")
+    isolate(workdir)
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    started = time.perf_counter()
+    try:
+        status = run(args, workdir)
+        say(f"\nDone in {time.perf_counter() - started:.0f} s.")
+        return status
+    except KeyboardInterrupt:
+        say("\nInterrupted; the server was stopped and the database dropped.")
+        return 130
+    except ServerFailed as exc:
+        say(f"\nBenchmark failed: {exc}")
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        if args.keep:
+            say(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
