@@ -1,8 +1,9 @@
 """The marketer's pages: offers, codes, preview, results; the store staff's scan page.
 
-Views parse a form, call one use case of `promotions.marketing` (or `redemptions.redeem_in_store`)
-and render. A `ShopError` is shown on the field it names and answered with its 4xx status; nothing
-has been written then. Every route names its permission (deny by default, as in the back office).
+Views parse a form, call one use case of `promotions.marketing` (or `redemptions.redeem_in_store`),
+read what they show from `promotions.results` and `promotions.preview`, and render. A `ShopError`
+is shown on the field it names and answered with its 4xx status; nothing has been written then.
+Every route names its permission (deny by default, as in the back office).
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import hashlib
 import re
 
 import pygal
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,14 +20,12 @@ from pygal.style import Style
 
 from storefront.accounts.models import Permission
 from storefront.accounts.permissions import endpoint_permission, permission_required
-from storefront.catalog.models import Category, Product
 from storefront.database import utcnow
 from storefront.errors import ShopError
-from storefront.extensions import db
 from storefront.money import format_major, to_decimal
 from storefront.security import allow_sources
 
-from . import marketing, redemptions
+from . import marketing, preview, redemptions, results
 from .forms import BatchForm, CodeForm, ConfirmForm, OfferForm, PreviewForm, RedeemForm, ScanForm
 from .models import Offer
 
@@ -68,20 +66,24 @@ def _channel_choices():
     return [(c, c) for c in marketing.CHANNELS]
 
 
+def _require_confirmation() -> None:
+    """A state-changing button's POST must carry its CSRF token. :raise 400:"""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
 # --- the list and the offer form ------------------------------------------------------------
 
 @bp.get("/")
 @manage
 def offers():
-    return render_template("admin/offers/list.html", rows=marketing.offer_rows(utcnow()))
+    return render_template("admin/offers/list.html", rows=results.offer_rows(utcnow()))
 
 
 def _offer_form(offer: Offer | None = None) -> OfferForm:
     form = OfferForm(data=None if request.method == "POST" else _form_data(offer))
-    form.product_ids.choices = [tuple(row) for row in db.session.execute(
-        sa.select(Product.id, Product.title).order_by(Product.title))]
-    form.category_ids.choices = [tuple(row) for row in db.session.execute(
-        sa.select(Category.id, Category.name).order_by(Category.name))]
+    form.product_ids.choices = results.product_choices()
+    form.category_ids.choices = results.category_choices()
     form.audience_pages.choices = marketing.configured_pages()
     form.timezone.choices = [(z, z) for z in marketing.zone_names()]
     return form
@@ -160,10 +162,10 @@ def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: in
     batch_form = batch_form or BatchForm(formdata=None)
     code_form.channel.choices = batch_form.channel.choices = _channel_choices()
     return render_template(
-        "admin/offers/detail.html", offer=offer, results=marketing.results(offer_id, now),
-        codes=marketing.offer_codes(offer_id), batches=marketing.offer_batches(offer_id),
-        audit_entries=marketing.offer_audit(offer_id), code_form=code_form, batch_form=batch_form,
-        confirm_form=ConfirmForm(), offer_url=marketing.public_base_url() + f"/offers/{offer.slug}",
+        "admin/offers/detail.html", offer=offer, results=results.results(offer_id, now),
+        codes=results.offer_codes(offer_id), batches=results.offer_batches(offer_id),
+        audit_entries=results.offer_audit(offer_id), code_form=code_form, batch_form=batch_form,
+        confirm_form=ConfirmForm(), offer_url=marketing.offer_url(offer),
         local=lambda value: marketing.utc_to_local(value, offer.timezone)), status
 
 
@@ -176,8 +178,7 @@ def offer_detail(offer_id: int):
 @bp.post("/<int:offer_id>/schedule")
 @manage
 def offer_schedule(offer_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    _require_confirmation()
     marketing.schedule(offer_id, _actor(), utcnow())
     flash(_("Offer scheduled."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id))
@@ -186,8 +187,7 @@ def offer_schedule(offer_id: int):
 @bp.post("/<int:offer_id>/end")
 @manage
 def offer_end(offer_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    _require_confirmation()
     marketing.end_early(offer_id, _actor(), utcnow())
     flash(_("Offer ended. Shoppers no longer get it."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id))
@@ -230,8 +230,7 @@ def batch_add(offer_id: int):
 @bp.post("/batches/<int:batch_id>/csv")
 @manage
 def batch_download(batch_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    _require_confirmation()
     batch, text = marketing.batch_csv(batch_id, actor=_actor())
     filename = f"offer-{batch.offer_id}-codes-{batch.id}-{batch.channel}.csv"
     return Response(text, mimetype="text/csv",
@@ -268,7 +267,7 @@ def chart_svg(series, currency: str) -> str:
 @manage
 def offer_chart(offer_id: int):
     currency = _currency()
-    svg = chart_svg(marketing.results(offer_id, utcnow()).days, currency)
+    svg = chart_svg(results.results(offer_id, utcnow()).days, currency)
     # An SVG shown through <img> is governed by its own response's CSP: allow exactly its own
     # <style> blocks, by hash (a nonce-based policy ignores 'unsafe-inline').
     for style in re.findall(r"<style[^>]*>(.*?)</style>", svg, flags=re.DOTALL):
@@ -283,9 +282,10 @@ def offer_chart(offer_id: int):
 @manage
 def offer_preview(offer_id: int):
     offer = marketing.get_offer(offer_id)
-    variants, defaults = marketing.preview_variants(offer)
+    variants, defaults = preview.preview_variants(offer)
     asked = "persona" in request.args
-    form = PreviewForm(request.args if asked else None, data=None if asked else _preview_defaults(offer))
+    form = PreviewForm(request.args if asked else None,
+                       data=None if asked else preview.preview_defaults(offer, utcnow()))
     form.page.choices = [("", _("No page (opened directly)")), *marketing.configured_pages()]
     form.timezone.choices = [(z, z) for z in marketing.zone_names()]
     quantities = ({v.id: request.args.get(f"qty-{v.id}", 0, type=int) or 0 for v in variants} if asked
@@ -296,30 +296,19 @@ def offer_preview(offer_id: int):
             status = 400
         else:
             try:
-                result = marketing.preview(offer_id, persona=form.persona.data, page=form.page.data or None,
-                                           moment=form.moment.data, zone=form.timezone.data, quantities=quantities)
+                result = preview.preview(offer_id, persona=form.persona.data, page=form.page.data or None,
+                                         moment=form.moment.data, zone=form.timezone.data, quantities=quantities)
             except ShopError as error:
                 status = _show_error(form, error)
     return render_template("admin/offers/preview.html", offer=offer, form=form, variants=variants,
                            quantities=quantities, result=result), status
 
 
-def _preview_defaults(offer: Offer) -> dict:
-    now = utcnow()
-    moment = offer.starts_at if offer.starts_at > now else min(now, offer.ends_at)
-    local = marketing.utc_to_local(moment, offer.timezone).replace(second=0, microsecond=0)
-    persona = {"tab_visitors": "tab_visitor", "code_holders": "code_holder", "members": "member",
-               "first_order": "first_order"}.get(offer.audience, "anyone")
-    pages = offer.audience_pages or [value for value, _label in marketing.configured_pages()[:1]]
-    return {"persona": persona, "page": pages[0] if pages and persona == "tab_visitor" else "",
-            "moment": local, "timezone": offer.timezone}
-
-
 # --- the store's scan page ------------------------------------------------------------------
 
 def _render_scan(code: str, status: int = 200):
     form = ScanForm(data={"code": code})
-    scan = marketing.scan_status(code, utcnow()) if code else None
+    scan = preview.scan_status(code, utcnow()) if code else None
     return render_template("admin/offers/scan.html", form=form, scan=scan,
                            redeem_form=RedeemForm(data={"code": code})), status
 

@@ -1,5 +1,6 @@
-"""The marketer's use cases, without a request: create, edit, schedule, end early, codes, batches,
-results, preview — each audited, each refusing bad input with a message and writing nothing."""
+"""The marketer's use cases, without a request: create, edit, schedule, end early, codes, batches —
+each audited, each refusing bad input with a message and writing nothing; and what the pages read:
+results, the preview and the store's scan status."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from promotions import marketing
+from promotions import marketing, preview, results
 from promotions.models import CodeBatch, Offer, OfferCode, OfferDailyStat, OfferState, Redemption
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
@@ -196,16 +197,16 @@ def add_results(offer: Offer, channels: list[str]) -> None:
 def test_results_count_views_carts_redemptions_revenue_and_discount_per_channel(marketer):
     offer = make_offer(now=NOW, cap_total=50, starts_at=NOW - dt.timedelta(days=2))
     add_results(offer, ["meta", "telegram"])
-    results = marketing.results(offer.id, NOW)
-    by_channel = {row.channel: row for row in results.channels}
+    answer = results.results(offer.id, NOW)
+    by_channel = {row.channel: row for row in answer.channels}
     assert set(by_channel) == {"meta", "telegram"}
     meta = by_channel["meta"]
     assert (meta.views, meta.carts, meta.held, meta.confirmed, meta.revenue, meta.discount) == (15, 5, 1, 1, 5000, 500)
     assert by_channel["telegram"].revenue == 5001
-    assert (results.total.confirmed, results.total.revenue, results.total.discount) == (2, 10001, 1000)
-    assert results.remaining == 46
-    days = {d.day: d for d in results.days}
-    assert [d.day for d in results.days] == [dt.date(2026, 6, 13), dt.date(2026, 6, 14), dt.date(2026, 6, 15)]
+    assert (answer.total.confirmed, answer.total.revenue, answer.total.discount) == (2, 10001, 1000)
+    assert answer.remaining == 46
+    days = {d.day: d for d in answer.days}
+    assert [d.day for d in answer.days] == [dt.date(2026, 6, 13), dt.date(2026, 6, 14), dt.date(2026, 6, 15)]
     assert (days[dt.date(2026, 6, 14)].redemptions, days[dt.date(2026, 6, 14)].revenue) == (2, 10001)
     assert days[dt.date(2026, 6, 15)].views == 10
 
@@ -219,7 +220,7 @@ def test_results_take_as_many_queries_for_thirty_channels_as_for_one(count_queri
     for offer in (few, many):
         db.session.expire_all()
         with count_queries() as counter:
-            marketing.results(offer.id, NOW)
+            results.results(offer.id, NOW)
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 5
 
@@ -229,10 +230,10 @@ def test_the_preview_shows_a_tab_visitor_offer_to_a_tab_visitor_only(app, market
     offer = make_offer(now=NOW, state="draft", audience="tab_visitors", audience_pages=["meta:1001"], percent=25)
     moment = marketing.utc_to_local(NOW, "Europe/Riga")
     with app.test_request_context():
-        visitor = marketing.preview(offer.id, persona="tab_visitor", page="meta:1001", moment=moment,
-                                    zone="Europe/Riga", quantities={hat.variants[0].id: 2})
-        anyone = marketing.preview(offer.id, persona="anyone", page=None, moment=moment, zone="Europe/Riga",
-                                   quantities={hat.variants[0].id: 2})
+        visitor = preview.preview(offer.id, persona="tab_visitor", page="meta:1001", moment=moment,
+                                  zone="Europe/Riga", quantities={hat.variants[0].id: 2})
+        anyone = preview.preview(offer.id, persona="anyone", page=None, moment=moment, zone="Europe/Riga",
+                                 quantities={hat.variants[0].id: 2})
     assert visitor.outcome.items_discount == 2000 and visitor.lines[0].discount == 2000
     assert visitor.total == 8000 - 2000  # 80.00 is over the free-shipping threshold
     assert anyone.outcome.items_discount == 0
@@ -247,6 +248,6 @@ def test_the_scan_status_says_when_a_store_code_was_used(marketer):
     db.session.add(Redemption(offer_id=offer.id, code_id=code.id, status="confirmed", channel="store",
                               created_at=NOW, confirmed_at=NOW - dt.timedelta(hours=2)))
     db.session.commit()
-    status = marketing.scan_status("store-0001", NOW)
+    status = preview.scan_status("store-0001", NOW)
     assert not status.valid and status.used_at == NOW - dt.timedelta(hours=2)
-    assert marketing.scan_status("NOPE-1234", NOW).message == "We do not know the code NOPE-1234."
+    assert preview.scan_status("NOPE-1234", NOW).message == "We do not know the code NOPE-1234."

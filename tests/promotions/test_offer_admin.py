@@ -350,6 +350,7 @@ def test_a_marketer_sees_the_offers_the_form_and_the_results_in_a_browser(app, l
     screenshot(page, "offers-list")
 
     page.click("text=New offer")
+    page.wait_for_url("**/admin/offers/new")  # is_visible() does not wait for the page to load
     assert page.locator("#percent").is_visible() and not page.locator("#amount").is_visible()
     page.select_option("#benefit", "fixed")
     assert page.locator("#amount").is_visible() and not page.locator("#percent").is_visible()
