@@ -2,7 +2,8 @@
 
 A redemption is **held** in the same transaction that takes the order's stock (`hold`), becomes
 **confirmed** when the order is paid (`confirm`), and is **released** when the stock hold is
-released unpaid (`release`, called from `orders.service.release_stock`).
+released unpaid (`release`, called from `orders.service.release_stock`) or when a paid order is
+cancelled or fully refunded (`void`): an undone sale gives its place under the caps back.
 
 How the caps are enforced, on PostgreSQL and SQLite alike:
 
@@ -159,10 +160,24 @@ def release(order_id: int, *, now: dt.datetime) -> int:
     held = list(db.session.scalars(
         sa.select(Redemption).where(Redemption.order_id == order_id, Redemption.status == RedemptionStatus.HELD)
         .order_by(Redemption.offer_id)))
+    return _release_each(held, RedemptionStatus.HELD, now)
+
+
+def void(order_id: int, *, now: dt.datetime) -> int:
+    """A paid order was cancelled or fully refunded: the sale is undone, so its confirmed
+    redemptions give their place under the caps back, exactly once. Returns how many."""
+    confirmed = list(db.session.scalars(
+        sa.select(Redemption).where(Redemption.order_id == order_id,
+                                    Redemption.status == RedemptionStatus.CONFIRMED)
+        .order_by(Redemption.offer_id)))
+    return _release_each(confirmed, RedemptionStatus.CONFIRMED, now)
+
+
+def _release_each(redemptions: list[Redemption], expected: RedemptionStatus, now: dt.datetime) -> int:
     released = 0
-    for redemption in held:
+    for redemption in redemptions:
         won = db.session.execute(
-            sa.update(Redemption).where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.HELD)
+            sa.update(Redemption).where(Redemption.id == redemption.id, Redemption.status == expected)
             .values(status=RedemptionStatus.RELEASED, released_at=now)
             .execution_options(synchronize_session=False)).rowcount == 1
         if won:
@@ -178,10 +193,11 @@ def retake(order_id: int, *, now: dt.datetime) -> bool:
         sa.select(Redemption).where(Redemption.order_id == order_id,
                                     Redemption.status == RedemptionStatus.RELEASED)
         .order_by(Redemption.offer_id)))
+    from .service import per_customer_caps
+
+    caps = per_customer_caps(r.offer_id for r in released)
     for redemption in released:
-        cap = None
-        if redemption.customer_keys:
-            cap = db.session.scalar(sa.select(Offer.cap_per_customer).where(Offer.id == redemption.offer_id)) or 1
+        cap = caps.get(redemption.offer_id) if redemption.customer_keys else None
         if not _take(redemption.offer_id, tuple(sorted(redemption.customer_keys or [])), cap, redemption.code_id):
             return False
         db.session.execute(
@@ -214,12 +230,15 @@ def redeem_in_store(raw_code: str, *, actor, now: dt.datetime) -> Redemption:
     if code.kind == CodeKind.SHARED:
         db.session.rollback()
         raise CodeNotValidNow(_l("This is a shared online code; in the shop, scan the shopper's own QR code."))
+    # The offer row before the code row: the order checkouts lock them in (no deadlock).
+    if not _take_offer(offer.id):
+        db.session.rollback()
+        if code.max_uses is not None and code.uses >= code.max_uses:
+            raise CodeAlreadyUsed()
+        raise OfferRanOut(_l("Sorry, this offer has run out."))
     if not _take_code(code.id):
         db.session.rollback()
         raise CodeAlreadyUsed()
-    if not _take_offer(offer.id):
-        db.session.rollback()
-        raise OfferRanOut(_l("Sorry, this offer has run out."))
     redemption = Redemption(offer_id=offer.id, order_id=None, code_id=code.id, customer_keys=[],
                             status=RedemptionStatus.CONFIRMED, discount=0, channel="store",
                             utm_source=code.utm_source or "", created_at=now, confirmed_at=now)

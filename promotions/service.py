@@ -39,6 +39,10 @@ class CodeRefused(ShopError):
     def __init__(self, message, *, reason: str):
         super().__init__(message, field="code", reason=reason)
         self.reason = reason
+        if has_request_context():
+            # Wherever a code is refused (cart form, offer link, Meta's coupon, the API), the
+            # request counts against the wrong-code limit (`promotions.limits`).
+            g.code_refused = True
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,9 @@ def live_rules(now: dt.datetime, *, fresh: bool = False) -> tuple[OfferRule, ...
     """The live offers as rules, once per request (unless `fresh`: re-read after a lock)."""
     if not fresh and has_request_context() and "live_offer_rules" in g:
         cached_now, rules = g.live_offer_rules
-        if cached_now == now:
+        # One read per request: a page prices with the offers live when it started (a second
+        # later is the same page); a different moment (the marketer's preview) reads again.
+        if abs((cached_now - now).total_seconds()) < 5:
             return rules
     rules = rules_for(live_offers(now))
     if has_request_context():

@@ -21,10 +21,10 @@ from storefront.errors import ShopError, error_response
 from storefront.extensions import db, limiter
 
 from . import messages, service, shopper, stats, thanks
+from .limits import CODE_LIMIT_SCOPE
 
 bp = Blueprint("offers", __name__)
 
-CODE_LIMIT_SCOPE = "offer-codes"
 
 
 class CodeForm(FlaskForm):

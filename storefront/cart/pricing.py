@@ -15,11 +15,11 @@ on the order, by `money.round_minor` (half away from zero).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import datetime as dt
 from decimal import Decimal
 
-from promotions.engine import EngineLine, OfferRule, Outcome, Shopper, evaluate
+from promotions.engine import EngineLine, OfferRule, Outcome, Reason, Shopper, Verdict, evaluate
 
 from ..money import round_minor
 
@@ -149,6 +149,23 @@ def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: Shippin
     return best
 
 
+def _waive_only(outcome: Outcome, waived: int) -> Outcome:
+    """The outcome when the shop's own threshold already made shipping (partly) free: free-shipping
+    offers keep only what they really took off, and one that took nothing is not applied (so it
+    holds no redemption and uses no cap)."""
+    applied, verdicts = [], {v.offer_id: v for v in outcome.verdicts}
+    left = waived
+    for offer in outcome.applied:
+        shipping_off = min(offer.shipping_discount, left)
+        left -= shipping_off
+        if offer.items_discount or shipping_off:
+            applied.append(replace(offer, shipping_discount=shipping_off))
+        else:
+            verdicts[offer.offer_id] = Verdict(offer.offer_id, Reason.NOTHING_OFF)
+    return Outcome(tuple(applied), tuple(verdicts[v.offer_id] for v in outcome.verdicts),
+                   outcome.line_discounts, waived)
+
+
 def _totals(items: tuple[LineItem, ...], rules: PricingRules, shipping: ShippingRate,
             outcome: Outcome | None) -> Totals:
     line_discounts = outcome.line_discounts if outcome is not None else (0,) * len(items)
@@ -162,6 +179,8 @@ def _totals(items: tuple[LineItem, ...], rules: PricingRules, shipping: Shipping
     discount = sum(line.discount for line in priced)
     shipping_cost, remaining = shipping_for(items_subtotal - discount, bool(priced), shipping)
     shipping_discount = min(outcome.shipping_discount, shipping_cost) if outcome is not None else 0
+    if outcome is not None and shipping_discount != outcome.shipping_discount:
+        outcome = _waive_only(outcome, shipping_discount)
     if shipping_discount:
         shipping_cost -= shipping_discount
         remaining = None

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
+from promotions.limits import code_guess_limit
 from promotions.service import pricing_context
 
 from ..api_errors import error_responses
@@ -24,6 +25,8 @@ TOKEN = "<string(maxlength=64):token>"
 
 @blp.route("/quote")
 class Quote(MethodView):
+    decorators = [code_guess_limit]
+
     @blp.arguments(QuoteArgsSchema, location="query")
     @blp.response(200, QuoteSchema)
     @error_responses(blp, 400, 404, 422)
@@ -37,6 +40,8 @@ class Quote(MethodView):
 
 @blp.route("")
 class Orders(MethodView):
+    decorators = [code_guess_limit]
+
     @blp.arguments(PlaceOrderSchema)
     @blp.response(201, OrderSchema)
     @error_responses(blp, 400, 404, 409, 422)

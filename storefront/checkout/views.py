@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from promotions.limits import code_guess_limit
 from promotions.service import pricing_context
 
 from ..cart import session_cart
@@ -38,6 +39,7 @@ def _lines_or_redirect():
 
 
 @bp.route("", methods=["GET", "POST"])
+@code_guess_limit  # Meta's checkout link may carry a coupon to try
 def details():
     if request.method == "GET" and social_cart.LINK_ARGS & request.args.keys():
         # Meta's checkout address (/checkout?products=ID:QTY,...&coupon=CODE) fills the cart first.

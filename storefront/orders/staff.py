@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import stripe
 from flask_babel import lazy_gettext as _l
 
+from promotions import redemptions
+
 from ..audit.service import record
 from ..catalog.stock import return_stock
 from ..database import begin_write
@@ -92,8 +94,10 @@ def cancel(order_id: int, *, actor, now: dt.datetime) -> Order:
     only_from = service.UNPAID if order.payment_method == PaymentMethod.CARD else None
     service.transition(order, OrderStatus.CANCELLED, now=now, only_from=only_from)
     if not service.release_stock(order):
-        # Paid orders no longer hold a reservation: their units were sold, so put them back.
+        # Paid orders no longer hold a reservation: their units were sold, so put them back, and
+        # the offers they used give their place under the caps back.
         return_stock(_quantities(order))
+        redemptions.void(order.id, now=now)
     record(actor, "order.cancel", "order", order.number)
     db.session.commit()
     return order
@@ -137,6 +141,7 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
     if new_total == order.total:
         unshipped = order.status == OrderStatus.PAID
         service.transition(order, OrderStatus.REFUNDED, now=now)
+        redemptions.void(order.id, now=now)
         if unshipped:
             # Refunded before it was packed: the units never left, so they are for sale again.
             return_stock(_quantities(order))

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from promotions import redemptions
+from promotions.thanks import issue_for as issue_thank_you_code
 
 from ..catalog.stock import take_stock
 from ..database import begin_write
@@ -192,6 +193,7 @@ def _late_payment(order: Order, now: dt.datetime) -> str:
         savepoint.commit()
         orders.force_status(order, OrderStatus.PAID, expected=OrderStatus.CANCELLED, now=now,
                             kind="late_payment_honoured", paid_at=now)
+        issue_thank_you_code(order, now=now)
         queue_order_email(order, "receipt", now=now)
         return "paid_late"
     savepoint.rollback()

@@ -51,3 +51,14 @@ def test_an_offer_the_shopper_does_not_qualify_for_changes_nothing_and_says_why(
     launched = price_cart([LineItem(1, 1, 2000, product_id=1)], EU,
                           offers=offers(rule, shopper=Shopper(launch=("meta", "1001"))))
     assert launched.total == 1000 + 495
+
+
+def test_a_free_shipping_offer_that_takes_nothing_off_is_not_applied_and_holds_no_redemption():
+    # The shop's own threshold (60.00) already makes shipping free for a 61.00 cart: the exclusive
+    # free-shipping offer is worth nothing, so it must not count as used.
+    small = OfferRule(1, "2%", "percent", percent=2, **WINDOW)
+    free = OfferRule(2, "Free shipping", "free_shipping", exclusive=True, priority=5, **WINDOW)
+    totals = price_cart([LineItem(1, 1, 6100, product_id=1)], EU, offers=offers(small, free))
+    assert all(a.discount > 0 for a in totals.offers.applied)
+    assert 2 not in [a.offer_id for a in totals.offers.applied]
+    assert totals.total == sum(line.total for line in totals.lines) + totals.shipping

@@ -133,6 +133,35 @@ def test_a_staff_payment_confirms_and_a_cancel_or_expiry_releases_through_the_or
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == product.variants[0].id)) == 4
 
 
+def test_cancelling_a_paid_order_gives_its_place_under_the_caps_back_once():
+    from storefront.orders import staff
+
+    product = make_product(variants=[{"stock": 5}])
+    offer = make_offer(cap_total=1, cap_per_customer=1)
+    admin = make_user("admin@example.com", "admin")
+    order = order_with_offers(product.variants[0])
+    payments.mark_manual_payment_received(order, now=now())
+    assert state(offer.id, order.id)["status"] == "confirmed"
+
+    staff.cancel(order.id, actor=admin, now=now())
+    assert state(offer.id, order.id) == {"count": 0, "uses": {"email:anna@example.com": 0}, "status": "released"}
+    assert redemptions.void(order.id, now=now()) == 0
+    # The place is free again: the same shopper may use the offer on a new order.
+    assert order_with_offers(product.variants[0]).discount > 0
+
+
+def test_a_late_payment_never_takes_a_first_order_offer_twice():
+    product = make_product(variants=[{"stock": 5}])
+    offer = make_offer(audience="first_order", cap_per_customer=2)
+    first = order_with_offers(product.variants[0])
+    assert first.discount > 0
+    redemptions.release(first.id, now=now())
+    second = order_with_offers(product.variants[0])
+    payments.mark_manual_payment_received(second, now=now())
+    assert redemptions.retake(first.id, now=now()) is False
+    assert state(offer.id)["uses"] == {"email:anna@example.com": 1}
+
+
 def test_releases_of_different_orders_at_the_same_moment_lose_no_update(app):
     """Medusa #16595: a counter given back as a value computed in Python loses concurrent
     releases. Here twelve threads, each with its own session, release six orders twice each."""
