@@ -23,11 +23,8 @@ import hmac
 import json
 import os
 import re
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -36,9 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .run import format_load, isolate
+from .run import format_load, run_isolated
 from .seed import BENCH_SECRET_KEY
-from .servers import Gunicorn, ServerFailed
+from .servers import Gunicorn
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 # The demo Meta app and page (storefront.config.DEMO_SOCIAL_APPS, on with DEMO_PAGE=true).
@@ -417,34 +414,8 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="shop-flash-sale-"))
-    if "storefront" in sys.modules:
-        raise RuntimeError("the bench must isolate the shop's paths before the shop is imported")
-    isolate(workdir)
-
-    def interrupted(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupted)
-    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
-    started = time.perf_counter()
-    try:
-        status = run(args, workdir)
-        say(f"\nDone in {time.perf_counter() - started:.0f} s.")
-        return status
-    except KeyboardInterrupt:
-        say("\nInterrupted; the server was stopped and the database dropped.")
-        return 130
-    except ServerFailed as exc:
-        say(f"\nBenchmark failed: {exc}")
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, previous_int)
-        if args.keep:
-            say(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    return run_isolated("shop-flash-sale-", lambda workdir: run(args, workdir), keep=args.keep,
+                        interrupted="Interrupted; the server was stopped and the database dropped.")
 
 
 if __name__ == "__main__":

@@ -153,27 +153,29 @@ def isolate(workdir: Path) -> None:
     os.environ["HUEY_URL"] = f"sqlite:///{workdir / 'instance' / 'tasks.db'}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+def run_isolated(prefix: str, body, *, keep: bool, interrupted: str) -> int:
+    """Run `body(workdir)` in a fresh temp dir the shop's paths point at, and return its exit status.
+
+    A TERM (from a CI runner or `kill`) unwinds like Ctrl-C, so every server is stopped; and Ctrl-C
+    does so even when a shell started us in the background with SIGINT ignored.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     if "storefront" in sys.modules:
         raise RuntimeError("the bench must isolate the shop's paths before the shop is imported")
     isolate(workdir)
 
-    def interrupted(signum, frame):
+    def on_term(signum, frame):
         raise KeyboardInterrupt
 
-    # A TERM (from a CI runner or `kill`) unwinds like Ctrl-C, so every server is stopped; and
-    # Ctrl-C does so even when a shell started us in the background with SIGINT ignored.
-    previous = signal.signal(signal.SIGTERM, interrupted)
+    previous = signal.signal(signal.SIGTERM, on_term)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.perf_counter()
     try:
-        run(args, workdir)
+        status = body(workdir)
         say(f"\nDone in {time.perf_counter() - started:.0f} s.")
-        return 0
+        return status
     except KeyboardInterrupt:
-        say("\nInterrupted; the servers were stopped.")
+        say(f"\n{interrupted}")
         return 130
     except ServerFailed as exc:
         say(f"\nBenchmark failed: {exc}")
@@ -181,7 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-        if args.keep:
+        if keep:
             say(f"Kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def body(workdir: Path) -> int:
+        run(args, workdir)
+        return 0
+
+    return run_isolated("shop-bench-", body, keep=args.keep, interrupted="Interrupted; the servers were stopped.")

@@ -20,7 +20,6 @@ import json
 import threading
 import time
 import urllib.request
-import uuid
 
 import sqlalchemy as sa
 
@@ -33,25 +32,12 @@ from storefront.orders.models import Order, OrderStatus
 from storefront.payments import service as payments
 from tests.factories import make_product
 from tests.payments.test_stripe import intent_event, signed_post
+from tests.promotions.conftest import make_offer
 
 UTC = dt.timezone.utc
 SHOPPER = {"full_name": "Rush Shopper", "address_line1": "Tērbatas iela 2", "city": "Rīga",
            "postal_code": "LV-1011", "country": "LV", "shipping_method": "standard",
            "payment_method": "bank_transfer"}
-
-
-def make_offer(**fields) -> Offer:
-    """A live offer, committed: 10 % off the whole order for everyone unless told otherwise."""
-    now = dt.datetime.now(UTC)
-    values = {"name": "Rush offer", "slug": f"rush-{uuid.uuid4().hex[:12]}", "benefit": "percent", "percent": 10,
-              "target": "order", "audience": "everyone", "audience_pages": [],
-              "starts_at": now - dt.timedelta(hours=1), "ends_at": now + dt.timedelta(days=1),
-              "timezone": "Europe/Riga", "state": "scheduled"}
-    values.update(fields)
-    offer = Offer(**values)
-    db.session.add(offer)
-    db.session.commit()
-    return offer
 
 
 def carts_of(variant: Variant, count: int) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from promotions import redemptions
 from promotions import service as offers_service
 from promotions.models import CustomerUse, Offer, OfferCode, Redemption
+from promotions.thanks import code_for_order
 from storefront.cart import service as carts
 from storefront.catalog.models import Variant
 from storefront.checkout.service import ShopperDetails, TotalChanged, place_order
@@ -25,29 +25,15 @@ from storefront.payments import service as payments
 from tests.conftest import wait_for
 from tests.factories import make_product, make_user
 from tests.payments.test_stripe import VISA, fresh, pay_as_shopper
+from tests.promotions.conftest import make_code as make_any_code
+from tests.promotions.conftest import make_offer
 
 UTC = dt.timezone.utc
 
 
-def make_offer(**fields) -> Offer:
-    """A live offer, committed: 10 % off the whole order for everyone unless told otherwise."""
-    now = dt.datetime.now(UTC)
-    values = {"name": "Test offer", "slug": f"redeem-{uuid.uuid4().hex[:12]}", "benefit": "percent",
-              "percent": 10, "target": "order", "audience": "everyone", "audience_pages": [],
-              "starts_at": now - dt.timedelta(hours=1), "ends_at": now + dt.timedelta(days=1),
-              "timezone": "Europe/Riga", "state": "scheduled"}
-    values.update(fields)
-    offer = Offer(**values)
-    db.session.add(offer)
-    db.session.commit()
-    return offer
-
-
 def make_code(offer: Offer, code: str, **fields) -> OfferCode:
-    row = OfferCode(offer_id=offer.id, code=code, **{"kind": "unique", "max_uses": 1, **fields})
-    db.session.add(row)
-    db.session.commit()
-    return row
+    """A single-use code from a batch unless told otherwise."""
+    return make_any_code(offer, code, **{"kind": "unique", "channel": "web", **fields})
 
 
 def order_with_offers(variant: Variant, *, email="anna@example.com", payment_method="bank_transfer",
@@ -74,7 +60,6 @@ def state(offer_id: int, order_id: int | None = None) -> dict:
         result["status"] = db.session.scalar(sa.select(Redemption.status).where(
             Redemption.offer_id == offer_id, Redemption.order_id == order_id))
     return result
-
 
 
 def now() -> dt.datetime:
@@ -216,6 +201,7 @@ def late_card_order(stripe_url: str, variant: Variant, email: str) -> Order:
 def test_a_payment_after_the_release_takes_the_redemption_again_while_the_cap_allows(stripe_shop):
     product = make_product(variants=[{"stock": 5}])
     offer = make_offer(cap_total=1, cap_per_customer=1)
+    make_offer(audience="code_holders", thank_you=True)
     order = late_card_order(stripe_shop, product.variants[0], "late@example.com")
     assert state(offer.id, order.id) == {"count": 0, "uses": {"email:late@example.com": 0}, "status": "released"}
 
@@ -223,6 +209,8 @@ def test_a_payment_after_the_release_takes_the_redemption_again_while_the_cap_al
     wait_for(lambda: fresh(order.id).status == OrderStatus.PAID)
     assert state(offer.id, order.id) == {"count": 1, "uses": {"email:late@example.com": 1}, "status": "confirmed"}
     assert fresh(order.id).discount == 250
+    # Its receipt carries the thank-you code, as an order paid in time does.
+    assert code_for_order(order.id) is not None
 
 
 def test_a_payment_after_the_release_is_refunded_when_the_cap_was_filled_meanwhile(stripe_shop):
