@@ -6,11 +6,16 @@ as on PostgreSQL (`timestamptz`). Column defaults are callables, evaluated per r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
 
 
 def utcnow() -> dt.datetime:
@@ -66,16 +71,68 @@ def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def begin_write() -> None:
-    """Start the use case's writing transaction; call it before the use case reads anything.
+class NestedWriteError(RuntimeError):
+    """A write use case was started inside another one: a programming error, never user input."""
 
-    Ends whatever transaction the request had open (committing nothing of substance: views call
-    services before changing anything), then opens one that holds SQLite's write lock from its
-    first statement. On PostgreSQL this is an ordinary transaction; row locks and conditional
-    UPDATEs do the work there.
+
+def _note_write(session) -> None:
+    session.info["wrote"] = True
+
+
+def _forget_writes(session) -> None:
+    session.info.pop("wrote", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context) -> None:
+    _note_write(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _note_write(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: committed, rolled back or closed
+        _forget_writes(session)
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Run one write use case in its own transaction: the one way the shop writes.
+
+    Opens a transaction that, on SQLite, holds the write lock from its first statement (`BEGIN
+    IMMEDIATE`, so a check and the write it allows happen under one lock); on PostgreSQL it is an
+    ordinary transaction, where row locks and conditional UPDATEs do the work. Commits when the
+    block ends; rolls back and re-raises on any exception, so a refused use case leaves nothing
+    behind. A read-only transaction the request had open is ended first (a rollback: it holds no
+    writes). Use it as `with write_transaction():` or as a decorator.
+
+    :raise NestedWriteError: when a write is already open in this session (it would otherwise be
+        committed, or rolled back, by a use case that does not own it).
     """
-    from .extensions import db
+    session = db.session()
+    if session.info.get("writing") or session.info.get("wrote") or session.new or session.dirty or session.deleted:
+        raise NestedWriteError("a write use case was started while another write is open in this session")
+    if session.in_transaction():
+        session.rollback()
+    session.info["writing"] = True
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("writing", None)
 
+
+def begin_write() -> None:
+    """DEPRECATED (being replaced by `write_transaction` everywhere; removed when no caller is left)."""
     session = db.session()
     if session.in_transaction():
         session.commit()
