@@ -8,6 +8,10 @@ cannot clickjack the back office. `allow_sources` widens one response's policy (
 payment page; the demo page's frame and the launch form it posts into it). The origins are
 checked when the app is created: a wildcard, a path or a typo is a `FrameAncestorsError` at
 startup, never a silently wider (or broken) policy in production.
+
+This module is the one place that writes these headers. Staff pages are never cached either; the
+back office's blueprints declare themselves staff pages with `serve_as_staff_pages` (which
+`backoffice.shell.staff_blueprint` calls), the sign-in pages are named in `STAFF_BLUEPRINTS`.
 """
 from __future__ import annotations
 
@@ -15,13 +19,14 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request
 
-# Blueprints whose pages are for staff; they may never be framed.
-STAFF_BLUEPRINTS = {"admin", "accounts", "offers_admin"}
-# Pages never framed: staff pages, and the demo social page, which plays a platform's top-level
-# page (CSP frame-ancestors overrides X-Frame-Options in browsers, so it must say 'none' here).
-NEVER_FRAMED = STAFF_BLUEPRINTS | {"demo"}
+# Staff pages outside the back office (signing in); the back office's blueprints declare
+# themselves with `serve_as_staff_pages`. Staff pages are never cached and never framed.
+STAFF_BLUEPRINTS = frozenset({"accounts"})
+# Other pages never framed: the demo social page, which plays a platform's top-level page (CSP
+# frame-ancestors overrides X-Frame-Options in browsers, so it must say 'none' here).
+NEVER_FRAMED = frozenset({"demo"})
 
 
 class FrameAncestorsError(ValueError):
@@ -84,8 +89,27 @@ def allow_sources(directive: str, *sources: str) -> None:
     extra.setdefault(directive, []).extend(s for s in sources if s)
 
 
+def serve_as_staff_pages(blueprint: Blueprint) -> None:
+    """Serve every page of `blueprint` (and of blueprints nested in it) as a staff page."""
+
+    def register(state) -> None:
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        state.app.extensions.setdefault("staff_blueprints", set(STAFF_BLUEPRINTS)).add(name)
+
+    blueprint.record(register)
+
+
+def is_staff_page() -> bool:
+    staff = current_app.extensions.get("staff_blueprints", STAFF_BLUEPRINTS)
+    return any(name in staff for name in request.blueprints)
+
+
+def never_framed() -> bool:
+    return is_staff_page() or request.blueprint in NEVER_FRAMED
+
+
 def frame_ancestors() -> str:
-    if request.blueprint in NEVER_FRAMED:
+    if never_framed():
         return "'none'"
     origins = current_app.config["FRAME_ANCESTORS"]
     return " ".join(["'self'", *origins])
@@ -114,9 +138,9 @@ def set_security_headers(response):
     response.headers["Content-Security-Policy"] = "; ".join(policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.blueprint in NEVER_FRAMED:
+    if never_framed():
         response.headers["X-Frame-Options"] = "DENY"
-    if request.blueprint in STAFF_BLUEPRINTS:
+    if is_staff_page():
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,8 +1,8 @@
 """Route-level permission checks. Deny by default: a staff route must name its permission.
 
-`permission_required(P)` marks the view with the permission it needs; the back office's
-`before_request` refuses any of its endpoints that carry no mark, so a forgotten decorator
-means "no one may", never "anyone may".
+`permission_required(P)` marks the view with the permission it needs; every staff blueprint
+(`backoffice.shell.staff_blueprint`) refuses any of its endpoints that carry no mark, so a
+forgotten decorator means "no one may", never "anyone may".
 """
 from __future__ import annotations
 

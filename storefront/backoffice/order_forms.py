@@ -2,7 +2,7 @@
 
 They check shape (known choices, dates, lengths, an amount the currency can hold); the order rules
 (which move the state allows, how much may still be refunded) are checked by orders.staff, and
-its errors are shown on the field they name. Buttons without fields use `ConfirmForm`.
+its errors are shown on the field they name. Buttons without fields use `shell.ConfirmForm`.
 """
 from __future__ import annotations
 
