@@ -45,7 +45,7 @@ run: $(RUN_STAMP) translations
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/account/login)"
 	@echo "The demo social page with the shop in its tab: http://127.0.0.1:$(PORT)/demo/"
 	@# The task worker (mail, expired stock holds) runs beside the web server and stops with it.
-	@$(VENV)/bin/huey_consumer storefront.tasks.huey --workers 2 --worker-type thread & \
+	@$(VENV)/bin/huey_consumer storefront.worker.huey --workers 2 --worker-type thread & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 

@@ -1,103 +1,74 @@
-"""The task queue (Huey): mail delivery and the periodic sweeps.
+"""The task queue (Huey): one queue per process, on which each area registers its own tasks
+(`mail/tasks.py`, `payments/tasks.py`). This module knows no area and imports none.
 
-Storage comes from HUEY_URL: a SQLite file in the instance folder by default (nothing to
-install), `redis://…` in production. `make run` starts a consumer next to the web server
-(`huey_consumer storefront.tasks.huey`). Tests run tasks immediately, in-process.
+At import the queue keeps its (empty) storage in memory, so importing creates nothing; `init_app`
+points it at HUEY_URL: a SQLite file in the instance folder by default (nothing to install),
+`redis://…` in production. The consumer runs on the app that `storefront.worker` builds
+(`huey_consumer storefront.worker.huey`). Tests run tasks immediately, in-process.
 
-Each task runs in a fresh app context, so it has its own database session even when it runs
-immediately inside a request (the request's session has just committed and may not be reused).
+Each task runs in a fresh app context (`task_context`), so it has its own database session even
+when it runs immediately inside a request (the request's session has just committed and may not be
+reused).
 """
 from __future__ import annotations
 
-import os
-import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
+from flask import Flask, current_app, has_app_context
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from .config import INSTANCE_PATH
-from .database import utcnow
-
-
-def _make_huey():
-    url = os.environ.get("HUEY_URL", "")
-    if url.startswith("redis://"):
-        return RedisHuey("storefront", url=url)
-    path = url.removeprefix("sqlite:///") if url else str(INSTANCE_PATH / "tasks.db")
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    return SqliteHuey("storefront", filename=path)
+huey = Huey("storefront", storage_class=MemoryStorage)
+# The app a task runs in when nothing queued it from inside one: the consumer's (see
+# storefront.worker). Tasks never build an app themselves.
+_worker_app: Flask | None = None
 
 
-huey = _make_huey()
-_worker_app = None
-# The consumer's worker threads start together; the app (and the extensions it binds, which are
-# process-wide) must be built once.
-_worker_app_lock = threading.Lock()
+def init_app(app: Flask) -> None:
+    """Point the queue at the app's HUEY_URL, or run tasks in-process at once (TASKS_IMMEDIATE).
+
+    The queue is one per process while apps may be several (tests make extra ones): an app may
+    switch immediate mode on, never off again; the last app configured names the storage.
+    :raise ValueError: for a HUEY_URL that is neither `sqlite:///…`, `redis://…` nor `memory://`.
+    """
+    huey.storage_class, huey.storage_kwargs = storage_for(app.config["HUEY_URL"])
+    if app.config["TASKS_IMMEDIATE"]:
+        huey.immediate = True  # in-memory storage: nothing is written anywhere
+    elif not huey.immediate:
+        huey.storage = huey.create_storage()
+
+
+def storage_for(url: str) -> tuple[type, dict]:
+    """The Huey storage class and its arguments for a HUEY_URL."""
+    if url.startswith(("redis://", "rediss://")):
+        return RedisStorage, {"url": url}
+    if url.startswith("sqlite:///"):
+        return SqliteStorage, {"filename": url.removeprefix("sqlite:///")}
+    if url == "memory://":
+        return MemoryStorage, {}
+    raise ValueError(f"HUEY_URL must be sqlite:///PATH, redis://… or memory://, not {url!r}")
+
+
+def bind_worker_app(app: Flask) -> None:
+    """Run the tasks this process consumes in `app` (the worker's, built by storefront.worker)."""
+    global _worker_app
+    _worker_app = app
 
 
 @contextmanager
-def task_context():
-    global _worker_app
+def task_context() -> Iterator[None]:
+    """A fresh app context for one task: of the app that queued it in-process (immediate mode),
+    else of the worker's app.
+
+    :raise RuntimeError: outside an app with no worker app set (a consumer started on this module
+        instead of storefront.worker).
+    """
     if has_app_context():
         app = current_app._get_current_object()
-    else:
-        with _worker_app_lock:
-            if _worker_app is None:
-                from . import create_app
-
-                _worker_app = create_app()
+    elif _worker_app is not None:
         app = _worker_app
+    else:
+        raise RuntimeError("no app to run the task in: start the consumer on storefront.worker.huey")
     with app.app_context():
         yield
-
-
-@huey.task()
-def deliver_email(email_id: int) -> bool:
-    from .mail.service import deliver
-
-    with task_context():
-        return deliver(email_id, now=utcnow())
-
-
-@huey.periodic_task(crontab(minute="*"))
-def send_due_emails() -> int:
-    """Retry mail that failed (SMTP down) and mail whose task was lost with a crashed worker."""
-    from .mail.service import deliver, due_email_ids
-
-    with task_context():
-        return sum(deliver(email_id, now=utcnow()) for email_id in due_email_ids(utcnow()))
-
-
-@huey.periodic_task(crontab(minute="*"))
-def release_expired_reservations() -> int:
-    from .payments.service import expire_reservations
-
-    with task_context():
-        return expire_reservations(utcnow())
-
-
-def enqueue_outbox(session) -> None:
-    """After a commit, hand the mail written in that transaction to the queue. If this process
-    dies first, `send_due_emails` finds the rows anyway: the outbox, not the queue, is the record."""
-    emails = session.info.pop("outbox", [])
-    for email in emails:
-        deliver_email(email.id)
-
-
-def init_app(app) -> None:
-    import sqlalchemy as sa
-
-    from .extensions import db
-
-    # The queue is one per process while apps may be several (tests make extra ones): an app
-    # may switch immediate mode on, never off again.
-    if app.config.get("TASKS_IMMEDIATE"):
-        huey.immediate = True
-    if not sa.event.contains(db.session, "after_commit", enqueue_outbox):
-        sa.event.listen(db.session, "after_commit", enqueue_outbox)
-        sa.event.listen(db.session, "after_rollback", _forget_outbox)
-
-
-def _forget_outbox(session) -> None:
-    session.info.pop("outbox", None)

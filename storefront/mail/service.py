@@ -12,6 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..database import write_transaction
 from ..extensions import db
 from ..orders.models import Order
 from .models import OutboundEmail
@@ -72,13 +73,13 @@ def deliver(email_id: int, *, now: dt.datetime) -> bool:
     outside any transaction, so a slow mail server never holds the database.
     Returns whether it was sent by this call.
     """
-    claimed = db.session.execute(
-        sa.update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, OutboundEmail.status.in_(("pending", "sending")),
-               OutboundEmail.next_attempt_at <= now)
-        .values(status="sending", next_attempt_at=now + SENDING_LEASE)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with write_transaction():
+        claimed = db.session.execute(
+            sa.update(OutboundEmail)
+            .where(OutboundEmail.id == email_id, OutboundEmail.status.in_(("pending", "sending")),
+                   OutboundEmail.next_attempt_at <= now)
+            .values(status="sending", next_attempt_at=now + SENDING_LEASE)
+            .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return False
     email = db.session.get(OutboundEmail, email_id)
@@ -86,30 +87,30 @@ def deliver(email_id: int, *, now: dt.datetime) -> bool:
         _send(render(email))
     except (OSError, smtplib.SMTPException) as exc:
         attempts = email.attempts + 1
-        db.session.execute(
-            sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
-            .values(status="pending", attempts=attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:500],
-                    next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1])
-            .execution_options(synchronize_session=False))
-        db.session.commit()
+        with write_transaction():
+            db.session.execute(
+                sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
+                .values(status="pending", attempts=attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:500],
+                        next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1])
+                .execution_options(synchronize_session=False))
         log.warning("Mail %s not sent (attempt %d): %s", email_id, attempts, exc)
         return False
-    db.session.execute(
-        sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
-        .values(status="sent", sent_at=now, attempts=email.attempts + 1)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    attempts = email.attempts + 1
+    with write_transaction():
+        db.session.execute(
+            sa.update(OutboundEmail).where(OutboundEmail.id == email_id)
+            .values(status="sent", sent_at=now, attempts=attempts)
+            .execution_options(synchronize_session=False))
     return True
 
 
 def due_email_ids(now: dt.datetime, limit: int = 100) -> list[int]:
-    """Mail to (re)try: pending and due, or claimed by a worker whose lease ran out."""
-    ids = list(db.session.scalars(
+    """Mail to (re)try: pending and due, or claimed by a worker whose lease ran out. (A read: each
+    `deliver` then claims its mail in a write of its own, which ends this read's transaction.)"""
+    return list(db.session.scalars(
         sa.select(OutboundEmail.id)
         .where(OutboundEmail.status.in_(("pending", "sending")), OutboundEmail.next_attempt_at <= now)
         .order_by(OutboundEmail.next_attempt_at).limit(limit)))
-    db.session.commit()
-    return ids
 
 
 def _send(message: EmailMessage) -> None:

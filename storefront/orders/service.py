@@ -7,6 +7,10 @@ The transitions a shop allows (anything else is refused with 409):
     fulfilled       → shipped | refunded
     shipped         → delivered | refunded
     delivered       → refunded
+
+Orders change state only: they neither take payment nor send mail nor know about offers. Each
+change sends its signal (`orders.signals`) inside its transaction, and the areas that react to it
+subscribe there.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from ..catalog.stock import return_stock
 from ..database import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
+from . import signals
 from .models import Order, OrderEvent, OrderStatus
 
 S = OrderStatus
@@ -99,24 +104,30 @@ def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
                                    target=target.value.replace("_", " ")))
     db.session.refresh(order)
     add_event(order, target.value, now=now)
-    if target == OrderStatus.PAID:
-        from promotions.redemptions import confirm
-        from promotions.thanks import issue_for
+    _announce(order, target, now=now)
 
-        confirm(order.id, now=now)
-        # The receipt, queued after this, carries a code for the next purchase if the shop runs
-        # a thank-you offer.
-        issue_for(order, now=now)
+
+# The signal each state sends when an order enters it (see `orders.signals`).
+_ENTERED = {
+    OrderStatus.PAID: signals.order_paid,
+    OrderStatus.SHIPPED: signals.order_shipped,
+    OrderStatus.DELIVERED: signals.order_delivered,
+}
+
+
+def _announce(order: Order, target: OrderStatus, *, now: dt.datetime, **extra) -> None:
+    signal = _ENTERED.get(target)
+    if signal is not None:
+        signal.send(order, now=now, **extra)
 
 
 def release_stock(order: Order) -> bool:
     """Give back the stock an order holds, once. Returns whether this call released it.
 
     Guarded by a conditional UPDATE on `stock_held`, so an expiry sweep racing a cancel or a
-    payment failure returns the units exactly once. The offers' redemptions held with the stock
-    are released with it.
+    payment failure returns the units exactly once; `signals.stock_released` tells the areas that
+    held something with the stock (the offers' redemptions) to let it go too.
     """
-    from promotions.redemptions import release
     result = db.session.execute(
         sa.update(Order).where(Order.id == order.id, Order.stock_held.is_(True))
         .values(stock_held=False, reserved_until=None)
@@ -124,14 +135,28 @@ def release_stock(order: Order) -> bool:
     )
     if result.rowcount != 1:
         return False
+    return_stock(quantities_of(order))
+    db.session.refresh(order)
+    signals.stock_released.send(order, now=utcnow())
+    return True
+
+
+def undo_sale(order: Order, *, reason: str, now: dt.datetime, restock: bool) -> None:
+    """A paid order was cancelled or refunded in full (its new status already set): announce that
+    the sale is undone (`signals.sale_voided`), and put its units back on sale when they never
+    left the shop (`restock`: cancelled or refunded before it shipped)."""
+    if restock:
+        return_stock(quantities_of(order))
+    signals.sale_voided.send(order, now=now, reason=reason)
+
+
+def quantities_of(order: Order) -> dict[int, int]:
+    """Units per variant on the order (lines whose variant was since deleted are left out)."""
     quantities: dict[int, int] = {}
     for line in order.lines:
         if line.variant_id is not None:
             quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
-    return_stock(quantities)
-    release(order.id, now=utcnow())
-    db.session.refresh(order)
-    return True
+    return quantities
 
 
 def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, now: dt.datetime,
@@ -148,3 +173,4 @@ def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, no
         raise InvalidTransition()
     db.session.refresh(order)
     add_event(order, kind, now=now)
+    _announce(order, target, now=now, late=True)

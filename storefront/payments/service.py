@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from promotions import redemptions
-from promotions.thanks import issue_for as issue_thank_you_code
 
+from ..audit.service import record
 from ..catalog.stock import take_stock
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..mail.service import queue_order_email
@@ -72,10 +72,10 @@ def start_card_payment(order: Order) -> str:
         cancel_unpaid(order, reason="payment_provider_unreachable", now=dt.datetime.now(dt.timezone.utc))
         raise PaymentUnavailable() from None
     # Record the intent only if no other request recorded one first.
-    result = db.session.execute(
-        sa.update(Order).where(Order.id == order.id, Order.payment_intent_id.is_(None))
-        .values(payment_intent_id=intent.id).execution_options(synchronize_session=False))
-    db.session.commit()
+    with write_transaction():
+        result = db.session.execute(
+            sa.update(Order).where(Order.id == order.id, Order.payment_intent_id.is_(None))
+            .values(payment_intent_id=intent.id).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.refresh(order)
         return gateway.retrieve_payment_intent(order.payment_intent_id)["client_secret"]
@@ -84,15 +84,13 @@ def start_card_payment(order: Order) -> str:
 
 def cancel_unpaid(order: Order, *, reason: str, now: dt.datetime) -> bool:
     """Cancel an order still awaiting payment and give its stock back. False if it moved on."""
-    begin_write()
-    try:
-        orders.transition(order, OrderStatus.CANCELLED, now=now, only_from=orders.UNPAID)
-    except orders.InvalidTransition:
-        db.session.rollback()
-        return False
-    orders.release_stock(order)
-    orders.add_event(order, "cancel_reason", now=now, public=False, reason=reason)
-    db.session.commit()
+    with write_transaction():
+        try:
+            orders.transition(order, OrderStatus.CANCELLED, now=now, only_from=orders.UNPAID)
+        except orders.InvalidTransition:
+            return False
+        orders.release_stock(order)
+        orders.add_event(order, "cancel_reason", now=now, public=False, reason=reason)
     return True
 
 
@@ -101,7 +99,6 @@ def expire_reservations(now: dt.datetime, limit: int = 200) -> int:
     ids = list(db.session.scalars(
         sa.select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT, Order.stock_held.is_(True),
                                   Order.reserved_until <= now).order_by(Order.reserved_until).limit(limit)))
-    db.session.commit()
     released = 0
     for order_id in ids:
         order = db.session.get(Order, order_id)
@@ -110,12 +107,19 @@ def expire_reservations(now: dt.datetime, limit: int = 200) -> int:
     return released
 
 
-def mark_manual_payment_received(order: Order, *, now: dt.datetime) -> None:
-    """Staff confirm a bank transfer or cash payment. :raise InvalidTransition: if not pending."""
-    begin_write()
-    orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
-    queue_order_email(order, "receipt", now=now)
-    db.session.commit()
+def mark_manual_payment_received(order_id: int, *, actor, now: dt.datetime) -> Order:
+    """Staff confirm that a bank transfer arrived or cash was collected; the receipt follows
+    (`orders.signals.order_paid`). Card orders are paid by Stripe's webhook only.
+
+    :raise InvalidTransition: for a card order, or one no longer awaiting payment.
+    """
+    with write_transaction():
+        order = orders.get_order(order_id, lock=True)
+        if order.payment_method == PaymentMethod.CARD:
+            raise orders.InvalidTransition(_l("Card orders are marked paid by the payment provider."))
+        orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
+        record(actor, "order.mark_paid", "order", order.number)
+    return order
 
 
 def handle_event(event, *, now: dt.datetime) -> str:
@@ -130,20 +134,18 @@ def handle_event(event, *, now: dt.datetime) -> str:
         "payment_intent.canceled": _payment_failed,
     }
     handler = handlers.get(event["type"])
-    begin_write()
-    order = _order_for(event) if handler else None
-    record = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
-                                   order_id=order.id if order else None, outcome="ignored")
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
-    if handler and order is not None:
-        record.outcome = handler(order, event["data"]["object"], now)
-    outcome = record.outcome
-    db.session.commit()
+    with write_transaction():
+        order = _order_for(event) if handler else None
+        processed = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
+                                          order_id=order.id if order else None, outcome="ignored")
+        try:
+            with db.session.begin_nested():
+                db.session.add(processed)
+        except IntegrityError:
+            return "duplicate"
+        if handler and order is not None:
+            processed.outcome = handler(order, event["data"]["object"], now)
+        outcome = processed.outcome
     return outcome
 
 
@@ -166,7 +168,6 @@ def _order_for(event) -> Order | None:
         log.error("Refused Stripe event %s for order %s: intent %s amount %s %s, order expects %s %s %s",
                   event["id"], order.number, intent["id"], intent["amount"], intent["currency"],
                   order.payment_intent_id, order.total, order.currency)
-        db.session.rollback()
         raise EventMismatch()
     return order
 
@@ -175,7 +176,6 @@ def _payment_succeeded(order: Order, intent, now: dt.datetime) -> str:
     status = OrderStatus(order.status)
     if status == OrderStatus.PENDING_PAYMENT:
         orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
-        queue_order_email(order, "receipt", now=now)
         return "paid"
     if status == OrderStatus.CANCELLED and order.amount_refunded == 0:
         return _late_payment(order, now)
@@ -183,18 +183,14 @@ def _payment_succeeded(order: Order, intent, now: dt.datetime) -> str:
 
 
 def _late_payment(order: Order, now: dt.datetime) -> str:
-    """The money arrived after the hold ran out: sell if the stock is still there, else refund."""
-    quantities: dict[int, int] = {}
-    for line in order.lines:
-        if line.variant_id is not None:
-            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    """The money arrived after the hold ran out: sell if the stock and the offers' caps still
+    allow it (the receipt and thank-you code follow `order_paid`), else refund in full."""
+    # Stock and the offers' places are taken back together or not at all.
     savepoint = db.session.begin_nested()
-    if not take_stock(quantities) and redemptions.retake(order.id, now=now):
+    if not take_stock(orders.quantities_of(order)) and redemptions.retake(order.id, now=now):
         savepoint.commit()
         orders.force_status(order, OrderStatus.PAID, expected=OrderStatus.CANCELLED, now=now,
                             kind="late_payment_honoured", paid_at=now)
-        issue_thank_you_code(order, now=now)
-        queue_order_email(order, "receipt", now=now)
         return "paid_late"
     savepoint.rollback()
     gateway.refund(intent_id=order.payment_intent_id, amount=order.total,
@@ -224,7 +220,6 @@ def reconcile(*, now: dt.datetime, hours: int = 48) -> dict[str, int]:
             Order.payment_method == PaymentMethod.CARD, Order.payment_intent_id.is_not(None),
             Order.status.in_([OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]),
             Order.amount_refunded == 0, Order.created_at >= since)).all()
-    db.session.commit()
     counts: dict[str, int] = {}
     for order_id, intent_id in candidates:
         intent = gateway.retrieve_payment_intent(intent_id).to_dict()

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request
 
 from ..database import utcnow
 from ..errors import error_response
+from .gateway import verify_webhook
 from .service import handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -21,8 +22,6 @@ def stripe_webhook():
     payload = request.get_data(cache=False)  # the exact bytes Stripe signed
     signature = request.headers.get("Stripe-Signature", "")
     try:
-        from .gateway import verify_webhook
-
         event = verify_webhook(payload, signature)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         log.warning("Refused a Stripe webhook: %s", exc)

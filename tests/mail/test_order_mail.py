@@ -4,15 +4,16 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from storefront import tasks
-from storefront.cart import service as carts
-from storefront.checkout.service import ShopperDetails, place_order
+from storefront.database import write_transaction
 from storefront.extensions import db
+from storefront.mail.service import queue_order_email
+from storefront.mail import tasks
 from storefront.mail.models import OutboundEmail
 from storefront.orders.models import Order
+from storefront.orders.service import InvalidTransition
 from storefront.payments import service as payments
 from tests.conftest import free_port
-from tests.factories import make_product
+from tests.factories import make_order, make_product, make_user
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -23,18 +24,9 @@ def request_context(app):
         yield
 
 
-def manual_order(payment_method="bank_transfer", locale="en") -> Order:
-    product = make_product(title="Dzintars pullover", variants=[{"price": 8900, "stock": 4}])
-    cart = carts.create_cart()
-    carts.add_item(cart, product.variants[0], 1)
-    details = ShopperDetails(email="anna@example.com", full_name="Anna Bērziņa", address_line1="Brīvības iela 1",
-                             city="Rīga", postal_code="LV-1010", country="LV", shipping_method="standard",
-                             payment_method=payment_method, locale=locale)
-    return place_order(cart.token, details, now=NOW)
-
-
 def test_a_bank_transfer_order_mails_the_payment_instructions(smtp_server):
-    order = manual_order()
+    pullover = make_product(title="Dzintars pullover", variants=[{"price": 8900}]).variants[0]
+    order = make_order(pullover, now=NOW)
     [message] = smtp_server.messages
     assert message["To"] == "anna@example.com"
     assert order.number in message["Subject"]
@@ -47,17 +39,18 @@ def test_a_bank_transfer_order_mails_the_payment_instructions(smtp_server):
 
 
 def test_staff_confirming_a_payment_sends_one_receipt(smtp_server):
-    order = manual_order()
-    payments.mark_manual_payment_received(order, now=NOW)
-    with pytest.raises(Exception):
-        payments.mark_manual_payment_received(db.session.get(Order, order.id), now=NOW)
+    order = make_order(now=NOW)
+    admin = make_user("admin@example.com", "admin")
+    payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
+    with pytest.raises(InvalidTransition):
+        payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert subjects == [f"We received your order {order.number}", f"Receipt for your order {order.number}"]
 
 
 def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_later(app, smtp_server):
     app.config["SMTP_PORT"] = free_port()  # the shop's mail server is down: nothing listens there
-    order = manual_order()
+    order = make_order(now=NOW)
     db.session.commit()
     email = db.session.scalar(sa.select(OutboundEmail))
     assert (email.status, email.attempts) == ("pending", 1)
@@ -74,8 +67,30 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_later(app, smtp_s
 
 
 def test_the_shopper_gets_mail_in_the_language_they_shopped_in(smtp_server):
-    order = manual_order(locale="es")
+    order = make_order(locale="es", now=NOW)
     [message] = smtp_server.messages
     assert message["Subject"] == f"Hemos recibido tu pedido {order.number}"
     text = message.get_body(("plain",)).get_content()
     assert "referencia" in text and order.payment_reference in text
+
+
+def test_mail_waits_for_the_real_commit_not_a_savepoint_inside_the_transaction(smtp_server):
+    order = make_order(payment_method="cash_on_delivery", now=NOW)
+    smtp_server.messages.clear()
+    with write_transaction():
+        queue_order_email(db.session.get(Order, order.id), "receipt", now=NOW)
+        with db.session.begin_nested():  # e.g. a thank-you code inserted with a retry
+            pass
+        assert smtp_server.messages == []  # the transaction may still roll back
+    assert [m["Subject"] for m in smtp_server.messages] == [f"Receipt for your order {order.number}"]
+
+
+def test_a_rolled_back_transaction_sends_nothing(smtp_server):
+    order = make_order(payment_method="cash_on_delivery", now=NOW)
+    smtp_server.messages.clear()
+    with pytest.raises(RuntimeError), write_transaction():
+        queue_order_email(db.session.get(Order, order.id), "receipt", now=NOW)
+        raise RuntimeError("refused")
+    assert smtp_server.messages == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)
+                             .where(OutboundEmail.kind == "receipt")) == 0

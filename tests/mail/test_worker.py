@@ -3,10 +3,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from storefront import tasks
+from storefront.mail import tasks
 from storefront.extensions import db
 from storefront.mail.models import OutboundEmail
-from tests.mail.test_order_mail import manual_order
+from tests.factories import make_order
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -14,7 +14,7 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 def test_the_worker_sends_queued_mail_outside_any_request(app, smtp_server):
     app.config["SMTP_PORT"] = 1  # hold the mail back while the order is placed in a request
     with app.test_request_context("/"):
-        order = manual_order(locale="lv")
+        order = make_order(locale="lv", now=NOW)
     app.config["SMTP_PORT"] = smtp_server.controller.port
     db.session.commit()
     due = db.session.scalar(sa.select(OutboundEmail.next_attempt_at))
@@ -34,7 +34,7 @@ def test_two_workers_picking_up_the_same_mail_send_it_once(app, smtp_server):
 
     app.config["SMTP_PORT"] = 1  # held back while the order is placed
     with app.test_request_context("/"):
-        manual_order()
+        make_order(now=NOW)
     app.config["SMTP_PORT"] = smtp_server.controller.port
     db.session.commit()
     email_id = db.session.scalar(sa.select(OutboundEmail.id))
@@ -48,7 +48,7 @@ def test_a_mail_claimed_by_a_worker_that_died_is_sent_after_its_lease(app, smtp_
     from storefront.mail.service import SENDING_LEASE, deliver, due_email_ids
 
     with app.test_request_context("/"):
-        manual_order()
+        make_order(now=NOW)
     db.session.commit()
     smtp_server.messages.clear()
     email = db.session.scalar(sa.select(OutboundEmail))

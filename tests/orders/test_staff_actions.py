@@ -8,12 +8,11 @@ from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Variant
 from storefront.extensions import db
 from storefront.orders import service, staff
-from storefront.orders.models import Order, OrderStatus
+from storefront.orders.models import OrderStatus
+from storefront.payments import refunds
 from storefront.payments import service as payments
-from tests.factories import make_product, make_user
-from tests.mail.test_order_mail import manual_order
-from tests.payments.test_stripe import VISA, card_order, fresh, pay_as_shopper
-from tests.conftest import wait_for
+from tests.conftest import fresh
+from tests.factories import make_order, make_paid_card_order, make_product, make_user
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -35,8 +34,8 @@ def audit_actions():
 
 
 def test_a_bank_transfer_order_goes_from_paid_to_delivered_with_a_tracking_number(admin, smtp_server):
-    order = manual_order()
-    staff.mark_paid(order.id, actor=admin, now=NOW)
+    order = make_order(now=NOW)
+    payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
     staff.fulfil(order.id, actor=admin, now=NOW)
     staff.ship(order.id, carrier="Omniva", tracking_number="CC123456789EE", actor=admin, now=NOW)
     staff.deliver(order.id, actor=admin, now=NOW)
@@ -51,20 +50,20 @@ def test_a_bank_transfer_order_goes_from_paid_to_delivered_with_a_tracking_numbe
 
 
 def test_moves_the_state_machine_forbids_are_refused_with_409(admin):
-    order = manual_order()
+    order = make_order(now=NOW)
     with pytest.raises(service.InvalidTransition) as error:
         staff.ship(order.id, carrier="Omniva", tracking_number="X1", actor=admin, now=NOW)
     assert error.value.status == 409
     with pytest.raises(service.InvalidTransition):
         staff.deliver(order.id, actor=admin, now=NOW)
     with pytest.raises(service.InvalidTransition):
-        staff.refund(order.id, 100, actor=admin, now=NOW)  # never paid
+        refunds.refund(order.id, 100, actor=admin, now=NOW)  # never paid
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT
 
 
 def test_shipping_needs_a_carrier_and_a_tracking_number(admin):
-    order = manual_order()
-    staff.mark_paid(order.id, actor=admin, now=NOW)
+    order = make_order(now=NOW)
+    payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
     staff.fulfil(order.id, actor=admin, now=NOW)
     with pytest.raises(staff.InvalidShipment) as error:
         staff.ship(order.id, carrier="Omniva", tracking_number="  ", actor=admin, now=NOW)
@@ -73,7 +72,7 @@ def test_shipping_needs_a_carrier_and_a_tracking_number(admin):
 
 
 def test_cancelling_an_unpaid_order_puts_its_stock_back(admin):
-    order = manual_order()
+    order = make_order(now=NOW)
     variant_id = order.lines[0].variant_id
     staff.cancel(order.id, actor=admin, now=NOW)
     db.session.commit()
@@ -83,20 +82,17 @@ def test_cancelling_an_unpaid_order_puts_its_stock_back(admin):
 
 def test_a_card_order_is_refunded_in_parts_through_stripe_and_never_beyond_its_total(admin, stripe_shop):
     product = make_product(variants=[{"price": 3000, "stock": 5}])
-    order = card_order(product.variants[0], 2)  # 6000: free shipping
-    payments.start_card_payment(order)
-    pay_as_shopper(stripe_shop, fresh(order.id).payment_intent_id, VISA)
-    wait_for(lambda: fresh(order.id).status == OrderStatus.PAID)
+    order = make_paid_card_order(stripe_shop, product.variants[0], 2)  # 6000: free shipping
 
-    staff.refund(order.id, 2500, actor=admin, now=NOW)
+    refunds.refund(order.id, 2500, actor=admin, now=NOW)
     assert (fresh(order.id).status, fresh(order.id).amount_refunded) == (OrderStatus.PAID, 2500)
-    with pytest.raises(staff.InvalidRefund) as error:
-        staff.refund(order.id, 3501, actor=admin, now=NOW)
+    with pytest.raises(refunds.InvalidRefund) as error:
+        refunds.refund(order.id, 3501, actor=admin, now=NOW)
     assert error.value.field == "amount"
     for bad in (0, -5):
-        with pytest.raises(staff.InvalidRefund):
-            staff.refund(order.id, bad, actor=admin, now=NOW)
-    staff.refund(order.id, 3500, actor=admin, now=NOW)
+        with pytest.raises(refunds.InvalidRefund):
+            refunds.refund(order.id, bad, actor=admin, now=NOW)
+    refunds.refund(order.id, 3500, actor=admin, now=NOW)
     refunded = fresh(order.id)
     assert (refunded.status, refunded.amount_refunded) == (OrderStatus.REFUNDED, 6000)
     assert [e.kind for e in refunded.events][-2:] == ["partially_refunded", "refunded"]
@@ -105,25 +101,25 @@ def test_a_card_order_is_refunded_in_parts_through_stripe_and_never_beyond_its_t
 
 def test_the_expiry_sweep_never_cancels_an_order_that_was_paid_meanwhile(admin):
     """The sweep picks expired ids, then a payment lands, then the sweep cancels: not this one."""
-    order = manual_order()
-    staff.mark_paid(order.id, actor=admin, now=NOW)
+    order = make_order(now=NOW)
+    payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
     assert payments.cancel_unpaid(fresh(order.id), reason="reservation_expired", now=NOW) is False
     assert fresh(order.id).status == OrderStatus.PAID
 
 
 def test_a_full_refund_before_packing_puts_the_units_back_and_after_shipping_does_not(admin):
-    unshipped = manual_order()
+    unshipped = make_order(now=NOW)
     variant_id = unshipped.lines[0].variant_id
-    staff.mark_paid(unshipped.id, actor=admin, now=NOW)
-    staff.refund(unshipped.id, unshipped.total, actor=admin, now=NOW)
+    payments.mark_manual_payment_received(unshipped.id, actor=admin, now=NOW)
+    refunds.refund(unshipped.id, unshipped.total, actor=admin, now=NOW)
     db.session.commit()
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 4
 
-    shipped = manual_order()
-    staff.mark_paid(shipped.id, actor=admin, now=NOW)
+    shipped = make_order(now=NOW)
+    payments.mark_manual_payment_received(shipped.id, actor=admin, now=NOW)
     staff.fulfil(shipped.id, actor=admin, now=NOW)
     staff.ship(shipped.id, carrier="Omniva", tracking_number="CC1", actor=admin, now=NOW)
-    staff.refund(shipped.id, shipped.total, actor=admin, now=NOW)
+    refunds.refund(shipped.id, shipped.total, actor=admin, now=NOW)
     db.session.commit()
     # The parcel is with the shopper: its units come back only when it is returned.
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == shipped.lines[0].variant_id)) == 3

@@ -9,9 +9,8 @@ from storefront.catalog.models import Variant
 from storefront.extensions import db
 from storefront.orders.models import OrderStatus
 from storefront.payments import service as payments
-from tests.conftest import wait_for
-from tests.factories import make_product
-from tests.payments.test_stripe import VISA, card_order, fresh, pay_as_shopper
+from tests.conftest import fresh
+from tests.factories import VISA, make_card_order, make_order, make_product, pay_as_shopper
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +24,7 @@ def test_reconcile_applies_a_payment_whose_webhook_never_arrived(app, stripe_sho
     urllib.request.urlopen(urllib.request.Request(
         f"{stripe_shop}/_config/webhooks/shop", data=b"url=http%3A%2F%2F127.0.0.1%3A9%2Fnowhere&secret=x"))
     product = make_product(variants=[{"stock": 2}])
-    order = card_order(product.variants[0])
+    order = make_card_order(product.variants[0])
     payments.start_card_payment(order)
     pay_as_shopper(stripe_shop, fresh(order.id).payment_intent_id, VISA)
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT
@@ -39,9 +38,7 @@ def test_reconcile_applies_a_payment_whose_webhook_never_arrived(app, stripe_sho
 
 
 def test_the_expiry_command_releases_holds_that_ran_out(app):
-    from tests.mail.test_order_mail import manual_order
-
-    order = manual_order()
+    order = make_order()  # one of 4 in stock
     variant_id = order.lines[0].variant_id
     db.session.execute(sa.update(type(order)).where(type(order).id == order.id)
                        .values(reserved_until=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))

@@ -1,27 +1,24 @@
 """Card payments against the local Stripe test server, with its real signed webhooks."""
 import datetime as dt
-import hashlib
-import hmac
 import json
 import threading
 import time
-import urllib.request
 
 import pytest
 import sqlalchemy as sa
 import stripe
 
-from storefront.cart import service as carts
 from storefront.catalog.models import Variant
-from storefront.checkout.service import ShopperDetails, place_order
 from storefront.extensions import db
-from storefront.orders.models import Order, OrderStatus
+from storefront.orders.models import OrderStatus
 from storefront.payments import service as payments
 from storefront.payments.models import ProcessedWebhookEvent
-from tests.conftest import WEBHOOK_SECRET, free_port, wait_for
-from tests.factories import make_product
+from tests.conftest import free_port, fresh, wait_for
+from tests.factories import (VISA, intent_event, make_card_order, make_product, pay_as_shopper, post_signed_webhook,
+                             post_webhook, signed_webhook)
+# tests/promotions import this from here; new tests import `post_signed_webhook` from tests.factories.
+from tests.factories import post_signed_webhook as signed_post  # noqa: F401
 
-VISA = "4242424242424242"
 DECLINED = "4000000000000341"
 
 
@@ -31,59 +28,14 @@ def request_context(app):
         yield
 
 
-def card_order(variant, quantity=1) -> Order:
-    cart = carts.create_cart()
-    carts.add_item(cart, variant, quantity)
-    details = ShopperDetails(email="anna@example.com", full_name="Anna Bērziņa", address_line1="Brīvības iela 1",
-                             city="Rīga", postal_code="LV-1010", country="LV", shipping_method="standard",
-                             payment_method="card")
-    return place_order(cart.token, details, now=dt.datetime.now(dt.timezone.utc))
-
-
-def pay_as_shopper(stripe_url: str, intent_id: str, card_number: str):
-    """What Stripe.js does in the shopper's browser: attach a card and confirm the intent."""
-    # localstripe accepts only secret keys on these calls; Stripe.js would use the publishable key.
-    client = stripe.StripeClient("sk_test_local", base_addresses={"api": stripe_url}, max_network_retries=0)
-    method = client.v1.payment_methods.create(params={
-        "type": "card", "card": {"number": card_number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
-    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
-    return client.v1.payment_intents.confirm(intent_id)
-
-
-def fresh(order_id: int) -> Order:
-    db.session.commit()
-    return db.session.get(Order, order_id)
-
-
 def stock_of(variant_id):
     db.session.commit()
     return db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id))
 
 
-def signed_post(url: str, event: dict, *, secret=WEBHOOK_SECRET, timestamp=None, body=None):
-    payload = body if body is not None else json.dumps(event).encode()
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode(), b"%d." % timestamp + payload, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(url, data=payload, method="POST", headers={
-        "Content-Type": "application/json", "Stripe-Signature": f"t={timestamp},v1={signature}"})
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def intent_event(order: Order, event_type="payment_intent.succeeded", event_id="evt_test_1", **changes):
-    intent = {"id": order.payment_intent_id, "object": "payment_intent", "amount": order.total,
-              "currency": order.currency.lower(), "metadata": {"order_id": str(order.id)}, "status": "succeeded"}
-    intent.update(changes)
-    return {"id": event_id, "object": "event", "type": event_type, "created": int(time.time()),
-            "data": {"object": intent}}
-
-
 def test_a_card_payment_is_fulfilled_by_stripes_signed_webhook(stripe_shop):
     product = make_product(variants=[{"price": 2500, "stock": 3}])
-    order = card_order(product.variants[0], 2)
+    order = make_card_order(product.variants[0], 2)
     payments.start_card_payment(order)
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT  # the return page proves nothing
 
@@ -102,7 +54,7 @@ def test_a_card_payment_is_fulfilled_by_stripes_signed_webhook(stripe_shop):
 
 
 def test_pressing_pay_twice_gives_one_payment_intent(stripe_shop):
-    order = card_order(make_product().variants[0])
+    order = make_card_order(make_product().variants[0])
     first = payments.start_card_payment(order)
     second = payments.start_card_payment(fresh(order.id))
     assert first == second
@@ -111,7 +63,7 @@ def test_pressing_pay_twice_gives_one_payment_intent(stripe_shop):
 
 def test_a_declined_card_cancels_the_order_and_returns_its_stock(stripe_shop):
     product = make_product(variants=[{"stock": 2}])
-    order = card_order(product.variants[0], 2)
+    order = make_card_order(product.variants[0], 2)
     payments.start_card_payment(order)
     with pytest.raises(stripe.CardError):
         pay_as_shopper(stripe_shop, order.payment_intent_id, DECLINED)
@@ -121,7 +73,7 @@ def test_a_declined_card_cancels_the_order_and_returns_its_stock(stripe_shop):
 
 def test_stripe_unreachable_says_so_and_releases_the_stock(app, stripe_shop):
     product = make_product(variants=[{"stock": 2}])
-    order = card_order(product.variants[0], 2)
+    order = make_card_order(product.variants[0], 2)
     app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with pytest.raises(payments.PaymentUnavailable) as error:
         payments.start_card_payment(order)
@@ -131,7 +83,7 @@ def test_stripe_unreachable_says_so_and_releases_the_stock(app, stripe_shop):
 
 
 def test_the_same_event_delivered_ten_times_at_once_is_applied_once(stripe_shop, live_server):
-    order = card_order(make_product().variants[0])
+    order = make_card_order(make_product().variants[0])
     payments.start_card_payment(order)
     event = intent_event(fresh(order.id), event_id="evt_duplicate")
     barrier = threading.Barrier(10)
@@ -139,7 +91,7 @@ def test_the_same_event_delivered_ten_times_at_once_is_applied_once(stripe_shop,
 
     def deliver():
         barrier.wait()
-        outcomes.append(signed_post(f"{live_server.url}/webhooks/stripe", event))
+        outcomes.append(post_signed_webhook(f"{live_server.url}/webhooks/stripe", event))
 
     threads = [threading.Thread(target=deliver) for _ in range(10)]
     [t.start() for t in threads]
@@ -154,33 +106,19 @@ def test_the_same_event_delivered_ten_times_at_once_is_applied_once(stripe_shop,
 
 @pytest.mark.parametrize("forgery", ["wrong secret", "stale", "re-encoded", "unsigned"])
 def test_a_forged_stale_or_re_encoded_webhook_is_refused_and_changes_nothing(stripe_shop, live_server, forgery):
-    order = card_order(make_product().variants[0])
+    order = make_card_order(make_product().variants[0])
     payments.start_card_payment(order)
     event = intent_event(fresh(order.id))
     url = f"{live_server.url}/webhooks/stripe"
     if forgery == "wrong secret":
-        status, body = signed_post(url, event, secret="whsec_someone_else")
+        status, body = post_signed_webhook(url, event, secret="whsec_someone_else")
     elif forgery == "stale":
-        status, body = signed_post(url, event, timestamp=int(time.time()) - 301)
+        status, body = post_signed_webhook(url, event, timestamp=int(time.time()) - 301)
     elif forgery == "re-encoded":
-        signed = json.dumps(event).encode()
-        timestamp = int(time.time())
-        signature = hmac.new(WEBHOOK_SECRET.encode(), b"%d." % timestamp + signed, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(url, data=json.dumps(event, indent=2).encode(), method="POST", headers={
-            "Content-Type": "application/json", "Stripe-Signature": f"t={timestamp},v1={signature}"})
-        try:
-            urllib.request.urlopen(request)
-            status, body = 200, {}
-        except urllib.error.HTTPError as error:
-            status, body = error.code, json.loads(error.read())
+        _, headers = signed_webhook(event)  # signed over the compact JSON, sent indented
+        status, body = post_webhook(url, json.dumps(event, indent=2).encode(), headers)
     else:
-        request = urllib.request.Request(url, data=json.dumps(event).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            urllib.request.urlopen(request)
-            status, body = 200, {}
-        except urllib.error.HTTPError as error:
-            status, body = error.code, json.loads(error.read())
+        status, body = post_webhook(url, json.dumps(event).encode(), {"Content-Type": "application/json"})
     assert status == 400
     assert body["error"]["code"] == "invalid_signature"
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT
@@ -191,9 +129,9 @@ def test_a_forged_stale_or_re_encoded_webhook_is_refused_and_changes_nothing(str
 @pytest.mark.parametrize("change", [{"amount": 1}, {"currency": "usd"}, {"id": "pi_someone_else"},
                                    {"metadata": {"order_id": "999999"}}])
 def test_an_event_that_disagrees_with_the_order_is_refused(stripe_shop, live_server, change):
-    order = card_order(make_product().variants[0])
+    order = make_card_order(make_product().variants[0])
     payments.start_card_payment(order)
-    status, body = signed_post(f"{live_server.url}/webhooks/stripe", intent_event(fresh(order.id), **change))
+    status, body = post_signed_webhook(f"{live_server.url}/webhooks/stripe", intent_event(fresh(order.id), **change))
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT
     if "metadata" in change:
         assert (status, body["outcome"]) == (200, "ignored")  # not ours: acknowledged, nothing done
@@ -202,18 +140,18 @@ def test_an_event_that_disagrees_with_the_order_is_refused(stripe_shop, live_ser
 
 
 def test_a_failure_arriving_after_the_success_does_not_undo_the_payment(stripe_shop, live_server):
-    order = card_order(make_product().variants[0])
+    order = make_card_order(make_product().variants[0])
     payments.start_card_payment(order)
     url = f"{live_server.url}/webhooks/stripe"
-    assert signed_post(url, intent_event(fresh(order.id), event_id="evt_ok"))[1]["outcome"] == "paid"
+    assert post_signed_webhook(url, intent_event(fresh(order.id), event_id="evt_ok"))[1]["outcome"] == "paid"
     late = intent_event(fresh(order.id), "payment_intent.payment_failed", event_id="evt_fail")
-    assert signed_post(url, late)[1]["outcome"] == "already_applied"
+    assert post_signed_webhook(url, late)[1]["outcome"] == "already_applied"
     assert fresh(order.id).status == OrderStatus.PAID
 
 
 def test_a_payment_after_the_hold_expired_is_honoured_while_stock_lasts(stripe_shop):
     product = make_product(variants=[{"stock": 1}])
-    order = card_order(product.variants[0])
+    order = make_card_order(product.variants[0])
     payments.start_card_payment(order)
     later = fresh(order.id).reserved_until + dt.timedelta(seconds=1)
     assert payments.expire_reservations(later) == 1
@@ -226,10 +164,10 @@ def test_a_payment_after_the_hold_expired_is_honoured_while_stock_lasts(stripe_s
 
 def test_a_payment_after_the_hold_expired_and_the_stock_sold_is_refunded(stripe_shop):
     product = make_product(variants=[{"stock": 1}])
-    order = card_order(product.variants[0])
+    order = make_card_order(product.variants[0])
     payments.start_card_payment(order)
     payments.expire_reservations(fresh(order.id).reserved_until + dt.timedelta(seconds=1))
-    card_order(product.variants[0])  # someone else takes the last unit
+    make_card_order(product.variants[0])  # someone else takes the last unit
 
     pay_as_shopper(stripe_shop, fresh(order.id).payment_intent_id, VISA)
     refunded = wait_for(lambda: fresh(order.id).status == OrderStatus.REFUNDED and fresh(order.id))
