@@ -130,10 +130,3 @@ def write_transaction() -> Iterator[Session]:
     finally:
         session.info.pop("writing", None)
 
-
-def begin_write() -> None:
-    """DEPRECATED (being replaced by `write_transaction` everywhere; removed when no caller is left)."""
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})

@@ -4,9 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.service import record
-from ..database import utcnow
+from ..database import utcnow, write_transaction
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from .models import Role, User
@@ -50,14 +51,17 @@ def create_user(email: str, password: str, role: str, *, actor=None) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidAccount(_l("Passwords need at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
                              field="password")
-    if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise ConflictError(_l("A user with that e-mail already exists."), field="email")
     user = User(email=email, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    record(actor, "user.create", "user", user.id, email=email, role=role)
-    db.session.commit()
+    user.set_password(password)  # slow on purpose: hashed before the write begins
+    try:
+        with write_transaction():
+            if db.session.scalar(sa.select(User.id).where(User.email == email)):
+                raise ConflictError(_l("A user with that e-mail already exists."), field="email")
+            db.session.add(user)
+            db.session.flush()
+            record(actor, "user.create", "user", user.id, email=email, role=role)
+    except IntegrityError:  # created by someone else between the check and the insert
+        raise ConflictError(_l("A user with that e-mail already exists."), field="email") from None
     return user
 
 
@@ -76,15 +80,15 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.active:
         raise AccountDisabled()
-    user.last_login_at = utcnow()
-    record(user, "user.login", "user", user.id)
-    db.session.commit()
+    with write_transaction():
+        user.last_login_at = utcnow()
+        record(user, "user.login", "user", user.id)
     return user
 
 
 def record_logout(user) -> None:
-    record(user, "user.logout", "user", user.id)
-    db.session.commit()
+    with write_transaction():
+        record(user, "user.logout", "user", user.id)
 
 
 def set_active(email: str, active: bool, *, actor=None) -> User:
@@ -92,12 +96,12 @@ def set_active(email: str, active: bool, *, actor=None) -> User:
 
     :raise UnknownAccount:
     """
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise UnknownAccount(field="email")
-    user.active = active
-    record(actor, "user.enable" if active else "user.disable", "user", user.id, email=user.email)
-    db.session.commit()
+    with write_transaction():
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise UnknownAccount(field="email")
+        user.active = active
+        record(actor, "user.enable" if active else "user.disable", "user", user.id, email=user.email)
     return user
 
 

@@ -1,6 +1,6 @@
 """Back-office forms. They check shape (required, length) and carry the CSRF token; the catalog
 rules (unique SKU, price format, stock ≥ 0, category cycles) are checked by catalog.editing, and
-its errors are shown on the field they name."""
+its errors are shown on the field they name. Buttons without fields use `shell.ConfirmForm`."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ class VariantForm(FlaskForm):
     """SKU, prices and stock; one `option_N` field per product option is added by `variant_form_for`."""
 
     sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
+    stock_seen = HiddenField(validators=[Optional(), Length(max=12)])  # as StockForm.seen
     price = StringField(_l("Price"), validators=[DataRequired(), Length(max=32)],
                         description=_l("In euros or the shop's currency, e.g. 24.90"))
     compare_at_price = StringField(_l("Compare-at price"), validators=[Optional(), Length(max=32)],
@@ -51,6 +52,9 @@ def option_values(form: VariantForm, option_names: list[str]) -> dict[str, str]:
 
 class StockForm(FlaskForm):
     stock = StringField(_l("Stock"), validators=[DataRequired(), Length(max=12)])
+    # The stock the page showed: the edit is applied as a change to it, so sales made while
+    # staff typed are kept (catalog.editing.set_stock).
+    seen = HiddenField(validators=[Optional(), Length(max=12)])
 
 
 class CategoryForm(FlaskForm):
@@ -74,10 +78,6 @@ class ImageAltForm(FlaskForm):
 
 class ImageMoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form for buttons that change state (delete, export): a CSRF-protected POST."""
 
 
 class ImportForm(FlaskForm):

@@ -2,9 +2,9 @@
 
 The upload is saved beside the instance database and a background thread (with its own app
 context and so its own session) validates every row, then applies them all in a single
-transaction together with the job's "done" mark and its audit entry — so a crash mid-way leaves
-the catalog untouched. A task queue replaces the thread in a later issue; the job row and the
-progress endpoint stay the same.
+`write_transaction` together with the job's "done" mark and its audit entry — so a crash mid-way
+leaves the catalog untouched; each progress mark is a small write of its own. A task queue
+replaces the thread in a later issue; the job row and the progress endpoint stay the same.
 
 Progress is written to the job row as the thread goes. While rows are being applied, the import's
 own transaction holds SQLite's single write lock, so there the applying phase is reported from
@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.models import User
 from ..audit.service import record
 from ..catalog import csv_io
-from ..database import utcnow
+from ..database import utcnow, write_transaction
 from ..errors import NotFoundError, ShopError
 from ..extensions import db
 from .models import ImportJob, ImportStatus, progress_percent
@@ -40,8 +40,8 @@ CSV_REQUIRED = csv_io.REQUIRED_COLUMNS
 
 def record_export(actor) -> None:
     """Audit a catalog download: a full copy of prices and stock leaving the shop is worth a line."""
-    record(actor, "catalog.export", "catalog", "all")
-    db.session.commit()
+    with write_transaction():
+        record(actor, "catalog.export", "catalog", "all")
 
 
 class ImportFileRefused(ShopError):
@@ -73,15 +73,21 @@ def start_import(actor, filename: str, data: bytes, locale: str, *, run_in_backg
                                 status=413)
     if not data.strip():
         raise ImportFileRefused(_l("The file is empty."))
-    job = ImportJob(filename=(filename or "catalog.csv")[:255], locale=locale[:10],
-                    total_rows=csv_io.count_rows(data), created_by_id=getattr(actor, "id", None))
-    db.session.add(job)
-    db.session.flush()
-    path = _job_file(job.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    record(actor, "catalog.import_upload", "import_job", job.id, filename=job.filename, bytes=len(data))
-    db.session.commit()
+    path = None
+    try:
+        with write_transaction():
+            job = ImportJob(filename=(filename or "catalog.csv")[:255], locale=locale[:10],
+                            total_rows=csv_io.count_rows(data), created_by_id=getattr(actor, "id", None))
+            db.session.add(job)
+            db.session.flush()
+            path = _job_file(job.id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            record(actor, "catalog.import_upload", "import_job", job.id, filename=job.filename, bytes=len(data))
+    except BaseException:
+        if path is not None:  # the job row was not saved: neither is its file
+            path.unlink(missing_ok=True)
+        raise
     job_id = job.id
     app = current_app._get_current_object()
     if run_in_background:
@@ -102,7 +108,7 @@ def run_import(app: Flask, job_id: int) -> None:
             try:
                 _validate_and_apply(job)
             except Exception:  # the job must end up "failed", never stuck: log and mark it
-                db.session.rollback()
+                db.session.rollback()  # this thread's own error handler: drop what the failed step left
                 current_app.logger.exception("catalog import %s failed", job_id)
                 _fail(job_id, [csv_io.RowError(0, None, str(_l(
                     "The import failed and nothing was changed. Please try again.")))])
@@ -114,32 +120,33 @@ def run_import(app: Flask, job_id: int) -> None:
 
 def _validate_and_apply(job: ImportJob) -> None:
     data = _job_file(job.id).read_bytes()
-    job.status, job.started_at, job.processed_rows = ImportStatus.VALIDATING.value, utcnow(), 0
-    db.session.commit()
+    with write_transaction():
+        job.status, job.started_at, job.processed_rows = ImportStatus.VALIDATING.value, utcnow(), 0
 
     def validated(count: int) -> None:
-        # Nothing but the job row is written while validating, so committing here is safe.
-        job.processed_rows = count
-        db.session.commit()
+        # Validation writes nothing else: each progress mark is its own small write.
+        with write_transaction():
+            job.processed_rows = count
 
     parsed = csv_io.parse_catalog(data, validated)
     if parsed.errors:
         _fail(job.id, parsed.errors)
         return
-    job.status, job.total_rows, job.processed_rows = ImportStatus.APPLYING.value, len(parsed.rows), 0
-    db.session.commit()
-    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    with write_transaction():
+        job.status, job.total_rows, job.processed_rows = ImportStatus.APPLYING.value, len(parsed.rows), 0
     with _apply_lock:
         try:
-            summary = csv_io.apply_rows(parsed.rows, lambda count: _report_applied(job.id, count))
-            job.status, job.processed_rows = ImportStatus.DONE.value, len(parsed.rows)
-            job.summary, job.finished_at = summary, utcnow()
-            record(actor, "catalog.import", "import_job", job.id, filename=job.filename,
-                   rows=len(parsed.rows), **summary)
-            db.session.commit()
+            # One write for every row, the job's "done" mark and its audit entry: all or nothing.
+            # The stock column is applied as an absolute value (see `csv_io.apply_rows`).
+            with write_transaction():
+                actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+                summary = csv_io.apply_rows(parsed.rows, lambda count: _report_applied(job.id, count))
+                job.status, job.processed_rows = ImportStatus.DONE.value, len(parsed.rows)
+                job.summary, job.finished_at = summary, utcnow()
+                record(actor, "catalog.import", "import_job", job.id, filename=job.filename,
+                       rows=len(parsed.rows), **summary)
         except SQLAlchemyError:
             # Someone changed the same SKUs or slugs between validation and now.
-            db.session.rollback()
             current_app.logger.exception("catalog import %s could not be applied", job.id)
             _fail(job.id, [csv_io.RowError(0, None, str(_l(
                 "The catalog changed while the file was being imported; nothing was changed. "
@@ -155,11 +162,10 @@ def _report_applied(job_id: int, count: int) -> None:
 
 
 def _fail(job_id: int, errors: list[csv_io.RowError]) -> None:
-    db.session.rollback()
-    job = db.session.get(ImportJob, job_id)
-    job.status, job.finished_at = ImportStatus.FAILED.value, utcnow()
-    job.errors = [error.as_dict() for error in errors]
-    db.session.commit()
+    with write_transaction():
+        job = db.session.get(ImportJob, job_id)
+        job.status, job.finished_at = ImportStatus.FAILED.value, utcnow()
+        job.errors = [error.as_dict() for error in errors]
 
 
 def get_job(job_id: int) -> ImportJob:

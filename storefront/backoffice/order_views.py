@@ -1,7 +1,8 @@
 """Staff order pages: the filtered order list, one order's detail, and the actions on it.
 
 Viewing needs VIEW_ORDERS (support and marketers have it); every action needs MANAGE_ORDERS. Each
-action is a CSRF-protected POST that calls one use case of orders.staff (audited, one transaction)
+action is a CSRF-protected POST that calls one use case (orders.staff for the state, payments for
+manual payments and refunds; audited, one write transaction)
 and answers 303 back to the detail with a flash message. A refused action, by the form or by the
 use case (409 InvalidTransition, InvalidRefund, InvalidShipment, 503 PaymentUnavailable),
 re-renders the detail with the message and the error's status; nothing has been written then.
@@ -19,12 +20,13 @@ from ..accounts.permissions import permission_required
 from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_options
 from ..database import utcnow
 from ..errors import NotFoundError, ShopError
-from ..extensions import db
 from ..money import format_major, format_money
 from ..orders import queries, staff
-from .forms import ConfirmForm
+from ..payments import refunds
+from ..payments import service as payments
+from . import bp
 from .order_forms import ORDER_STATUS_NAMES, OrderFilterForm, RefundForm, ShipForm
-from .views import _actor, _page_arg, _show_error, bp
+from .shell import ConfirmForm, acting_user, page_number, show_error
 
 view_orders = permission_required(Permission.VIEW_ORDERS)
 manage_orders = permission_required(Permission.MANAGE_ORDERS)
@@ -40,7 +42,7 @@ def orders():
     form = OrderFilterForm(request.args)
     if not form.validate():
         return render_template("admin/orders.html", form=form, page=None, **_names()), 400
-    page = queries.order_page(form.filters(), time_zone=current_app.config["SHOP_TIMEZONE"], page=_page_arg())
+    page = queries.order_page(form.filters(), time_zone=current_app.config["SHOP_TIMEZONE"], page=page_number())
     return render_template("admin/orders.html", form=form, page=page, **_names())
 
 
@@ -77,9 +79,8 @@ def _run_action(order_id: int, form, use_case, done_message, *, form_name: str |
     except NotFoundError:
         raise
     except ShopError as error:
-        # The use case wrote nothing; end its transaction (and SQLite's write lock) before reading.
-        db.session.rollback()
-        return _render_detail(order_id, _show_error(form, error), **refused)
+        # The use case rolled its transaction back: nothing was written.
+        return _render_detail(order_id, show_error(form, error), **refused)
     flash(done_message(order), "success")
     return redirect(url_for(".order_detail", order_id=order_id), 303)
 
@@ -88,7 +89,7 @@ def _run_action(order_id: int, form, use_case, done_message, *, form_name: str |
 @manage_orders
 def order_mark_paid(order_id: int):
     return _run_action(
-        order_id, ConfirmForm(), lambda form: staff.mark_paid(order_id, actor=_actor(), now=utcnow()),
+        order_id, ConfirmForm(), lambda form: payments.mark_manual_payment_received(order_id, actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is marked paid; the shopper gets a receipt.", number=order.number))
 
 
@@ -96,7 +97,7 @@ def order_mark_paid(order_id: int):
 @manage_orders
 def order_fulfil(order_id: int):
     return _run_action(
-        order_id, ConfirmForm(), lambda form: staff.fulfil(order_id, actor=_actor(), now=utcnow()),
+        order_id, ConfirmForm(), lambda form: staff.fulfil(order_id, actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is packed and ready to ship.", number=order.number))
 
 
@@ -106,7 +107,7 @@ def order_ship(order_id: int):
     return _run_action(
         order_id, ShipForm(),
         lambda form: staff.ship(order_id, carrier=form.carrier.data, tracking_number=form.tracking_number.data,
-                                actor=_actor(), now=utcnow()),
+                                actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is shipped; the shopper gets the tracking number by e-mail.",
                         number=order.number),
         form_name="ship_form")
@@ -116,7 +117,7 @@ def order_ship(order_id: int):
 @manage_orders
 def order_deliver(order_id: int):
     return _run_action(
-        order_id, ConfirmForm(), lambda form: staff.deliver(order_id, actor=_actor(), now=utcnow()),
+        order_id, ConfirmForm(), lambda form: staff.deliver(order_id, actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is marked delivered.", number=order.number))
 
 
@@ -124,7 +125,7 @@ def order_deliver(order_id: int):
 @manage_orders
 def order_cancel(order_id: int):
     return _run_action(
-        order_id, ConfirmForm(), lambda form: staff.cancel(order_id, actor=_actor(), now=utcnow()),
+        order_id, ConfirmForm(), lambda form: staff.cancel(order_id, actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is cancelled and its items are back in stock.", number=order.number))
 
 
@@ -133,7 +134,7 @@ def order_cancel(order_id: int):
 def order_refund(order_id: int):
     form = RefundForm(currency=queries.order_for_staff(order_id).currency)
     return _run_action(
-        order_id, form, lambda form: staff.refund(order_id, form.amount_minor, actor=_actor(), now=utcnow()),
+        order_id, form, lambda form: refunds.refund(order_id, form.amount_minor, actor=acting_user(), now=utcnow()),
         lambda order: _("%(amount)s refunded on order %(number)s.",
                         amount=format_money(form.amount_minor, order.currency), number=order.number),
         form_name="refund_form")

@@ -6,50 +6,26 @@ status; nothing has been written then. Every route names its permission (deny by
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, stream_with_context, url_for)
+from flask import (Response, current_app, flash, jsonify, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Permission
-from ..accounts.permissions import endpoint_permission, permission_required
+from ..accounts.permissions import permission_required
 from ..catalog import editing, images
 from ..catalog.csv_io import export_lines
 from ..database import utcnow
 from ..errors import ShopError
-from . import imports, queries
+from . import bp, imports, queries
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
-from .forms import (CategoryForm, ConfirmForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm,
-                    ProductForm, StockForm, option_values, variant_form_for)
+from . import order_views  # noqa: F401  (adds the order pages to this blueprint)
+from .forms import (CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm, ProductForm,
+                    StockForm, option_values, variant_form_for)
+from .shell import ConfirmForm, acting_user, page_number, submit
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 catalog_permission = permission_required(Permission.MANAGE_CATALOG)
-
-
-@bp.before_request
-def deny_unmarked_routes():
-    # Deny by default: a back-office view without a declared permission is never served.
-    if endpoint_permission(request.endpoint) is None:
-        abort(403)
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
-def _show_error(form, error: ShopError) -> int:
-    """Put a service's error on the form field it names (or flash it); return its status."""
-    field = getattr(form, error.field, None) if error.field and form is not None else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-    return error.status
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -67,7 +43,7 @@ def dashboard():
 def _render_product_list(status: int = 200, stock_errors: dict | None = None):
     search = request.args.get("q", "")[:queries.MAX_SEARCH_LENGTH]
     stock = request.args.get("stock")
-    page = queries.product_page(search, _page_arg(), stock=stock)
+    page = queries.product_page(search, page_number(), stock=stock)
     return render_template("admin/products.html", page=page, search=search, stock=stock,
                            stock_form=StockForm(formdata=None), stock_errors=stock_errors or {},
                            low_stock=queries.LOW_STOCK), status
@@ -86,7 +62,7 @@ def variant_stock(variant_id: int):
     try:
         if not form.validate_on_submit():
             raise editing.InvalidStock(field="stock")
-        variant = editing.set_stock(_actor(), variant_id, form.stock.data)
+        variant = editing.set_stock(acting_user(), variant_id, form.stock.data, seen=form.seen.data)
     except ShopError as error:
         return _render_product_list(error.status, {variant_id: str(error.message)})
     flash(_("Stock of %(sku)s is now %(stock)d.", sku=variant.sku, stock=variant.stock), "success")
@@ -111,18 +87,11 @@ def _product_fields(form: ProductForm) -> dict:
 @catalog_permission
 def product_new():
     form = _product_form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            product = editing.create_product(_actor(), **_product_fields(form))
-        except ShopError as error:
-            status = _show_error(form, error)
-        else:
-            flash(_("Product created. Now add its variants."), "success")
-            return redirect(url_for(".product_edit", product_id=product.id))
-    elif form.is_submitted():
-        status = 400
-    return render_template("admin/product_form.html", form=form, product=None), status
+    sent = submit(form, lambda: editing.create_product(acting_user(), **_product_fields(form)))
+    if sent.done:
+        flash(_("Product created. Now add its variants."), "success")
+        return redirect(url_for(".product_edit", product_id=sent.result.id))
+    return render_template("admin/product_form.html", form=form, product=None), sent.status
 
 
 def _render_product_edit(product, form=None, upload_form=None, status: int = 200):
@@ -136,19 +105,12 @@ def _render_product_edit(product, form=None, upload_form=None, status: int = 200
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 @catalog_permission
 def product_edit(product_id: int):
-    product = editing.get_product_for_edit(product_id)
-    form = _product_form(product)
-    if not form.is_submitted():
-        return _render_product_edit(product, form)
-    if not form.validate():
-        return _render_product_edit(product, form, status=400)
-    try:
-        editing.update_product(_actor(), product_id, **_product_fields(form))
-    except ShopError as error:
-        status = _show_error(form, error)
-        return _render_product_edit(editing.get_product_for_edit(product_id), form, status=status)
-    flash(_("Product saved."), "success")
-    return redirect(url_for(".product_edit", product_id=product_id))
+    form = _product_form(editing.get_product_for_edit(product_id))
+    sent = submit(form, lambda: editing.update_product(acting_user(), product_id, **_product_fields(form)))
+    if sent.done:
+        flash(_("Product saved."), "success")
+        return redirect(url_for(".product_edit", product_id=product_id))
+    return _render_product_edit(editing.get_product_for_edit(product_id), form, status=sent.status)
 
 
 # --- variants ----------------------------------------------------------------------------------
@@ -160,7 +122,8 @@ def _variant_form(product, variant=None):
     data = {}
     if variant is not None:
         data = {"sku": variant.sku, "price": editing.price_as_text(variant.price),
-                "compare_at_price": editing.price_as_text(variant.compare_at_price), "stock": str(variant.stock)}
+                "compare_at_price": editing.price_as_text(variant.compare_at_price), "stock": str(variant.stock),
+                "stock_seen": str(variant.stock)}
         data.update({f"option_{i}": variant.options.get(name, "") for i, name in enumerate(names)})
     return variant_form_for(names, data=data)
 
@@ -172,22 +135,19 @@ def _variant_fields(form, product) -> dict:
 
 def _save_variant(product, variant=None):
     form = _variant_form(product, variant)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            if variant is None:
-                editing.add_variant(_actor(), product.id, **_variant_fields(form, product))
-            else:
-                editing.update_variant(_actor(), variant.id, **_variant_fields(form, product))
-        except ShopError as error:
-            status = _show_error(form, error)
-        else:
-            flash(_("Variant saved."), "success")
-            return redirect(url_for(".product_edit", product_id=product.id))
-    elif form.is_submitted():
-        status = 400
+
+    def save():
+        if variant is None:
+            return editing.add_variant(acting_user(), product.id, **_variant_fields(form, product))
+        return editing.update_variant(acting_user(), variant.id, **_variant_fields(form, product),
+                                      stock_seen=form.stock_seen.data)
+
+    sent = submit(form, save)
+    if sent.done:
+        flash(_("Variant saved."), "success")
+        return redirect(url_for(".product_edit", product_id=product.id))
     return render_template("admin/variant_form.html", form=form, product=product, variant=variant,
-                           confirm_form=ConfirmForm()), status
+                           confirm_form=ConfirmForm()), sent.status
 
 
 @bp.route("/products/<int:product_id>/variants/new", methods=["GET", "POST"])
@@ -206,7 +166,7 @@ def variant_edit(variant_id: int):
 @bp.post("/variants/<int:variant_id>/delete")
 @catalog_permission
 def variant_delete(variant_id: int):
-    product = editing.delete_variant(_actor(), variant_id)
+    product = editing.delete_variant(acting_user(), variant_id)
     flash(_("Variant deleted."), "success")
     return redirect(url_for(".product_edit", product_id=product.id))
 
@@ -216,24 +176,20 @@ def variant_delete(variant_id: int):
 @bp.post("/products/<int:product_id>/images")
 @catalog_permission
 def image_upload(product_id: int):
-    product = editing.get_product_for_edit(product_id)
+    editing.get_product_for_edit(product_id)  # a missing product is a 404 before its upload is read
     form = ImageUploadForm()
-    if not form.validate_on_submit():
-        return _render_product_edit(product, upload_form=form, status=400)
-    try:
-        images.add_image(_actor(), product_id, form.image.data.stream, form.alt.data)
-    except ShopError as error:
-        status = _show_error(form, error)
-        return _render_product_edit(editing.get_product_for_edit(product_id), upload_form=form, status=status)
-    flash(_("Image added."), "success")
-    return redirect(url_for(".product_edit", product_id=product_id) + "#images")
+    sent = submit(form, lambda: images.add_image(acting_user(), product_id, form.image.data.stream, form.alt.data))
+    if sent.done:
+        flash(_("Image added."), "success")
+        return redirect(url_for(".product_edit", product_id=product_id) + "#images")
+    return _render_product_edit(editing.get_product_for_edit(product_id), upload_form=form, status=sent.status)
 
 
 @bp.post("/images/<int:image_id>/alt")
 @catalog_permission
 def image_alt(image_id: int):
     # CSRFProtect has checked the token; the service checks the text and raises on a bad one.
-    image = images.set_alt_text(_actor(), image_id, request.form.get("alt", ""))
+    image = images.set_alt_text(acting_user(), image_id, request.form.get("alt", ""))
     flash(_("Alt text saved."), "success")
     return redirect(url_for(".product_edit", product_id=image.product_id) + "#images")
 
@@ -241,14 +197,14 @@ def image_alt(image_id: int):
 @bp.post("/images/<int:image_id>/move")
 @catalog_permission
 def image_move(image_id: int):
-    image = images.move_image(_actor(), image_id, request.form.get("direction", ""))
+    image = images.move_image(acting_user(), image_id, request.form.get("direction", ""))
     return redirect(url_for(".product_edit", product_id=image.product_id) + "#images")
 
 
 @bp.post("/images/<int:image_id>/delete")
 @catalog_permission
 def image_delete(image_id: int):
-    product_id = images.delete_image(_actor(), image_id)
+    product_id = images.delete_image(acting_user(), image_id)
     flash(_("Image deleted."), "success")
     return redirect(url_for(".product_edit", product_id=product_id) + "#images")
 
@@ -266,24 +222,20 @@ def _save_category(category=None):
     form.parent_id.choices = queries.category_choices(_("None (top level)"))
     if category is not None and request.method == "GET":
         form.parent_id.data = category.parent_id or 0
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         fields = {"name": form.name.data, "slug": form.slug.data, "parent_id": form.parent_id.data or None,
                   "description": form.description.data or ""}
-        try:
-            if category is None:
-                editing.create_category(_actor(), **fields)
-            else:
-                editing.update_category(_actor(), category.id, **fields)
-        except ShopError as error:
-            status = _show_error(form, error)
-        else:
-            flash(_("Category saved."), "success")
-            return redirect(url_for(".categories"))
-    elif form.is_submitted():
-        status = 400
+        if category is None:
+            return editing.create_category(acting_user(), **fields)
+        return editing.update_category(acting_user(), category.id, **fields)
+
+    sent = submit(form, save)
+    if sent.done:
+        flash(_("Category saved."), "success")
+        return redirect(url_for(".categories"))
     return render_template("admin/category_form.html", form=form, category=category,
-                           confirm_form=ConfirmForm()), status
+                           confirm_form=ConfirmForm()), sent.status
 
 
 @bp.route("/categories/new", methods=["GET", "POST"])
@@ -302,7 +254,7 @@ def category_edit(category_id: int):
 @catalog_permission
 def category_delete(category_id: int):
     try:
-        editing.delete_category(_actor(), category_id)
+        editing.delete_category(acting_user(), category_id)
     except editing.CategoryInUse as error:
         flash(str(error.message), "error")
         return render_template("admin/categories.html", tree=queries.category_tree(),
@@ -316,7 +268,7 @@ def category_delete(category_id: int):
 @bp.post("/catalog/export")
 @catalog_permission
 def catalog_export():
-    imports.record_export(_actor())
+    imports.record_export(acting_user())
     filename = f"catalog-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(stream_with_context(export_lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -326,21 +278,18 @@ def catalog_export():
 @catalog_permission
 def catalog_import():
     form = ImportForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def start():
         upload = form.file.data
-        try:
-            job = imports.start_import(_actor(), upload.filename or "", upload.read(), str(get_locale()),
-                                       run_in_background=current_app.config["IMPORT_IN_BACKGROUND"])
-        except ShopError as error:
-            status = _show_error(form, error)
-        else:
-            return redirect(url_for(".import_job", job_id=job.id))
-    elif form.is_submitted():
-        status = 400
+        return imports.start_import(acting_user(), upload.filename or "", upload.read(), str(get_locale()),
+                                    run_in_background=current_app.config["IMPORT_IN_BACKGROUND"])
+
+    sent = submit(form, start)
+    if sent.done:
+        return redirect(url_for(".import_job", job_id=sent.result.id))
     return render_template("admin/import.html", form=form, jobs=imports.recent_jobs(),
                            export_form=ConfirmForm(), columns=imports.CSV_COLUMNS,
-                           required=imports.CSV_REQUIRED), status
+                           required=imports.CSV_REQUIRED), sent.status
 
 
 @bp.get("/catalog/import/<int:job_id>")
@@ -361,7 +310,5 @@ def import_progress(job_id: int):
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def audit_log():
-    return render_template("admin/audit.html", page=queries.audit_page(_page_arg()))
+    return render_template("admin/audit.html", page=queries.audit_page(page_number()))
 
-
-from . import order_views  # noqa: E402,F401

@@ -23,3 +23,9 @@ class ChangeQuantityForm(FlaskForm):
 
 class RemoveLineForm(FlaskForm):
     variant_id = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    """The code box: one field, the code (nothing a shopper says about themselves is read)."""
+
+    code = StringField(_l("Code"))

@@ -1,11 +1,14 @@
 """Cart use cases shared by the pages and the JSON API, so both follow the same rules.
 
-Each function that changes a cart commits its own transaction. Quantities are validated here
-(whole numbers from 1 to the per-line limit, never above the variant's stock); prices always come
-from the catalog, never from the request.
+Each function that changes a cart is one `write_transaction`: it commits, or on refusal writes
+nothing. Quantities are validated here (whole numbers from 1 to the per-line limit, never above
+the variant's stock); prices always come from the catalog, never from the request, and
+`line_items` is how every priced cart (this page's, the checkout's) sees its lines.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -16,12 +19,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
+from promotions.service import PricingContext, category_ancestry
+
 from ..catalog.models import Product, Variant
-from ..database import utcnow
+from ..database import utcnow, write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
 from .models import Cart, CartLine
-from .pricing import LineItem, PricingRules, Totals, price_cart
+from .pricing import LineItem, Offers, PricingRules, Totals, price_cart
 
 
 class InvalidQuantity(ShopError):
@@ -90,9 +95,10 @@ def pricing_rules() -> PricingRules:
 
 
 def create_cart() -> Cart:
-    cart = Cart()
-    db.session.add(cart)
-    db.session.commit()
+    """A new, empty cart (the API's; the pages create theirs with the first line, `add_item`)."""
+    with write_transaction():
+        cart = Cart()
+        db.session.add(cart)
     return cart
 
 
@@ -128,45 +134,57 @@ def _check_stock(variant: Variant, quantity: int) -> None:
         raise InsufficientStock(variant.stock)
 
 
-def add_item(cart: Cart, variant: Variant, quantity: int) -> CartLine:
+def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:
     """Add `quantity` of a variant, merging with a line already in the cart.
 
+    Without a cart (`None`), a new one is created with this line, in the same transaction, so a
+    refused add leaves no empty cart behind; it is `line.cart`.
     :raise InsufficientStock: when the line would exceed the stock on hand.
     :raise InvalidQuantity: when the line would exceed the per-line limit.
+    :raise ConflictError: when another request added the same variant to the cart at that moment.
     """
-    line = _line_for(cart, variant.id)
-    new_quantity = quantity + (line.quantity if line else 0)
-    if new_quantity > current_app.config["MAX_LINE_QUANTITY"]:
-        raise InvalidQuantity(_l("You can buy at most %(limit)d of one item.",
-                                 limit=current_app.config["MAX_LINE_QUANTITY"]))
-    _check_stock(variant, new_quantity)
-    if line is None:
-        line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
-        db.session.add(line)
-    else:
-        line.quantity = new_quantity
-    _commit_cart(cart)
+    with _cart_write():
+        if cart is None or cart.id is None:
+            cart = cart or Cart()
+            db.session.add(cart)
+        line = _line_for(cart, variant.id)
+        new_quantity = quantity + (line.quantity if line else 0)
+        if new_quantity > current_app.config["MAX_LINE_QUANTITY"]:
+            raise InvalidQuantity(_l("You can buy at most %(limit)d of one item.",
+                                     limit=current_app.config["MAX_LINE_QUANTITY"]))
+        _check_stock(variant, new_quantity)
+        if line is None:
+            line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
+            db.session.add(line)
+        else:
+            line.quantity = new_quantity
+        cart.updated_at = utcnow()
     return line
 
 
 def set_quantity(cart: Cart, variant_id, quantity: int) -> CartLine:
-    """Set a line's quantity. :raise UnknownVariant: if the line is not in the cart."""
-    line = _line_for(cart, _as_id(variant_id))
-    if line is None:
-        raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
-    _check_stock(line.variant, quantity)
-    line.quantity = quantity
-    _commit_cart(cart)
+    """Set a line's quantity. :raise UnknownVariant: if the line is not in the cart.
+    :raise InsufficientStock: above the stock on hand."""
+    variant_id = _as_id(variant_id)
+    with _cart_write():
+        line = _line_for(cart, variant_id)
+        if line is None:
+            raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
+        _check_stock(line.variant, quantity)
+        line.quantity = quantity
+        cart.updated_at = utcnow()
     return line
 
 
 def remove_line(cart: Cart, variant_id) -> None:
     """Remove a line. :raise UnknownVariant: if it is not in the cart."""
-    line = _line_for(cart, _as_id(variant_id))
-    if line is None:
-        raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
-    cart.lines.remove(line)
-    _commit_cart(cart)
+    variant_id = _as_id(variant_id)
+    with _cart_write():
+        line = _line_for(cart, variant_id)
+        if line is None:
+            raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
+        cart.lines.remove(line)
+        cart.updated_at = utcnow()
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; SQLite cannot even bind a larger Python int
@@ -183,14 +201,14 @@ def _as_id(value) -> int:
     return number
 
 
-def _commit_cart(cart: Cart) -> None:
-    cart.updated_at = utcnow()
+@contextmanager
+def _cart_write() -> Iterator[None]:
     try:
-        db.session.commit()
+        with write_transaction():
+            yield
     except IntegrityError:
         # Two requests added the same variant to the same cart at once; the unique constraint
         # kept one line. Ask the shopper to retry rather than guess which quantity they meant.
-        db.session.rollback()
         raise ConflictError(_l("Your cart changed in another tab. Please try again.")) from None
 
 
@@ -217,7 +235,18 @@ def load_cart_view(cart: Cart | None, pricing=None) -> CartView:
             .options(so.joinedload(CartLine.variant).joinedload(Variant.product).selectinload(Product.images),
                      so.joinedload(CartLine.variant).joinedload(Variant.image))
         ).unique())
-    from ..checkout.service import line_items, offers_for
-
     totals = price_cart(line_items(lines) if lines else (), pricing_rules(), offers=offers_for(pricing))
     return CartView(cart, tuple(zip(lines, totals.lines)), totals)
+
+
+def line_items(lines: list[CartLine]) -> list[LineItem]:
+    """The cart's lines as the pricing sees them: list price, product and categories (for offers)."""
+    ancestry = category_ancestry()
+    return [LineItem(line.variant_id, line.quantity, line.variant.price, line.variant.product_id,
+                     ancestry.get(line.variant.product.category_id, frozenset()))
+            for line in lines]
+
+
+def offers_for(pricing: PricingContext | None) -> Offers | None:
+    """What `price_cart` needs of a shopper's pricing context: its offers, shopper and time."""
+    return Offers(pricing.offers, pricing.shopper, pricing.now) if pricing is not None else None

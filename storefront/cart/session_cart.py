@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g, session
 
+from promotions.service import pricing_context
+
 from ..extensions import db
 from . import service
 from .models import Cart, CartLine
@@ -38,8 +40,6 @@ def require_cart() -> Cart:
 
 def current_cart_view() -> service.CartView:
     """The session's cart priced for this shopper: the offers their visit qualifies for."""
-    from promotions.service import pricing_context
-
     view = service.load_cart_view(current_cart(), pricing_context())
     g.cart_item_count = view.totals.item_count
     return view
@@ -67,12 +67,8 @@ def add_to_cart(variant_id, raw_quantity) -> CartLine:
     """
     quantity = service.parse_quantity(raw_quantity)
     variant = service.find_variant(variant_id=variant_id)
-    cart = current_cart()
-    if cart is None:
-        cart = Cart()
-        db.session.add(cart)
-    line = service.add_item(cart, variant, quantity)
-    session[SESSION_KEY] = cart.token
+    line = service.add_item(current_cart(), variant, quantity)
+    session[SESSION_KEY] = line.cart.token
     g.pop("cart_item_count", None)
     return line
 

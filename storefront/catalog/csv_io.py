@@ -14,7 +14,15 @@ The format (UTF-8, comma- or semicolon-separated, a header row naming the column
 `category` names a category by slug or by name; a missing one is created at the top level.
 Import is an upsert by SKU: a known SKU is updated (and moved to the product its row names), an
 unknown one is added. Validation finds every bad row before anything is written; `apply_rows`
-then writes all rows in the caller's transaction, so an import lands whole or not at all.
+then writes all rows in the caller's write transaction, so an import lands whole or not at all.
+
+`stock` is absolute: a file states what the shop has to sell once it is imported, like a
+stocktake, and replaces the stock as it is at that moment (units sold since the file was exported
+included: re-export just before an import that changes stock, or use the back office's stock edit,
+which applies changes and keeps sales). Under concurrency it is still exact: the variants a file
+names are locked before they are read, so a checkout in flight either commits first (and the
+file's count replaces its result) or waits and takes its units from the file's count; stock never
+goes below 0 and never ends at a value neither of them wrote.
 """
 from __future__ import annotations
 
@@ -352,7 +360,8 @@ def _chunks(values: list, size: int = 500):
 
 
 def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict[str, int]:
-    """Upsert validated rows into the session; the caller commits (all rows, or none).
+    """Upsert validated rows in the caller's `write_transaction` (all rows, or none); stock is set
+to the file's value (see the module's docstring).
 
     Returns counts: products_created, products_updated, variants_created, variants_updated,
     categories_created.
@@ -366,6 +375,7 @@ def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict
         for product in db.session.scalars(sa.select(Product).where(Product.slug.in_(chunk))
                                           .options(so.selectinload(Product.variants))):
             products[product.slug] = product
+    _lock_variants(sorted({row.sku for row in rows}))
     variants: dict[str, Variant] = {}
     for chunk in _chunks(sorted({row.sku for row in rows})):
         for variant in db.session.scalars(sa.select(Variant).where(Variant.sku.in_(chunk))
@@ -419,6 +429,21 @@ def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict
     if progress:
         progress(len(rows))
     return summary
+
+
+def _lock_variants(skus: list[str]) -> None:
+    """Lock the rows of the variants with these SKUs until the caller's transaction ends.
+
+    In ascending id order, like every stock writer (`catalog.stock`), so an import and a checkout
+    never wait for each other in a circle on PostgreSQL. (On SQLite the write transaction's
+    BEGIN IMMEDIATE already keeps every other writer out and FOR UPDATE is not rendered.)
+    """
+    ids: list[int] = []
+    for chunk in _chunks(skus):
+        ids.extend(db.session.scalars(sa.select(Variant.id).where(Variant.sku.in_(chunk))))
+    for chunk in _chunks(sorted(ids)):
+        db.session.execute(sa.select(Variant.id).where(Variant.id.in_(chunk)).order_by(Variant.id)
+                           .with_for_update())
 
 
 def _free_category_slug(name: str, categories: dict[str, Category]) -> str:

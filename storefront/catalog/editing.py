@@ -1,22 +1,28 @@
 """Editing the catalog: the rules staff follow when they change products, variants, stock and
 categories.
 
-Each use case takes plain values (ids, and the text staff typed for prices and stock), checks
-every rule, writes an audit entry and commits, so the change and its audit row land together.
-Bad input raises a `ShopError` subclass naming the field to blame; nothing is written then.
+Each use case takes plain values (ids, and the text staff typed for prices and stock) and runs
+in one `write_transaction`: it reads what it checks inside that transaction (on SQLite under the
+write lock), writes an audit entry and commits, so the change and its audit row land together.
+Bad input raises a `ShopError` subclass naming the field to blame; nothing is written then. A
+unique value (slug, SKU) taken by another writer between the check and the insert — possible on
+PostgreSQL, whose writers run side by side — becomes the same 409 as the check's, never a 500.
 Images live in `catalog.images`; CSV import and export in `catalog.csv_io`.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.service import record
+from ..database import write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
 from ..money import format_major, parse_major
@@ -66,6 +72,26 @@ class CategoryInUse(ConflictError):
 
 class CatalogItemNotFound(NotFoundError):
     code = "catalog_item_not_found"
+
+
+class StockChanged(ConflictError):
+    code = "stock_changed"
+
+
+@contextmanager
+def catalog_write(conflict: type[ConflictError] = ConflictError, **details) -> Iterator[None]:
+    """A `write_transaction` in which a unique constraint's refusal becomes `conflict(**details)`.
+
+    The use cases check a slug or SKU before writing it; on PostgreSQL another writer may still
+    take the value between that check and the commit, and the constraint behind the check says so.
+    """
+    try:
+        with write_transaction():
+            yield
+    except IntegrityError as error:
+        if "unique" not in str(error.orig).lower():
+            raise
+        raise conflict(**details) from None
 
 
 # --- parsing what staff typed ------------------------------------------------------------------
@@ -261,13 +287,13 @@ def create_product(actor, *, title: str, slug: str | None, description: str = ""
     :raise InvalidCatalogInput: for a missing title, bad slug, unknown category or bad options.
     :raise DuplicateSlug: if another product uses the slug.
     """
-    product = Product(title="", slug="", option_names=[])
-    _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
-                          category_id=category_id, active=active, option_names=option_names)
-    db.session.add(product)
-    db.session.flush()
-    record(actor, "product.create", "product", product.id, slug=product.slug, title=product.title)
-    db.session.commit()
+    with catalog_write(DuplicateSlug, field="slug"):
+        product = Product(title="", slug="", option_names=[])
+        _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
+                              category_id=category_id, active=active, option_names=option_names)
+        db.session.add(product)
+        db.session.flush()
+        record(actor, "product.create", "product", product.id, slug=product.slug, title=product.title)
     return product
 
 
@@ -275,23 +301,23 @@ def update_product(actor, product_id: int, *, title: str, slug: str | None, desc
                    brand: str = "", category_id: int | None, active: bool = True,
                    option_names: str | Iterable[str] = ()) -> Product:
     """Change a product's fields. Raises as `create_product`, and :raise CatalogItemNotFound:."""
-    product = get_product_for_edit(product_id)
-    before = {"title": product.title, "slug": product.slug, "active": product.active,
-              "category_id": product.category_id}
-    _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
-                          category_id=category_id, active=active, option_names=option_names)
-    after = {"title": product.title, "slug": product.slug, "active": product.active,
-             "category_id": product.category_id}
-    record(actor, "product.update", "product", product.id,
-           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
-    db.session.commit()
+    with catalog_write(DuplicateSlug, field="slug"):
+        product = get_product_for_edit(product_id)
+        before = {"title": product.title, "slug": product.slug, "active": product.active,
+                  "category_id": product.category_id}
+        _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
+                              category_id=category_id, active=active, option_names=option_names)
+        after = {"title": product.title, "slug": product.slug, "active": product.active,
+                 "category_id": product.category_id}
+        record(actor, "product.update", "product", product.id,
+               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return product
 
 
 # --- variants ----------------------------------------------------------------------------------
 
-def _apply_variant_fields(variant: Variant, product: Product, *, sku, options, price, compare_at_price,
-                          stock) -> None:
+def _apply_variant_fields(variant: Variant, product: Product, *, sku, options, price,
+                          compare_at_price) -> None:
     # Every value is checked before any is assigned: the SKU lookup would otherwise autoflush a
     # half-edited variant (and a duplicate SKU would surface as an IntegrityError, not a message).
     sku = clean_sku(sku)
@@ -299,9 +325,53 @@ def _apply_variant_fields(variant: Variant, product: Product, *, sku, options, p
     cleaned_options = _clean_options(list(product.option_names or []), options)
     price_minor = parse_price(price, field="price")
     compare_at_minor = parse_price(compare_at_price, field="compare_at_price", required=False)
-    stock_level = parse_stock(stock)
-    variant.sku, variant.options, variant.stock = sku, cleaned_options, stock_level
+    variant.sku, variant.options = sku, cleaned_options
     variant.price, variant.compare_at_price = price_minor, compare_at_minor
+
+
+def _parse_seen(seen: str | int | None) -> int | None:
+    if seen is None or (isinstance(seen, str) and not seen.strip()):
+        return None
+    return parse_stock(seen)
+
+
+def _write_stock(variant_id: int, new_stock: int, seen: int | None) -> tuple[int, int]:
+    """Set a variant's stock in the caller's write transaction; return (before, after).
+
+    With `seen`, the change staff made (`new_stock - seen`) is added to the stock as it is now, in
+    one conditional UPDATE that refuses to go below 0 (the CHECK constraint stands behind it), so
+    sales committed meanwhile are kept. Without it, `new_stock` replaces the stock, read and
+    written under the row's lock (FOR UPDATE on PostgreSQL, the write lock on SQLite).
+    :raise StockChanged: when the sales made since `seen` leave too few units for the reduction.
+    :raise InvalidStock: when the result would pass MAX_STOCK. :raise CatalogItemNotFound:
+    """
+    if seen is None:
+        before = db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id).with_for_update())
+        if before is None:
+            raise CatalogItemNotFound(_l("We could not find that variant."))
+        db.session.execute(sa.update(Variant).where(Variant.id == variant_id).values(stock=new_stock)
+                           .execution_options(synchronize_session=False))
+        return before, new_stock
+    change = new_stock - seen
+    after = db.session.execute(
+        sa.update(Variant)
+        .where(Variant.id == variant_id, Variant.stock + change >= 0, Variant.stock + change <= MAX_STOCK)
+        .values(stock=Variant.stock + change)
+        .returning(Variant.stock)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if after is not None:
+        return after - change, after
+    current = db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id))
+    if current is None:
+        raise CatalogItemNotFound(_l("We could not find that variant."))
+    if current + change > MAX_STOCK:
+        raise InvalidStock(_l("Stock is limited to %(max)d per variant.", max=MAX_STOCK), field="stock")
+    raise StockChanged(
+        _l("The stock changed while you were editing it: it is now %(stock)d, not %(seen)d, so it cannot "
+           "go down by %(change)d. Reload the page and check it again.", stock=current, seen=seen,
+           change=-change),
+        field="stock", stock=current)
 
 
 def add_variant(actor, product_id: int, *, sku: str, options: Mapping[str, str], price: str,
@@ -312,55 +382,81 @@ def add_variant(actor, product_id: int, *, sku: str, options: Mapping[str, str],
     :raise DuplicateSku: if another variant has the SKU.
     :raise CatalogItemNotFound: for an unknown product.
     """
-    product = get_product_for_edit(product_id)
-    variant = Variant(position=len(product.variants))
-    _apply_variant_fields(variant, product, sku=sku, options=options, price=price,
-                          compare_at_price=compare_at_price, stock=stock)
-    product.variants.append(variant)
-    refresh_price_min(product)
-    db.session.flush()
-    record(actor, "variant.create", "variant", variant.id, product_id=product.id, sku=variant.sku,
-           price=variant.price, stock=variant.stock)
-    db.session.commit()
+    stock_level = parse_stock(stock)
+    with catalog_write(DuplicateSku, field="sku"):
+        product = get_product_for_edit(product_id)
+        variant = Variant(position=len(product.variants), stock=stock_level)
+        _apply_variant_fields(variant, product, sku=sku, options=options, price=price,
+                              compare_at_price=compare_at_price)
+        product.variants.append(variant)
+        refresh_price_min(product)
+        db.session.flush()
+        record(actor, "variant.create", "variant", variant.id, product_id=product.id, sku=variant.sku,
+               price=variant.price, stock=variant.stock)
     return variant
 
 
 def update_variant(actor, variant_id: int, *, sku: str, options: Mapping[str, str], price: str,
-                   compare_at_price: str | None = None, stock: str | int = 0) -> Variant:
-    """Change a variant. Raises as `add_variant`."""
-    variant = get_variant_for_edit(variant_id)
-    before = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
-              "stock": variant.stock, "options": dict(variant.options)}
-    _apply_variant_fields(variant, variant.product, sku=sku, options=options, price=price,
-                          compare_at_price=compare_at_price, stock=stock)
-    refresh_price_min(variant.product)
-    after = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
-             "stock": variant.stock, "options": dict(variant.options)}
-    record(actor, "variant.update", "variant", variant.id, product_id=variant.product_id,
-           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
-    db.session.commit()
+                   compare_at_price: str | None = None, stock: str | int = 0,
+                   stock_seen: str | int | None = None) -> Variant:
+    """Change a variant. `stock_seen` is the stock the form showed, as for `set_stock` (whose
+    rules apply to the stock); without it the typed stock replaces the stock.
+
+    Raises as `add_variant`, and :raise StockChanged: as `set_stock`.
+    """
+    stock_level, seen = parse_stock(stock), _parse_seen(stock_seen)
+    with catalog_write(DuplicateSku, field="sku"):
+        variant = get_variant_for_edit(variant_id)
+        before = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
+                  "options": dict(variant.options)}
+        _apply_variant_fields(variant, variant.product, sku=sku, options=options, price=price,
+                              compare_at_price=compare_at_price)
+        refresh_price_min(variant.product)
+        db.session.flush()
+        before["stock"], stock_after = _write_stock(variant.id, stock_level, seen)
+        after = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
+                 "options": dict(variant.options), "stock": stock_after}
+        record(actor, "variant.update", "variant", variant.id, product_id=variant.product_id,
+               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return variant
 
 
-def set_stock(actor, variant_id: int, stock: str | int) -> Variant:
-    """The quick stock edit. :raise InvalidStock: :raise CatalogItemNotFound:"""
-    variant = get_variant_for_edit(variant_id)
-    new_stock = parse_stock(stock)
-    record(actor, "variant.stock", "variant", variant.id, sku=variant.sku,
-           changed={"stock": [variant.stock, new_stock]})
-    variant.stock = new_stock
-    db.session.commit()
+def set_stock(actor, variant_id: int, stock: str | int, *, seen: str | int | None = None) -> Variant:
+    """Staff's quick stock edit, which never loses a sale made while they were typing.
+
+    `seen` is the stock the page showed when staff typed `stock` (the form sends it back). The
+    edit is applied as the change staff made, `stock = stock + (typed - seen)`, in one conditional
+    UPDATE, so checkouts that took units meanwhile keep them: 10 shown, 15 typed (5 delivered),
+    2 sold meanwhile → 13. When the sales in between leave too few units for a reduction (3 shown,
+    0 typed, 2 sold meanwhile: 1 - 3 < 0), nothing is written and `StockChanged` (409) tells staff
+    the stock as it is now. A shop's own sales are changes to the stock as much as staff's are;
+    applying both, as Shopify's inventory adjustments do, is the only answer that loses neither,
+    and it spares staff a retyped form at every sale during a rush.
+
+    Without `seen` (a caller that knows no earlier value: a script, an old form), the typed value
+    replaces the stock as it is at that moment, sales made before it included.
+
+    :raise InvalidStock: for a value that is not a whole number from 0 to MAX_STOCK, or a result
+        above MAX_STOCK. :raise StockChanged: :raise CatalogItemNotFound:
+    """
+    new_stock, seen_stock = parse_stock(stock), _parse_seen(seen)
+    with write_transaction():
+        variant = get_variant_for_edit(variant_id)
+        before, after = _write_stock(variant.id, new_stock, seen_stock)
+        details = {"seen": seen_stock, "typed": new_stock} if seen_stock is not None else {}
+        record(actor, "variant.stock", "variant", variant.id, sku=variant.sku,
+               changed={"stock": [before, after]}, **details)
     return variant
 
 
 def delete_variant(actor, variant_id: int) -> Product:
     """Remove a variant (carts holding it lose that line). :raise CatalogItemNotFound:"""
-    variant = get_variant_for_edit(variant_id)
-    product = variant.product
-    record(actor, "variant.delete", "variant", variant.id, product_id=product.id, sku=variant.sku)
-    product.variants.remove(variant)
-    refresh_price_min(product)
-    db.session.commit()
+    with write_transaction():
+        variant = get_variant_for_edit(variant_id)
+        product = variant.product
+        record(actor, "variant.delete", "variant", variant.id, product_id=product.id, sku=variant.sku)
+        product.variants.remove(variant)
+        refresh_price_min(product)
     return product
 
 
@@ -399,12 +495,12 @@ def _apply_category_fields(category: Category, *, name, slug, parent_id, descrip
 def create_category(actor, *, name: str, slug: str | None = None, parent_id: int | None = None,
                     description: str = "") -> Category:
     """:raise InvalidCatalogInput: :raise DuplicateSlug:"""
-    category = Category(name="", slug="")
-    _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
-    db.session.add(category)
-    db.session.flush()
-    record(actor, "category.create", "category", category.id, slug=category.slug, name=category.name)
-    db.session.commit()
+    with catalog_write(DuplicateSlug, field="slug"):
+        category = Category(name="", slug="")
+        _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+        db.session.add(category)
+        db.session.flush()
+        record(actor, "category.create", "category", category.id, slug=category.slug, name=category.name)
     return category
 
 
@@ -412,27 +508,29 @@ def update_category(actor, category_id: int, *, name: str, slug: str | None = No
                     parent_id: int | None = None, description: str = "") -> Category:
     """:raise CategoryCycle: if the new parent is the category or below it.
     :raise InvalidCatalogInput: :raise DuplicateSlug: :raise CatalogItemNotFound:"""
-    category = get_category_for_edit(category_id)
-    before = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
-    _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
-    db.session.flush()
-    after = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
-    record(actor, "category.update", "category", category.id,
-           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
-    db.session.commit()
+    with catalog_write(DuplicateSlug, field="slug"):
+        category = get_category_for_edit(category_id)
+        before = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
+        _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+        db.session.flush()
+        after = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
+        record(actor, "category.update", "category", category.id,
+               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return category
 
 
 def delete_category(actor, category_id: int) -> None:
     """:raise CategoryInUse: while products or subcategories are in it. :raise CatalogItemNotFound:"""
-    category = get_category_for_edit(category_id)
-    has_products = db.session.scalar(sa.select(sa.func.count(Product.id)).where(Product.category_id == category.id))
-    has_children = db.session.scalar(sa.select(sa.func.count(Category.id)).where(Category.parent_id == category.id))
-    if has_products or has_children:
-        raise CategoryInUse()
-    record(actor, "category.delete", "category", category.id, slug=category.slug, name=category.name)
-    db.session.delete(category)
-    db.session.commit()
+    with write_transaction():
+        category = get_category_for_edit(category_id)
+        has_products = db.session.scalar(
+            sa.select(sa.func.count(Product.id)).where(Product.category_id == category.id))
+        has_children = db.session.scalar(
+            sa.select(sa.func.count(Category.id)).where(Category.parent_id == category.id))
+        if has_products or has_children:
+            raise CategoryInUse()
+        record(actor, "category.delete", "category", category.id, slug=category.slug, name=category.name)
+        db.session.delete(category)
 
 
 def price_as_text(minor: int | None) -> str:

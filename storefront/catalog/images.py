@@ -4,7 +4,7 @@ An upload is read whole into memory (it is at most MAX_IMAGE_BYTES) and decoded 
 anything is written: the declared file name and content type are never trusted, because a
 browser sends whatever the file is called. Files go to UPLOAD_FOLDER/products/<random>.<ext>, a
 name nobody can choose or guess, and the database row is committed only after the file is safely
-on disk; a failed commit removes the file again.
+on disk; a refused or failed write removes the file again.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from ..audit.service import record
+from ..database import write_transaction
 from ..errors import ShopError
 from ..extensions import db
 from .editing import CatalogItemNotFound, get_product_for_edit
@@ -110,24 +111,24 @@ def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> Produc
     :raise ImageTooLarge: (413) :raise InvalidImage: :raise CatalogItemNotFound:
     Nothing is written, on disk or in the database, when any of these is raised.
     """
-    product = get_product_for_edit(product_id)
     alt = _clean_alt(alt)
     data = read_upload(stream)
+    # Decoding is the slow part: it runs before the write begins, so no lock waits on Pillow.
     extension, width, height = inspect_image(data)
     relative = f"products/{secrets.token_hex(16)}.{extension}"
     target = _upload_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
     try:
-        position = max((image.position for image in product.images), default=-1) + 1
-        image = ProductImage(filename=relative, alt=alt, width=width, height=height, position=position)
-        product.images.append(image)
-        db.session.flush()
-        record(actor, "image.create", "product_image", image.id, product_id=product.id,
-               filename=relative, width=width, height=height)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
+        with write_transaction():
+            product = get_product_for_edit(product_id)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            position = max((image.position for image in product.images), default=-1) + 1
+            image = ProductImage(filename=relative, alt=alt, width=width, height=height, position=position)
+            product.images.append(image)
+            db.session.flush()
+            record(actor, "image.create", "product_image", image.id, product_id=product.id,
+                   filename=relative, width=width, height=height)
+    except BaseException:
         target.unlink(missing_ok=True)
         raise
     return image
@@ -143,12 +144,12 @@ def get_image_for_edit(image_id: int) -> ProductImage:
 
 def set_alt_text(actor, image_id: int, alt: str) -> ProductImage:
     """Describe the image for people who cannot see it. :raise CatalogItemNotFound:"""
-    image = get_image_for_edit(image_id)
     new_alt = _clean_alt(alt)
-    record(actor, "image.alt", "product_image", image.id, product_id=image.product_id,
-           changed={"alt": [image.alt, new_alt]})
-    image.alt = new_alt
-    db.session.commit()
+    with write_transaction():
+        image = get_image_for_edit(image_id)
+        record(actor, "image.alt", "product_image", image.id, product_id=image.product_id,
+               changed={"alt": [image.alt, new_alt]})
+        image.alt = new_alt
     return image
 
 
@@ -159,27 +160,28 @@ def move_image(actor, image_id: int, direction: str) -> ProductImage:
     """
     if direction not in {"up", "down"}:
         raise ShopError(_l("Unknown direction."), field="direction")
-    image = get_image_for_edit(image_id)
-    images = list(image.product.images)
-    # Renumber first: older rows may share a position, which would make a swap a no-op.
-    for position, item in enumerate(images):
-        item.position = position
-    index = images.index(image)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(images):
-        images[index].position, images[other].position = images[other].position, images[index].position
-    record(actor, "image.move", "product_image", image.id, product_id=image.product_id, direction=direction)
-    db.session.commit()
+    with write_transaction():
+        image = get_image_for_edit(image_id)
+        images = list(image.product.images)
+        # Renumber first: older rows may share a position, which would make a swap a no-op.
+        for position, item in enumerate(images):
+            item.position = position
+        index = images.index(image)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(images):
+            images[index].position, images[other].position = images[other].position, images[index].position
+        record(actor, "image.move", "product_image", image.id, product_id=image.product_id,
+               direction=direction)
     return image
 
 
 def delete_image(actor, image_id: int) -> int:
     """Remove an image and its file; returns its product's id. :raise CatalogItemNotFound:"""
-    image = get_image_for_edit(image_id)
-    product_id, relative = image.product_id, image.filename
-    record(actor, "image.delete", "product_image", image.id, product_id=product_id, filename=relative)
-    image.product.images.remove(image)
-    db.session.commit()
+    with write_transaction():
+        image = get_image_for_edit(image_id)
+        product_id, relative = image.product_id, image.filename
+        record(actor, "image.delete", "product_image", image.id, product_id=product_id, filename=relative)
+        image.product.images.remove(image)
     # The file goes only after the row is gone, so a failed commit never leaves a broken image.
     still_used = db.session.scalar(sa.select(sa.func.count(ProductImage.id)).where(ProductImage.filename == relative))
     target = (_upload_root() / relative).resolve()

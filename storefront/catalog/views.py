@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from promotions import stats as offer_stats
+
 from . import browse, pages, seo
 
 bp = Blueprint("catalog", __name__)
@@ -18,6 +20,7 @@ SALE_SHELF_SIZE = 4
 
 @bp.get("/")
 def home():
+    offer_stats.note_banner_views()  # the page shows the offers' banners
     return render_template(
         "catalog/home.html",
         categories=browse.top_categories(),
@@ -58,6 +61,7 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
     """The product page; the cart's add view re-renders it, with the error, when an add is refused."""
     shop_name = current_app.config["SHOP_NAME"]
     selected = pages.default_variant(product, requested_variant)
+    offer_stats.note_banner_views(product)  # the page shows the banners of the offers on it
     return render_template(
         "catalog/product.html",
         product=product,

@@ -9,14 +9,15 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..cart.models import Cart, CartLine
 from promotions import redemptions
-from promotions.service import PricingContext, category_ancestry
+from promotions.service import PricingContext, live_rules
 
-from ..cart.pricing import LineItem, Offers, PricingRules, ShippingRate, Totals, price_cart
+from ..cart.models import Cart, CartLine
+from ..cart.pricing import PricingRules, ShippingRate, Totals, price_cart
+from ..cart.service import get_cart, line_items, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..mail.service import queue_order_email
@@ -110,18 +111,6 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     ).unique())
 
 
-def line_items(lines: list[CartLine]) -> list[LineItem]:
-    """The cart's lines as the pricing sees them: list price, product and categories (for offers)."""
-    ancestry = category_ancestry()
-    return [LineItem(line.variant_id, line.quantity, line.variant.price, line.variant.product_id,
-                     ancestry.get(line.variant.product.category_id, frozenset()))
-            for line in lines]
-
-
-def offers_for(pricing: PricingContext | None) -> Offers | None:
-    return Offers(pricing.offers, pricing.shopper, pricing.now) if pricing is not None else None
-
-
 def quote(lines: list[CartLine], shipping_method: str, pricing: PricingContext | None = None) -> Totals:
     """The full breakdown the shopper sees before committing, for one shipping choice, with the
     offers `pricing` holds for this shopper (none without it)."""
@@ -135,8 +124,6 @@ def quote(lines: list[CartLine], shipping_method: str, pricing: PricingContext |
 
 def quote_for_cart(cart_token: str, shipping_method: str, pricing: PricingContext | None = None) -> dict:
     """The breakdown and the choices for a cart. :raise CartNotFound, EmptyCart, InvalidCheckout:"""
-    from ..cart.service import get_cart
-
     lines = cart_lines(get_cart(cart_token))
     if not lines:
         raise EmptyCart()
@@ -172,7 +159,13 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     :raise EmptyCart, InvalidCheckout, TotalChanged, SoldOut: nothing is written in any case.
     """
     config = current_app.config
-    begin_write()
+    with write_transaction():
+        order = _place_order(cart_token, details, config, now=now, shown_total=shown_total, pricing=pricing)
+    return order
+
+
+def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.datetime,
+                 shown_total: int | None, pricing: PricingContext | None) -> Order:
     # The cart row is locked first: a second "place order" for the same cart (a double click, an
     # API retry) waits here, then finds the cart emptied and places nothing (SQLite's BEGIN
     # IMMEDIATE already serialises writers; FOR UPDATE does it on PostgreSQL).
@@ -183,7 +176,6 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
         raise EmptyCart()
     withdrawn = sorted({line.variant.product.title for line in lines if not line.variant.product.active})
     if withdrawn:
-        db.session.rollback()
         raise ItemsUnavailable(_l("Sorry, these items are no longer sold: %(names)s. Please remove them "
                                   "from your cart.", names=", ".join(withdrawn)))
     if details.payment_method not in {m.value for m in enabled_payment_methods(config)}:
@@ -191,15 +183,12 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
         raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
     if pricing is not None:
-        from promotions.service import live_rules
-
         pricing = pricing.for_email(details.email)
         pricing = PricingContext(live_rules(pricing.now, fresh=True), pricing.shopper, pricing.now,
                                  channel=pricing.channel, utm_source=pricing.utm_source, code=pricing.code,
                                  customer_keys=pricing.customer_keys)
     totals = quote(lines, details.shipping_method, pricing)
     if shown_total is not None and shown_total != totals.total:
-        db.session.rollback()
         raise TotalChanged(total=totals.total)
 
     quantities: dict[int, int] = {}
@@ -208,7 +197,6 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     short = take_stock(quantities)
     if short:
         names = ", ".join(sorted(l.variant.product.title for l in lines if l.variant_id in short))
-        db.session.rollback()
         raise SoldOut(_l("Sorry, these items sold out while you were checking out: %(names)s.", names=names),
                       variant_ids=",".join(map(str, short)))
 
@@ -238,8 +226,7 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
         try:
             redemptions.hold(order, totals.offers, pricing, now=now)
         except redemptions.OfferRanOut:
-            db.session.rollback()
-            raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
+                raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
     add_event(order, "placed", now=now)
@@ -248,5 +235,4 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
         queue_order_email(order, "order_received", now=now)
     for line in lines:
         db.session.delete(line)
-    db.session.commit()
     return order

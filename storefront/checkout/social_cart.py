@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from promotions.service import CodeRefused, enter_code
+
 from ..cart import service as cart_service
 from ..cart import session_cart
 from ..database import utcnow
@@ -135,8 +137,6 @@ def _remove_unlisted(keep: set[int], outcome: LinkOutcome) -> None:
 
 def apply_coupon(raw: str | None, outcome: LinkOutcome) -> None:
     """Enter the link's code for this visit, as the cart's code form does; say why if refused."""
-    from promotions.service import CodeRefused, enter_code
-
     code = (raw or "").strip()
     if not code:
         return

@@ -15,7 +15,6 @@ from promotions.service import pricing_context
 from ..cart import session_cart
 from ..database import utcnow
 from ..errors import ShopError
-from ..extensions import db
 from ..orders.models import PaymentMethod
 from . import service, social_cart
 from .forms import DetailsForm, PlaceOrderForm
@@ -110,18 +109,15 @@ def place():
         order = service.place_order(cart.token, details, now=now, shown_total=shown_total,
                                     pricing=pricing_context(now=now))
     except service.EmptyCart:
-        db.session.rollback()
         # Pressed twice: the first press placed the order and emptied the cart; show that order.
         order = service.recent_order_from_cart(cart.token, now=utcnow())
         if order is None:
             flash(_("Your cart is empty."), "error")
             return redirect(url_for("cart.show"), 303)
     except service.TotalChanged as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("checkout.review"), 303)
     except ShopError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("cart.show"), 303)
     session.pop(DETAILS_KEY, None)

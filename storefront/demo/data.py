@@ -19,10 +19,11 @@ from ..accounts.models import User
 from ..accounts.service import create_user
 from ..catalog.models import Category, Product, ProductImage, Variant
 from ..catalog.service import refresh_price_min
-from ..database import utcnow
+from ..database import utcnow, write_transaction
 from ..extensions import db
 from . import images
 from .content import BRAND, CATEGORIES, COLOURS, PRODUCTS, STAFF, ProductSpec
+from .offers import load_offers
 
 IMAGE_FOLDER = "demo"  # under UPLOAD_FOLDER
 LOGIN_PATH = "/account/login"
@@ -142,29 +143,31 @@ def _add_product(spec: ProductSpec, category: Category, now: dt.datetime) -> Pro
 
 
 def load_catalog(report: LoadReport, now: dt.datetime) -> None:
-    """Add the demo categories and products that are missing, in one transaction."""
+    """Add the demo categories and products that are missing, in one write transaction."""
     upload_folder = Path(current_app.config["UPLOAD_FOLDER"])
-    all_skus = [row["sku"] for spec in PRODUCTS for row in variant_rows(spec)]
-    taken_slugs = set(db.session.scalars(
-        sa.select(Product.slug).where(Product.slug.in_([spec.slug for spec in PRODUCTS]))))
-    taken_skus = set(db.session.scalars(sa.select(Variant.sku).where(Variant.sku.in_(all_skus))))
-    categories = _ensure_categories(report)
+    # Pictures first, before the write: a product row must never point at a file that is not
+    # there, and drawing is slow. A picture left behind by a failed load is reused by the next one.
     studio = images.Studio()
     for spec in PRODUCTS:
-        # Pictures first: a product row must never point at a file that is not there. A picture
-        # left behind by a failed load is simply reused by the next one.
         report.images_drawn += _draw_pictures(spec, upload_folder, studio)
-        if spec.slug in taken_slugs:
-            continue
-        clashes = [row["sku"] for row in variant_rows(spec) if row["sku"] in taken_skus]
-        if clashes:
-            # Someone sells another product under one of these SKUs: keep theirs, skip the demo's.
-            report.skipped.append(f"{spec.title} (SKU {clashes[0]} is already in use)")
-            continue
-        product = _add_product(spec, categories[spec.category], now)
-        report.products += 1
-        report.variants += len(product.variants)
-    db.session.commit()
+    all_skus = [row["sku"] for spec in PRODUCTS for row in variant_rows(spec)]
+    with write_transaction():
+        # What exists is read inside the write, so two loads at once cannot both add a product.
+        taken_slugs = set(db.session.scalars(
+            sa.select(Product.slug).where(Product.slug.in_([spec.slug for spec in PRODUCTS]))))
+        taken_skus = set(db.session.scalars(sa.select(Variant.sku).where(Variant.sku.in_(all_skus))))
+        categories = _ensure_categories(report)
+        for spec in PRODUCTS:
+            if spec.slug in taken_slugs:
+                continue
+            clashes = [row["sku"] for row in variant_rows(spec) if row["sku"] in taken_skus]
+            if clashes:
+                # Someone sells another product under one of these SKUs: keep theirs, skip the demo's.
+                report.skipped.append(f"{spec.title} (SKU {clashes[0]} is already in use)")
+                continue
+            product = _add_product(spec, categories[spec.category], now)
+            report.products += 1
+            report.variants += len(product.variants)
 
 
 def load_staff(report: LoadReport) -> None:
@@ -177,8 +180,6 @@ def load_staff(report: LoadReport) -> None:
 
 def load_demo(now: dt.datetime | None = None) -> str:
     """Load the demo catalog and staff accounts where missing; return what to tell the operator."""
-    from .offers import load_offers
-
     report = LoadReport()
     now = now or utcnow()
     load_catalog(report, now)

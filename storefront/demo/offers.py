@@ -14,6 +14,7 @@ from promotions.models import (Audience, Benefit, CodeKind, Offer, OfferCode, Of
                                offer_categories)
 
 from ..catalog.models import Category
+from ..database import write_transaction
 from ..extensions import db
 
 
@@ -64,31 +65,32 @@ OFFERS = (
 
 def load_offers(now: dt.datetime) -> int:
     """Add the demo offers that are missing; returns how many were added."""
-    existing = set(db.session.scalars(sa.select(Offer.slug).where(Offer.slug.in_([o.slug for o in OFFERS]))))
-    categories = dict(db.session.execute(sa.select(Category.slug, Category.id)).all())
-    zone = current_app.config["SHOP_TIMEZONE"]
-    start_of_hour = now.replace(minute=0, second=0, microsecond=0)
-    added = 0
-    for spec in OFFERS:
-        if spec.slug in existing or (spec.category and spec.category not in categories):
-            continue
-        starts = start_of_hour + dt.timedelta(days=spec.starts_in_days)
-        offer = Offer(
-            slug=spec.slug, name=spec.name, description=spec.description, benefit=spec.benefit,
-            percent=spec.percent, amount=spec.amount, buy_qty=spec.buy_qty, get_qty=spec.get_qty,
-            target=spec.target, min_subtotal=spec.min_subtotal, audience=spec.audience, audience_pages=[],
-            starts_at=starts, ends_at=starts + dt.timedelta(days=spec.days), timezone=zone,
-            cap_total=spec.cap_total, cap_per_customer=spec.cap_per_customer, exclusive=spec.exclusive,
-            priority=spec.priority, thank_you=spec.thank_you, state=OfferState.SCHEDULED, created_at=now)
-        db.session.add(offer)
-        db.session.flush()
-        if spec.category:
-            db.session.execute(sa.insert(offer_categories).values(offer_id=offer.id,
-                                                                  category_id=categories[spec.category]))
-        if spec.code:
-            value, channel = spec.code
-            db.session.add(OfferCode(offer_id=offer.id, code=value, kind=CodeKind.SHARED, channel=channel,
-                                     utm_source=channel, utm_campaign=spec.slug, created_at=now))
-        added += 1
-    db.session.commit()
+    with write_transaction():
+        existing = set(db.session.scalars(
+            sa.select(Offer.slug).where(Offer.slug.in_([o.slug for o in OFFERS]))))
+        categories = dict(db.session.execute(sa.select(Category.slug, Category.id)).all())
+        zone = current_app.config["SHOP_TIMEZONE"]
+        start_of_hour = now.replace(minute=0, second=0, microsecond=0)
+        added = 0
+        for spec in OFFERS:
+            if spec.slug in existing or (spec.category and spec.category not in categories):
+                continue
+            starts = start_of_hour + dt.timedelta(days=spec.starts_in_days)
+            offer = Offer(
+                slug=spec.slug, name=spec.name, description=spec.description, benefit=spec.benefit,
+                percent=spec.percent, amount=spec.amount, buy_qty=spec.buy_qty, get_qty=spec.get_qty,
+                target=spec.target, min_subtotal=spec.min_subtotal, audience=spec.audience, audience_pages=[],
+                starts_at=starts, ends_at=starts + dt.timedelta(days=spec.days), timezone=zone,
+                cap_total=spec.cap_total, cap_per_customer=spec.cap_per_customer, exclusive=spec.exclusive,
+                priority=spec.priority, thank_you=spec.thank_you, state=OfferState.SCHEDULED, created_at=now)
+            db.session.add(offer)
+            db.session.flush()
+            if spec.category:
+                db.session.execute(sa.insert(offer_categories).values(offer_id=offer.id,
+                                                                      category_id=categories[spec.category]))
+            if spec.code:
+                value, channel = spec.code
+                db.session.add(OfferCode(offer_id=offer.id, code=value, kind=CodeKind.SHARED, channel=channel,
+                                         utm_source=channel, utm_campaign=spec.slug, created_at=now))
+            added += 1
     return added

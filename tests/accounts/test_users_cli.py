@@ -1,10 +1,13 @@
 """`flask users …`: operators create, disable and enable staff accounts from the shell."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from storefront.accounts.models import User
+from storefront.accounts.service import InvalidAccount, create_user
 from storefront.audit.models import AuditEntry
+from storefront.errors import ConflictError
 from storefront.extensions import db
 from tests.factories import make_user
 
@@ -55,3 +58,16 @@ def test_operator_disables_and_enables_an_account(app):
     assert db.session.scalar(sa.select(User.active)) is True
     result = run(app, "disable", "nobody@example.com")
     assert result.exit_code != 0 and "no staff account" in result.output
+
+
+@pytest.mark.parametrize("email, password, refusal", [
+    ("taken@example.com", "a long enough secret", ConflictError),
+    ("new@example.com", "short", InvalidAccount),
+])
+def test_a_refused_account_leaves_no_user_and_no_audit_entry(app, email, password, refusal):
+    make_user("taken@example.com")
+    with pytest.raises(refusal):
+        create_user(email, password, "admin")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 0

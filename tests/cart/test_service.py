@@ -2,7 +2,7 @@
 import pytest
 
 from storefront.cart import service
-from storefront.cart.models import CartLine
+from storefront.cart.models import Cart, CartLine
 from storefront.extensions import db
 from tests.factories import make_product
 
@@ -91,3 +91,43 @@ def test_an_unknown_cart_token_is_not_found():
 def test_ids_no_variant_could_have_are_unknown_not_a_crash(raw):
     with pytest.raises(service.UnknownVariant):
         service.find_variant(variant_id=raw)
+
+
+def test_a_first_add_without_a_cart_creates_the_cart_with_its_line():
+    product = make_product(variants=[{"stock": 5}])
+    line = service.add_item(None, product.variants[0], 2)
+    db.session.commit()
+    cart = service.get_cart(line.cart.token)
+    assert [(l.variant_id, l.quantity) for l in cart.lines] == [(product.variants[0].id, 2)]
+
+
+def test_a_refused_first_add_leaves_no_empty_cart_behind():
+    product = make_product(variants=[{"stock": 1}])
+    with pytest.raises(service.InsufficientStock):
+        service.add_item(None, product.variants[0], 2)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Cart.id))) == 0
+
+
+def test_a_refused_change_leaves_the_cart_as_it_was():
+    product = make_product(variants=[{"stock": 3}])
+    cart = service.create_cart()
+    service.add_item(cart, product.variants[0], 1)
+    with pytest.raises(service.InsufficientStock):
+        service.set_quantity(cart, product.variants[0].id, 4)
+    with pytest.raises(service.UnknownVariant):
+        service.remove_line(cart, 999_999)
+    db.session.commit()
+    assert db.session.scalar(db.select(CartLine.quantity)) == 1
+
+
+def test_the_checkout_and_the_cart_page_see_a_cart_through_the_same_line_items():
+    product = make_product(variants=[{"price": 1200, "stock": 4}])
+    cart = service.create_cart()
+    service.add_item(cart, product.variants[0], 3)
+    lines = list(service.get_cart(cart.token).lines)
+    [item] = service.line_items(lines)
+    assert (item.variant_id, item.quantity, item.unit_price, item.product_id) == \
+        (product.variants[0].id, 3, 1200, product.id)
+    assert product.category_id in item.category_ids
+    assert service.offers_for(None) is None

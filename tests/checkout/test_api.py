@@ -4,8 +4,7 @@ import sqlalchemy as sa
 
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.checkout.test_rush import SHOPPER
-from tests.factories import make_product
+from tests.factories import checkout_form, make_product
 
 
 @pytest.fixture
@@ -40,21 +39,21 @@ def test_the_quote_shows_every_part_of_the_total(client, cart_token):
     ({"cart_token": "no-such-cart"}, 400, "empty_cart", None),
 ])
 def test_bad_checkout_input_is_refused_and_nothing_is_ordered(client, cart_token, change, status, code, field):
-    response = client.post("/api/v1/orders", json=dict(SHOPPER, cart_token=cart_token) | change)
+    response = client.post("/api/v1/orders", json=checkout_form(cart_token=cart_token) | change)
     assert response.status_code == status, response.json
     assert (response.json["error"]["code"], response.json["error"]["field"]) == (code, field)
     assert order_count() == 0
 
 
 def test_prices_and_totals_sent_by_the_client_are_ignored(client, cart_token):
-    body = dict(SHOPPER, cart_token=cart_token, total=1, items_subtotal=1, discount=5000, shipping=0)
+    body = checkout_form(cart_token=cart_token, total=1, items_subtotal=1, discount=5000, shipping=0)
     response = client.post("/api/v1/orders", json=body)
     assert response.status_code == 201
     assert (response.json["total"], response.json["discount"]) == (5495, 0)
 
 
 def test_changing_the_cart_after_ordering_does_not_change_the_order(client, cart_token):
-    order = client.post("/api/v1/orders", json=dict(SHOPPER, cart_token=cart_token)).json
+    order = client.post("/api/v1/orders", json=checkout_form(cart_token=cart_token)).json
     assert client.get(f"/api/v1/carts/{cart_token}").json["lines"] == []
     product = make_product(variants=[{"price": 9900, "stock": 3}])
     client.post(f"/api/v1/carts/{cart_token}/lines", json={"variant_id": product.variants[0].id, "quantity": 1})
@@ -62,7 +61,7 @@ def test_changing_the_cart_after_ordering_does_not_change_the_order(client, cart
 
 
 def test_a_bank_transfer_order_cannot_start_a_card_payment(client, cart_token):
-    order = client.post("/api/v1/orders", json=dict(SHOPPER, cart_token=cart_token)).json
+    order = client.post("/api/v1/orders", json=checkout_form(cart_token=cart_token)).json
     response = client.post(f"/api/v1/orders/{order['tracking_token']}/payment")
     assert response.status_code == 409 and response.json["error"]["code"] == "already_paid"
     assert client.get(f"/api/v1/orders/{order['tracking_token']}").json["status"] == "pending_payment"

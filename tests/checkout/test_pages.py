@@ -7,11 +7,9 @@ import sqlalchemy as sa
 from storefront.catalog.models import Variant
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.factories import make_product
+from tests.factories import checkout_form, make_product
 
-DETAILS = {"email": "liga@example.com", "full_name": "Līga Ozola", "address_line1": "Elizabetes iela 10",
-           "city": "Rīga", "postal_code": "LV-1010", "country": "LV", "shipping_method": "standard",
-           "payment_method": "bank_transfer"}
+DETAILS = checkout_form(email="liga@example.com", full_name="Līga Ozola", address_line1="Elizabetes iela 10")
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from storefront.cart import service as carts
 from storefront.cart.models import CartLine
 from storefront.catalog.models import Variant
-from storefront.checkout.service import (EmptyCart, InvalidCheckout, ShopperDetails, SoldOut,
-                                          TotalChanged, place_order)
+from storefront.checkout.service import EmptyCart, InvalidCheckout, SoldOut, TotalChanged, place_order
 from storefront.extensions import db
 from storefront.orders import service as orders
 from storefront.orders.models import Order, OrderStatus
-from tests.factories import make_product
+from tests.factories import make_cart, make_product, shopper_details
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -24,20 +22,6 @@ def request_context(app):
         yield
 
 
-def details(**overrides) -> ShopperDetails:
-    fields = dict(email="anna@example.com", full_name="Anna Bērziņa", address_line1="Brīvības iela 1",
-                  city="Rīga", postal_code="LV-1010", country="LV", shipping_method="standard",
-                  payment_method="bank_transfer")
-    fields.update(overrides)
-    return ShopperDetails(**fields)
-
-
-def cart_with(variant, quantity):
-    cart = carts.create_cart()
-    carts.add_item(cart, variant, quantity)
-    return cart.token
-
-
 def stock_of(variant_id):
     db.session.commit()  # end this test's own snapshot, to see what other connections wrote
     return db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id))
@@ -46,9 +30,9 @@ def stock_of(variant_id):
 def test_an_order_holds_its_stock_and_empties_the_cart():
     product = make_product(variants=[{"price": 2500, "stock": 5}])
     variant_id = product.variants[0].id
-    token = cart_with(product.variants[0], 2)
+    token = make_cart(product.variants[0], 2).token
 
-    order = place_order(token, details(), now=NOW, shown_total=5495)
+    order = place_order(token, shopper_details(), now=NOW, shown_total=5495)
 
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert order.number == f"ZV{order.id + 10000}"
@@ -62,9 +46,9 @@ def test_an_order_holds_its_stock_and_empties_the_cart():
 
 def test_a_price_change_since_the_shopper_looked_writes_nothing():
     product = make_product(variants=[{"price": 2500, "stock": 5}])
-    token = cart_with(product.variants[0], 1)
+    token = make_cart(product.variants[0], 1).token
     with pytest.raises(TotalChanged):
-        place_order(token, details(), now=NOW, shown_total=2000)
+        place_order(token, shopper_details(), now=NOW, shown_total=2000)
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     assert stock_of(product.variants[0].id) == 5
 
@@ -72,11 +56,11 @@ def test_a_price_change_since_the_shopper_looked_writes_nothing():
 def test_stock_gone_since_the_cart_was_filled_writes_nothing():
     product = make_product(variants=[{"stock": 2}])
     variant_id = product.variants[0].id
-    token = cart_with(product.variants[0], 2)
+    token = make_cart(product.variants[0], 2).token
     db.session.execute(sa.update(Variant).where(Variant.id == variant_id).values(stock=1))
     db.session.commit()
     with pytest.raises(SoldOut):
-        place_order(token, details(), now=NOW)
+        place_order(token, shopper_details(), now=NOW)
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     assert stock_of(variant_id) == 1
     assert db.session.scalar(sa.select(CartLine.quantity)) == 2
@@ -84,21 +68,21 @@ def test_stock_gone_since_the_cart_was_filled_writes_nothing():
 
 def test_an_empty_cart_or_unknown_choices_are_refused():
     with pytest.raises(EmptyCart):
-        place_order(carts.create_cart().token, details(), now=NOW)
+        place_order(make_cart().token, shopper_details(), now=NOW)
     product = make_product()
-    token = cart_with(product.variants[0], 1)
+    token = make_cart(product.variants[0], 1).token
     with pytest.raises(InvalidCheckout) as error:
-        place_order(token, details(shipping_method="teleport"), now=NOW)
+        place_order(token, shopper_details(shipping_method="teleport"), now=NOW)
     assert error.value.field == "shipping_method"
     with pytest.raises(InvalidCheckout):
-        place_order(token, details(payment_method="card"), now=NOW)  # no Stripe keys configured
+        place_order(token, shopper_details(payment_method="card"), now=NOW)  # no Stripe keys configured
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
 
 
 def test_released_stock_comes_back_exactly_once():
     product = make_product(variants=[{"stock": 5}])
     variant_id = product.variants[0].id
-    order = place_order(cart_with(product.variants[0], 3), details(), now=NOW)
+    order = place_order(make_cart(product.variants[0], 3).token, shopper_details(), now=NOW)
     assert orders.release_stock(order) is True
     assert orders.release_stock(order) is False
     db.session.commit()
@@ -107,7 +91,7 @@ def test_released_stock_comes_back_exactly_once():
 
 def test_a_transition_the_state_machine_forbids_is_a_conflict():
     product = make_product()
-    order = place_order(cart_with(product.variants[0], 1), details(), now=NOW)
+    order = place_order(make_cart(product.variants[0], 1).token, shopper_details(), now=NOW)
     with pytest.raises(orders.InvalidTransition) as error:
         orders.transition(order, OrderStatus.SHIPPED, now=NOW)
     assert error.value.status == 409
@@ -121,7 +105,7 @@ def test_the_last_units_sell_once_under_concurrent_checkouts(app):
     """Stock 5, 30 shoppers placing orders at the same moment on separate connections."""
     product = make_product(variants=[{"stock": 5, "price": 1000}])
     variant = product.variants[0]
-    tokens = [cart_with(variant, 1) for _ in range(30)]
+    tokens = [make_cart(variant, 1).token for _ in range(30)]
     barrier = threading.Barrier(len(tokens))
     outcomes = []
 
@@ -129,7 +113,7 @@ def test_the_last_units_sell_once_under_concurrent_checkouts(app):
         with app.test_request_context("/"):
             barrier.wait()
             try:
-                place_order(token, details(), now=NOW)
+                place_order(token, shopper_details(), now=NOW)
                 outcomes.append("ordered")
             except SoldOut:
                 outcomes.append("sold out")
@@ -152,11 +136,11 @@ def test_a_product_taken_off_sale_cannot_be_ordered_from_an_old_cart():
     from storefront.checkout.service import ItemsUnavailable
 
     product = make_product(title="Recalled mittens", variants=[{"stock": 5}])
-    token = cart_with(product.variants[0], 1)
+    token = make_cart(product.variants[0], 1).token
     product.active = False
     db.session.commit()
     with pytest.raises(ItemsUnavailable) as error:
-        place_order(token, details(), now=NOW)
+        place_order(token, shopper_details(), now=NOW)
     assert "Recalled mittens" in str(error.value.message)
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     assert stock_of(product.variants[0].id) == 5
@@ -164,7 +148,7 @@ def test_a_product_taken_off_sale_cannot_be_ordered_from_an_old_cart():
 
 def test_the_same_cart_placed_twice_at_once_makes_one_order(app):
     product = make_product(variants=[{"stock": 5}])
-    token = cart_with(product.variants[0], 2)
+    token = make_cart(product.variants[0], 2).token
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -172,7 +156,7 @@ def test_the_same_cart_placed_twice_at_once_makes_one_order(app):
         with app.test_request_context("/"):
             barrier.wait()
             try:
-                place_order(token, details(), now=NOW)
+                place_order(token, shopper_details(), now=NOW)
                 outcomes.append("ordered")
             except EmptyCart:
                 outcomes.append("empty")

@@ -1,55 +1,26 @@
 """Limits that must hold when many shoppers hit several server processes at the same moment."""
-import json
-import threading
 import time
-import urllib.request
 
 import sqlalchemy as sa
 
-from storefront.cart import service as carts
 from storefront.catalog.models import Variant
 from storefront.extensions import db
 from storefront.mail.models import OutboundEmail
 from storefront.orders.models import Order
 from storefront.payments.models import ProcessedWebhookEvent
-from tests.factories import make_product
-from tests.payments.test_stripe import card_order, intent_event, signed_post
-
-SHOPPER = {"email": "rush@example.com", "full_name": "Rush Shopper", "address_line1": "Tērbatas iela 2",
-           "city": "Rīga", "postal_code": "LV-1011", "country": "LV", "shipping_method": "standard",
-           "payment_method": "bank_transfer"}
-
-
-def call(method, url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+from tests.factories import (checkout_form, intent_event, make_card_order, make_cart, make_product,
+                             post_signed_webhook)
+from tests.concurrency import at_once, call
 
 
 def test_the_last_five_units_sell_exactly_once_to_fifty_shoppers_across_processes(gunicorn_server):
     product = make_product(variants=[{"stock": 5, "price": 4900}])
     variant_id = product.variants[0].id
-    tokens = []
-    for _ in range(50):
-        cart = carts.create_cart()
-        carts.add_item(cart, product.variants[0], 1)
-        tokens.append(cart.token)
-
-    barrier = threading.Barrier(len(tokens))
-    results = []
-
-    def shopper(token):
-        barrier.wait()
-        results.append(call("POST", f"{gunicorn_server}/api/v1/orders", dict(SHOPPER, cart_token=token)))
+    tokens = [make_cart(product.variants[0]).token for _ in range(50)]
 
     started = time.monotonic()
-    threads = [threading.Thread(target=shopper, args=(token,)) for token in tokens]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = at_once([lambda token=token: call("POST", f"{gunicorn_server}/api/v1/orders",
+                                                checkout_form(cart_token=token)) for token in tokens])
     elapsed = time.monotonic() - started
 
     statuses = sorted(status for status, _ in results)
@@ -66,21 +37,12 @@ def test_one_stripe_event_delivered_ten_times_at_once_across_processes_fulfils_o
     product = make_product(variants=[{"stock": 3}])
     app.config["STRIPE_SECRET_KEY"] = "sk_test_local"  # card orders need card payments enabled
     with app.test_request_context("/"):
-        order = card_order(product.variants[0])
+        order = make_card_order(product.variants[0])
     app.config["STRIPE_SECRET_KEY"] = ""
     order.payment_intent_id = "pi_rush_test"
     db.session.commit()
     event = intent_event(order, event_id="evt_rush")
-    barrier = threading.Barrier(10)
-    outcomes = []
-
-    def deliver():
-        barrier.wait()
-        outcomes.append(signed_post(f"{gunicorn_server}/webhooks/stripe", event))
-
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    outcomes = at_once([lambda: post_signed_webhook(f"{gunicorn_server}/webhooks/stripe", event)] * 10)
 
     assert [status for status, _ in outcomes] == [200] * 10
     assert sorted(body["outcome"] for _, body in outcomes) == ["duplicate"] * 9 + ["paid"]

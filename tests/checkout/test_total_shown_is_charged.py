@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.checkout.test_pages import DETAILS
-from tests.factories import make_product
+from tests.factories import checkout_form, make_product
 
 lines = st.lists(st.tuples(st.integers(1, 250_00), st.integers(1, 5)), min_size=1, max_size=4)
 shipping = st.sampled_from(["standard", "express", "pickup"])
@@ -32,7 +31,7 @@ def test_the_order_is_for_exactly_the_total_shown_on_the_review_page(app, tax_se
         product = make_product(variants=[{"price": price, "stock": 10}])
         assert client.post("/cart/add", data={"variant_id": product.variants[0].id,
                                               "quantity": quantity}).status_code == 303
-    client.post("/checkout", data=dict(DETAILS, shipping_method=method))
+    client.post("/checkout", data=checkout_form(shipping_method=method))
     review = client.get("/checkout/review").get_data(as_text=True)
     shown = int(re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1))
     shown_text = re.search(r'data-total>([^<]+)<', review).group(1)
