@@ -1,9 +1,10 @@
 """The marketer's pages: offers, codes, preview, results; the store staff's scan page.
 
-Views parse a form, call one use case of `promotions.marketing` (or `redemptions.redeem_in_store`),
-read what they show from `promotions.results` and `promotions.preview`, and render. A `ShopError`
+Views parse a form, call one use case of `promotions.lifecycle` or `promotions.channel_codes` (or
+`redemptions.redeem_in_store`), read what they show from `promotions.results` and `promotions.preview`, and render. A `ShopError`
 is shown on the field it names and answered with its 4xx status; nothing has been written then.
-Every route names its permission (deny by default, as in the back office).
+A staff area of the back office (`storefront.backoffice.shell`): every route names its permission
+(deny by default), and the pages share the back office's layout and nav.
 """
 from __future__ import annotations
 
@@ -12,64 +13,31 @@ import hashlib
 import re
 
 import pygal
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 from pygal.style import Style
 
 from storefront.accounts.models import Permission
-from storefront.accounts.permissions import endpoint_permission, permission_required
+from storefront.accounts.permissions import permission_required
+from storefront.backoffice.shell import (ConfirmForm, acting_user, require_confirmation, show_error,
+                                         staff_blueprint)
 from storefront.database import utcnow
 from storefront.errors import ShopError
 from storefront.money import format_major, to_decimal
 from storefront.security import allow_sources
+from storefront.social import platforms
 
-from . import marketing, preview, redemptions, results
-from .forms import BatchForm, CodeForm, ConfirmForm, OfferForm, PreviewForm, RedeemForm, ScanForm
+from . import channel_codes, exports, lifecycle, preview, redemptions, results, terms
+from .forms import BatchForm, CodeForm, OfferForm, PreviewForm, RedeemForm, ScanForm
 from .models import Offer
 
-bp = Blueprint("offers_admin", __name__, url_prefix="/admin/offers")
+bp = staff_blueprint("offers_admin", __name__, url_prefix="/admin/offers")
 manage = permission_required(Permission.MANAGE_OFFERS)
 
 
-@bp.before_request
-def deny_unmarked_routes():
-    # Deny by default: a view without a declared permission is never served.
-    if endpoint_permission(request.endpoint) is None:
-        abort(403)
-
-
-@bp.after_request
-def staff_page_headers(response):
-    # Staff pages: never cached, never framed (see storefront.security).
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _show_error(form, error: ShopError) -> int:
-    """Put a service's error on the form field it names (or flash it); return its status."""
-    target = getattr(form, error.field, None) if error.field and form is not None else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-    return error.status
-
-
 def _channel_choices():
-    return [(c, c) for c in marketing.CHANNELS]
-
-
-def _require_confirmation() -> None:
-    """A state-changing button's POST must carry its CSRF token. :raise 400:"""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    return [(c, c) for c in channel_codes.CHANNELS]
 
 
 # --- the list and the offer form ------------------------------------------------------------
@@ -84,14 +52,14 @@ def _offer_form(offer: Offer | None = None) -> OfferForm:
     form = OfferForm(data=None if request.method == "POST" else _form_data(offer))
     form.product_ids.choices = results.product_choices()
     form.category_ids.choices = results.category_choices()
-    form.audience_pages.choices = marketing.configured_pages()
-    form.timezone.choices = [(z, z) for z in marketing.zone_names()]
+    form.audience_pages.choices = platforms.configured_pages()
+    form.timezone.choices = [(z, z) for z in terms.zone_names()]
     return form
 
 
 def _form_data(offer: Offer | None) -> dict:
     if offer is None:
-        return {"timezone": marketing.shop_zone(), "priority": "0"}
+        return {"timezone": terms.shop_zone(), "priority": "0"}
     currency = _currency()
     money = (lambda v: format_major(v, currency) if v else "")
     text = (lambda v: "" if v is None else str(v))
@@ -102,8 +70,8 @@ def _form_data(offer: Offer | None) -> dict:
         "category_ids": [c.id for c in offer.categories], "min_subtotal": money(offer.min_subtotal),
         "min_quantity": text(offer.min_quantity), "audience": offer.audience,
         "audience_pages": list(offer.audience_pages or []),
-        "starts_at": marketing.utc_to_local(offer.starts_at, offer.timezone),
-        "ends_at": marketing.utc_to_local(offer.ends_at, offer.timezone), "timezone": offer.timezone,
+        "starts_at": terms.utc_to_local(offer.starts_at, offer.timezone),
+        "ends_at": terms.utc_to_local(offer.ends_at, offer.timezone), "timezone": offer.timezone,
         "cap_total": text(offer.cap_total), "cap_per_customer": text(offer.cap_per_customer),
         "exclusive": offer.exclusive, "priority": str(offer.priority), "thank_you": offer.thank_you,
     }
@@ -116,7 +84,7 @@ def _currency() -> str:
 def _render_form(form, offer=None, status: int = 200):
     return render_template("admin/offers/form.html", form=form, offer=offer,
                            status=offer.status_at(utcnow()) if offer else None,
-                           platforms=marketing.platform_audiences(), platform_names=marketing.PLATFORM_NAMES), status
+                           platforms=platforms.platform_audiences(), platform_names=platforms.PLATFORM_LABELS), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -128,9 +96,9 @@ def offer_new():
     if not form.validate():
         return _render_form(form, status=400)
     try:
-        offer = marketing.create_offer(form.data_for_service(), _actor(), utcnow())
+        offer = lifecycle.create_offer(form.data_for_service(), acting_user(), utcnow())
     except ShopError as error:
-        return _render_form(form, status=_show_error(form, error))
+        return _render_form(form, status=show_error(form, error))
     flash(_("Offer saved as a draft. Preview it, then schedule it."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer.id))
 
@@ -138,17 +106,17 @@ def offer_new():
 @bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])
 @manage
 def offer_edit(offer_id: int):
-    offer = marketing.get_offer(offer_id)
+    offer = lifecycle.get_offer(offer_id)
     form = _offer_form(offer)
     if not form.is_submitted():
         return _render_form(form, offer)
     if not form.validate():
         return _render_form(form, offer, status=400)
     try:
-        marketing.update_offer(offer_id, form.data_for_service(), _actor(), utcnow())
+        lifecycle.update_offer(offer_id, form.data_for_service(), acting_user(), utcnow())
     except ShopError as error:
-        status = _show_error(form, error)
-        return _render_form(form, marketing.get_offer(offer_id), status=status)
+        status = show_error(form, error)
+        return _render_form(form, lifecycle.get_offer(offer_id), status=status)
     flash(_("Offer saved."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id))
 
@@ -157,7 +125,7 @@ def offer_edit(offer_id: int):
 
 def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: int = 200):
     now = utcnow()
-    offer = marketing.get_offer(offer_id)
+    offer = lifecycle.get_offer(offer_id)
     code_form = code_form or CodeForm(formdata=None)
     batch_form = batch_form or BatchForm(formdata=None)
     code_form.channel.choices = batch_form.channel.choices = _channel_choices()
@@ -165,8 +133,8 @@ def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: in
         "admin/offers/detail.html", offer=offer, results=results.results(offer_id, now),
         codes=results.offer_codes(offer_id), batches=results.offer_batches(offer_id),
         audit_entries=results.offer_audit(offer_id), code_form=code_form, batch_form=batch_form,
-        confirm_form=ConfirmForm(), offer_url=marketing.offer_url(offer),
-        local=lambda value: marketing.utc_to_local(value, offer.timezone)), status
+        confirm_form=ConfirmForm(), offer_url=exports.offer_url(offer),
+        local=lambda value: terms.utc_to_local(value, offer.timezone)), status
 
 
 @bp.get("/<int:offer_id>")
@@ -178,8 +146,8 @@ def offer_detail(offer_id: int):
 @bp.post("/<int:offer_id>/schedule")
 @manage
 def offer_schedule(offer_id: int):
-    _require_confirmation()
-    marketing.schedule(offer_id, _actor(), utcnow())
+    require_confirmation()
+    lifecycle.schedule(offer_id, acting_user(), utcnow())
     flash(_("Offer scheduled."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id))
 
@@ -187,8 +155,8 @@ def offer_schedule(offer_id: int):
 @bp.post("/<int:offer_id>/end")
 @manage
 def offer_end(offer_id: int):
-    _require_confirmation()
-    marketing.end_early(offer_id, _actor(), utcnow())
+    require_confirmation()
+    lifecycle.end_early(offer_id, acting_user(), utcnow())
     flash(_("Offer ended. Shoppers no longer get it."), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id))
 
@@ -201,10 +169,10 @@ def code_add(offer_id: int):
     if not form.validate_on_submit():
         return _render_detail(offer_id, code_form=form, status=400)
     try:
-        code = marketing.add_shared_code(offer_id, form.code.data, form.channel.data, form.utm_source.data,
-                                         form.utm_campaign.data, form.channel_only.data, _actor(), utcnow())
+        code = channel_codes.add_shared_code(offer_id, form.code.data, form.channel.data, form.utm_source.data,
+                                         form.utm_campaign.data, form.channel_only.data, acting_user(), utcnow())
     except ShopError as error:
-        status = _show_error(form, error)
+        status = show_error(form, error)
         return _render_detail(offer_id, code_form=form, status=status)
     flash(_("Code %(code)s added.", code=code.code), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id) + "#codes")
@@ -218,10 +186,10 @@ def batch_add(offer_id: int):
     if not form.validate_on_submit():
         return _render_detail(offer_id, batch_form=form, status=400)
     try:
-        batch = marketing.create_batch(offer_id, form.size.data, form.channel.data, form.utm_source.data,
-                                       form.utm_campaign.data, _actor(), utcnow())
+        batch = channel_codes.create_batch(offer_id, form.size.data, form.channel.data, form.utm_source.data,
+                                       form.utm_campaign.data, acting_user(), utcnow())
     except ShopError as error:
-        status = _show_error(form, error)
+        status = show_error(form, error)
         return _render_detail(offer_id, batch_form=form, status=status)
     flash(_("%(size)d single-use codes created. Download them as CSV.", size=batch.size), "success")
     return redirect(url_for(".offer_detail", offer_id=offer_id) + "#codes")
@@ -230,8 +198,8 @@ def batch_add(offer_id: int):
 @bp.post("/batches/<int:batch_id>/csv")
 @manage
 def batch_download(batch_id: int):
-    _require_confirmation()
-    batch, text = marketing.batch_csv(batch_id, actor=_actor())
+    require_confirmation()
+    batch, text = exports.batch_csv(batch_id, actor=acting_user())
     filename = f"offer-{batch.offer_id}-codes-{batch.id}-{batch.channel}.csv"
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -281,13 +249,13 @@ def offer_chart(offer_id: int):
 @bp.get("/<int:offer_id>/preview")
 @manage
 def offer_preview(offer_id: int):
-    offer = marketing.get_offer(offer_id)
+    offer = lifecycle.get_offer(offer_id)
     variants, defaults = preview.preview_variants(offer)
     asked = "persona" in request.args
     form = PreviewForm(request.args if asked else None,
                        data=None if asked else preview.preview_defaults(offer, utcnow()))
-    form.page.choices = [("", _("No page (opened directly)")), *marketing.configured_pages()]
-    form.timezone.choices = [(z, z) for z in marketing.zone_names()]
+    form.page.choices = [("", _("No page (opened directly)")), *platforms.configured_pages()]
+    form.timezone.choices = [(z, z) for z in terms.zone_names()]
     quantities = ({v.id: request.args.get(f"qty-{v.id}", 0, type=int) or 0 for v in variants} if asked
                   else defaults)
     result, status = None, 200
@@ -299,7 +267,7 @@ def offer_preview(offer_id: int):
                 result = preview.preview(offer_id, persona=form.persona.data, page=form.page.data or None,
                                          moment=form.moment.data, zone=form.timezone.data, quantities=quantities)
             except ShopError as error:
-                status = _show_error(form, error)
+                status = show_error(form, error)
     return render_template("admin/offers/preview.html", offer=offer, form=form, variants=variants,
                            quantities=quantities, result=result), status
 
@@ -326,7 +294,7 @@ def scan_redeem():
     if not form.validate_on_submit():
         return _render_scan("", status=400)
     try:
-        redemptions.redeem_in_store(form.code.data, actor=_actor(), now=utcnow())
+        redemptions.redeem_in_store(form.code.data, actor=acting_user(), now=utcnow())
     except ShopError as error:
         flash(str(error.message), "error")
         return _render_scan(form.code.data, status=error.status)

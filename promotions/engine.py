@@ -6,11 +6,12 @@ it between the items subtotal and shipping; it is the only place where prices ch
 
 Rules, in the order they are applied:
 
-1. **Eligibility.** An offer applies only when it is live at `now` (``starts_at <= now <
-   ends_at``, not ended early), not used up (total cap reached, or this customer's cap), the
-   shopper is in its audience, its target items are in the cart, and the cart meets its
-   minimum subtotal (the items subtotal at list prices) and minimum quantity (units of its target
-   items). Every offer gets a `Verdict` saying which condition failed, with what is missing.
+1. **Eligibility.** An offer applies only when it is live at `now` (`liveness.is_live`:
+   scheduled, ``starts_at <= now < ends_at``), not used up (total cap reached, or this
+   customer's cap), the shopper is in its audience, its target items are in the cart, and the
+   cart meets its minimum subtotal (the items subtotal at list prices) and minimum quantity
+   (units of its target items). Every offer gets a `Verdict` saying which condition failed,
+   with what is missing.
 2. **Amount of one offer**, on what is left of each line after the offers applied before it:
    - percent: ``round_half_up(base * percent / 100)``, where base is the targeted lines' remaining
      amount — one rounding, on the offer's total, never per line;
@@ -32,6 +33,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from .liveness import OfferState, OfferStatus, has_ended, status_at
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -85,8 +88,8 @@ class OfferRule:
     audience_pages: frozenset[tuple[str, str]] = frozenset()
     exclusive: bool = False
     priority: int = 0
-    ended_early: bool = False
-    draft: bool = False
+    # The stored state (`liveness.OfferState` values); the marketer's preview gives a draft as scheduled.
+    state: str = OfferState.SCHEDULED
     # The total cap is reached (every redemption is held or confirmed).
     sold_out: bool = False
 
@@ -220,8 +223,9 @@ def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
     )
 
 
-def is_live(offer: OfferRule, now: dt.datetime) -> bool:
-    return not offer.draft and not offer.ended_early and offer.starts_at <= now < offer.ends_at
+def not_live_reason(status: OfferStatus) -> str:
+    """Why an offer that is not live (`liveness.status_at`) gives nothing: ended or not started."""
+    return Reason.ENDED if has_ended(status) else Reason.NOT_STARTED
 
 
 def targets(offer: OfferRule, line: EngineLine) -> bool:
@@ -253,13 +257,9 @@ def in_audience(offer: OfferRule, shopper: Shopper) -> str | None:
 
 def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopper, now: dt.datetime,
                  subtotal: int) -> Verdict | None:
-    # Ended early wins over not started (as in `Offer.status_at`): such an offer never starts.
-    if offer.ended_early:
-        return Verdict(offer.id, Reason.ENDED)
-    if offer.draft or now < offer.starts_at:
-        return Verdict(offer.id, Reason.NOT_STARTED)
-    if now >= offer.ends_at:
-        return Verdict(offer.id, Reason.ENDED)
+    status = status_at(offer.state, offer.starts_at, offer.ends_at, now)
+    if status != OfferStatus.LIVE:
+        return Verdict(offer.id, not_live_reason(status))
     audience = in_audience(offer, shopper)
     if audience:
         return Verdict(offer.id, audience)

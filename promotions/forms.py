@@ -1,6 +1,7 @@
 """The marketer's forms. They check shape (lengths, a date-time that parses) and carry the CSRF
 token; the offer rules (ranges, windows, audiences a platform permits) are checked by
-`promotions.marketing`, whose errors are shown on the field they name."""
+`promotions.terms` (through the use cases of `promotions.lifecycle` and `promotions.channel_codes`),
+whose errors are shown on the field they name."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -129,7 +130,3 @@ class ScanForm(FlaskForm):
 
 class RedeemForm(FlaskForm):
     code = HiddenField(validators=[DataRequired(), Length(max=60)])
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form for buttons that change state (schedule, end early, export): a CSRF-protected POST."""

@@ -6,21 +6,16 @@ returns text in the request's language; money goes through `format_money`.
 """
 from __future__ import annotations
 
-from flask import current_app
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from storefront.money import format_money
+from storefront.social.platforms import configured_platforms, platform_name
 
-from .engine import Reason, Verdict
+from .engine import OfferRule, Outcome, Reason, Verdict
 from .models import Audience, Benefit, Target
-
-# The platforms' names as shoppers know them.
-PLATFORM_NAMES = {"meta": "Facebook", "instagram": "Instagram", "telegram": "Telegram", "vk": "VK"}
-
-
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform.capitalize())
 
 
 def benefit_text(offer) -> str:
@@ -64,10 +59,8 @@ def _platforms(offer) -> list[str]:
     """The platforms an offer's audience is tied to: its pages', else every configured app's."""
     pages = offer.audience_pages or []
     found = [page.split(":", 1)[0] if isinstance(page, str) else page[0] for page in pages]
-    if not found:
-        found = [app.get("platform", "") for app in current_app.config.get("SOCIAL_APPS", [])]
     names = []
-    for platform in found:
+    for platform in found or configured_platforms():
         name = platform_name(platform) if platform else ""
         if name and name not in names:
             names.append(name)
@@ -137,3 +130,23 @@ def verdict_text(verdict: Verdict | None, offer) -> str | None:
     if reason == Reason.NOTHING_OFF:
         return _("Nothing more to take off: your order already has it.")
     return None
+
+
+# What a cart tells its shopper about an offer that did not apply. An offer for another audience
+# (tab visitors of a page, holders of a code) is not named to a shopper outside it.
+CART_NOTE_REASONS = (Reason.MIN_SUBTOTAL, Reason.MIN_QUANTITY, Reason.FIRST_ORDER_UNKNOWN, Reason.MEMBERS_ONLY,
+                     Reason.NOT_COMBINED, Reason.USED_UP)
+
+
+def cart_notes(outcome: Outcome, rules: Iterable[OfferRule]) -> list[tuple[str, str]]:
+    """(offer name, words) for each offer in play (`rules`) that did not apply and is worth a word."""
+    by_id = {rule.id: rule for rule in rules}
+    notes = []
+    for verdict in outcome.verdicts:
+        rule = by_id.get(verdict.offer_id)
+        if rule is None or verdict.reason not in CART_NOTE_REASONS:
+            continue
+        text = verdict_text(verdict, rule)
+        if text:
+            notes.append((rule.name, text))
+    return notes

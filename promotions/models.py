@@ -12,9 +12,13 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
+
+from . import liveness
+from .liveness import OfferState, OfferStatus  # stored state and shown status, defined with the rule
 
 
 class Benefit(StrEnum):
@@ -36,21 +40,6 @@ class Audience(StrEnum):
     CODE_HOLDERS = "code_holders"  # entered one of the offer's codes
     MEMBERS = "members"            # signed in with the platform (the launch names the user)
     FIRST_ORDER = "first_order"    # no earlier order with this e-mail that was paid
-
-
-class OfferState(StrEnum):
-    """What is stored; the status shown (`Offer.status_at`) also follows the clock."""
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    ENDED_EARLY = "ended_early"
-
-
-class OfferStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    LIVE = "live"
-    ENDED = "ended"
-    ENDED_EARLY = "ended_early"
 
 
 offer_products = sa.Table(
@@ -124,16 +113,28 @@ class Offer(db.Model):
     products = so.relationship("Product", secondary=offer_products, order_by="Product.title")
     categories = so.relationship("Category", secondary=offer_categories, order_by="Category.name")
 
+    @hybrid_method
+    def is_live(self, now: dt.datetime) -> bool:
+        """Live at `now` (`liveness.is_live`); on the class, the same rule as a WHERE clause."""
+        return liveness.is_live(self.state, self.starts_at, self.ends_at, now)
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_clause(cls, now: dt.datetime) -> sa.ColumnElement[bool]:
+        return liveness.is_live(cls.state, cls.starts_at, cls.ends_at, now, all_of=sa.and_)
+
+    @hybrid_property
+    def has_room(self) -> bool:
+        """Below its total cap (or uncapped); on the class, the same rule as a WHERE clause."""
+        return self.cap_total is None or self.redemptions_count < self.cap_total
+
+    @has_room.inplace.expression
+    @classmethod
+    def _has_room_clause(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.cap_total.is_(None), cls.redemptions_count < cls.cap_total)
+
     def status_at(self, now: dt.datetime) -> OfferStatus:
-        if self.state == OfferState.DRAFT:
-            return OfferStatus.DRAFT
-        if self.state == OfferState.ENDED_EARLY:
-            return OfferStatus.ENDED_EARLY
-        if now < self.starts_at:
-            return OfferStatus.SCHEDULED
-        if now < self.ends_at:
-            return OfferStatus.LIVE
-        return OfferStatus.ENDED
+        return liveness.status_at(self.state, self.starts_at, self.ends_at, now)
 
     @property
     def remaining(self) -> int | None:

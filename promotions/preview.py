@@ -1,6 +1,7 @@
 """Read-only answers about what would happen: the marketer's preview ("see the shop as a tab visitor
 at 9 pm on Friday", through the real engine) and the store's scan status (what a scanned code is
-worth now). Nothing here writes; the use cases are in `promotions.marketing`.
+worth now). Nothing here writes; the use cases are in `promotions.lifecycle` and
+`promotions.channel_codes`.
 """
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from storefront.cart.pricing import LineItem, Offers, PricingRules, Totals, pric
 from storefront.catalog.models import Product, Variant
 from storefront.extensions import db
 from storefront.money import format_money
+from storefront.social.platforms import configured_pages
 
 from . import engine, service
-from .marketing import InvalidOffer, clean_zone, configured_pages, get_offer, local_to_utc, utc_to_local
+from .codes import find_code, normalise_code
+from .lifecycle import get_offer
 from .models import Audience, CodeKind, Offer, OfferCode, OfferStatus, Redemption, RedemptionStatus, Target
+from .terms import InvalidOffer, clean_zone, local_to_utc, utc_to_local
 
 REASON_TEXT = {
     engine.Reason.APPLIED: _l("Applies"),
@@ -206,9 +210,9 @@ class ScanStatus:
 def scan_status(raw: str, now: dt.datetime) -> ScanStatus:
     """What the store staff sees for a scanned code: its offer and whether it can be used now
     (unknown, used up and when, not started, ended, a shared online code, sold out, or valid)."""
-    value = service.normalise_code(raw)
-    code = db.session.scalar(sa.select(OfferCode).where(OfferCode.code == value)) if value else None
+    code = find_code(raw)
     if code is None:
+        value = normalise_code(raw)
         return ScanStatus(None, None, False, str(_l("We do not know the code %(code)s.", code=value[:40])))
     offer = code.offer
     status = offer.status_at(now)
@@ -221,7 +225,7 @@ def scan_status(raw: str, now: dt.datetime) -> ScanStatus:
     if code.kind == CodeKind.SHARED:
         return ScanStatus(code, offer, False,
                           str(_l("This is a shared online code; scan the shopper's own QR code instead.")))
-    if offer.remaining == 0:
+    if not offer.has_room:
         return ScanStatus(code, offer, False, str(_l("Sorry, this offer has run out.")))
     return ScanStatus(code, offer, True, str(_l("Valid now: the shopper may use it once.")))
 

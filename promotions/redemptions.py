@@ -35,11 +35,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storefront.audit.service import record
+from storefront.database import write_transaction
 from storefront.errors import ConflictError, NotFoundError
 from storefront.extensions import db
 
+from .codes import find_code
 from .engine import Outcome
-from .models import CodeKind, CustomerUse, Offer, OfferCode, OfferState, Redemption, RedemptionStatus
+from .models import CodeKind, CustomerUse, Offer, OfferCode, Redemption, RedemptionStatus
+from .service import per_customer_caps
 
 
 class OfferRanOut(ConflictError):
@@ -71,8 +75,7 @@ def _insert_ignore(table, values: dict):
 
 def _take_offer(offer_id: int) -> bool:
     result = db.session.execute(
-        sa.update(Offer).where(Offer.id == offer_id,
-                               sa.or_(Offer.cap_total.is_(None), Offer.redemptions_count < Offer.cap_total))
+        sa.update(Offer).where(Offer.id == offer_id, Offer.has_room)
         .values(redemptions_count=Offer.redemptions_count + 1).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -124,8 +127,6 @@ def hold(order, outcome: Outcome, context, *, now: dt.datetime) -> list[Redempti
     :raise OfferRanOut: a cap (total, per customer or the code's) is reached; the caller rolls
         the whole checkout back.
     """
-    from .service import per_customer_caps
-
     applied = sorted(outcome.applied, key=lambda a: a.offer_id)
     caps = per_customer_caps(a.offer_id for a in applied)
     code = context.code
@@ -193,8 +194,6 @@ def retake(order_id: int, *, now: dt.datetime) -> bool:
         sa.select(Redemption).where(Redemption.order_id == order_id,
                                     Redemption.status == RedemptionStatus.RELEASED)
         .order_by(Redemption.offer_id)))
-    from .service import per_customer_caps
-
     caps = per_customer_caps(r.offer_id for r in released)
     for redemption in released:
         cap = caps.get(redemption.offer_id) if redemption.customer_keys else None
@@ -207,42 +206,31 @@ def retake(order_id: int, *, now: dt.datetime) -> bool:
     return True
 
 
+@write_transaction()
 def redeem_in_store(raw_code: str, *, actor, now: dt.datetime) -> Redemption:
-    """Store staff scanned a shopper's QR code: mark it used, once, within the offer's caps.
+    """Store staff scanned a shopper's QR code: mark it used, once, within the offer's caps, in a
+    write transaction of its own (committed; rolled back on a refusal).
 
     :raise CodeNotFound, CodeNotValidNow, CodeAlreadyUsed, OfferRanOut:
     """
-    from storefront.audit.service import record
-    from storefront.database import begin_write
-
-    from .service import normalise_code
-
-    value = normalise_code(raw_code)
-    begin_write()
-    code = db.session.scalar(sa.select(OfferCode).where(OfferCode.code == value)) if value else None
+    code = find_code(raw_code)
     if code is None:
-        db.session.rollback()
         raise CodeNotFound()
     offer = code.offer
-    if offer.state != OfferState.SCHEDULED or not (offer.starts_at <= now < offer.ends_at):
-        db.session.rollback()
+    if not offer.is_live(now):
         raise CodeNotValidNow(_l("The offer behind this code is not running now."))
     if code.kind == CodeKind.SHARED:
-        db.session.rollback()
         raise CodeNotValidNow(_l("This is a shared online code; in the shop, scan the shopper's own QR code."))
     # The offer row before the code row: the order checkouts lock them in (no deadlock).
     if not _take_offer(offer.id):
-        db.session.rollback()
         if code.max_uses is not None and code.uses >= code.max_uses:
             raise CodeAlreadyUsed()
         raise OfferRanOut(_l("Sorry, this offer has run out."))
     if not _take_code(code.id):
-        db.session.rollback()
         raise CodeAlreadyUsed()
     redemption = Redemption(offer_id=offer.id, order_id=None, code_id=code.id, customer_keys=[],
                             status=RedemptionStatus.CONFIRMED, discount=0, channel="store",
                             utm_source=code.utm_source or "", created_at=now, confirmed_at=now)
     db.session.add(redemption)
     record(actor, "offer.store_redeemed", "offer", offer.id, code=code.code)
-    db.session.commit()
     return redemption

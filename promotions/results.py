@@ -1,6 +1,7 @@
 """What the marketer's pages read: an offer's results per channel and per day, and the lists the
 pages show (offers, an offer's codes, batches and audit trail, the products and categories to
-choose from). Read-only: nothing here writes or commits; the use cases are in `promotions.marketing`.
+choose from). Read-only: nothing here writes or commits; the use cases are in `promotions.lifecycle`
+and `promotions.channel_codes`.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from storefront.catalog.models import Category, Product
 from storefront.extensions import db
 from storefront.orders.models import Order
 
-from .marketing import get_offer
+from .lifecycle import get_offer
 from .models import CodeBatch, Offer, OfferCode, OfferDailyStat, OfferState, OfferStatus, Redemption, RedemptionStatus
 
 CHART_DAYS = 92

@@ -4,30 +4,43 @@
 the live offers (two queries, whatever the number of offers), the verified shopper (from the
 session: a launch checked by its platform's adapter, and a code checked here) and the clock.
 Nothing a client sends about itself (an "is_follower" flag, a price, a discount) is read.
+
+A code a shopper tries (`enter_code`, or `pricing_context(code=...)` for the API) and the shop
+refuses is announced on `code_refused`, with the refusal; the wrong-code limit
+(`promotions.limits`) listens to it. The refusal itself never touches the request.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, session
+from blinker import Namespace
+from flask import g, has_request_context, session
 from flask_babel import lazy_gettext as _l
 
 from storefront.catalog.models import Category, Product, Variant
 from storefront.database import utcnow
 from storefront.errors import ShopError
 from storefront.extensions import db
+from storefront.orders.models import Order
 
+from .codes import find_code, normalise_code
 from .engine import EngineLine, OfferRule, Shopper
-from .models import Audience, CodeKind, CustomerUse, Offer, OfferCode, OfferState, offer_categories, offer_products
+from .liveness import OfferStatus
+from .models import (Audience, CustomerUse, Offer, OfferCode, OfferState, Redemption, offer_categories,
+                     offer_products)
 
 CODE_SESSION_KEY = "offer_code"
-CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 # Orders in these states count as "an earlier order" for first-order offers.
 ORDERED_STATES = ("paid", "fulfilled", "shipped", "delivered", "refunded")
+
+_signals = Namespace()
+
+#: A code a shopper tried was refused. The sender is the `CodeRefused` (its `reason` says why).
+#: Receivers: the wrong-code limit (`promotions.limits`), which counts unknown codes.
+code_refused = _signals.signal("code-refused")
 
 
 class CodeRefused(ShopError):
@@ -39,10 +52,6 @@ class CodeRefused(ShopError):
     def __init__(self, message, *, reason: str):
         super().__init__(message, field="code", reason=reason)
         self.reason = reason
-        if has_request_context():
-            # Wherever a code is refused (cart form, offer link, Meta's coupon, the API), the
-            # request counts against the wrong-code limit (`promotions.limits`).
-            g.code_refused = True
 
 
 @dataclass(frozen=True)
@@ -74,23 +83,21 @@ def rule_for(offer: Offer, *, product_ids: Iterable[int] | None = None, category
     if category_ids is None:
         category_ids = [c.id for c in offer.categories]
     pages = frozenset(tuple(p.split(":", 1)) for p in (offer.audience_pages or []) if ":" in p)
+    state = OfferState.SCHEDULED if preview and offer.state == OfferState.DRAFT else offer.state
     return OfferRule(
         id=offer.id, name=offer.name, benefit=offer.benefit, starts_at=offer.starts_at, ends_at=offer.ends_at,
         percent=offer.percent, amount=offer.amount, buy_qty=offer.buy_qty, get_qty=offer.get_qty,
         target=offer.target, product_ids=frozenset(product_ids), category_ids=frozenset(category_ids),
         min_subtotal=offer.min_subtotal, min_quantity=offer.min_quantity, audience=offer.audience,
-        audience_pages=pages, exclusive=offer.exclusive, priority=offer.priority,
-        ended_early=offer.state == OfferState.ENDED_EARLY,
-        draft=offer.state == OfferState.DRAFT and not preview,
-        sold_out=offer.cap_total is not None and offer.redemptions_count >= offer.cap_total,
+        audience_pages=pages, exclusive=offer.exclusive, priority=offer.priority, state=state,
+        sold_out=not offer.has_room,
     )
 
 
 def live_offers(now: dt.datetime) -> list[Offer]:
     """Offers live at `now`, highest priority first (one query)."""
     return list(db.session.scalars(
-        sa.select(Offer).where(Offer.state == OfferState.SCHEDULED, Offer.starts_at <= now, Offer.ends_at > now)
-        .order_by(Offer.priority.desc(), Offer.id)))
+        sa.select(Offer).where(Offer.is_live(now)).order_by(Offer.priority.desc(), Offer.id)))
 
 
 def rules_for(offers: Sequence[Offer], *, preview: bool = False) -> tuple[OfferRule, ...]:
@@ -160,10 +167,6 @@ def engine_lines_for(variant_quantities: Sequence[tuple[Variant, int]]) -> list[
 
 # --- codes ----------------------------------------------------------------------------------
 
-def normalise_code(raw: str | None) -> str:
-    return re.sub(r"\s+", "", raw or "").upper()
-
-
 def check_code(raw: str | None, *, launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode:
     """The code, if this shopper may use it now.
 
@@ -173,25 +176,37 @@ def check_code(raw: str | None, *, launch: tuple[str, str] | None, now: dt.datet
     value = normalise_code(raw)
     if not value:
         raise CodeRefused(_l("Please enter a code."), reason="empty")
-    code = db.session.scalar(sa.select(OfferCode).where(OfferCode.code == value)) \
-        if CODE_PATTERN.match(value) else None
+    code = find_code(value)
     if code is None:
         raise CodeRefused(_l("We do not know the code %(code)s. Please check it and try again.",
                              code=value[:40]), reason="unknown")
     offer = code.offer
-    if offer.state == OfferState.DRAFT or now < offer.starts_at:
+    status = offer.status_at(now)
+    if status in (OfferStatus.DRAFT, OfferStatus.SCHEDULED):
         raise CodeRefused(_l("The code %(code)s is not valid yet.", code=value), reason="not_yet_valid")
-    if offer.state == OfferState.ENDED_EARLY or now >= offer.ends_at:
+    if status != OfferStatus.LIVE:
         raise CodeRefused(_l("The code %(code)s has expired.", code=value), reason="expired")
     if code.max_uses is not None and code.uses >= code.max_uses:
         raise CodeRefused(_l("The code %(code)s has already been used.", code=value), reason="used")
-    if offer.cap_total is not None and offer.redemptions_count >= offer.cap_total:
+    if not offer.has_room:
         raise CodeRefused(_l("Sorry, the offer behind %(code)s has run out.", code=value), reason="sold_out")
     if code.channel_only and (launch is None or launch[0] != code.channel):
         raise CodeRefused(_l("The code %(code)s is for our followers on %(channel)s: please open the shop "
                              "from our page there.", code=value, channel=code.channel.capitalize()),
                           reason="other_channel")
     return code
+
+
+def try_code(raw: str | None, *, launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode:
+    """`check_code` for a code the shopper tries now; a refusal is announced on `code_refused`.
+
+    :raise CodeRefused: as `check_code`.
+    """
+    try:
+        return check_code(raw, launch=launch, now=now)
+    except CodeRefused as refused:
+        code_refused.send(refused)
+        raise
 
 
 def session_code(launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode | None:
@@ -239,15 +254,9 @@ def _platform_user(keys: Sequence[str]) -> str | None:
 
 def is_first_order(email: str) -> bool:
     return db.session.scalar(
-        sa.select(sa.literal(1)).select_from(_orders_table())
-        .where(sa.func.lower(_orders_table().c.email) == email.strip().lower(),
-               _orders_table().c.status.in_(ORDERED_STATES)).limit(1)) is None
-
-
-def _orders_table():
-    from storefront.orders.models import Order
-
-    return Order.__table__
+        sa.select(sa.literal(1)).select_from(Order)
+        .where(sa.func.lower(Order.email) == email.strip().lower(), Order.status.in_(ORDERED_STATES))
+        .limit(1)) is None
 
 
 def used_up(offers: Sequence[OfferRule], keys: Sequence[str], caps: dict[int, int]) -> frozenset[int]:
@@ -301,7 +310,7 @@ def pricing_context(*, email: str | None = None, now: dt.datetime | None = None,
     launch, platform_user = session_launch()
     offers = live_rules(now, fresh=fresh)
     if code is not None:
-        accepted = check_code(code, launch=launch, now=now) if code else None
+        accepted = try_code(code, launch=launch, now=now) if code else None
     elif has_request_context():
         accepted = session_code(launch, now)
     else:
@@ -313,14 +322,10 @@ def pricing_context(*, email: str | None = None, now: dt.datetime | None = None,
                          platform_user=platform_user)
 
 
-def no_offers(now: dt.datetime | None = None) -> PricingContext:
-    return PricingContext((), Shopper(), now or utcnow())
-
-
 def enter_code(raw: str | None, *, now: dt.datetime) -> OfferCode:
     """Accept a code for this visit's cart. :raise CodeRefused: with the reason."""
     launch, _ = session_launch()
-    code = check_code(raw, launch=launch, now=now)
+    code = try_code(raw, launch=launch, now=now)
     session[CODE_SESSION_KEY] = code.code
     return code
 
@@ -333,14 +338,8 @@ def offer_by_slug(slug: str) -> Offer | None:
     return db.session.scalar(sa.select(Offer).where(Offer.slug == slug, Offer.state != OfferState.DRAFT))
 
 
-def code_kind_is_single_use(code: OfferCode) -> bool:
-    return code.kind != CodeKind.SHARED
-
-
 def redemptions_for_order(order_id: int) -> list[tuple]:
     """The offers an order used: (Redemption, offer name, offer id, code or None), in one query."""
-    from .models import Redemption
-
     return list(db.session.execute(
         sa.select(Redemption, Offer.name, Offer.id, OfferCode.code)
         .join(Offer, Offer.id == Redemption.offer_id)

@@ -2,23 +2,26 @@
 
 A view is an offer's banner or page shown to a shopper it is for; a cart is a cart page showing
 the offer applied. Each counts once per visit and offer: the offers already counted are kept in
-the session. Pages only note what they showed (`note_view`, `note_cart`); the counts are written
-after the response is built (`flush`, an after-request hook), in one upsert per offer that adds
-in SQL (``views = views + 1``), so two visits counted at once never lose one.
+the session. The view that shows offers notes them (`note_view`, `note_banner_views`,
+`note_cart_offers`); the counts are written once the response is built (`flush`, the
+after-request hook `promotions.init_app` registers) and only for a page that was shown (below
+400), in one upsert per offer that adds in SQL (``views = views + 1``), so two visits counted at
+once never lose one. Templates only read.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
-import sqlalchemy as sa
 from flask import g, has_request_context, session
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from storefront.database import utcnow
+from storefront.database import utcnow, write_transaction
 from storefront.extensions import db
 
+from .banners import banners_for, is_eligible
 from .models import OfferDailyStat
 
 SESSION_KEY = "offer_seen"
@@ -29,17 +32,22 @@ def _pending() -> dict[str, set[int]]:
     return g.setdefault("offer_stats_pending", {"views": set(), "carts": set()})
 
 
-def note_view(offer_ids) -> str:
-    """Count a view of these offers for this visit (returns "" so templates can call it)."""
+def note_view(offer_ids: Iterable[int]) -> None:
+    """Count a view of these offers for this visit, once the page is built."""
     if has_request_context():
         _pending()["views"].update(offer_ids)
-    return ""
 
 
-def note_cart(offer_ids) -> str:
-    if has_request_context():
-        _pending()["carts"].update(offer_ids)
-    return ""
+def note_banner_views(product=None) -> None:
+    """Count the banners a page shows (`banners.banners_for`) as views, of the offers whose
+    audience the shopper is in. For the views of the pages that show banners."""
+    note_view(shown.offer.id for shown in banners_for(product) if is_eligible(shown.verdict))
+
+
+def note_cart_offers(totals) -> None:
+    """The cart page shows these totals: count a cart for each offer applied to them."""
+    if has_request_context() and totals is not None and totals.offers is not None:
+        _pending()["carts"].update(applied.offer_id for applied in totals.offers.applied)
 
 
 def count(offer_id: int, channel: str, day: dt.date, *, views: int = 0, carts: int = 0) -> None:
@@ -55,9 +63,8 @@ def count(offer_id: int, channel: str, day: dt.date, *, views: int = 0, carts: i
 
 
 def flush(response):
-    """After a page: count what it showed that this visit had not counted yet, and commit.
-
-    A failure to count is logged and never breaks the page."""
+    """After a page: count what it showed that this visit had not counted yet, in a write
+    transaction of its own. A failure to count is logged and never breaks the page."""
     pending = g.pop("offer_stats_pending", None)
     if not pending or response.status_code >= 400:
         return response
@@ -68,14 +75,12 @@ def flush(response):
     channel = session.get("channel") or "web"
     day = utcnow().date()
     try:
-        db.session.rollback()  # the page's reads are over; count in a transaction of its own
-        for offer_id in new["views"]:
-            count(offer_id, channel, day, views=1)
-        for offer_id in new["carts"]:
-            count(offer_id, channel, day, carts=1)
-        db.session.commit()
+        with write_transaction():
+            for offer_id in new["views"]:
+                count(offer_id, channel, day, views=1)
+            for offer_id in new["carts"]:
+                count(offer_id, channel, day, carts=1)
     except SQLAlchemyError:
-        db.session.rollback()
         log.exception("could not count offer views and carts")
         return response
     session[SESSION_KEY] = {kind: sorted(set(seen.get(kind, [])) | set(new[kind])) for kind in ("views", "carts")}

@@ -1,10 +1,9 @@
-"""The shopper's side of offers: the offer page, code entry in the cart, the in-store QR code.
+"""The shopper's side of offers: the offer page (with a code in its link), the in-store QR code,
+and the template helpers the shop's pages use to show offers.
 
-Wrong codes are rate-limited per client (setting `CODE_RATE_LIMIT`, default 10 per 10 minutes):
-only refusals count (Flask-Limiter's `deduct_when`), on the cart's code form and on offer links
-with `?code=` alike, so a shopper who types one code wrong is never locked out, and guessing codes
-is slow. Nothing a client says about itself (is_follower, price, discount) is read: the forms
-have one field, the code.
+An offer link's `?code=` goes through the wrong-code limit (`promotions.limits`), as every route
+that tries a code does. Nothing a client says about itself (is_follower, price, discount) is read.
+The offer page counts itself as a view (`stats.note_view`); the template helpers below only read.
 """
 from __future__ import annotations
 
@@ -15,63 +14,34 @@ import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import StringField
 
+from storefront.database import utcnow
 from storefront.errors import ShopError, error_response
-from storefront.extensions import db, limiter
+from storefront.extensions import limiter
+from storefront.mail.service import public_url
 
-from . import messages, service, shopper, stats, thanks
-from .limits import CODE_LIMIT_SCOPE
+from . import banners, messages, service, stats, store_codes, thanks
+from .limits import TooManyCodes, code_guess_limit, retry_headers
 
 bp = Blueprint("offers", __name__)
-
-
-
-class CodeForm(FlaskForm):
-    code = StringField()
 
 
 class StoreCodeForm(FlaskForm):
     """An empty form: the POST carries only its CSRF token."""
 
 
-class TooManyCodes(ShopError):
-    code = "rate_limited"
-    status = 429
-
-
-def _code_limit() -> str:
-    return current_app.config.get("CODE_RATE_LIMIT", "10 per 10 minutes")
-
-
-def _refused(response) -> bool:
-    return 400 <= response.status_code < 500 and response.status_code != 429
-
-
-code_limit = limiter.shared_limit(_code_limit, scope=CODE_LIMIT_SCOPE, deduct_when=_refused,
-                                  exempt_when=lambda: request.method == "GET" and not request.args.get("code"))
-
-
 @bp.errorhandler(429)
 def too_many_codes(error):
-    message = _("Too many wrong codes. Please wait a few minutes and try again.")
-    retry = error.get_response().headers.get("Retry-After") if hasattr(error, "get_response") else None
-    if request.endpoint == "offers.enter_code":
-        from storefront.cart.views import render_cart_page
-
-        response = current_app.make_response(render_cart_page(error=TooManyCodes(message, field="code"),
-                                                              status=429))
-    else:
-        response = current_app.make_response(error_response(429, "rate_limited", message, "code"))
-    if retry:
-        response.headers["Retry-After"] = retry
-    return response
+    """Past the wrong-code limit (an offer link with a code): the reason, in the shop's words."""
+    refused = TooManyCodes(field="code")
+    body, status = error_response(refused.status, refused.code, refused.message, refused.field)
+    return body, status, retry_headers(error)
 
 
 # --- the offer page -------------------------------------------------------------------------
 
 @bp.get("/offers/<slug>")
-@code_limit
+@code_guess_limit
 def show(slug: str):
     offer = service.offer_by_slug(slug)
     if offer is None:
@@ -79,7 +49,7 @@ def show(slug: str):
     error, status = None, 200
     if request.args.get("code"):
         try:
-            service.enter_code(request.args["code"][:60], now=shopper.shopper_context().now)
+            service.enter_code(request.args["code"][:60], now=utcnow())
             flash(_("Your code is applied: %(benefit)s.", benefit=messages.benefit_text(offer)), "success")
             # The address without the code: a reload or a shared screenshot does not re-enter it.
             return redirect(url_for("offers.show", slug=slug), 303)
@@ -89,14 +59,15 @@ def show(slug: str):
 
 
 def render_offer_page(offer, *, error: ShopError | None = None, status: int = 200):
-    context = shopper.shopper_context()
-    verdict = shopper.page_verdict(offer, context)
-    if shopper.is_eligible(verdict):
+    """The offer page, counted as a view when the shopper is in the offer's audience."""
+    context = banners.shopper_context()
+    verdict = banners.page_verdict(offer, context)
+    if banners.is_eligible(verdict):
         stats.note_view([offer.id])
-    store_code = shopper.session_store_code(offer)
+    store_code = store_codes.session_store_code(offer)
     return render_template(
         "offers/offer.html", offer=offer, verdict=verdict, verdict_text=messages.verdict_text(verdict, offer),
-        now=context.now, live=offer.status_at(context.now) == "live", store_code=store_code,
+        now=context.now, live=offer.is_live(context.now), store_code=store_code,
         qr_svg=_qr_svg(store_code.code) if store_code else None, form=StoreCodeForm(), error=error,
         words=_page_words(offer),
     ), status
@@ -126,9 +97,8 @@ def store_code(slug: str):
     if offer is None:
         abort(404)
     try:
-        shopper.store_code_for(offer, shopper.shopper_context())
+        store_codes.store_code_for(offer, banners.shopper_context())
     except ShopError as error:
-        db.session.rollback()
         return render_offer_page(offer, error=error, status=error.status)
     return redirect(url_for("offers.show", slug=slug, _anchor="store-code"), 303)
 
@@ -151,51 +121,15 @@ def _qr_svg(code: str) -> str:
                          title=_("QR code for %(code)s", code=code), light="#fff", dark="#000")
 
 
-# --- code entry in the cart -----------------------------------------------------------------
-
-@bp.post("/cart/code")
-@code_limit
-def enter_code():
-    form = CodeForm()
-    try:
-        code = service.enter_code(form.code.data, now=shopper.shopper_context().now)
-    except service.CodeRefused as refused:
-        db.session.rollback()
-        from storefront.cart.views import render_cart_page
-
-        return render_cart_page(error=refused, status=refused.status)
-    flash(_("Code %(code)s applied: %(offer)s.", code=code.code, offer=code.offer.name), "success")
-    return redirect(url_for("cart.show"), 303)
-
-
-@bp.post("/cart/code/remove")
-def remove_code():
-    CodeForm()  # CSRF is checked by CSRFProtect; the form reads nothing else
-    service.remove_code()
-    flash(_("The code was removed from your cart."), "success")
-    return redirect(url_for("cart.show"), 303)
-
-
-# --- for templates --------------------------------------------------------------------------
+# --- for templates (reading only: the views count what their pages show) ---------------------
 
 @bp.app_template_global()
-def offer_banners(product=None) -> list[shopper.ShownOffer]:
-    """Live offers for this shopper (for `product`: those on it or on the whole order); each one
-    shown to a shopper it is for counts as a view."""
+def offer_banners(product=None) -> list[banners.ShownOffer]:
+    """Live offers for this shopper (for `product`: those on it or on the whole order)."""
     try:
-        shown = shopper.offers_for_product(product) if product is not None else shopper.visible_offers()
+        return banners.banners_for(product)
     except ShopError:
         return []
-    stats.note_view(s.offer.id for s in shown if shopper.is_eligible(s.verdict))
-    return shown
-
-
-@bp.app_template_global()
-def offer_carts(totals) -> str:
-    """The cart shows these offers applied: count a cart for each (once per visit)."""
-    if totals is not None and totals.offers is not None:
-        stats.note_cart(a.offer_id for a in totals.offers.applied)
-    return ""
 
 
 @bp.app_template_filter("offer_benefit")
@@ -218,7 +152,7 @@ def offer_notes(totals) -> list[tuple[str, str]]:
     """What the cart's shopper should know about offers that did not apply: (name, words)."""
     if totals is None or totals.offers is None:
         return []
-    return shopper.cart_notes(totals.offers, shopper.shopper_context())
+    return messages.cart_notes(totals.offers, banners.shopper_context().offers)
 
 
 @bp.app_template_global()
@@ -227,8 +161,6 @@ def thank_you_for(order_id: int) -> dict | None:
     code = thanks.code_for_order(order_id)
     if code is None:
         return None
-    from storefront.mail.service import public_url
-
     return {"code": code.code, "offer": code.offer, "benefit": messages.benefit_text(code.offer),
             "url": public_url("offers.show", slug=code.offer.slug, code=code.code)}
 
@@ -236,7 +168,7 @@ def thank_you_for(order_id: int) -> dict | None:
 @bp.app_template_global()
 def offer_clock():
     """The server's now for this request: countdowns start from it, not from the client's clock."""
-    return shopper.shopper_context().now
+    return banners.shopper_context().now
 
 
 @bp.app_template_filter("iso_utc")
@@ -257,7 +189,3 @@ def time_left(ends_at, now) -> str:
 def countdown_days_format() -> str:
     """The same words with placeholders countdown.js fills in ({d} days, {clock} hh:mm:ss)."""
     return _("%(days)s d %(clock)s", days="{d}", clock="{clock}")
-
-
-# Views and carts noted while rendering are counted once the page is built.
-bp.after_app_request(stats.flush)

@@ -121,6 +121,9 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 10),
         # Run queued tasks in-process at once instead of in a worker (tests).
         "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE", False),
+        # Where the task queue keeps its tasks: a SQLite file (nothing to install), redis://… in
+        # production, memory:// for a process on its own.
+        "HUEY_URL": os.environ.get("HUEY_URL") or f"sqlite:///{instance_path / 'tasks.db'}",
         "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
         "CATALOG_PAGE_SIZE": _int("CATALOG_PAGE_SIZE", 12),
         # Languages the storefront speaks; the first is the default.
@@ -159,16 +162,19 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Production sets SOCIAL_APPS (JSON) to its own apps and never turns DEMO_PAGE on.
         "DEMO_PAGE": _bool("DEMO_PAGE", False),
         "SOCIAL_APPS": _json("SOCIAL_APPS", DEMO_SOCIAL_APPS if _bool("DEMO_PAGE", False) else []),
-        # A launch message is fresh for this long; one dated further in the future is refused.
-        # Which offer audiences each platform's policy permits (JSON {"meta": ["tab_visitors", ...]});
-        # unset, promotions.marketing.PLATFORM_AUDIENCES applies (none allows likes or shares).
-        # Wrong offer codes a client may try before a pause (right codes never count).
+        # Unknown offer codes a client may try before a pause (promotions.limits: a code that exists
+        # but cannot be used now never counts). Kept in RATELIMIT_STORAGE_URI's store, below.
         "CODE_RATE_LIMIT": os.environ.get("CODE_RATE_LIMIT", "10 per 10 minutes"),
+        # Which offer audiences each platform's policy permits (JSON {"meta": ["tab_visitors", ...]});
+        # unset, storefront.social.platforms.PLATFORM_AUDIENCES applies (none allows likes or shares).
         "OFFER_PLATFORM_AUDIENCES": _json("OFFER_PLATFORM_AUDIENCES", None),
+        # A launch message is fresh for this long; one dated further in the future is refused.
         "LAUNCH_MAX_AGE": _int("LAUNCH_MAX_AGE", 600),
         "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),
         "WTF_CSRF_TIME_LIMIT": None,
-        # Rate limits (Flask-Limiter). memory:// is per process; use redis:// in production.
+        # Where every rate limit counts (Flask-Limiter's storage; the login and wrong-code limits
+        # among them). memory:// counts per process, so with several workers each has its own
+        # count: set redis://… in production for one count across the shop.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),

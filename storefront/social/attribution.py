@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import request, session
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import write_transaction
 from ..extensions import db
 from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, Visit
 
@@ -90,10 +91,9 @@ def record_visit() -> Visit | None:
     visit = Visit(visit_key=secrets.token_hex(16), channel=channel, utm_source=source, utm_campaign=campaign,
                   landing_path=request.path[:PATH_LENGTH], referrer_host=referrer_host(request.referrer))
     try:
-        db.session.add(visit)
-        db.session.commit()
+        with write_transaction():
+            db.session.add(visit)
     except SQLAlchemyError:
-        db.session.rollback()
         log.exception("could not record a visit")
         return None
     session["visit_id"] = visit.visit_key

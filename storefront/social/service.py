@@ -10,6 +10,8 @@ from datetime import datetime
 
 from flask import current_app, session
 
+from promotions.service import offer_by_slug
+
 from ..catalog.browse import ProductNotFound, get_product
 from ..database import utcnow
 from .adapters import ADAPTERS, InvalidLaunch, Launch
@@ -60,8 +62,6 @@ def landing_for(launch: Launch) -> tuple[str, dict]:
             return "catalog.home", {}
         return "catalog.product", {"slug": product.slug}
     if kind == "o" and value:
-        from promotions.service import offer_by_slug
-
         offer = offer_by_slug(value[:80])
         if offer is not None:
             return "offers.show", {"slug": offer.slug}

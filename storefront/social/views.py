@@ -12,10 +12,9 @@ from ..errors import error_response, wants_json
 from ..extensions import csrf
 from . import service
 from .adapters import InvalidLaunch
+from .platforms import platform_name
 
 bp = Blueprint("social", __name__)
-
-PLATFORM_NAMES = {"meta": "Facebook", "telegram": "Telegram", "vk": "VK"}
 
 
 def open_shop(platform: str, raw):
@@ -64,7 +63,7 @@ def vk_tab():
 def refused_launch(error: InvalidLaunch):
     if wants_json():
         return error_response(error.status, error.code, error.message, reason=error.reason)
-    platform = PLATFORM_NAMES.get(g.get("launch_platform", ""), "")
+    platform = platform_name(g.get("launch_platform", ""))
     g.page_endpoint = ("catalog.home", {})  # the language links of a refused POST go home
     return render_template("social/launch_error.html", message=error.message, reason=error.reason,
                            platform=platform), error.status

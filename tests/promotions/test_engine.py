@@ -295,8 +295,8 @@ def test_an_offer_not_started_ended_ended_early_or_still_a_draft_does_not_apply(
     hour = dt.timedelta(hours=1)
     offers = [offer(1, percent=10, starts_at=NOW + hour, ends_at=NOW + 2 * hour),
               offer(2, percent=10, starts_at=NOW - 2 * hour, ends_at=NOW - hour),
-              offer(3, percent=10, ended_early=True),
-              offer(4, percent=10, draft=True)]
+              offer(3, percent=10, state="ended_early"),
+              offer(4, percent=10, state="draft")]
 
     outcome = evaluate([line(1000)], DIRECT, NOW, offers)
 

@@ -10,7 +10,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from promotions import marketing, preview, results
+from promotions import channel_codes, codes, exports, lifecycle, preview, results, terms
 from promotions.models import CodeBatch, Offer, OfferCode, OfferDailyStat, OfferState, Redemption
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
@@ -42,19 +42,19 @@ def actions() -> list[str]:
 
 
 def test_a_new_offer_is_a_draft_with_its_window_in_utc_and_a_slug_from_its_name(marketer):
-    offer = marketing.create_offer(form(), marketer, NOW)
+    offer = lifecycle.create_offer(form(), marketer, NOW)
     assert offer.state == OfferState.DRAFT and offer.slug == "summer-sale"
     assert offer.starts_at == dt.datetime(2026, 6, 20, 6, 0, tzinfo=UTC)  # Riga is UTC+3 in summer
     assert offer.ends_at == dt.datetime(2026, 6, 27, 18, 0, tzinfo=UTC)
     assert offer.created_by_id == marketer.id
-    second = marketing.create_offer(form(), marketer, NOW)
+    second = lifecycle.create_offer(form(), marketer, NOW)
     assert second.slug == "summer-sale-2"
     assert actions() == ["offer.created", "offer.created"]
 
 
 def test_a_time_skipped_by_the_spring_clock_change_is_refused_with_a_message(marketer):
-    with pytest.raises(marketing.InvalidOffer) as refused:
-        marketing.create_offer(form(starts_at=dt.datetime(2027, 3, 28, 3, 30), ends_at=dt.datetime(2027, 4, 2, 9, 0)),
+    with pytest.raises(terms.InvalidOffer) as refused:
+        lifecycle.create_offer(form(starts_at=dt.datetime(2027, 3, 28, 3, 30), ends_at=dt.datetime(2027, 4, 2, 9, 0)),
                                marketer, NOW)
     assert refused.value.field == "starts_at"
     assert "does not exist in Europe/Riga" in str(refused.value.message)
@@ -62,28 +62,28 @@ def test_a_time_skipped_by_the_spring_clock_change_is_refused_with_a_message(mar
 
 
 def test_a_time_repeated_by_the_autumn_clock_change_means_its_first_occurrence(marketer):
-    offer = marketing.create_offer(form(starts_at=dt.datetime(2026, 10, 25, 3, 30),
+    offer = lifecycle.create_offer(form(starts_at=dt.datetime(2026, 10, 25, 3, 30),
                                         ends_at=dt.datetime(2026, 10, 26, 9, 0)), marketer, NOW)
     assert offer.starts_at == dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # still summer time (UTC+3)
 
 
 def test_a_window_chosen_in_another_zone_is_kept_in_that_zone(marketer):
-    offer = marketing.create_offer(form(timezone="America/New_York"), marketer, NOW)
+    offer = lifecycle.create_offer(form(timezone="America/New_York"), marketer, NOW)
     assert offer.starts_at == dt.datetime(2026, 6, 20, 13, 0, tzinfo=UTC)
     assert offer.timezone == "America/New_York"
 
 
 def test_a_live_offers_benefit_cannot_change_but_its_name_can(marketer):
-    offer = marketing.create_offer(form(starts_at=dt.datetime(2026, 6, 15, 10, 0)), marketer, NOW)
-    marketing.schedule(offer.id, marketer, NOW)
-    with pytest.raises(marketing.OfferLocked) as refused:
-        marketing.update_offer(offer.id, form(starts_at=dt.datetime(2026, 6, 15, 10, 0), percent="50"), marketer, NOW)
+    offer = lifecycle.create_offer(form(starts_at=dt.datetime(2026, 6, 15, 10, 0)), marketer, NOW)
+    lifecycle.schedule(offer.id, marketer, NOW)
+    with pytest.raises(lifecycle.OfferLocked) as refused:
+        lifecycle.update_offer(offer.id, form(starts_at=dt.datetime(2026, 6, 15, 10, 0), percent="50"), marketer, NOW)
     assert refused.value.status == 409 and refused.value.field == "percent"
     assert "end it and create another" in str(refused.value.message)
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).percent == 15
 
-    marketing.update_offer(offer.id, form(starts_at=dt.datetime(2026, 6, 15, 10, 0), name="Summer sale — last days"),
+    lifecycle.update_offer(offer.id, form(starts_at=dt.datetime(2026, 6, 15, 10, 0), name="Summer sale — last days"),
                            marketer, NOW)
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).name == "Summer sale — last days"
@@ -91,23 +91,23 @@ def test_a_live_offers_benefit_cannot_change_but_its_name_can(marketer):
 
 
 def test_a_scheduled_offer_that_has_not_started_can_still_be_edited(marketer):
-    offer = marketing.create_offer(form(), marketer, NOW)
-    marketing.schedule(offer.id, marketer, NOW)
-    marketing.update_offer(offer.id, form(percent="20", benefit="percent"), marketer, NOW)
+    offer = lifecycle.create_offer(form(), marketer, NOW)
+    lifecycle.schedule(offer.id, marketer, NOW)
+    lifecycle.update_offer(offer.id, form(percent="20", benefit="percent"), marketer, NOW)
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).percent == 20
 
 
 def test_an_ended_offer_cannot_be_edited(marketer):
     offer = make_offer(now=NOW, state="ended_early", ended_at=NOW)
-    with pytest.raises(marketing.OfferNotEditable):
-        marketing.update_offer(offer.id, form(), marketer, NOW)
+    with pytest.raises(lifecycle.OfferNotEditable):
+        lifecycle.update_offer(offer.id, form(), marketer, NOW)
 
 
 def test_scheduling_a_window_that_is_already_over_is_refused(marketer):
     offer = make_offer(now=NOW, state="draft", starts_at=NOW - dt.timedelta(days=3), ends_at=NOW - dt.timedelta(days=1))
-    with pytest.raises(marketing.InvalidOffer) as refused:
-        marketing.schedule(offer.id, marketer, NOW)
+    with pytest.raises(terms.InvalidOffer) as refused:
+        lifecycle.schedule(offer.id, marketer, NOW)
     assert refused.value.field == "ends_at" and "already over" in str(refused.value.message)
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).state == "draft"
@@ -116,9 +116,9 @@ def test_scheduling_a_window_that_is_already_over_is_refused(marketer):
 
 def test_ending_an_offer_early_twice_ends_it_once(marketer):
     offer = make_offer(now=NOW)
-    marketing.end_early(offer.id, marketer, NOW)
-    with pytest.raises(marketing.OfferStateConflict) as second:
-        marketing.end_early(offer.id, marketer, NOW + dt.timedelta(seconds=1))
+    lifecycle.end_early(offer.id, marketer, NOW)
+    with pytest.raises(lifecycle.OfferStateConflict) as second:
+        lifecycle.end_early(offer.id, marketer, NOW + dt.timedelta(seconds=1))
     assert second.value.status == 409 and "already ended" in str(second.value.message)
     db.session.expire_all()
     ended = db.session.get(Offer, offer.id)
@@ -129,10 +129,10 @@ def test_ending_an_offer_early_twice_ends_it_once(marketer):
 def test_a_shared_code_is_stored_in_capitals_and_a_taken_code_is_refused(marketer):
     offer = make_offer(now=NOW)
     other = make_offer(now=NOW)
-    code = marketing.add_shared_code(offer.id, " summer-15 ", "meta", "facebook", "june", True, marketer, NOW)
+    code = channel_codes.add_shared_code(offer.id, " summer-15 ", "meta", "facebook", "june", True, marketer, NOW)
     assert (code.code, code.kind, code.max_uses, code.channel_only) == ("SUMMER-15", "shared", None, True)
-    with pytest.raises(marketing.CodeTaken) as taken:
-        marketing.add_shared_code(other.id, "Summer-15", "vk", "", "", False, marketer, NOW)
+    with pytest.raises(codes.CodeTaken) as taken:
+        channel_codes.add_shared_code(other.id, "Summer-15", "vk", "", "", False, marketer, NOW)
     assert taken.value.status == 409 and "already taken" in str(taken.value.message)
     assert db.session.scalar(sa.select(sa.func.count(OfferCode.id))) == 1
     assert actions() == ["offer.code_added"]
@@ -143,23 +143,23 @@ def test_a_shared_code_is_stored_in_capitals_and_a_taken_code_is_refused(markete
     ("GOOD-CODE", "", False, "channel"), ("GOOD-CODE", "email", True, "channel_only")])
 def test_a_bad_shared_code_is_refused_on_its_field(marketer, code, channel, channel_only, field):
     offer = make_offer(now=NOW)
-    with pytest.raises(marketing.InvalidOffer) as refused:
-        marketing.add_shared_code(offer.id, code, channel, "", "", channel_only, marketer, NOW)
+    with pytest.raises(terms.InvalidOffer) as refused:
+        channel_codes.add_shared_code(offer.id, code, channel, "", "", channel_only, marketer, NOW)
     assert refused.value.field == field
     assert db.session.scalar(sa.select(sa.func.count(OfferCode.id))) == 0
 
 
 def test_a_batch_of_1000_codes_is_unique_single_use_and_exports_as_csv(app, marketer):
     offer = make_offer(now=NOW, name="Telegram = exclusive", slug="telegram-exclusive")
-    batch = marketing.create_batch(offer.id, 1000, "telegram", "tg", "june-drop", marketer, NOW)
+    batch = channel_codes.create_batch(offer.id, 1000, "telegram", "tg", "june-drop", marketer, NOW)
     rows = db.session.execute(sa.select(OfferCode.code, OfferCode.kind, OfferCode.max_uses, OfferCode.channel)
                               .where(OfferCode.batch_id == batch.id)).all()
     assert len(rows) == 1000 and len({r.code for r in rows}) == 1000
     assert {(r.kind, r.max_uses, r.channel) for r in rows} == {("unique", 1, "telegram")}
-    assert all(set(r.code) <= set(marketing.CODE_ALPHABET + "-") for r in rows)
+    assert all(set(r.code) <= set(codes.ALPHABET + "-") for r in rows)
 
     with app.test_request_context():
-        _, text = marketing.batch_csv(batch.id, actor=marketer)
+        _, text = exports.batch_csv(batch.id, actor=marketer)
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == ["code", "channel", "utm_source", "utm_campaign", "offer", "link"]
     assert sorted(line[0] for line in lines[1:]) == sorted(r.code for r in rows)
@@ -172,8 +172,8 @@ def test_a_batch_of_1000_codes_is_unique_single_use_and_exports_as_csv(app, mark
 @pytest.mark.parametrize("size", [0, -5, 10_001, "many"])
 def test_a_batch_outside_1_to_10000_codes_is_refused(marketer, size):
     offer = make_offer(now=NOW)
-    with pytest.raises(marketing.InvalidOffer) as refused:
-        marketing.create_batch(offer.id, size, "meta", "", "", marketer, NOW)
+    with pytest.raises(terms.InvalidOffer) as refused:
+        channel_codes.create_batch(offer.id, size, "meta", "", "", marketer, NOW)
     assert refused.value.field == "size" and "1 to 10,000" in str(refused.value.message)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(CodeBatch.id))) == 0
@@ -228,7 +228,7 @@ def test_results_take_as_many_queries_for_thirty_channels_as_for_one(count_queri
 def test_the_preview_shows_a_tab_visitor_offer_to_a_tab_visitor_only(app, marketer):
     hat = make_product("Wool hat", variants=[{"price": 4000}])
     offer = make_offer(now=NOW, state="draft", audience="tab_visitors", audience_pages=["meta:1001"], percent=25)
-    moment = marketing.utc_to_local(NOW, "Europe/Riga")
+    moment = terms.utc_to_local(NOW, "Europe/Riga")
     with app.test_request_context():
         visitor = preview.preview(offer.id, persona="tab_visitor", page="meta:1001", moment=moment,
                                   zone="Europe/Riga", quantities={hat.variants[0].id: 2})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import g, render_template_string
 
 from promotions import stats
 from promotions.models import OfferDailyStat
@@ -71,4 +72,13 @@ def test_the_upsert_adds_in_the_database(app):
 def test_a_refused_page_counts_nothing(client):
     offer = make_offer(slug="spring", audience="code_holders")
     client.get("/offers/spring?code=NOPE-NOPE")  # 422
+    assert counts(offer.id) == {}
+
+
+def test_the_template_helpers_only_read_the_view_counts(app):
+    offer = make_offer(slug="spring")
+    with app.test_request_context("/"):
+        shown = render_template_string("{% for s in offer_banners() %}{{ s.offer.slug }}{% endfor %}")
+        assert shown == "spring"
+        assert "offer_stats_pending" not in g  # nothing noted by the template
     assert counts(offer.id) == {}

@@ -2,7 +2,7 @@
 change of the clocks in the shop's zone (Europe/Riga).
 
 Windows are typed as local wall times in the shop's zone and stored as aware UTC, converted with
-zoneinfo as the marketer's form does (`promotions.marketing.local_to_utc`: a time in the fall-back
+zoneinfo as the marketer's form does (`promotions.terms.local_to_utc`: a time in the fall-back
 hour is its first occurrence, ``fold=0``). Riga falls back on 2026-10-25 at 04:00 local (EEST,
 UTC+3 → EET, UTC+2) and springs forward on 2027-03-28 at 03:00 local (EET → EEST).
 """
@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from promotions.engine import EngineLine, OfferRule, Reason, Shopper, evaluate, is_live
-from promotions.marketing import InvalidOffer, local_to_utc
+from promotions.engine import EngineLine, OfferRule, Reason, Shopper, evaluate
 from promotions.models import Offer, OfferState, OfferStatus
 from promotions.service import rule_for
+from promotions.terms import InvalidOffer, local_to_utc
 
 RIGA = ZoneInfo("Europe/Riga")
 UTC = dt.timezone.utc
@@ -52,6 +52,11 @@ CASES = [pytest.param(window, at, live, id=f"{name}, {edge}")
 def rule(starts_at, ends_at, **flags):
     return OfferRule(id=1, name="Weekend sale", benefit="percent", percent=10, starts_at=starts_at, ends_at=ends_at,
                      **flags)
+
+
+def applies(snapshot: OfferRule, now) -> bool:
+    """Whether the engine gives the offer at `now` (its only offer, for everyone, on any cart)."""
+    return evaluate(CART, Shopper(), now, [snapshot]).verdict(snapshot.id).reason == Reason.APPLIED
 
 
 def stored_offer(starts_at, ends_at, state=OfferState.SCHEDULED):
@@ -110,7 +115,6 @@ def test_the_engine_applies_an_offer_from_its_start_to_just_before_its_end(windo
 
     outcome = evaluate(CART, Shopper(), now, [rule(starts_at, ends_at)])
 
-    assert is_live(rule(starts_at, ends_at), now) is live
     expected = Reason.APPLIED if live else (Reason.NOT_STARTED if now < starts_at else Reason.ENDED)
     assert outcome.verdict(1).reason == expected
     assert outcome.items_discount == (100 if live else 0)
@@ -121,7 +125,8 @@ def test_the_same_instant_on_a_riga_clock_gives_the_same_answer(window, at, live
     starts_at, ends_at, _ = window
     now = at(starts_at, ends_at).astimezone(RIGA)  # with the right fold in the repeated hour
 
-    assert is_live(rule(starts_at, ends_at), now) is live
+    assert applies(rule(starts_at, ends_at), now) is live
+    assert stored_offer(starts_at, ends_at).is_live(now) is live
 
 
 def test_in_the_repeated_hour_the_second_half_past_three_is_after_an_end_at_the_first():
@@ -131,8 +136,9 @@ def test_in_the_repeated_hour_the_second_half_past_three_is_after_an_end_at_the_
 
     assert second - first == dt.timedelta(0)  # same zone object: Python compares wall clocks...
     assert second.astimezone(UTC) - first.astimezone(UTC) == dt.timedelta(hours=1)  # ...an hour apart
-    assert is_live(rule(starts_at, ends_at), first)
-    assert not is_live(rule(starts_at, ends_at), second)
+    assert applies(rule(starts_at, ends_at), first) and stored_offer(starts_at, ends_at).is_live(first)
+    assert not applies(rule(starts_at, ends_at), second)
+    assert not stored_offer(starts_at, ends_at).is_live(second)
 
 
 @pytest.mark.parametrize("window, at, live", CASES)
@@ -143,8 +149,9 @@ def test_a_scheduled_offer_shows_scheduled_live_and_ended_at_the_same_instants(w
 
     expected = OfferStatus.LIVE if live else (OfferStatus.SCHEDULED if now < starts_at else OfferStatus.ENDED)
     assert offer.status_at(now) == expected
+    assert offer.is_live(now) is live
     # The engine's snapshot of the stored offer agrees with the status shown to the marketer.
-    assert is_live(rule_for(offer, product_ids=(), category_ids=()), now) is live
+    assert applies(rule_for(offer, product_ids=(), category_ids=()), now) is live
 
 
 @pytest.mark.parametrize("window, at, live", CASES)
@@ -155,10 +162,10 @@ def test_a_draft_is_a_draft_and_never_applies_whatever_the_clock(window, at, liv
 
     assert offer.status_at(now) == OfferStatus.DRAFT
     snapshot = rule_for(offer, product_ids=(), category_ids=())
-    assert not is_live(snapshot, now)
+    assert not offer.is_live(now)
     assert evaluate(CART, Shopper(), now, [snapshot]).verdict(1).reason == Reason.NOT_STARTED
     # The marketer's preview treats the draft as scheduled: live exactly when it would be.
-    assert is_live(rule_for(offer, product_ids=(), category_ids=(), preview=True), now) is live
+    assert applies(rule_for(offer, product_ids=(), category_ids=(), preview=True), now) is live
 
 
 @pytest.mark.parametrize("window, at, live", CASES)
@@ -169,5 +176,5 @@ def test_an_offer_ended_early_stays_ended_early_and_never_applies_whatever_the_c
 
     assert offer.status_at(now) == OfferStatus.ENDED_EARLY
     snapshot = rule_for(offer, product_ids=(), category_ids=())
-    assert not is_live(snapshot, now)
+    assert not offer.is_live(now)
     assert evaluate(CART, Shopper(), now, [snapshot]).verdict(1).reason == Reason.ENDED

@@ -18,6 +18,7 @@ from promotions.models import CustomerUse, Offer, OfferCode, Redemption
 from promotions.thanks import code_for_order
 from storefront.cart import service as carts
 from storefront.catalog.models import Variant
+from storefront.checkout import service as checkout
 from storefront.checkout.service import ShopperDetails, TotalChanged, place_order
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
@@ -108,7 +109,7 @@ def test_a_staff_payment_confirms_and_a_cancel_or_expiry_releases_through_the_or
     paid = order_with_offers(product.variants[0], email="paid@example.com")
     cancelled = order_with_offers(product.variants[0], email="gone@example.com")
 
-    payments.mark_manual_payment_received(paid, now=now())
+    payments.mark_manual_payment_received(paid.id, actor=make_user("staff@example.com", "admin"), now=now())
     assert payments.cancel_unpaid(cancelled, reason="staff", now=now()) is True
     assert payments.cancel_unpaid(cancelled, reason="staff", now=now()) is False
     assert payments.expire_reservations(now() + dt.timedelta(days=30)) == 0  # nothing left unpaid
@@ -125,7 +126,7 @@ def test_cancelling_a_paid_order_gives_its_place_under_the_caps_back_once():
     offer = make_offer(cap_total=1, cap_per_customer=1)
     admin = make_user("admin@example.com", "admin")
     order = order_with_offers(product.variants[0])
-    payments.mark_manual_payment_received(order, now=now())
+    payments.mark_manual_payment_received(order.id, actor=admin, now=now())
     assert state(offer.id, order.id)["status"] == "confirmed"
 
     staff.cancel(order.id, actor=admin, now=now())
@@ -141,8 +142,9 @@ def test_a_late_payment_never_takes_a_first_order_offer_twice():
     first = order_with_offers(product.variants[0])
     assert first.discount > 0
     redemptions.release(first.id, now=now())
+    db.session.commit()  # the test is the caller whose transaction `release` ran in
     second = order_with_offers(product.variants[0])
-    payments.mark_manual_payment_received(second, now=now())
+    payments.mark_manual_payment_received(second.id, actor=make_user("staff@example.com", "admin"), now=now())
     assert redemptions.retake(first.id, now=now()) is False
     assert state(offer.id)["uses"] == {"email:anna@example.com": 1}
 
@@ -178,7 +180,7 @@ def test_an_offer_that_runs_out_between_pricing_and_the_hold_rolls_the_whole_che
     offer = make_offer(cap_total=1)
     stale = offers_service.live_rules(now(), fresh=True)  # priced while one redemption was left
     order_with_offers(product.variants[0], email="first@example.com")
-    monkeypatch.setattr(offers_service, "live_rules", lambda when, fresh=False: stale)
+    monkeypatch.setattr(checkout, "live_rules", lambda when, fresh=False: stale)
 
     with pytest.raises(TotalChanged):
         order_with_offers(product.variants[0], email="second@example.com")
@@ -233,6 +235,7 @@ def test_retake_refuses_past_a_full_cap_and_takes_nothing():
     offer = make_offer(cap_total=1)
     order = order_with_offers(product.variants[0], email="late@example.com")
     redemptions.release(order.id, now=now())
+    db.session.commit()  # the test is the caller whose transaction `release` ran in
     order_with_offers(product.variants[0], email="quick@example.com")
 
     assert redemptions.retake(order.id, now=now()) is False
