@@ -55,10 +55,11 @@ def import_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, security, tasks
+    from . import i18n, mail, payments, security, tasks
     from .social import embedding
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+    import promotions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -73,6 +74,9 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     embedding.init_app(app)
     tasks.init_app(app)
+    mail.init_app(app)
+    payments.init_app(app)
+    promotions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

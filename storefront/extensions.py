@@ -12,6 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .api_errors import ApiErrorSchema
+
 # Constraint names are fixed so that Alembic migrations name them the same on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,11 +37,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 class ShopApi(Api):
     """flask-smorest's Api, documenting our error body instead of its own."""
 
-    @property
-    def ERROR_SCHEMA(self):  # flask-smorest's attribute name; imported late (schemas need models)
-        from .api_errors import ApiErrorSchema
-
-        return ApiErrorSchema
+    ERROR_SCHEMA = ApiErrorSchema  # flask-smorest's attribute name
 
 
 api = ShopApi()

@@ -15,6 +15,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from .cart.session_cart import item_count
+from .catalog.browse import top_categories
+from .catalog.pages import stock_state, variant_image
+from .extensions import db
 from .i18n import LANGUAGE_NAMES
 from .money import format_money
 
@@ -69,9 +73,6 @@ def media_url(filename: str | None) -> str:
 
 def nav_categories() -> list:
     """Top-level categories for the header; an error page must still render if the database is down."""
-    from .catalog.browse import top_categories
-    from .extensions import db
-
     try:
         return top_categories()
     except SQLAlchemyError:
@@ -80,9 +81,6 @@ def nav_categories() -> list:
 
 
 def cart_item_count() -> int:
-    from .cart.session_cart import item_count
-    from .extensions import db
-
     try:
         return item_count()
     except SQLAlchemyError:
@@ -96,8 +94,6 @@ def format_rate_bps(bps: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from .catalog.pages import stock_state, variant_image
-
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate_bps"] = format_rate_bps
     app.jinja_env.globals.update(

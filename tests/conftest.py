@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from storefront import create_app
-from storefront.config import DEMO_SOCIAL_APPS
+from storefront import config, create_app
 from storefront.extensions import db, limiter
+from storefront.orders.models import Order
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WEBHOOK_SECRET = "whsec_local_test_secret"
@@ -53,6 +53,18 @@ def _postgres_test_database(base_url: str):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_instance_folder(tmp_path_factory):
+    """What falls back to the default instance folder (a secret key, an upload, a queue file)
+    writes into a temporary one: a test run leaves nothing in the repository's instance/."""
+    patch = pytest.MonkeyPatch()
+    folder = tmp_path_factory.mktemp("default-instance")
+    patch.setattr(config, "INSTANCE_PATH", folder)
+    patch.setenv("INSTANCE_PATH", str(folder))  # for the servers tests start in subprocesses
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     base = os.environ.get("TEST_DATABASE_URL", "")
@@ -75,12 +87,13 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "TASKS_IMMEDIATE": True,
+        "HUEY_URL": "memory://",  # tasks run in-process; never a queue file in the repo's instance/
         "PUBLIC_BASE_URL": "http://shop.test",
         # Pinned, so that a developer's environment (or make run's settings) cannot leak in.
         "FRAME_ANCESTORS": [],
         "EMBEDDED_COOKIES": False,
         "DEMO_PAGE": True,
-        "SOCIAL_APPS": DEMO_SOCIAL_APPS,
+        "SOCIAL_APPS": config.DEMO_SOCIAL_APPS,
         "SMTP_HOST": "",
         "STRIPE_SECRET_KEY": "", "STRIPE_PUBLISHABLE_KEY": "", "STRIPE_WEBHOOK_SECRET": "",
         "STRIPE_API_BASE": "",
@@ -254,6 +267,13 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
         time.sleep(interval)
 
 
+def fresh(order_id: int) -> Order:
+    """The order as the database has it now. Requests, webhooks and other processes write in
+    their own sessions: this ends the test's snapshot first."""
+    db.session.commit()
+    return db.session.get(Order, order_id)
+
+
 @pytest.fixture(scope="session")
 def stripe_server():
     """A local Stripe test server (localstripe) on a free loopback port, for the whole run."""
@@ -340,7 +360,7 @@ def gunicorn_server(app, database_url):
 
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
-               SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true",
+               SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
                UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="",
                STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     process = subprocess.Popen(

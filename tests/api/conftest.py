@@ -1,12 +1,9 @@
-"""Helpers for the JSON API tests: a client whose every request starts fresh, and DB readers."""
+"""Fixtures for the JSON API tests: a client whose every request starts fresh, and a new cart."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from flask import g
 
-from storefront.cart.models import Cart, CartLine
-from storefront.catalog.models import Product, ProductImage, Variant
 from storefront.extensions import db
 
 
@@ -58,19 +55,3 @@ def new_cart(api):
         return response.json["token"]
 
     return create
-
-
-def lines_in_db(token: str) -> dict[str, int]:
-    """The cart's lines as stored, {sku: quantity}, read straight from the database."""
-    db.session.remove()
-    rows = db.session.execute(
-        sa.select(Variant.sku, CartLine.quantity).join(CartLine.variant).join(CartLine.cart)
-        .where(Cart.token == token).order_by(CartLine.id))
-    return dict(rows.all())
-
-
-def add_image(product: Product, filename: str, alt: str = "") -> ProductImage:
-    image = ProductImage(product=product, filename=filename, alt=alt, width=800, height=800)
-    db.session.add(image)
-    db.session.commit()
-    return image

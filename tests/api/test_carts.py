@@ -4,10 +4,19 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from storefront.cart.models import Cart
+from storefront.cart.models import Cart, CartLine
+from storefront.catalog.models import Variant
 from storefront.extensions import db
-from tests.api.conftest import add_image, lines_in_db
-from tests.factories import make_category, make_product
+from tests.factories import add_image, make_category, make_product
+
+
+def lines_in_db(token: str) -> dict[str, int]:
+    """The cart's lines as stored, {sku: quantity}, read straight from the database."""
+    db.session.remove()
+    rows = db.session.execute(
+        sa.select(Variant.sku, CartLine.quantity).join(CartLine.variant).join(CartLine.cart)
+        .where(Cart.token == token).order_by(CartLine.id))
+    return dict(rows.all())
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from storefront.extensions import db
-from tests.api.conftest import add_image
-from tests.factories import make_category, make_product
+from tests.factories import add_image, make_category, make_product
 
 
 def test_product_list_shows_active_products_with_prices_stock_and_images(api):

@@ -8,18 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from storefront.audit.models import AuditEntry
-from storefront.cart import service as carts
 from storefront.catalog.models import Variant
-from storefront.checkout.service import ShopperDetails, place_order
 from storefront.extensions import db
 from storefront.orders import service as orders
 from storefront.orders.models import Order, OrderStatus
 from storefront.payments import service as payments
-from tests.conftest import free_port, wait_for
-from tests.factories import make_product, make_user
-from tests.payments.test_stripe import VISA, card_order, pay_as_shopper
-
-from .conftest import sign_in
+from tests.conftest import free_port, fresh
+from tests.factories import make_order, make_paid_card_order, make_product, make_user
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 14:00 in Riga, the shop's time zone
@@ -35,20 +30,6 @@ def request_context(app):
 @pytest.fixture
 def pullover():
     return make_product(title="Dzintars pullover", variants=[{"sku": "DZ-M", "price": 8900, "stock": 100}]).variants[0]
-
-
-def place(variant, *, email="anna@example.com", payment_method="bank_transfer", now=NOW, quantity=1) -> Order:
-    cart = carts.create_cart()
-    carts.add_item(cart, variant, quantity)
-    details = ShopperDetails(email=email, full_name="Anna Bērziņa", address_line1="Brīvības iela 1",
-                             city="Rīga", postal_code="LV-1010", country="LV", shipping_method="standard",
-                             payment_method=payment_method, phone="+371 2000 0000")
-    return place_order(cart.token, details, now=now)
-
-
-def fresh(order_id: int) -> Order:
-    db.session.commit()  # end the test's snapshot: the request wrote in its own session
-    return db.session.get(Order, order_id)
 
 
 def audit_of(order: Order) -> list[tuple[str, str]]:
@@ -70,8 +51,8 @@ def messages(html: str) -> list[str]:
 # --- the list ----------------------------------------------------------------------------------
 
 def test_the_order_list_shows_newest_first_with_date_customer_status_payment_and_total(client, admin, pullover):
-    older = place(pullover, email="old@example.com", now=NOW - dt.timedelta(days=2))
-    newer = place(pullover, email="new@example.com", payment_method="cash_on_delivery", now=NOW, quantity=2)
+    older = make_order(pullover, email="old@example.com", now=NOW - dt.timedelta(days=2))
+    newer = make_order(pullover, email="new@example.com", payment_method="cash_on_delivery", now=NOW, quantity=2)
 
     response = client.get("/admin/orders")
 
@@ -88,10 +69,10 @@ def test_the_order_list_shows_newest_first_with_date_customer_status_payment_and
 
 
 def test_staff_filter_orders_by_status_payment_method_and_search(client, admin, pullover):
-    anna = place(pullover, email="Anna@Example.com")
-    janis = place(pullover, email="janis@example.lv", payment_method="cash_on_delivery")
-    paid = place(pullover, email="liga@example.lv")
-    payments.mark_manual_payment_received(paid, now=NOW)
+    anna = make_order(pullover, email="Anna@Example.com", now=NOW)
+    janis = make_order(pullover, email="janis@example.lv", payment_method="cash_on_delivery", now=NOW)
+    paid = make_order(pullover, email="liga@example.lv", now=NOW)
+    payments.mark_manual_payment_received(paid.id, actor=admin, now=NOW)
 
     assert row_numbers(client.get("/admin/orders?status=paid").text) == [paid.number]
     assert row_numbers(client.get("/admin/orders?status=pending_payment").text) == [janis.number, anna.number]
@@ -105,9 +86,9 @@ def test_staff_filter_orders_by_status_payment_method_and_search(client, admin, 
 
 def test_the_date_filter_counts_days_in_the_shops_time_zone(client, admin, pullover):
     # 22:30 UTC on the 23rd is 00:30 on the 24th in Riga: a Riga shop calls it the 24th.
-    late_evening = place(pullover, now=dt.datetime(2026, 11, 23, 22, 30, tzinfo=UTC))
-    afternoon = place(pullover, now=dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    earlier = place(pullover, now=dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    late_evening = make_order(pullover, now=dt.datetime(2026, 11, 23, 22, 30, tzinfo=UTC))
+    afternoon = make_order(pullover, now=dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    earlier = make_order(pullover, now=dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
 
     on_23rd = client.get("/admin/orders?date_from=2026-11-23&date_to=2026-11-23")
     assert row_numbers(on_23rd.text) == [afternoon.number]
@@ -126,7 +107,7 @@ def test_the_date_filter_counts_days_in_the_shops_time_zone(client, admin, pullo
     ("q=" + "x" * 101, "Search for at most 100 characters."),
 ])
 def test_a_bad_filter_is_answered_with_a_clear_message(client, admin, pullover, query, message):
-    place(pullover)
+    make_order(pullover, now=NOW)
     response = client.get(f"/admin/orders?{query}")
     assert response.status_code == 400
     assert message in messages(response.text)
@@ -135,11 +116,11 @@ def test_a_bad_filter_is_answered_with_a_clear_message(client, admin, pullover, 
 
 def test_the_order_list_runs_the_same_queries_for_5_orders_as_for_60_and_pages_by_50(client, admin, pullover, count_queries):
     for n in range(5):
-        place(pullover, now=NOW + dt.timedelta(minutes=n))
+        make_order(pullover, now=NOW + dt.timedelta(minutes=n))
     with count_queries() as few:
         assert client.get("/admin/orders").status_code == 200
     for n in range(5, 60):
-        place(pullover, now=NOW + dt.timedelta(minutes=n))
+        make_order(pullover, now=NOW + dt.timedelta(minutes=n))
     with count_queries() as many:
         first_page = client.get("/admin/orders")
     assert first_page.status_code == 200
@@ -154,7 +135,7 @@ def test_the_order_list_runs_the_same_queries_for_5_orders_as_for_60_and_pages_b
 # --- the detail --------------------------------------------------------------------------------
 
 def test_the_detail_shows_lines_totals_address_payment_timeline_and_audit(client, admin, pullover):
-    order = place(pullover, quantity=2)
+    order = make_order(pullover, quantity=2, now=NOW)
     orders.add_event(order, "cancel_reason", public=False, reason="customer asked by phone")
     db.session.commit()
     client.post(f"/admin/orders/{order.id}/mark-paid")
@@ -183,7 +164,7 @@ def test_an_unknown_order_is_404(client, admin):
 # --- actions -----------------------------------------------------------------------------------
 
 def test_staff_take_a_bank_transfer_order_from_paid_to_delivered_and_each_step_is_audited(client, admin, pullover):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
 
     response = client.post(f"/admin/orders/{order.id}/mark-paid")
     assert (response.status_code, response.location) == (303, f"/admin/orders/{order.id}")
@@ -208,7 +189,7 @@ def test_staff_take_a_bank_transfer_order_from_paid_to_delivered_and_each_step_i
 
 
 def test_cancelling_an_order_puts_its_items_back_in_stock(client, admin, pullover):
-    order = place(pullover, quantity=3)
+    order = make_order(pullover, quantity=3, now=NOW)
     response = client.post(f"/admin/orders/{order.id}/cancel")
     assert response.status_code == 303
     assert fresh(order.id).status == OrderStatus.CANCELLED
@@ -220,7 +201,7 @@ def test_cancelling_an_order_puts_its_items_back_in_stock(client, admin, pullove
 
 
 def test_a_manual_order_is_refunded_in_part_then_in_full(client, admin, pullover):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     client.post(f"/admin/orders/{order.id}/mark-paid")
 
     response = client.post(f"/admin/orders/{order.id}/refund", data={"amount": "20,50"})
@@ -241,7 +222,7 @@ def test_a_manual_order_is_refunded_in_part_then_in_full(client, admin, pullover
     ("ship", {"carrier": "Omniva", "tracking_number": "CC1EE"}),
 ])
 def test_an_action_the_state_forbids_is_refused_with_409_and_changes_nothing(client, admin, pullover, action, data):
-    order = place(pullover)  # awaiting payment
+    order = make_order(pullover, now=NOW)  # awaiting payment
 
     response = client.post(f"/admin/orders/{order.id}/{action}", data=data)
 
@@ -254,7 +235,7 @@ def test_an_action_the_state_forbids_is_refused_with_409_and_changes_nothing(cli
 
 
 def test_a_second_click_on_a_stale_page_is_refused_with_409(client, admin, pullover):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     assert client.post(f"/admin/orders/{order.id}/mark-paid").status_code == 303
     again = client.post(f"/admin/orders/{order.id}/mark-paid")
     assert again.status_code == 409
@@ -269,7 +250,7 @@ def test_a_second_click_on_a_stale_page_is_refused_with_409(client, admin, pullo
     ({"carrier": "Omniva", "tracking_number": "X" * 81}, "Field cannot be longer than 80 characters."),
 ])
 def test_shipping_without_a_carrier_or_tracking_number_is_400(client, admin, pullover, data, field_message):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     client.post(f"/admin/orders/{order.id}/mark-paid")
     client.post(f"/admin/orders/{order.id}/fulfil")
 
@@ -291,7 +272,7 @@ def test_shipping_without_a_carrier_or_tracking_number_is_400(client, admin, pul
     ("89.01", "At most €89.00 can still be refunded."),
 ])
 def test_a_refund_of_a_bad_amount_is_400_and_refunds_nothing(client, admin, pullover, amount, message):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     client.post(f"/admin/orders/{order.id}/mark-paid")
 
     response = client.post(f"/admin/orders/{order.id}/refund", data={"amount": amount})
@@ -308,7 +289,7 @@ def test_a_refund_of_a_bad_amount_is_400_and_refunds_nothing(client, admin, pull
 
 @pytest.mark.parametrize("role", ["support", "marketer"])
 def test_support_and_marketers_see_orders_but_every_action_is_403(client, staff, pullover, role):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     staff(role)
 
     assert client.get("/admin/orders").status_code == 200
@@ -324,14 +305,14 @@ def test_support_and_marketers_see_orders_but_every_action_is_403(client, staff,
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, pullover):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
     assert "/account/login" in client.get("/admin/orders").location
     assert "/account/login" in client.post(f"/admin/orders/{order.id}/cancel").location
     assert fresh(order.id).status == OrderStatus.PENDING_PAYMENT
 
 
 def test_an_action_without_its_csrf_token_is_400_and_with_it_goes_through(client, admin, pullover, csrf_enabled):
-    order = place(pullover)
+    order = make_order(pullover, now=NOW)
 
     forged = client.post(f"/admin/orders/{order.id}/cancel")
     assert forged.status_code == 400
@@ -345,16 +326,14 @@ def test_an_action_without_its_csrf_token_is_400_and_with_it_goes_through(client
 
 # --- card refunds through Stripe -------------------------------------------------------------------
 
+@pytest.fixture
 def paid_card_order(stripe_shop) -> Order:
-    order = card_order(make_product(variants=[{"price": 3000, "stock": 5}]).variants[0], 2)  # €60, free shipping
-    payments.start_card_payment(order)
-    pay_as_shopper(stripe_shop, fresh(order.id).payment_intent_id, VISA)
-    wait_for(lambda: fresh(order.id).status == OrderStatus.PAID)
-    return fresh(order.id)
+    """€60 (free shipping), paid by card through the local Stripe server."""
+    return make_paid_card_order(stripe_shop, make_product(variants=[{"price": 3000, "stock": 5}]).variants[0], 2)
 
 
-def test_a_card_order_is_refunded_through_stripe_from_the_detail_page(client, admin, stripe_shop):
-    order = paid_card_order(stripe_shop)
+def test_a_card_order_is_refunded_through_stripe_from_the_detail_page(client, admin, paid_card_order):
+    order = paid_card_order
     page = client.get(f"/admin/orders/{order.id}").text
     assert f"<code>{order.payment_intent_id}</code>" in page
     assert "Mark paid" not in page and "Cancel order" not in page  # Stripe pays; a refund cancels
@@ -366,8 +345,8 @@ def test_a_card_order_is_refunded_through_stripe_from_the_detail_page(client, ad
     assert audit_of(order) == [("order.refund", "admin@example.com")]
 
 
-def test_a_card_refund_while_stripe_is_unreachable_is_503_and_refunds_nothing(app, client, admin, stripe_shop):
-    order = paid_card_order(stripe_shop)
+def test_a_card_refund_while_stripe_is_unreachable_is_503_and_refunds_nothing(app, client, admin, paid_card_order):
+    order = paid_card_order
     app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
     response = client.post(f"/admin/orders/{order.id}/refund", data={"amount": "60.00"})
@@ -382,15 +361,15 @@ def test_a_card_refund_while_stripe_is_unreachable_is_503_and_refunds_nothing(ap
 # --- in a real browser -------------------------------------------------------------------------------
 
 def test_staff_find_an_order_ship_it_and_refund_part_of_it_in_the_browser(live_server, page, screenshot, pullover):
-    make_user("admin@example.com", "admin", "correct horse battery")
+    admin = make_user("admin@example.com", "admin", "correct horse battery")
     emails = ["anna@example.com", "janis.ozols@example.lv", "liga@example.com", "peteris@example.lv"]
-    placed = [place(pullover, email=emails[n % 4], now=NOW - dt.timedelta(hours=7 * n),
+    placed = [make_order(pullover, email=emails[n % 4], now=NOW - dt.timedelta(hours=7 * n),
                     payment_method=("bank_transfer", "cash_on_delivery")[n % 2], quantity=1 + n % 3)
               for n in range(8)]
-    payments.mark_manual_payment_received(placed[1], now=NOW)
-    payments.mark_manual_payment_received(placed[2], now=NOW)
+    payments.mark_manual_payment_received(placed[1].id, actor=admin, now=NOW)
+    payments.mark_manual_payment_received(placed[2].id, actor=admin, now=NOW)
     order = placed[0]
-    payments.mark_manual_payment_received(order, now=NOW)
+    payments.mark_manual_payment_received(order.id, actor=admin, now=NOW)
     orders.add_event(order, "cancel_reason", public=False, reason="checked the transfer with the bank")
     db.session.commit()
 

@@ -13,7 +13,7 @@ from storefront.catalog.models import Variant
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from tests.conftest import wait_for
-from tests.payments.test_stripe import pay_as_shopper
+from tests.factories import pay_as_shopper
 
 THREE_D_SECURE = "4000002500003155"  # needs authentication: localstripe leaves it in requires_action
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "520": {"width": 520, "height": 900}}
