@@ -18,7 +18,7 @@ from flask import g, has_request_context, session
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from storefront.database import utcnow, write_transaction
+from storefront.database import NestedWriteError, utcnow, write_transaction
 from storefront.extensions import db
 
 from .banners import banners_for, is_eligible
@@ -80,7 +80,7 @@ def flush(response):
                 count(offer_id, channel, day, views=1)
             for offer_id in new["carts"]:
                 count(offer_id, channel, day, carts=1)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, NestedWriteError):
         log.exception("could not count offer views and carts")
         return response
     session[SESSION_KEY] = {kind: sorted(set(seen.get(kind, [])) | set(new[kind])) for kind in ("views", "carts")}

@@ -26,15 +26,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("payments", ("storefront.payments",)),
     ("checkout", ("storefront.checkout",)),
     ("social", ("storefront.social",)),
+    ("backoffice", ("storefront.backoffice",)),  # import jobs, the back office's queries
+    ("demo", ("storefront.demo",)),  # the demo shop, loaded through every area's services
 ]
 # The web layer: pages, API resources, forms, CLI commands and the back office. They may import
 # any domain module; domain modules never import them.
 WEB_MODULE_NAMES = {"views", "api", "admin", "forms", "schemas", "cli", "webhooks", "feed", "demo",
                     "order_views", "order_forms", "seo"}
+# The back office's package module creates its blueprint (with the shell).
+WEB_MODULES = {"storefront.backoffice"}
 # Web modules that register routes: a page of one package never reaches into another's routes
 # (what they share lives in a domain module, in `templating` or in the back-office shell).
 ROUTE_MODULE_NAMES = {"views", "api", "admin", "webhooks", "feed", "demo", "order_views"}
-WEB_PREFIXES = ("storefront.backoffice", "storefront.templating", "storefront.demo", "storefront.health",
+WEB_PREFIXES = ("storefront.backoffice.shell", "storefront.templating", "storefront.health",
                 "storefront.media", "promotions.preview")
 # The app itself: the factory and the task worker, which build everything.
 APP = {"storefront", "storefront.worker"}
@@ -108,7 +112,7 @@ def _existing_module(name: str) -> str:
 
 
 def is_web(module: str) -> bool:
-    return module.split(".")[-1] in WEB_MODULE_NAMES or module.startswith(WEB_PREFIXES)
+    return module in WEB_MODULES or module.split(".")[-1] in WEB_MODULE_NAMES or module.startswith(WEB_PREFIXES)
 
 
 def layer_of(module: str) -> int:

@@ -226,7 +226,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
         try:
             redemptions.hold(order, totals.offers, pricing, now=now)
         except redemptions.OfferRanOut:
-                raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
+            raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
     add_event(order, "placed", now=now)

@@ -84,13 +84,13 @@ def start_card_payment(order: Order) -> str:
 
 def cancel_unpaid(order: Order, *, reason: str, now: dt.datetime) -> bool:
     """Cancel an order still awaiting payment and give its stock back. False if it moved on."""
-    with write_transaction():
-        try:
+    try:
+        with write_transaction():
             orders.transition(order, OrderStatus.CANCELLED, now=now, only_from=orders.UNPAID)
-        except orders.InvalidTransition:
-            return False
-        orders.release_stock(order)
-        orders.add_event(order, "cancel_reason", now=now, public=False, reason=reason)
+            orders.release_stock(order)
+            orders.add_event(order, "cancel_reason", now=now, public=False, reason=reason)
+    except orders.InvalidTransition:
+        return False
     return True
 
 
@@ -134,19 +134,28 @@ def handle_event(event, *, now: dt.datetime) -> str:
         "payment_intent.canceled": _payment_failed,
     }
     handler = handlers.get(event["type"])
-    with write_transaction():
-        order = _order_for(event) if handler else None
-        processed = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
-                                          order_id=order.id if order else None, outcome="ignored")
-        try:
-            with db.session.begin_nested():
-                db.session.add(processed)
-        except IntegrityError:
-            return "duplicate"
-        if handler and order is not None:
-            processed.outcome = handler(order, event["data"]["object"], now)
-        outcome = processed.outcome
+    try:
+        with write_transaction():
+            order = _order_for(event) if handler else None
+            processed = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
+                                              order_id=order.id if order else None, outcome="ignored")
+            db.session.add(processed)
+            db.session.flush()
+            if handler and order is not None:
+                processed.outcome = handler(order, event["data"]["object"], now)
+            outcome = processed.outcome
+    except IntegrityError:
+        # The event's id is already recorded: another delivery of it was applied (or is being
+        # applied right now and will commit first). Everything this one did is rolled back.
+        if not _already_processed(event["id"]):
+            raise
+        return "duplicate"
     return outcome
+
+
+def _already_processed(event_id: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ProcessedWebhookEvent)
+                             .where(ProcessedWebhookEvent.event_id == event_id)) > 0
 
 
 def _order_for(event) -> Order | None:
@@ -220,6 +229,7 @@ def reconcile(*, now: dt.datetime, hours: int = 48) -> dict[str, int]:
             Order.payment_method == PaymentMethod.CARD, Order.payment_intent_id.is_not(None),
             Order.status.in_([OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]),
             Order.amount_refunded == 0, Order.created_at >= since)).all()
+    db.session.rollback()  # the read is over: hold no transaction open while Stripe answers
     counts: dict[str, int] = {}
     for order_id, intent_id in candidates:
         intent = gateway.retrieve_payment_intent(intent_id).to_dict()

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from flask import request, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..database import write_transaction
+from ..database import NestedWriteError, write_transaction
 from ..extensions import db
 from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, Visit
 
@@ -93,7 +93,7 @@ def record_visit() -> Visit | None:
     try:
         with write_transaction():
             db.session.add(visit)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, NestedWriteError):
         log.exception("could not record a visit")
         return None
     session["visit_id"] = visit.visit_key
