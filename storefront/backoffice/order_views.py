@@ -89,7 +89,8 @@ def _run_action(order_id: int, form, use_case, done_message, *, form_name: str |
 @manage_orders
 def order_mark_paid(order_id: int):
     return _run_action(
-        order_id, ConfirmForm(), lambda form: payments.mark_manual_payment_received(order_id, actor=acting_user(), now=utcnow()),
+        order_id, ConfirmForm(),
+        lambda form: payments.mark_manual_payment_received(order_id, actor=acting_user(), now=utcnow()),
         lambda order: _("Order %(number)s is marked paid; the shopper gets a receipt.", number=order.number))
 
 
