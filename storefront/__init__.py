@@ -55,8 +55,7 @@ def import_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, mail, payments, security, tasks
-    from .social import embedding
+    from . import i18n, mail, payments, security, social, tasks
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     import promotions
@@ -72,7 +71,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    embedding.init_app(app)
+    social.init_app(app)
     tasks.init_app(app)
     mail.init_app(app)
     payments.init_app(app)

@@ -4,3 +4,14 @@ Owns verifying who a platform sent (one adapter per platform), the embedded sess
 social page, the catalog feed for social catalogs, share links and every visit's channel. It must
 not decide prices or offers: it only says where a shopper came from.
 """
+from __future__ import annotations
+
+from flask import Flask
+
+from . import attribution, embedding
+
+
+def init_app(app: Flask) -> None:
+    """The embedded session and framing rules, and the attribution of every storefront visit."""
+    embedding.init_app(app)
+    app.before_request(attribution.attribute_request)

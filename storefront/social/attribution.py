@@ -1,6 +1,6 @@
 """Channel attribution: which platform and campaign brought each visit (and so each order).
 
-A `before_app_request` hook (registered by `social.feed`) looks at storefront page GETs only:
+A `before_request` hook (registered by `social.init_app`) looks at storefront page GETs only:
 - `?utm_source=` / `?utm_campaign=` go into the session, last touch wins (checkout copies
   `session["channel"]`, `["utm_source"]` and `["utm_campaign"]` into the order);
 - the first page of a visit writes one `Visit` row and keeps its random key in
@@ -107,7 +107,7 @@ def is_storefront_page() -> bool:
 
 
 def attribute_request() -> None:
-    """The `before_app_request` hook: tags into the session, and a Visit when one starts."""
+    """The `before_request` hook: tags into the session, and a Visit when one starts."""
     if not is_storefront_page():
         return
     remember_utm_tags(request.args)

@@ -34,7 +34,6 @@ from ..templating import media_url
 from . import attribution
 
 bp = Blueprint("feeds", __name__)
-bp.before_app_request(attribution.attribute_request)
 
 FEED_COLUMNS = ("id", "title", "description", "availability", "condition", "price", "link", "image_link",
                 "brand", "item_group_id", "sale_price")
