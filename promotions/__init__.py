@@ -18,12 +18,9 @@ or order internals: it follows an order's life through `storefront.orders.signal
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from flask import Flask
 
 from . import limits, receivers, stats
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ input is to blame, its `field`. Views let them propagate: the handler answers th
 """
 from __future__ import annotations
 
+import sqlalchemy.exc
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -112,8 +113,6 @@ def handle_out_of_range(error: Exception):
 
 
 def register_errorhandlers(app: Flask) -> None:
-    import sqlalchemy.exc
-
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(sqlalchemy.exc.DataError, handle_out_of_range)
     app.register_error_handler(ShopError, handle_shop_error)

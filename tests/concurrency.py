@@ -6,6 +6,8 @@ import threading
 import urllib.error
 import urllib.request
 
+from storefront.extensions import db
+
 
 def call(method: str, url: str, body=None, *, timeout: float = 120):
     """One JSON request; (status, decoded body), for error statuses too."""
@@ -35,3 +37,14 @@ def at_once(jobs) -> list:
     [t.start() for t in threads]
     [t.join() for t in threads]
     return results
+
+
+def in_own_context(app, work):
+    """A job for a thread: `work()` in its own app context, so with its own database session."""
+    def job():
+        with app.app_context():
+            try:
+                return work()
+            finally:
+                db.session.remove()
+    return job

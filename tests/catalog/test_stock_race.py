@@ -26,7 +26,7 @@ from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.factories import make_product, make_user
-from tests.concurrency import at_once, call
+from tests.concurrency import at_once, call, in_own_context
 
 
 SHOPPER = {"email": "rush@example.com", "full_name": "Rush Shopper", "address_line1": "Tērbatas iela 2",
@@ -39,17 +39,6 @@ def cart_of(variant: Variant) -> str:
     cart = carts.create_cart()
     carts.add_item(cart, variant, 1)
     return cart.token
-
-
-def in_own_context(app, work):
-    """A job for a thread: `work()` in its own app context, so with its own database session."""
-    def job():
-        with app.app_context():
-            try:
-                return work()
-            finally:
-                db.session.remove()
-    return job
 
 
 def checkout(server: str, token: str):

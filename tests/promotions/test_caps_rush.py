@@ -30,7 +30,7 @@ from storefront.payments import service as payments
 from tests.factories import make_product
 from tests.payments.test_stripe import intent_event, signed_post
 from tests.promotions.conftest import make_offer
-from tests.concurrency import at_once, call
+from tests.concurrency import at_once, call, in_own_context
 
 UTC = dt.timezone.utc
 SHOPPER = {"full_name": "Rush Shopper", "address_line1": "Tērbatas iela 2", "city": "Rīga",
@@ -162,17 +162,6 @@ def card_orders(app, variant: Variant, emails: list[str]) -> list[int]:
         return ids
     finally:
         app.config["STRIPE_SECRET_KEY"] = ""
-
-
-def in_own_context(app, work):
-    """A job for a thread: `work()` in its own app context, so with its own database session."""
-    def job():
-        with app.app_context():
-            try:
-                return work()
-            finally:
-                db.session.remove()
-    return job
 
 
 def test_releases_racing_confirms_and_each_other_keep_every_counter_exact(app, gunicorn_server):
