@@ -52,6 +52,7 @@ def import_models() -> None:
     from .payments import models as _payments  # noqa: F401
     from .social import models as _social  # noqa: F401
     from promotions import models as _promotions  # noqa: F401
+    from reviews import models as _reviews  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     import promotions
+    import reviews
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -76,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     payments.init_app(app)
     promotions.init_app(app)
+    reviews.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -95,9 +98,16 @@ def register_blueprints(app: Flask) -> None:
 
     from promotions.admin import bp as offers_admin_bp
     from promotions.views import bp as offers_bp
+    from reviews.admin import bp as inbox_bp
+    from reviews.feed import bp as review_feeds_bp
+    from reviews.question_views import bp as questions_bp
+    from reviews.request_views import bp as review_requests_bp
+    from reviews.views import bp as reviews_bp
+    from reviews.write_views import bp as review_forms_bp
 
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
-                      checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp):
+                      checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp, reviews_bp,
+                      review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp):
         app.register_blueprint(blueprint)
     # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
     csrf.exempt(webhooks_bp)
@@ -105,8 +115,10 @@ def register_blueprints(app: Flask) -> None:
     from .cart.api import blp as carts_api
     from .catalog.api import blp as products_api
     from .checkout.api import blp as orders_api
+    from reviews.api import blp as reviews_api
+    from reviews.question_api import blp as questions_api
 
-    for api_blueprint in (products_api, carts_api, orders_api):
+    for api_blueprint in (products_api, carts_api, orders_api, reviews_api, questions_api):
         # The API authenticates by cart token, not by cookie, so cross-site form posts cannot
         # ride on a shopper's session there; CSRF tokens protect the cookie-based pages.
         csrf.exempt(api_blueprint)

@@ -181,6 +181,51 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Behind a reverse proxy, how many proxies' X-Forwarded-* headers to trust. Without it
         # every shopper has the proxy's address, and one rate limit would lock everyone out.
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
+        # Reviews (reviews/). Published at once by default; REVIEWS_HOLD_ALL holds every review
+        # for a look, all alike (never by rating). Unverified reviews and staff reviews are off
+        # unless the shop turns them on (staff reviews are then labelled as staff's).
+        "REVIEWS_HOLD_ALL": _bool("REVIEWS_HOLD_ALL", False),
+        "REVIEWS_ALLOW_UNVERIFIED": _bool("REVIEWS_ALLOW_UNVERIFIED", False),
+        "REVIEWS_ALLOW_STAFF": _bool("REVIEWS_ALLOW_STAFF", False),
+        "REVIEWS_PAGE_SIZE": _int("REVIEWS_PAGE_SIZE", 10),
+        "REVIEWS_MAX_PHOTOS": _int("REVIEWS_MAX_PHOTOS", 3),
+        # Side by side: the most helpful favourable (rating >= …) and critical (rating <= …) review.
+        "REVIEWS_FAVOURABLE_MIN": _int("REVIEWS_FAVOURABLE_MIN", 4),
+        "REVIEWS_CRITICAL_MAX": _int("REVIEWS_CRITICAL_MAX", 3),
+        # Asking for reviews: the link's life, the request N days after shipping when delivery is
+        # never marked, the one reminder, and never the same product to the same buyer within …
+        "REVIEW_LINK_DAYS": _int("REVIEW_LINK_DAYS", 90),
+        "REVIEW_REQUEST_AFTER_SHIPPED_DAYS": _int("REVIEW_REQUEST_AFTER_SHIPPED_DAYS", 14),
+        "REVIEW_REMINDER_DAYS": _int("REVIEW_REMINDER_DAYS", 7),
+        "REVIEW_REQUEST_REPEAT_DAYS": _int("REVIEW_REQUEST_REPEAT_DAYS", 365),
+        # The "we replied to …" figure on product pages covers this many days.
+        "REPLY_STATS_DAYS": _int("REPLY_STATS_DAYS", 90),
+        # Limits on shoppers' posts (per address), counted only for real attempts.
+        "REVIEW_POST_RATE_LIMIT": os.environ.get("REVIEW_POST_RATE_LIMIT", "10 per hour"),
+        "QUESTION_POST_RATE_LIMIT": os.environ.get("QUESTION_POST_RATE_LIMIT", "5 per hour"),
+        "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "60 per hour"),
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per hour"),
+        # Questions: how many recent buyers are invited to answer one, and how long their link lives.
+        "QUESTION_INVITE_BUYERS": _int("QUESTION_INVITE_BUYERS", 5),
+        "QUESTION_LINK_DAYS": _int("QUESTION_LINK_DAYS", 30),
+        # The staff inbox: reviews rated at most this go to it, each item is due this many minutes
+        # after it arrives, counted on the business clock (opening hours per weekday in the shop's
+        # zone, minus holidays) or the calendar clock; alerts when this many minutes are left.
+        "INBOX_NEGATIVE_MAX_RATING": _int("INBOX_NEGATIVE_MAX_RATING", 2),
+        "INBOX_RESPONSE_MINUTES": _int("INBOX_RESPONSE_MINUTES", 120),
+        "INBOX_CLOCK": os.environ.get("INBOX_CLOCK", "business"),
+        "INBOX_WARNING_MINUTES": _int("INBOX_WARNING_MINUTES", 15),
+        # {"mon": [["09:00", "18:00"]], …}: weekdays mon…sun, each a list of open intervals.
+        "INBOX_BUSINESS_HOURS": _json("INBOX_BUSINESS_HOURS", {
+            "mon": [["09:00", "18:00"]], "tue": [["09:00", "18:00"]], "wed": [["09:00", "18:00"]],
+            "thu": [["09:00", "18:00"]], "fri": [["09:00", "18:00"]], "sat": [["10:00", "14:00"]], "sun": []}),
+        # Days the shop is closed (YYYY-MM-DD, in the shop's zone): Latvia's public holidays.
+        "INBOX_HOLIDAYS": _list("INBOX_HOLIDAYS", ",".join([
+            "2026-01-01", "2026-04-03", "2026-04-05", "2026-04-06", "2026-05-01", "2026-05-04",
+            "2026-06-23", "2026-06-24", "2026-11-18", "2026-12-24", "2026-12-25", "2026-12-26",
+            "2026-12-31", "2027-01-01", "2027-03-26", "2027-03-28", "2027-03-29", "2027-05-01",
+            "2027-05-04", "2027-06-23", "2027-06-24", "2027-11-18", "2027-12-24", "2027-12-25",
+            "2027-12-26", "2027-12-31"])),
         # The JSON API and its OpenAPI document (flask-smorest).
         "API_TITLE": "Storefront API",
         "API_VERSION": "v1",

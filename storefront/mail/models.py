@@ -21,6 +21,12 @@ class OutboundEmail(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # Mail about something other than an order (a review request, an inbox alert): the id of what
+    # it is about, read by the renderer its area registered for `kind` (`mail.service.register`).
+    ref_id: so.Mapped[int | None] = so.mapped_column()
+    # At most one mail per key, however often the event that causes it is delivered
+    # ("review_request:order:12", "inbox_warning:item:7:user:3").
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(120), unique=True)
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending | sending | sent

@@ -1,0 +1,1 @@
+"""(Being built.) Periodic tasks, registered on storefront.tasks.huey at import."""
