@@ -38,6 +38,17 @@ def test_a_bank_transfer_order_mails_the_payment_instructions(smtp_server):
     assert db.session.scalar(sa.select(OutboundEmail.status)) == "sent"
 
 
+def test_markup_in_a_product_title_or_a_name_is_text_in_the_html_mail(smtp_server):
+    # The HTML mail includes the plain-text body, whose template is not autoescaped on its own.
+    pullover = make_product(title="<b>Bold</b> pullover", variants=[{"price": 8900}]).variants[0]
+    make_order(pullover, now=NOW, full_name='Anna <img src=x onerror="alert(1)">')
+    [message] = smtp_server.messages
+    html = message.get_body(("html",)).get_content()
+    assert "<img" not in html and "<b>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; pullover" in html
+    assert "<b>Bold</b> pullover" in message.get_body(("plain",)).get_content()
+
+
 def test_staff_confirming_a_payment_sends_one_receipt(smtp_server):
     order = make_order(now=NOW)
     admin = make_user("admin@example.com", "admin")
