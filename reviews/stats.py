@@ -3,7 +3,8 @@
 Every change that makes a review count or stop counting (published, withheld, held, re-rated, its
 fit changed) calls `move(product_id, before, after)` with what the review counted as before and
 after; the figures move by relative UPDATEs (`rated_5 = rated_5 + 1`), so two concurrent reviews
-both count. `recount` rebuilds them from the rows (the CLI's repair, and the tests' proof).
+both count. Moderation calls `follow_status` instead, which reads the rating itself after the
+decision (the moderation rules never see it). `recount` rebuilds them from the rows (the CLI's repair, and the tests' proof).
 """
 from __future__ import annotations
 
@@ -79,3 +80,15 @@ def recount(product_id: int) -> None:
         review_count=row[0], rating_sum=row[1], rated_1=row[2], rated_2=row[3], rated_3=row[4],
         rated_4=row[5], rated_5=row[6], fit_small=row[7], fit_true=row[8], fit_large=row[9])
         .execution_options(synchronize_session=False))
+
+
+def follow_status(review_id: int, product_id: int, before: ReviewStatus, after: ReviewStatus) -> None:
+    """Move the figures after a moderation decision changed the review's status from `before` to
+    `after`. The rating and fit are read here, once the decision is taken: the moderation rules
+    never see them (`reviews.moderation`)."""
+    if (before == ReviewStatus.PUBLISHED) == (after == ReviewStatus.PUBLISHED):
+        return
+    rating, fit = db.session.execute(sa.select(Review.rating, Review.fit).where(Review.id == review_id)).one()
+    counted = Counted(rating, fit)
+    move(product_id, counted if before == ReviewStatus.PUBLISHED else None,
+         counted if after == ReviewStatus.PUBLISHED else None)
