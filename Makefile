@@ -17,7 +17,7 @@ PYTEST_ARGS ?= -q -p no:cacheprovider
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
 
-.PHONY: run test test-sqlite test-postgres bench translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres bench bench-reviews translations extract-messages clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -73,6 +73,10 @@ test-postgres: $(DEV_STAMP) translations
 bench: $(DEV_STAMP) translations
 	$(PY) -m bench
 	$(PY) -m bench.flash_sale --postgres "$(PG_TEST_URL)"
+
+# Only the product page with 10,000 reviews next to one with none (and the hello world).
+bench-reviews: $(DEV_STAMP) translations
+	$(PY) -m bench --only-reviews
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts

@@ -1,7 +1,8 @@
 """`python -m bench [--quick]`: seed the bench databases, serve each with gunicorn, load it, report.
 
-The order is fixed: the hello world, the demo shop (catalog and product page), then each catalog
-size. Servers run one at a time, so each has both CPUs (shared with the load generator).
+The order is fixed: the hello world, the demo shop (catalog and product page), each catalog size,
+then a product with 10,000 reviews next to one with none (`--reviews N`; `--only-reviews` for that
+alone). Servers run one at a time, so each has both CPUs (shared with the load generator).
 """
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--sizes", type=lambda s: [int(n) for n in s.split(",")],
                         help="catalog sizes to compare (default 100,100000)")
+    parser.add_argument("--reviews", type=int, default=10_000,
+                        help="reviews of the most reviewed product, measured against 12 and none (default "
+                             "10,000; 0 skips)")
+    parser.add_argument("--only-reviews", action="store_true",
+                        help="measure only the hello world and the product page with and without reviews")
     parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk is there")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, server logs)")
     args = parser.parse_args(argv)
@@ -82,14 +88,15 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Row]:
     with Gunicorn("bench.hello:app", log=workdir / "hello.log") as server:
         rows.append(measure(server, generator, "hello world", "Flask hello world", "/", args, b"Hello"))
 
-    say("Loading the demo shop (pictures are drawn once)")
-    demo = seed.seed_demo(workdir / "demo")
-    say(f"  {demo.products} products in {demo.seconds:.1f} s")
-    with Gunicorn("wsgi:app", env=demo.environment(), ready_path="/healthz", log=workdir / "demo.log") as server:
-        for label, path in demo.pages:
-            rows.append(measure(server, generator, "demo shop", label, path, args, "Ziemeļu Vilna".encode()))
+    if not args.only_reviews:
+        say("Loading the demo shop (pictures are drawn once)")
+        demo = seed.seed_demo(workdir / "demo")
+        say(f"  {demo.products} products in {demo.seconds:.1f} s")
+        with Gunicorn("wsgi:app", env=demo.environment(), ready_path="/healthz", log=workdir / "demo.log") as server:
+            for label, path in demo.pages:
+                rows.append(measure(server, generator, "demo shop", label, path, args, "Ziemeļu Vilna".encode()))
 
-    for size in args.sizes:
+    for size in ([] if args.only_reviews else args.sizes):
         say(f"Seeding a catalog of {size:,} products")
         site = seed.seed_catalog(workdir / f"catalog-{size}", size)
         say(f"  seeded in {site.seconds:.1f} s")
@@ -97,6 +104,14 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Row]:
                       log=workdir / f"catalog-{size}.log") as server:
             for label, path in site.pages:
                 rows.append(measure(server, generator, site.name, label, path, args, b"Wool Sweater No."))
+    if args.reviews:
+        say(f"Seeding a product with {args.reviews:,} reviews and one with none")
+        site = seed.seed_reviews(workdir / "reviews", args.reviews)
+        say(f"  seeded in {site.seconds:.1f} s")
+        with Gunicorn("wsgi:app", env=site.environment(), ready_path="/healthz",
+                      log=workdir / "reviews.log") as server:
+            for label, path in site.pages:
+                rows.append(measure(server, generator, "reviews", label, path, args, b"Wool Sweater No."))
     report(rows, args, {"generator": generator.name, "load_before": load_before})
     return rows
 
@@ -125,12 +140,13 @@ def report(rows: list[Row], args: argparse.Namespace, meta: dict) -> None:
     print()
     by = {(row.group, row.label): row.result for row in rows}
     hello = by[("hello world", "Flask hello world")].rps
-    print("Shop against hello world (shop req/s ÷ hello req/s):")
+    if any(group == "demo shop" for group, _ in by):
+        print("Shop against hello world (shop req/s ÷ hello req/s):")
     for (group, label), result in by.items():
         if group == "demo shop":
             print(f"  {label:<44} {_ratio(result.rps, hello)}")
     small, large = args.sizes[0], args.sizes[-1]
-    if small != large:
+    if small != large and not args.only_reviews:
         print(f"Catalog of {large:,} against {small:,} products ({large:,} req/s ÷ {small:,} req/s):")
         for (group, label), result in by.items():
             if group == f"{large:,} products":
@@ -138,6 +154,15 @@ def report(rows: list[Row], args: argparse.Namespace, meta: dict) -> None:
                 if base:
                     print(f"  {label:<44} {_ratio(result.rps, base.rps)}   "
                           f"(p50 {base.p50_ms:.2f} → {result.p50_ms:.2f} ms)")
+    reviews = {label: result for (group, label), result in by.items() if group == "reviews"}
+    if reviews:
+        for base in ("0 reviews", "12 reviews"):
+            print(f"{args.reviews:,} reviews against {base} (req/s ÷ req/s):")
+            for kind in ("product page", "reviews page"):
+                few = reviews.get(f"{kind}, {base}")
+                many = reviews.get(f"{kind}, {args.reviews:,} reviews")
+                if few and many:
+                    print(f"  {kind:<44} {_ratio(many.rps, few.rps)}   (p50 {few.p50_ms:.2f} → {many.p50_ms:.2f} ms)")
     failures = sum(row.result.errors for row in rows)
     if failures:
         print(f"\nWARNING: {failures} requests failed or were not 2xx/3xx; see the server logs (--keep).")
@@ -151,6 +176,8 @@ def isolate(workdir: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'instance' / 'shop.db'}"
     os.environ["UPLOAD_FOLDER"] = str(workdir / "instance" / "uploads")
     os.environ["HUEY_URL"] = f"sqlite:///{workdir / 'instance' / 'tasks.db'}"
+    # The task queue opens its file there as soon as an app is made (the demo used to make it first).
+    (workdir / "instance").mkdir(parents=True, exist_ok=True)
 
 
 def run_isolated(prefix: str, body, *, keep: bool, interrupted: str) -> int:

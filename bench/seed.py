@@ -146,3 +146,96 @@ def seed_catalog(folder: Path, products: int) -> Site:
                   ("product page", product)]
     site.seconds = time.perf_counter() - started
     return site
+
+
+def seed_reviews(folder: Path, reviews: int) -> Site:
+    """Three products of one category: one without reviews, one with a page of them (12) and one
+    with `reviews` (mixed stars and languages, a reply, its earlier version and a follow-up on the
+    most helpful ones, an inbox item for each 1–2★ one), so the product page can be measured with
+    many reviews, one page of them and none: the first two differ by what a page shows, the last
+    two by how many reviews there are.
+    The reviews are written with bulk inserts and the product's figures rebuilt by
+    `reviews.stats.recount`, as its CLI repair would."""
+    from reviews import stats
+    from reviews.models import InboxItem, Reply, ReplyVersion, Review, ReviewFollowUp
+    from storefront.catalog.models import Category, Product, ProductImage, Variant
+    from storefront.database import write_transaction
+    from storefront.extensions import db
+
+    site = Site(f"{reviews:,} reviews", folder, products=3)
+    started = time.perf_counter()
+    app = _app(site)
+    with app.app_context():
+        _migrate(app)
+        db.session.execute(sa.insert(Category), [
+            {"id": 1, "parent_id": None, "slug": "knitwear", "name": "Knitwear", "description": "", "position": 0}])
+        created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        for pid, slug in ((1, "unreviewed-sweater"), (2, "reviewed-sweater"), (3, "few-reviews-sweater")):
+            db.session.execute(sa.insert(Product.__table__), [{
+                "id": pid, "slug": slug, "title": f"Wool Sweater No. {pid}",
+                "description": "A warm knit in Latvian wool. Hand wash cold and dry flat.", "brand": "Ziemeļu Vilna",
+                "category_id": 1, "option_names": ["Size"], "active": True, "price_min": 8900,
+                "created_at": created, "updated_at": created}])
+            db.session.execute(sa.insert(ProductImage.__table__), [{
+                "id": pid, "product_id": pid, "filename": f"bench/{pid}.jpg", "alt": "", "width": 800,
+                "height": 800, "position": 0}])
+            db.session.execute(sa.insert(Variant.__table__), [{
+                "product_id": pid, "sku": f"R-{pid}-{size}", "options": {"Size": size}, "price": 8900,
+                "compare_at_price": None, "stock": 20, "position": position, "image_id": pid}
+                for position, size in enumerate(SIZES)])
+        ratings, languages, fits = (5, 4, 2, 5, 1, 3, 4, 5), ("en", "lv", "es"), ("small", "true", "large")
+        few = 12
+        for start in range(0, reviews + few, CHUNK):
+            rows = []
+            for n in range(start, min(start + CHUNK, reviews + few)):
+                rating, when = ratings[n % len(ratings)], created + dt.timedelta(minutes=n)
+                rows.append({
+                    "id": n + 1, "product_id": 2 if n < reviews else 3, "verified": True, "author_name": f"Buyer {n}",
+                    "email": f"buyer{n}@example.com", "language": languages[n % 3], "rating": rating,
+                    "original_rating": rating, "title": f"Review number {n}",
+                    "body": "Warm and soft; the sleeves are a little long. " * (1 + n % 4),
+                    "status": "published", "helpful_count": n % 23, "reviewer_token": f"bench-{n}",
+                    "created_at": when, "published_at": when, "collection_method": "post_fulfillment",
+                    "variant_label": SIZES[n % 3], "fit": fits[n % 3], "delivered_at": when - dt.timedelta(days=3)})
+            db.session.execute(sa.insert(Review.__table__), rows)
+        top = [n + 1 for n in range(reviews) if n % 23 == 22][-60:] + [reviews + 1, reviews + 2]
+        if top:
+            db.session.execute(sa.insert(Reply.__table__), [
+                {"id": i + 1, "review_id": rid, "body": "Thank you for telling us. We are sending you a comb.",
+                 "language": "en", "created_at": created + dt.timedelta(minutes=rid + 90),
+                 "edited_at": created + dt.timedelta(minutes=rid + 200)} for i, rid in enumerate(top)])
+            db.session.execute(sa.insert(ReplyVersion.__table__), [
+                {"reply_id": i + 1, "body": "Thank you.", "written_at": created, "replaced_at": created}
+                for i in range(len(top))])
+            db.session.execute(sa.insert(ReviewFollowUp.__table__), [
+                {"review_id": rid, "body": "The comb worked.", "previous_rating": 2, "new_rating": 4,
+                 "created_at": created + dt.timedelta(minutes=rid + 300)} for rid in top])
+        negative = [n + 1 for n in range(reviews + few) if ratings[n % len(ratings)] <= 2]
+        for start in range(0, len(negative), CHUNK):
+            db.session.execute(sa.insert(InboxItem.__table__), [
+                {"kind": "negative_review", "review_id": rid, "arrived_at": created + dt.timedelta(minutes=rid),
+                 "clock": "calendar", "due_at": created + dt.timedelta(minutes=rid + 120),
+                 "first_response_at": created + dt.timedelta(minutes=rid + 45) if rid % 5 else None}
+                for rid in negative[start:start + CHUNK]])
+        db.session.commit()
+        with write_transaction():
+            stats.recount(2)
+            stats.recount(3)
+        db.session.commit()
+        db.engine.dispose()
+    from flask import url_for
+
+    with app.test_request_context():
+        none = url_for("catalog.product", slug="unreviewed-sweater")
+        many = url_for("catalog.product", slug="reviewed-sweater")
+        page = url_for("catalog.product", slug="few-reviews-sweater")
+        none_list = url_for("review_pages.product_reviews", slug="unreviewed-sweater")
+        page_list = url_for("review_pages.product_reviews", slug="few-reviews-sweater")
+        many_list = url_for("review_pages.product_reviews", slug="reviewed-sweater")
+    site.pages = [("product page, 0 reviews", none), (f"product page, {few} reviews", page),
+                  (f"product page, {reviews:,} reviews", many),
+                  ("reviews page, 0 reviews", none_list), (f"reviews page, {few} reviews", page_list),
+                  (f"reviews page, {reviews:,} reviews", many_list),
+                  (f"reviews page 50, lowest first, {reviews:,}", many_list + "?sort=lowest&page=50")]
+    site.seconds = time.perf_counter() - started
+    return site

@@ -198,6 +198,8 @@ def upgrade():
         batch_op.create_index('ix_reviews_product_status_created', ['product_id', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_reviews_product_status_helpful', ['product_id', 'status', 'helpful_count'], unique=False)
         batch_op.create_index('ix_reviews_product_status_rating', ['product_id', 'status', 'rating'], unique=False)
+        batch_op.create_index('ix_reviews_product_list', ['product_id', 'status', 'rating', 'language',
+                                                          'helpful_count', 'created_at', 'fit', 'id'], unique=False)
 
     op.create_table('inbox_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -368,6 +370,7 @@ def downgrade():
 
     op.drop_table('inbox_items')
     with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_reviews_product_list')
         batch_op.drop_index('ix_reviews_product_status_rating')
         batch_op.drop_index('ix_reviews_product_status_helpful')
         batch_op.drop_index('ix_reviews_product_status_created')

@@ -7,9 +7,14 @@ shop's 404 page in the shopper's language.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import get_locale
 
 from promotions import stats as offer_stats
+from reviews import evidence as review_evidence
+from reviews import queries as review_queries
+from reviews import questions as review_questions
 
+from ..database import utcnow
 from . import browse, pages, seo
 
 bp = Blueprint("catalog", __name__)
@@ -58,10 +63,15 @@ def product(slug: str):
 
 
 def render_product_page(product, *, requested_variant=None, quantity="1", error=None, status: int = 200):
-    """The product page; the cart's add view re-renders it, with the error, when an add is refused."""
+    """The product page; the cart's add view re-renders it, with the error, when an add is refused.
+
+    Its reviews, their evidence and its answered questions are read in a fixed number of queries
+    whatever their number (`reviews.queries`, `reviews.evidence`, `reviews.questions`)."""
     shop_name = current_app.config["SHOP_NAME"]
+    language = str(get_locale())
     selected = pages.default_variant(product, requested_variant)
     offer_stats.note_banner_views(product)  # the page shows the banners of the offers on it
+    reviews = review_queries.product_reviews(product, language=language)
     return render_template(
         "catalog/product.html",
         product=product,
@@ -71,9 +81,13 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
         breadcrumbs=browse.category_path(product.category),
         related=browse.related_products(product),
         meta_tags=seo.product_meta_tags(product, shop_name),
-        json_ld=seo.product_json_ld(product, shop_name),
+        json_ld=seo.product_json_ld(product, shop_name, reviews=reviews),
         canonical_url=seo.product_url(product),
         description=seo.short_description(product.description),
         quantity=quantity,
         error=error,
+        reviews=reviews,
+        reply_figures=review_queries.reply_figures(now=utcnow()),
+        review_ledger=review_evidence.product_ledger(product.id),
+        questions=review_questions.product_questions(product.id, language),
     ), status

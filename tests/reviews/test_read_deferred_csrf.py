@@ -1,0 +1,81 @@
+"""Post forms on cacheable pages: the page carries no token, the form fetches one when it is sent,
+and without script it goes through a confirmation page instead of failing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storefront.cart.models import Cart
+from storefront.extensions import db
+from tests.factories import make_product
+
+
+@pytest.fixture
+def hat():
+    return make_product("Bobble Hat", slug="bobble-hat", variants=[{"sku": "BH-1", "stock": 5}])
+
+
+def form_fields(page: str, form_class: str) -> tuple[str, dict[str, str], str]:
+    """The form's plain action, its hidden fields, and its data-action."""
+    form = re.search(rf'<form class="{form_class}"(.*?)</form>', page, re.S).group(0)
+    action = re.search(r'action="([^"]+)"', form).group(1).replace("&amp;", "&")
+    data_action = re.search(r'data-action="([^"]+)"', form).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    return action, hidden, data_action
+
+
+def test_the_token_address_answers_a_private_token_and_starts_the_session(client, csrf_enabled):
+    response = client.get("/forms/token")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.get_json()["csrf_token"]
+    assert any(cookie.startswith("shop_session=") for cookie in response.headers.getlist("Set-Cookie"))
+
+
+def test_the_product_page_has_no_token_and_the_fetched_one_adds_to_the_cart(client, csrf_enabled, hat):
+    page = client.get("/p/bobble-hat").get_data(as_text=True)
+    action, hidden, data_action = form_fields(page, "buy-form")
+    assert hidden["csrf_token"] == "" and data_action == "/cart/add"
+    token = client.get("/forms/token").get_json()["csrf_token"]
+    response = client.post(data_action, data={"csrf_token": token, "variant_id": hat.variants[0].id,
+                                              "quantity": "1", "product_id": hat.id})
+    assert response.status_code == 303
+
+
+def test_without_script_the_form_is_confirmed_on_a_page_of_its_own_and_then_works(client, csrf_enabled, hat):
+    page = client.get("/p/bobble-hat").get_data(as_text=True)
+    action, hidden, _ = form_fields(page, "buy-form")
+    assert action == "/forms/confirm?to=/cart/add"
+    hidden.update(variant_id=str(hat.variants[0].id), quantity="2")
+    confirm = client.post(action, data=hidden)
+    assert confirm.status_code == 200
+    assert confirm.headers["Cache-Control"] == "private, no-store"
+    assert db.session.query(Cart).count() == 0  # nothing done yet
+    text = confirm.get_data(as_text=True)
+    assert "Please confirm" in text and ">Add to cart</button>" in text
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', text, re.S)
+    assert form.group(1) == "/cart/add"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    assert fields["csrf_token"] and fields["variant_id"] == str(hat.variants[0].id) and fields["quantity"] == "2"
+    added = client.post("/cart/add", data=fields)
+    assert added.status_code == 303
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/cart/add", "//evil.example/cart/add", "/admin/orders",
+                                    "/cart/remove", "/nowhere", ""])
+def test_the_confirmation_page_serves_only_the_listed_forms(client, target):
+    assert client.post("/forms/confirm", query_string={"to": target}, data={"x": "1"}).status_code == 404
+
+
+def test_the_confirmation_page_escapes_what_was_posted(client, hat):
+    response = client.post("/forms/confirm?to=/cart/add", data={"quantity": '"><script>alert(1)</script>'})
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_the_script_is_a_file_the_strict_policy_allows(client, hat):
+    response = client.get("/p/bobble-hat")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "unsafe-inline" not in policy
+    assert '<script src="/static/js/deferred-csrf.js" defer></script>' in response.get_data(as_text=True)
+    assert client.get("/static/js/deferred-csrf.js").status_code == 200
