@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import inbox_receivers, inbox_tasks, questions, request_tasks, requests  # noqa: F401 (tasks register)
+from . import clock, inbox_receivers, inbox_tasks, questions, request_tasks, requests  # noqa: F401 (tasks register)
+from .models import Clock
 
 
 def init_app(app: Flask) -> None:
-    """Connect the area's receivers (review requests after delivery, the inbox) and register its
-    mail renderers; importing the package registered its periodic tasks."""
+    """Check the inbox's settings, connect the area's receivers (review requests after delivery,
+    the inbox) and register its mail renderers; importing the package registered its periodic tasks.
+
+    :raise clock.ScheduleError: for opening hours, holidays or a clock name that cannot be read, at
+        start-up rather than when the first review arrives.
+    """
+    clock.from_config(app.config)
+    if app.config["INBOX_CLOCK"] not in {c.value for c in Clock}:
+        raise clock.ScheduleError(f"INBOX_CLOCK must be one of {', '.join(c.value for c in Clock)}, "
+                                  f"not {app.config['INBOX_CLOCK']!r}")
     requests.connect()
     inbox_receivers.connect()
     questions.connect()

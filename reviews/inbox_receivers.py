@@ -1,6 +1,56 @@
-"""(Being built.)"""
+"""What puts items in the staff inbox, and what stops their clocks from outside the inbox.
+
+Receivers of `reviews.signals`, run inside the transaction of the change (they only write rows):
+
+- a review written or edited with a rating at or below INBOX_NEGATIVE_MAX_RATING → a
+  negative_review item (once per review); the review itself is published or held exactly as it
+  would be without the inbox;
+- a review reported by a shopper → a reported_review item (once per review, however many reports);
+- a question asked → a question item;
+- a question answered by staff (the brand) → the question's clock stops (a public reply); a buyer's
+  answer does not stop it, support still owes the asker the brand's word.
+"""
 from __future__ import annotations
+
+from flask import current_app
+
+from . import inbox, inbox_mail, signals
+from .models import InboxKind
+
+
+def _is_negative(review) -> bool:
+    return review.rating <= current_app.config["INBOX_NEGATIVE_MAX_RATING"]
+
+
+def on_review_submitted(review, *, now, **_):
+    if _is_negative(review):
+        inbox.open_item(InboxKind.NEGATIVE_REVIEW, review_id=review.id, now=now)
+
+
+def on_review_edited(review, *, now, **_):
+    if _is_negative(review):
+        inbox.open_item(InboxKind.NEGATIVE_REVIEW, review_id=review.id, now=now)
+
+
+def on_review_reported(review, *, now, **_):
+    inbox.open_item(InboxKind.REPORTED_REVIEW, review_id=review.id, now=now)
+
+
+def on_question_asked(question, *, now, **_):
+    inbox.open_item(InboxKind.QUESTION, question_id=question.id, now=now)
+
+
+def on_question_answered(answer, *, now, actor=None, **_):
+    if actor is not None:
+        inbox.record_response(now=now, response_kind=inbox.ResponseKind.PUBLIC_REPLY, actor_id=actor.id,
+                              question_id=answer.question_id)
 
 
 def connect() -> None:
-    """Connect this part's signal receivers and register its mail renderers."""
+    """Connect this part's signal receivers and register its mail renderers (idempotent)."""
+    signals.review_submitted.connect(on_review_submitted)
+    signals.review_edited.connect(on_review_edited)
+    signals.review_reported.connect(on_review_reported)
+    signals.question_asked.connect(on_question_asked)
+    signals.question_answered.connect(on_question_answered)
+    inbox_mail.register_renderers()

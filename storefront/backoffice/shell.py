@@ -55,6 +55,9 @@ NAVIGATION: tuple[NavEntry, ...] = (
              ("admin.catalog", "admin.import")),
     NavEntry(Permission.MANAGE_OFFERS, "offers_admin.offers", _l("Offers"), ("offers_admin.",)),
     NavEntry(Permission.REDEEM_IN_STORE, "offers_admin.scan", _l("Store scan"), ("offers_admin.scan",)),
+    # The support inbox and review moderation (reviews.admin).
+    NavEntry(Permission.ANSWER_CUSTOMERS, "inbox.queue", _l("Inbox"), ("inbox.",)),
+    NavEntry(Permission.ANSWER_CUSTOMERS, "inbox.reviews", _l("Reviews"), ("inbox.review",)),
     NavEntry(Permission.VIEW_AUDIT_LOG, "admin.audit_log", _l("Audit log"), ("admin.audit_log",)),
 )
 

@@ -38,7 +38,8 @@ def assert_staff_headers(response) -> None:
 
 ALL_LINKS = [("/admin/", "Dashboard"), ("/admin/orders", "Orders"), ("/admin/products", "Products"),
              ("/admin/categories", "Categories"), ("/admin/catalog/import", "Import & export"),
-             ("/admin/offers/", "Offers"), ("/admin/offers/scan", "Store scan"), ("/admin/audit", "Audit log")]
+             ("/admin/offers/", "Offers"), ("/admin/offers/scan", "Store scan"), ("/admin/inbox/", "Inbox"),
+             ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log")]
 
 
 def test_a_new_staff_area_refuses_its_routes_without_a_permission_mark(database_url, tmp_path):
@@ -92,7 +93,7 @@ def test_both_areas_show_the_same_nav_with_their_own_page_current(client, admin)
 
 @pytest.mark.parametrize("role, links", [
     ("marketer", ["Dashboard", "Orders", "Offers", "Store scan"]),
-    ("support", ["Dashboard", "Orders", "Store scan"]),
+    ("support", ["Dashboard", "Orders", "Store scan", "Inbox", "Reviews"]),
 ])
 def test_the_nav_shows_each_role_only_the_areas_it_may_use(client, staff, role, links):
     staff(role)
@@ -117,7 +118,8 @@ def test_support_refused_the_offers_sees_the_403_inside_the_back_office_in_their
     assert 'class="admin"' in page and "site-header" not in page
     for word in words:
         assert word in page, word
-    assert [href for href, _ in sidebar(page)] == ["/admin/", "/admin/orders", "/admin/offers/scan"]
+    assert [href for href, _ in sidebar(page)] == ["/admin/", "/admin/orders", "/admin/offers/scan",
+                                                   "/admin/inbox/", "/admin/inbox/reviews"]
     assert current_link(page) == []
 
 
