@@ -375,7 +375,9 @@ def gunicorn_server(app, database_url):
         except OSError:
             return process.poll() is not None
 
-    wait_for(answers, timeout=30)
+    # Four processes importing the app on a loaded 2-core machine can take a while: wait long,
+    # since a slow start is not what these tests are about.
+    wait_for(answers, timeout=120)
     if process.poll() is not None:
         pytest.fail("gunicorn did not start")
     yield url

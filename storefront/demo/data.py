@@ -24,6 +24,7 @@ from ..extensions import db
 from . import images
 from .content import BRAND, CATEGORIES, COLOURS, PRODUCTS, STAFF, ProductSpec
 from .offers import load_offers
+from .reviews import load_reviews
 
 IMAGE_FOLDER = "demo"  # under UPLOAD_FOLDER
 LOGIN_PATH = "/account/login"
@@ -36,12 +37,15 @@ class LoadReport:
     variants: int = 0
     images_drawn: int = 0
     offers: int = 0
+    reviews: int = 0
+    questions: int = 0
     users: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.categories or self.products or self.users or self.images_drawn or self.offers)
+        return bool(self.categories or self.products or self.users or self.images_drawn or self.offers
+                    or self.reviews or self.questions)
 
 
 def code(text: str) -> str:
@@ -185,6 +189,10 @@ def load_demo(now: dt.datetime | None = None) -> str:
     load_catalog(report, now)
     report.offers = load_offers(now)
     load_staff(report)
+    # Orders are placed through the checkout, which asks the request for the shopper's language.
+    with current_app.test_request_context():
+        loaded = load_reviews(now)
+    report.reviews, report.questions = loaded.reviews, loaded.questions
     return describe(report)
 
 
@@ -200,7 +208,8 @@ def describe(report: LoadReport) -> str:
         lines.append(f"Demo data loaded: {_count(report.products, 'product')} "
                      f"({_count(report.variants, 'variant')}), {report.categories} categories, "
                      f"{_count(report.images_drawn, 'picture')} drawn, "
-                     f"{_count(report.offers, 'offer')}, {_count(len(report.users), 'staff account')}.")
+                     f"{_count(report.offers, 'offer')}, {_count(len(report.users), 'staff account')}, "
+                     f"{_count(report.reviews, 'review')}, {_count(report.questions, 'question')}.")
     else:
         lines.append(f"Demo data is already there ({total} demo products); nothing changed.")
     lines += [f"Skipped: {item}" for item in report.skipped]
