@@ -56,6 +56,9 @@ EVENT_NAMES = {
     inbox.EventKind.PRIVATE_MESSAGE: lambda: _("Private message"),
     inbox.EventKind.WARNED: lambda: _("Warning sent"),
     inbox.EventKind.BREACHED: lambda: _("Deadline passed: alert sent"),
+    # Items close without a response for one reason only (models.ClosedReason): withheld.
+    inbox.EventKind.CLOSED: lambda: _("Closed: withheld"),
+    inbox.EventKind.REOPENED: lambda: _("Reopened: published again"),
 }
 
 

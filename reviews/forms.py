@@ -90,11 +90,13 @@ class ReviewForm(HoneypotForm):
 
 
 class FollowUpForm(HoneypotForm):
-    """After the brand's reply: a dated follow-up and the rating the reviewer gives now."""
+    """After the brand's reply: a dated follow-up and the rating the reviewer gives now. It shares
+    its page with the edit form, so its fields' ids (not their names) are its own."""
 
     new_rating = _rating_field(_l("Your rating now"))
-    body = TextAreaField(_l("Your follow-up (optional)"), validators=[Optional(), Length(
+    body = TextAreaField(_l("Your follow-up (optional)"), id="follow-up-body", validators=[Optional(), Length(
         max=service.BODY_MAX, message=_l("The follow-up can be at most %(max)d characters."))])
+    website = StringField(_l("Leave this field empty"), id="follow-up-website", validators=[Optional()])
 
     def validate_new_rating(self, field) -> None:
         _check_rating(field)

@@ -8,6 +8,11 @@ is an `InboxEvent`: the history on the item's page and the log the weekly figure
 A response event records how long the item waited on its own clock (`details["response_seconds"]`),
 so later changes to opening hours never rewrite old figures.
 
+When staff withhold the review or question, its items still waiting are closed without a response
+(`close_items`: nobody owes spam an answer); publishing the review again reopens those that never
+had one (`reopen_items`). `waiting()` is the one condition for "still waits for an answer" that
+every reader (the queue, alerts, counts) uses.
+
 The inbox only follows reviews: nothing here delays, holds or hides a review's publication.
 """
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -29,7 +35,7 @@ from storefront.extensions import db
 from storefront.mail.service import queue_email
 
 from . import clock
-from .models import Clock, InboxEvent, InboxItem, InboxKind, Question, Review
+from .models import Clock, ClosedReason, InboxEvent, InboxItem, InboxKind, Question, Review
 
 
 class ResponseKind(StrEnum):
@@ -45,6 +51,8 @@ class EventKind(StrEnum):
     PRIVATE_MESSAGE = "private_message"
     WARNED = "warned"
     BREACHED = "breached"
+    CLOSED = "closed"        # closed without a response (details: reason)
+    REOPENED = "reopened"    # a closed item waits again (details: reason)
 
 
 log = logging.getLogger(__name__)
@@ -108,6 +116,12 @@ def subject_of(item: InboxItem):
     return _subject(item.review_id, item.question_id)
 
 
+def waiting():
+    """The condition "the item still waits for an answer": no response stopped its clock and it
+    was not closed without one."""
+    return sa.and_(InboxItem.first_response_at.is_(None), InboxItem.closed_at.is_(None))
+
+
 def _subject(review_id: int | None, question_id: int | None):
     if (review_id is None) == (question_id is None):
         raise ValueError("an inbox item is about one review or one question")
@@ -150,13 +164,14 @@ def open_item(kind: InboxKind, *, now: dt.datetime, review_id: int | None = None
 def _stop_clocks(subject, *, now: dt.datetime, response_kind: ResponseKind, actor_id: int | None,
                  body: str = "") -> dict[int, InboxEvent]:
     """Stop the clock of the subject's items still waiting, each by a conditional UPDATE (of two
-    responses at once, one stops it); their response events by item id."""
+    responses at once, one stops it); their response events by item id. A closed item's clock is
+    already stopped: a response to it is not its first response."""
     sched = shop_schedule()
-    items = list(db.session.scalars(sa.select(InboxItem).where(subject, InboxItem.first_response_at.is_(None))))
+    items = list(db.session.scalars(sa.select(InboxItem).where(subject, waiting())))
     events = {}
     for item in items:
         result = db.session.execute(
-            sa.update(InboxItem).where(InboxItem.id == item.id, InboxItem.first_response_at.is_(None))
+            sa.update(InboxItem).where(InboxItem.id == item.id, waiting())
             .values(first_response_at=now, response_kind=response_kind.value)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
@@ -181,6 +196,77 @@ def record_response(*, now: dt.datetime, response_kind: str, actor_id: int | Non
     transaction; returns how many stopped. `response_kind` is "public_reply" or "private_message"."""
     return len(_stop_clocks(_subject(review_id, question_id), now=now, response_kind=ResponseKind(response_kind),
                             actor_id=actor_id))
+
+
+# --- closing items that need no answer, and reopening them ------------------------------------
+
+def close_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int | None,
+                review_id: int | None = None, question_id: int | None = None) -> int:
+    """Close the subject's items still waiting, without a response, in the caller's transaction;
+    returns how many closed. Each closes by a conditional UPDATE (… WHERE it still waits), so an
+    item closes once, and of a close and a response at once only one lands; each closing is a
+    "closed" event. Items already answered keep their response (and their figures).
+
+    `first_response_at` is never set here: it means "a response stopped the clock". A closed item
+    is not in the queue, gets no alerts and is no breach in the weekly figures.
+    """
+    reason = ClosedReason(reason)
+    item_ids = list(db.session.scalars(sa.select(InboxItem.id).where(_subject(review_id, question_id), waiting())
+                                       .order_by(InboxItem.id)))
+    closed = 0
+    for item_id in item_ids:
+        result = db.session.execute(
+            sa.update(InboxItem).where(InboxItem.id == item_id, waiting())
+            .values(closed_at=now, closed_reason=reason.value).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            continue
+        db.session.add(InboxEvent(item_id=item_id, kind=EventKind.CLOSED, actor_id=actor_id, created_at=now,
+                                  details={"reason": reason.value}))
+        closed += 1
+    if closed:
+        _expire_items(item_ids)
+    return closed
+
+
+def reopen_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int | None,
+                 review_id: int | None = None, question_id: int | None = None) -> int:
+    """Reopen the subject's items closed for `reason` that never had a response (none stopped the
+    clock, and no private message went out while it was closed), in the caller's transaction;
+    returns how many reopened. Each reopens by a conditional UPDATE, once; a "reopened" event
+    records it.
+
+    The item keeps its original deadline (`due_at`, and the alerts already sent stay sent): it is
+    not a new arrival. A review published again after its deadline has passed is overdue at once —
+    arguably it is: the customer has been waiting since it arrived.
+    """
+    reason = ClosedReason(reason)
+    answered_meanwhile = (sa.select(InboxEvent.id).where(InboxEvent.item_id == InboxItem.id,
+                                                          InboxEvent.kind.in_(RESPONSE_EVENTS)).exists())
+    closed = [_subject(review_id, question_id), InboxItem.closed_reason == reason.value,
+              InboxItem.first_response_at.is_(None), ~answered_meanwhile]
+    item_ids = list(db.session.scalars(sa.select(InboxItem.id).where(*closed).order_by(InboxItem.id)))
+    reopened = 0
+    for item_id in item_ids:
+        result = db.session.execute(
+            sa.update(InboxItem).where(InboxItem.id == item_id, *closed)
+            .values(closed_at=None, closed_reason=None).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            continue
+        db.session.add(InboxEvent(item_id=item_id, kind=EventKind.REOPENED, actor_id=actor_id, created_at=now,
+                                  details={"reason": reason.value}))
+        reopened += 1
+    if reopened:
+        _expire_items(item_ids)
+    return reopened
+
+
+def _expire_items(item_ids: list[int]) -> None:
+    """Items in the session read before a bulk UPDATE read their row again when next used."""
+    db.session.flush()
+    for item_id in item_ids:
+        item = db.session.identity_map.get(so.util.identity_key(InboxItem, item_id))
+        if item is not None:
+            db.session.expire(item)
 
 
 # --- staff use cases ---------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 Per ISO week (Monday to Sunday in the shop's zone) of the items that arrived in it: how many
 arrived, how many were answered, the median and 90th-percentile first-response time, the share
 answered within the deadline, and the breaches (answered late, or still open past the deadline).
+An item closed without a response (its review or question withheld: spam needs no answer) counts
+as arrived and as closed, and nowhere else: not answered, not a breach, not in the share within
+the deadline, even if it was closed after its deadline had passed.
 
 Each item is measured on its own clock, with what was written down when things happened: the
 deadline and clock stored at arrival, and the waiting time stored in the response event at the
@@ -47,6 +50,7 @@ class ItemOutcome:
     due_at: dt.datetime
     responded_at: dt.datetime | None
     response_seconds: int | None
+    closed_at: dt.datetime | None = None   # closed without a response (and not reopened since)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class WeekFigures:
     open_waiting: int             # open, not yet due
     median_seconds: float | None
     p90_seconds: float | None
+    closed: int = 0               # closed without a response: no answer was owed
 
     @property
     def label(self) -> str:
@@ -112,7 +117,8 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 def outcomes(since: dt.datetime, until: dt.datetime) -> list[ItemOutcome]:
-    """Items that arrived in [since, until), each with its first response, read from the log."""
+    """Items that arrived in [since, until), each with its first response and, if it was closed
+    without one (and not reopened since), when, read from the log."""
     arrivals = db.session.execute(
         sa.select(InboxEvent.item_id, InboxEvent.created_at, InboxItem.due_at, InboxItem.clock, InboxItem.arrived_at)
         .join(InboxItem, InboxItem.id == InboxEvent.item_id)
@@ -124,12 +130,20 @@ def outcomes(since: dt.datetime, until: dt.datetime) -> list[ItemOutcome]:
     arrived_ids = sa.select(InboxEvent.item_id).where(
         InboxEvent.kind == inbox.EventKind.ARRIVED, InboxEvent.created_at >= since, InboxEvent.created_at < until)
     responses = db.session.execute(
-        sa.select(InboxEvent.item_id, InboxEvent.created_at, InboxEvent.details)
-        .where(InboxEvent.kind.in_(inbox.RESPONSE_EVENTS), InboxEvent.item_id.in_(arrived_ids))
+        sa.select(InboxEvent.item_id, InboxEvent.kind, InboxEvent.created_at, InboxEvent.details)
+        .where(InboxEvent.kind.in_((*inbox.RESPONSE_EVENTS, inbox.EventKind.CLOSED, inbox.EventKind.REOPENED)),
+               InboxEvent.item_id.in_(arrived_ids))
         .order_by(InboxEvent.created_at, InboxEvent.id)).all()
     first: dict[int, tuple[dt.datetime, dict]] = {}
-    for item_id, created_at, details in responses:
-        first.setdefault(item_id, (created_at, details or {}))
+    closed: dict[int, dt.datetime | None] = {}
+    for item_id, kind, created_at, details in responses:
+        if kind == inbox.EventKind.CLOSED:
+            closed[item_id] = created_at
+        elif kind == inbox.EventKind.REOPENED:
+            closed[item_id] = None
+        elif (details or {}).get("first_response", True):
+            # A later message (or one sent to a closed item) never stopped the clock.
+            first.setdefault(item_id, (created_at, details or {}))
     sched = None
     result = []
     for item_id, arrived_at, due_at, item_clock, item_arrived_at in arrivals:
@@ -140,7 +154,7 @@ def outcomes(since: dt.datetime, until: dt.datetime) -> list[ItemOutcome]:
             # measure it now, on today's hours.
             sched = sched or inbox.shop_schedule()
             seconds = int(clock.elapsed(item_arrived_at, responded_at, item_clock, sched).total_seconds())
-        result.append(ItemOutcome(item_id, arrived_at, due_at, responded_at, seconds))
+        result.append(ItemOutcome(item_id, arrived_at, due_at, responded_at, seconds, closed.get(item_id)))
     return result
 
 
@@ -158,14 +172,16 @@ def weekly(now: dt.datetime, weeks: int = DEFAULT_WEEKS) -> list[WeekFigures]:
 
 def summarise(monday: dt.date, items: list[ItemOutcome], now: dt.datetime) -> WeekFigures:
     answered = [i for i in items if i.responded_at is not None and i.responded_at <= now]
-    waiting = [i for i in items if i not in answered]
+    closed = [i for i in items if i not in answered and i.closed_at is not None and i.closed_at <= now]
+    waiting = [i for i in items if i not in answered and i not in closed]
     times = [float(i.response_seconds) for i in answered]
     in_time = sum(1 for i in answered if i.responded_at <= i.due_at)
     overdue = sum(1 for i in waiting if now >= i.due_at)
     return WeekFigures(
         week_start=monday, arrived=len(items), answered=len(answered), answered_in_time=in_time,
         answered_late=len(answered) - in_time, open_overdue=overdue, open_waiting=len(waiting) - overdue,
-        median_seconds=statistics.median(times) if times else None, p90_seconds=nearest_rank(times, 90))
+        median_seconds=statistics.median(times) if times else None, p90_seconds=nearest_rank(times, 90),
+        closed=len(closed))
 
 
 # --- the CSV and the chart ---------------------------------------------------------------------
@@ -175,17 +191,18 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def figures_csv(figures: list[WeekFigures]) -> str:
-    """The weekly figures as CSV (minutes with one decimal; empty where there is nothing to measure)."""
+    """The weekly figures as CSV (minutes with one decimal; empty where there is nothing to measure;
+    the items closed without a response last, so earlier columns keep their places)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["week", "week_start", "arrived", "answered", "answered_within_deadline",
                      "percent_within_deadline", "breaches", "answered_late", "open_overdue", "open_not_due",
-                     "median_first_response_minutes", "p90_first_response_minutes"])
+                     "median_first_response_minutes", "p90_first_response_minutes", "closed_without_response"])
     for week in figures:
         writer.writerow([week.label, week.week_start.isoformat(), week.arrived, week.answered, week.answered_in_time,
                          _number(week.within_deadline_percent), week.breaches, week.answered_late,
                          week.open_overdue, week.open_waiting, _number(week.median_minutes),
-                         _number(week.p90_minutes)])
+                         _number(week.p90_minutes), week.closed])
     return buffer.getvalue()
 
 

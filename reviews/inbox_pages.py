@@ -29,20 +29,23 @@ class BadgeState(StrEnum):
     OVERDUE = "overdue"        # red, with the time overdue
     ANSWERED = "answered"      # the clock stopped in time
     ANSWERED_LATE = "answered_late"
+    CLOSED = "closed"          # closed without a response (its review or question withheld)
 
 
 @dataclass(frozen=True)
 class Badge:
-    """An item's deadline as staff see it; `time` is what is left, how long overdue, or how long
-    the item waited for its answer, on the item's own clock."""
+    """An item's deadline as staff see it; `time` is what is left, how long overdue, how long
+    the item waited for its answer, or how long it had waited when it was closed without one, on
+    the item's own clock (`reason`: why it was closed)."""
 
     state: BadgeState
     time: dt.timedelta
+    reason: str | None = None
 
     @property
     def colour(self) -> str:
         return {BadgeState.ON_TIME: "green", BadgeState.DUE_SOON: "amber", BadgeState.OVERDUE: "red",
-                BadgeState.ANSWERED: "green", BadgeState.ANSWERED_LATE: "red"}[self.state]
+                BadgeState.ANSWERED: "green", BadgeState.ANSWERED_LATE: "red", BadgeState.CLOSED: "grey"}[self.state]
 
     @property
     def minutes(self) -> int:
@@ -53,8 +56,12 @@ class Badge:
 def badge(item: InboxItem, now: dt.datetime, sched: clock.Schedule | None = None,
           warning_minutes: int | None = None) -> Badge:
     """The item's badge at `now`: green while more than the warning's minutes are left, amber for
-    the last ones, red once due (with the time overdue); answered items show how long they waited."""
+    the last ones, red once due (with the time overdue); answered items show how long they waited,
+    items closed without a response (grey) how long they had waited then."""
     sched = sched or inbox.shop_schedule()
+    if item.closed_at is not None:
+        return Badge(BadgeState.CLOSED, clock.elapsed(item.arrived_at, item.closed_at, item.clock, sched),
+                     item.closed_reason)
     if item.first_response_at is not None:
         took = clock.elapsed(item.arrived_at, item.first_response_at, item.clock, sched)
         late = item.first_response_at > item.due_at
@@ -121,15 +128,17 @@ def _rows(items: list[InboxItem], now: dt.datetime) -> list[Row]:
 
 
 def queue(now: dt.datetime, *, assignee_id: int | None = None, closed_limit: int = CLOSED_SHOWN) -> Queue:
-    """The inbox at `now`: open items by deadline (soonest first), and the most recently answered
-    ones apart. A fixed number of queries, however many items."""
+    """The inbox at `now`: open items by deadline (soonest first), and apart the most recently
+    answered or closed without a response (their review or question withheld). A fixed number of
+    queries, however many items."""
     mine = [InboxItem.assignee_id == assignee_id] if assignee_id is not None else []
     open_items = list(db.session.scalars(
-        sa.select(InboxItem).where(InboxItem.first_response_at.is_(None), *mine)
+        sa.select(InboxItem).where(inbox.waiting(), *mine)
         .order_by(InboxItem.due_at, InboxItem.id)))
+    done_at = sa.func.coalesce(InboxItem.first_response_at, InboxItem.closed_at)
     closed_items = list(db.session.scalars(
-        sa.select(InboxItem).where(InboxItem.first_response_at.is_not(None), *mine)
-        .order_by(InboxItem.first_response_at.desc(), InboxItem.id.desc()).limit(closed_limit)))
+        sa.select(InboxItem).where(~inbox.waiting(), *mine)
+        .order_by(done_at.desc(), InboxItem.id.desc()).limit(closed_limit)))
     return Queue(_rows(open_items, now), _rows(closed_items, now))
 
 
@@ -171,13 +180,13 @@ class ReviewRow:
 
 def review_list(status: ReviewStatus | None = None, page: int = 1, per_page: int = REVIEWS_PER_PAGE) -> Page[ReviewRow]:
     """Reviews newest first, optionally of one status, with their product, whether the brand
-    replied, and how many inbox items about them still wait."""
+    replied, and how many inbox items about them still wait (not answered, not closed)."""
     page = max(1, page)
     conditions = [Review.status == status] if status else []
     total = db.session.scalar(sa.select(sa.func.count(Review.id)).where(*conditions)) or 0
     replied = sa.select(Reply.id).where(Reply.review_id == Review.id).exists()
     waiting = (sa.select(sa.func.count(InboxItem.id))
-               .where(InboxItem.review_id == Review.id, InboxItem.first_response_at.is_(None)).scalar_subquery())
+               .where(InboxItem.review_id == Review.id, inbox.waiting()).scalar_subquery())
     rows = db.session.execute(
         sa.select(Review, Product, replied, waiting).join(Product, Product.id == Review.product_id, isouter=True)
         .where(*conditions).order_by(Review.created_at.desc(), Review.id.desc())

@@ -8,14 +8,18 @@ Receivers of `reviews.signals`, run inside the transaction of the change (they o
 - a review reported by a shopper → a reported_review item (once per review, however many reports);
 - a question asked → a question item;
 - a question answered by staff (the brand) → the question's clock stops (a public reply); a buyer's
-  answer does not stop it, support still owes the asker the brand's word.
+  answer does not stop it, support still owes the asker the brand's word;
+- a review or question withheld by staff → its items still waiting close without a response
+  (reason "withheld": spam needs no answer); items already answered keep their response;
+- a withheld review published again → its items closed as withheld reopen, with their original
+  deadline, if none was ever answered (`inbox.reopen_items`).
 """
 from __future__ import annotations
 
 from flask import current_app
 
 from . import inbox, inbox_mail, signals
-from .models import InboxKind
+from .models import ClosedReason, InboxKind
 
 
 def _is_negative(review) -> bool:
@@ -46,6 +50,24 @@ def on_question_answered(answer, *, now, actor=None, **_):
                               question_id=answer.question_id)
 
 
+def _actor_id(actor) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def on_review_withheld(subject, *, now, actor=None, **_):
+    inbox.close_items(now=now, reason=ClosedReason.WITHHELD, actor_id=_actor_id(actor), review_id=subject.review_id)
+
+
+def on_review_published(subject, *, now, actor=None, **_):
+    # From withheld, or from waiting after a withheld review was edited (it waits again, its items
+    # still closed): either way the items closed as withheld reopen if never answered.
+    inbox.reopen_items(now=now, reason=ClosedReason.WITHHELD, actor_id=_actor_id(actor), review_id=subject.review_id)
+
+
+def on_question_withheld(question, *, now, actor=None, **_):
+    inbox.close_items(now=now, reason=ClosedReason.WITHHELD, actor_id=_actor_id(actor), question_id=question.id)
+
+
 def connect() -> None:
     """Connect this part's signal receivers and register its mail renderers (idempotent)."""
     signals.review_submitted.connect(on_review_submitted)
@@ -53,4 +75,7 @@ def connect() -> None:
     signals.review_reported.connect(on_review_reported)
     signals.question_asked.connect(on_question_asked)
     signals.question_answered.connect(on_question_answered)
+    signals.review_withheld.connect(on_review_withheld)
+    signals.review_published.connect(on_review_published)
+    signals.question_withheld.connect(on_question_withheld)
     inbox_mail.register_renderers()

@@ -6,7 +6,8 @@ deadline passes — once each.
 (`… SET warned_at = now WHERE warned_at IS NULL`), so of two workers (or two runs) only one sends
 it, and each mail carries an outbox `key`. An item first seen already past its deadline gets the
 breach alert only (a warning then would be late news). `send_due_alerts(now)` is the whole rule;
-the periodic task only calls it with the real clock.
+the periodic task only calls it with the real clock. An item closed without a response (its
+review or question withheld) waits for nothing and gets no alert.
 """
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ def _recipients(assignee_id: int | None) -> list[User]:
 
 
 def _claim(item_id: int, *, breach: bool, now: dt.datetime) -> bool:
-    """Mark the alert as sent, if nobody has and the item still waits: True for the one caller
-    that did."""
-    waiting = [InboxItem.id == item_id, InboxItem.first_response_at.is_(None), InboxItem.breach_alerted_at.is_(None)]
+    """Mark the alert as sent, if nobody has and the item still waits (not answered, not closed
+    without an answer): True for the one caller that did."""
+    waiting = [InboxItem.id == item_id, inbox.waiting(), InboxItem.breach_alerted_at.is_(None)]
     if breach:
         values = {"breach_alerted_at": now, "warned_at": sa.func.coalesce(InboxItem.warned_at, now)}
     else:
@@ -84,7 +85,7 @@ def send_due_alerts(now: dt.datetime) -> Alerts:
     # Plain values: each alert commits, which expires ORM objects read before it.
     waiting = db.session.execute(
         sa.select(InboxItem.id, InboxItem.assignee_id, InboxItem.due_at, InboxItem.clock, InboxItem.warned_at)
-        .where(InboxItem.first_response_at.is_(None), InboxItem.breach_alerted_at.is_(None))
+        .where(inbox.waiting(), InboxItem.breach_alerted_at.is_(None))
         .order_by(InboxItem.due_at, InboxItem.id)).all()
     warned = breached = mails = 0
     for item_id, assignee_id, due_at, item_clock, warned_at in waiting:

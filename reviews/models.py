@@ -391,6 +391,12 @@ class InboxKind(StrEnum):
     QUESTION = "question"
 
 
+class ClosedReason(StrEnum):
+    """Why an inbox item was closed without a response (it needs none)."""
+
+    WITHHELD = "withheld"   # staff withheld the review or question it is about
+
+
 class Clock(StrEnum):
     BUSINESS = "business"   # the deadline counts the shop's opening hours only
     CALENDAR = "calendar"   # the deadline counts every hour
@@ -399,13 +405,21 @@ class Clock(StrEnum):
 class InboxItem(db.Model):
     """Something support must answer, with its deadline. The item records the clock it was given
     (`clock`, `due_at`) when it arrived; the first public reply or private message to the customer
-    stops it (`first_response_at`), never a note or an assignment."""
+    stops it (`first_response_at`), never a note or an assignment.
+
+    An item can also be closed without a response (`closed_at`, `closed_reason`): when staff
+    withhold the review or question it is about, nobody owes it an answer. A closed item is not
+    waiting, gets no alerts and is never a breach; `first_response_at` stays empty (it means only
+    "a response stopped the clock"), and the two never both hold."""
 
     __tablename__ = "inbox_items"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('negative_review', 'reported_review', 'question')", name="kind_known"),
         sa.CheckConstraint("clock IN ('business', 'calendar')", name="clock_known"),
         sa.CheckConstraint("(review_id IS NULL) <> (question_id IS NULL)", name="one_subject"),
+        sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld')", name="closed_reason_known"),
+        sa.CheckConstraint("(closed_at IS NULL) = (closed_reason IS NULL)", name="closed_has_reason"),
+        sa.CheckConstraint("closed_at IS NULL OR first_response_at IS NULL", name="closed_without_response"),
         sa.UniqueConstraint("kind", "review_id", name="uq_inbox_items_review"),
         sa.UniqueConstraint("kind", "question_id", name="uq_inbox_items_question"),
         sa.Index("ix_inbox_items_open_due", "first_response_at", "due_at"),
@@ -426,13 +440,17 @@ class InboxItem(db.Model):
     # Alerts go once each: set by a conditional UPDATE (… WHERE warned_at IS NULL).
     warned_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
     breach_alerted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
+    # Closed without a response (`ClosedReason`), by a conditional UPDATE (… WHERE closed_at IS
+    # NULL AND first_response_at IS NULL); cleared again only if the subject is published again.
+    closed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
+    closed_reason: so.Mapped[str | None] = so.mapped_column(sa.String(30))
 
     events: so.Mapped[list[InboxEvent]] = so.relationship(order_by="InboxEvent.id", cascade="all, delete-orphan")
 
 
 class InboxEvent(db.Model):
     """The inbox's event log, from which the figures are computed when they are read: arrived,
-    assigned, note, public_reply, private_message, warned, breached."""
+    assigned, note, public_reply, private_message, warned, breached, closed, reopened."""
 
     __tablename__ = "inbox_events"
     __table_args__ = (sa.Index("ix_inbox_events_kind_created", "kind", "created_at"),)

@@ -8,7 +8,8 @@ depend on the stars (FTC 16 CFR 465.7; the tests hold every path to it).
 
 Staff may withhold a review only with one of `WithholdReason`, and publish a waiting or withheld
 one; they can never change what a shopper wrote (there is no such function, here or anywhere).
-Each action is one write transaction with its audit entry, and the figures move in it.
+Each action is one write transaction with its audit entry, and the figures move in it; it sends
+`signals.review_withheld` or `signals.review_published` there (the inbox follows).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from storefront.database import write_transaction
 from storefront.errors import ConflictError, NotFoundError, ShopError
 from storefront.extensions import db
 
-from . import stats
+from . import signals, stats
 from .models import Review, ReviewStatus, WithholdReason
 
 
@@ -144,6 +145,12 @@ def _moderate(review_id: int, action: Action, reason: WithholdReason | None, *, 
             details["reason"] = reason.value
         record(actor, f"review.{action.value}", "review", subject.review_id, product_id=subject.product_id,
                **details)
+        # The area follows (the inbox closes or reopens its items), in this transaction; the
+        # signal carries the subject, so the rating stays out of moderation's hands.
+        if new_status == ReviewStatus.WITHHELD:
+            signals.review_withheld.send(subject, reason=reason, actor=actor, now=now)
+        else:
+            signals.review_published.send(subject, actor=actor, now=now)
     return new_status
 
 

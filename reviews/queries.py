@@ -330,6 +330,9 @@ def reply_figures(*, now: dt.datetime) -> ReplyFigures:
         .join(Review, Review.id == InboxItem.review_id)
         .where(InboxItem.kind == InboxKind.NEGATIVE_REVIEW, InboxItem.arrived_at >= since,
                InboxItem.arrived_at <= now, Review.status == ReviewStatus.PUBLISHED,
+               # Closed without a response (withheld: publishing again reopens it unless the
+               # reviewer was written to meanwhile): no answer was owed.
+               InboxItem.closed_at.is_(None),
                sa.or_(InboxItem.first_response_at.is_not(None), InboxItem.due_at <= now))
         .order_by(InboxItem.arrived_at.desc()).limit(REPLY_FIGURES_MAX_ITEMS)).all()
     # Follow-ups are few: read them and look each one's review up by its key (a join would let

@@ -404,7 +404,7 @@ def vote_answer(answer_id: int, voter_key: str, now: dt.datetime) -> VoteResult:
 
 def withhold_question(question_id: int, reason: str, actor, now: dt.datetime) -> Question:
     """Staff withhold a question (and so its answers) for one of `WithholdReason`; withholding
-    one already withheld changes nothing.
+    one already withheld changes nothing. Sends `signals.question_withheld` when it withholds.
 
     :raise NotAllowed: :raise InvalidQuestion: for another reason. :raise QuestionNotFound:
     """
@@ -424,6 +424,8 @@ def withhold_question(question_id: int, reason: str, actor, now: dt.datetime) ->
         if withheld.rowcount == 1:
             record(actor, "question.withhold", "question", question_id, reason=reason.value,
                    at=now.isoformat())
+            # The inbox closes the question's items that still wait, in this transaction.
+            signals.question_withheld.send(question, reason=reason, actor=actor, now=now)
     db.session.refresh(question)
     return question
 

@@ -63,7 +63,8 @@ class CannedReplyNotFound(NotFoundError):
 
 def clean_body(body: str | None) -> str:
     """:raise InvalidReply: when empty or longer than BODY_MAX."""
-    text = (body or "").strip()
+    # Browsers send a textarea's line breaks as CRLF: kept as "\n", so paragraphs ("\n\n") split.
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise InvalidReply(_l("Write the reply first."), field="body")
     if len(text) > BODY_MAX:

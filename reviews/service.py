@@ -106,7 +106,8 @@ def check_rating(rating, *, field_name: str = "rating") -> int:
 
 
 def check_body(body: str | None, *, field_name: str = "body") -> str:
-    body = (body or "").strip()
+    # Browsers send a textarea's line breaks as CRLF: kept as "\n", so paragraphs ("\n\n") split.
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(body) > BODY_MAX:
         raise InvalidReview(_l("The review can be at most %(n)d characters.", n=BODY_MAX), field=field_name)
     return body

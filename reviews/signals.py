@@ -22,3 +22,11 @@ review_replied = _signals.signal("review-replied")
 question_asked = _signals.signal("question-asked")
 # A question got an answer (sender: the Answer; `actor=` the staff User, or None for a buyer).
 question_answered = _signals.signal("question-answered")
+# Staff withheld a review (sender: the `moderation.ModerationSubject` as it was before, which holds
+# no rating; `reason=` the WithholdReason, `actor=` the staff User or None for the system).
+review_withheld = _signals.signal("review-withheld")
+# Staff published a review that waited for a look or was withheld (sender: the ModerationSubject as
+# it was before: its `status` says which; `actor=` as above).
+review_published = _signals.signal("review-published")
+# Staff withheld a question (sender: the Question; `reason=` the WithholdReason, `actor=` the staff User).
+question_withheld = _signals.signal("question-withheld")

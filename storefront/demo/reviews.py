@@ -290,4 +290,5 @@ def _mark_demo_mail_sent(now: dt.datetime) -> None:
 
 
 def open_inbox_items() -> int:
-    return db.session.scalar(sa.select(sa.func.count(InboxItem.id)).where(InboxItem.first_response_at.is_(None))) or 0
+    return db.session.scalar(sa.select(sa.func.count(InboxItem.id)).where(
+        InboxItem.first_response_at.is_(None), InboxItem.closed_at.is_(None))) or 0

@@ -171,9 +171,9 @@ def test_the_figures_csv_has_one_row_per_week_with_the_numbers_of_the_page(app, 
     lines = inbox_figures.figures_csv(inbox_figures.weekly(riga(2026, 3, 31, 9, 0), weeks=2)).splitlines()
     assert lines == [
         "week,week_start,arrived,answered,answered_within_deadline,percent_within_deadline,breaches,answered_late,"
-        "open_overdue,open_not_due,median_first_response_minutes,p90_first_response_minutes",
-        "2026-W13,2026-03-23,1,1,1,100.0,0,0,0,0,30.0,30.0",
-        "2026-W14,2026-03-30,0,0,0,,0,0,0,0,,",
+        "open_overdue,open_not_due,median_first_response_minutes,p90_first_response_minutes,closed_without_response",
+        "2026-W13,2026-03-23,1,1,1,100.0,0,0,0,0,30.0,30.0,0",
+        "2026-W14,2026-03-30,0,0,0,,0,0,0,0,,,0",
     ]
 
 
