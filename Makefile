@@ -12,7 +12,9 @@ run: export EMBEDDED_COOKIES ?= true
 run: export DEMO_PAGE ?= true
 # The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?= -q -p no:cacheprovider
+# Two test processes (pytest-xdist), one per core: each has its own database, upload folder and
+# servers, so the suite's time halves without any test depending on another's.
+PYTEST_ARGS ?= -q -p no:cacheprovider -n 2
 
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps

@@ -71,7 +71,7 @@ def side_by_side(page_html: str) -> list[int]:
     if 'class="review-pair"' not in page_html:
         return []
     pair = page_html.split('class="review-pair"', 1)[1].split('class="reviews-list-heading"', 1)[0]
-    return [int(n) for n in re.findall(r'id="review-(\d+)"', pair)]
+    return [int(n) for n in re.findall(r'id="pair-review-(\d+)"', pair)]
 
 
 def json_ld_blocks(page_html: str) -> list[str]:
