@@ -197,12 +197,28 @@ def _arrival_due_soon(now: dt.datetime, minutes_left: int) -> dt.datetime:
     return now
 
 
-def _review_time(spec: DemoReview, now: dt.datetime) -> dt.datetime:
+def _in_opening_hours(days_ago: float, now: dt.datetime, nth: int) -> dt.datetime:
+    """A moment `days_ago` days back, moved into the shop's opening hours that day (or the next
+    open day), so the demo's replies come within its hours as a real team's would."""
+    sched = inbox.shop_schedule()
+    day = (now - dt.timedelta(days=days_ago)).astimezone(sched.zone).date()
+    for _ in range(14):
+        intervals = list(sched.open_intervals(day))
+        if intervals:
+            opens, closes = intervals[0]
+            moment = opens + dt.timedelta(minutes=40 + 23 * (nth % 5))
+            if moment < min(closes, now):
+                return moment
+        day += dt.timedelta(days=1)
+    return now - dt.timedelta(days=days_ago)
+
+
+def _review_time(spec: DemoReview, now: dt.datetime, nth: int) -> dt.datetime:
     if spec.waiting == "near":
         return _arrival_due_soon(now, 10)
     if spec.waiting == "past":
         return _arrival_due_soon(now, -45)
-    return now - dt.timedelta(days=spec.days_ago)
+    return _in_opening_hours(spec.days_ago, now, nth)
 
 
 def load_reviews(now: dt.datetime) -> Loaded:
@@ -223,11 +239,11 @@ def load_reviews(now: dt.datetime) -> Loaded:
             replies.save_canned_reply(key, language, title, body, actor=None, languages=languages)
             loaded.canned += 1
 
-    for spec in REVIEWS:
+    for nth, spec in enumerate(REVIEWS):
         product = products.get(spec.product)
         if product is None:
             continue
-        written = _review_time(spec, now)
+        written = _review_time(spec, now, nth)
         order = _delivered_order(product, spec.size, spec.buyer, spec.language,
                                  delivered=written - dt.timedelta(days=3), actor=admin)
         loaded.orders.append(order.id)
@@ -247,11 +263,11 @@ def load_reviews(now: dt.datetime) -> Loaded:
         if spec.withhold:
             moderation.withhold(review.id, spec.withhold, actor=support, now=written + dt.timedelta(minutes=20))
 
-    for spec in QUESTIONS:
+    for nth, spec in enumerate(QUESTIONS):
         product = products.get(spec.product)
         if product is None:
             continue
-        asked = _arrival_due_soon(now, 12) if spec.waiting == "near" else now - dt.timedelta(days=spec.days_ago)
+        asked = _arrival_due_soon(now, 12) if spec.waiting == "near" else _in_opening_hours(spec.days_ago, now, nth)
         question = questions.ask_question(product.id, author_name=spec.asker, email=_email(spec.asker),
                                           body=spec.body, language=spec.language, now=asked)
         loaded.questions += 1

@@ -7,7 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from reviews import stats
+from reviews import clock, inbox, stats
 from reviews.models import (Answer, CannedReply, Clock, InboxItem, Question, Reply, Review, ReviewFollowUp,
                             ReviewStats, ReviewStatus)
 from storefront.database import write_transaction
@@ -32,6 +32,12 @@ def test_the_demo_reviews_are_mixed_and_their_figures_add_up(app):
     assert [r.withheld_reason for r in reviews if r.status == ReviewStatus.WITHHELD] == ["spam"]
     assert any(not r.title and not r.body for r in reviews)  # a rating-only review
     assert db.session.scalar(sa.select(sa.func.count(ReviewFollowUp.id))) == 1
+    # Replies came within the shop's opening hours, as a real team's would: on the business clock
+    # they took over an hour, never "less than a minute" because everything happened at night.
+    sched = inbox.shop_schedule()
+    for reply in db.session.scalars(sa.select(Reply)):
+        review = db.session.get(Review, reply.review_id)
+        assert clock.elapsed(review.created_at, reply.created_at, Clock.BUSINESS, sched) > dt.timedelta(hours=1)
     for product_id in {r.product_id for r in reviews}:
         shown = figures(product_id)
         with write_transaction():
