@@ -283,14 +283,19 @@ def get_by_reviewer_token(token: str, *, lock: bool = False) -> Review:
     return review
 
 
-def edit_review(token: str, draft: ReviewDraft, now: dt.datetime) -> Review:
+def edit_review(token: str, draft: ReviewDraft, now: dt.datetime, *, by_staff: bool = False) -> Review:
     """The reviewer rewrites their review. What it said is kept as a `ReviewVersion`; the edit is
     moderated again (`moderation.status_after_edit`: a withheld review goes back to waiting); the
     figures follow; `signals.review_edited` is sent. New photos are added to those it has.
 
     :raise ReviewNotFound: :raise InvalidReview: :raise photos.InvalidPhoto:
     :raise ReviewLocked: (409) once a follow-up was added (the follow-up now carries the rating).
+    :raise StaffCannotReview: when a signed-in staff member sends it (`by_staff`): staff never
+        edit a shopper's text, even holding the link (the tracking page, which staff can open,
+        leads to it).
     """
+    if by_staff:
+        raise StaffCannotReview(_l("Staff cannot change a shopper's review."))
     draft = clean_draft(draft)
     already = len(get_by_reviewer_token(token).photos)
     checked = photos.check_photos(draft.photos, already=already)
@@ -318,13 +323,17 @@ def edit_review(token: str, draft: ReviewDraft, now: dt.datetime) -> Review:
     return review
 
 
-def add_follow_up(token: str, body: str, new_rating: int, now: dt.datetime) -> ReviewFollowUp:
+def add_follow_up(token: str, body: str, new_rating: int, now: dt.datetime, *,
+                  by_staff: bool = False) -> ReviewFollowUp:
     """After the brand's reply, the reviewer's one dated follow-up with a (possibly) new rating:
     the review's rating becomes `new_rating`, `original_rating` stays, the figures follow.
 
     :raise ReviewNotFound: :raise InvalidReview: :raise FollowUpNotAllowed: (409) before a reply.
     :raise FollowUpExists: (409) for a second one (also when two are sent at once).
+    :raise StaffCannotReview: when a signed-in staff member sends it (`by_staff`).
     """
+    if by_staff:
+        raise StaffCannotReview(_l("Staff cannot change a shopper's review."))
     new_rating = check_rating(new_rating)
     body = check_body(body)
     with write_transaction():

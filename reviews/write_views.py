@@ -187,7 +187,7 @@ def mine(reviewer_token: str):
     if not form.validate_on_submit():
         return _mine_page(reviewer_token, edit_form=form, status=400)
     try:
-        _write(lambda draft: service.edit_review(reviewer_token, draft, utcnow()), form)
+        _write(lambda draft: service.edit_review(reviewer_token, draft, utcnow(), by_staff=_staff_signed_in()), form)
     except ShopError as error:
         return _mine_page(reviewer_token, edit_form=form, error=_show_error(form, error), status=error.status)
     return redirect(url_for("review_forms.mine", reviewer_token=reviewer_token, done="edited"), 303)
@@ -203,7 +203,8 @@ def follow_up(reviewer_token: str):
     mark_attempt()
     try:
         if not form.is_bot():
-            service.add_follow_up(reviewer_token, form.body.data or "", int(form.new_rating.data), utcnow())
+            service.add_follow_up(reviewer_token, form.body.data or "", int(form.new_rating.data), utcnow(),
+                                  by_staff=_staff_signed_in())
     except ShopError as error:
         return _mine_page(reviewer_token, follow_up_form=form, error=_show_error(form, error),
                           status=error.status)

@@ -10,6 +10,7 @@ from reviews import moderation
 from reviews.models import CollectionMethod, Review, ReviewVote, WithholdReason
 from storefront.database import utcnow
 from storefront.extensions import db
+from tests.backoffice.conftest import sign_in
 from tests.factories import make_order, make_product, make_user
 from tests.reviews.factories import make_delivered_order, make_review
 from tests.reviews.write_support import (XSS, assert_figures_exact, bomb_png, not_an_image, png, request_for,
@@ -83,6 +84,13 @@ def test_an_expired_link_a_staff_buyer_and_an_undelivered_order_are_refused(ctx,
     undelivered = make_order()  # a link for an order that never reached the buyer
     assert error_of(client.post("/api/v1/reviews", json=body_for(undelivered)))[:2] == (409, "not_reviewable")
     assert review_count() == 0
+
+
+def test_a_signed_in_staff_members_browser_cannot_post_a_review_through_the_api(ctx, client):
+    order = make_delivered_order()
+    sign_in(client, make_user("admin@example.com", role="admin"))
+    assert error_of(client.post("/api/v1/reviews", json=body_for(order)))[:2] == (403, "staff_cannot_review")
+    assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
 
 
 def test_the_list_shows_published_reviews_low_ones_included_never_withheld_ones(ctx, client):

@@ -156,6 +156,25 @@ def test_a_signed_in_staff_member_cannot_review(ctx, client):
     assert review_count() == 0
 
 
+def test_staff_holding_the_reviewers_link_cannot_edit_the_review_or_add_its_follow_up(ctx, client):
+    # Every staff role can open an order's tracking page, which links to the reviewer's own page:
+    # the link must not let staff change a shopper's words or rating.
+    review = make_review(make_delivered_order(), 1, title="Shrank", body="Shrank in the wash.")
+    db.session.add(Reply(review_id=review.id, author_id=staff_member().id, body="Sorry.", created_at=utcnow()))
+    db.session.commit()
+    sign_in(client, make_user("marketer@example.com", role="marketer"))
+    url = f"/reviews/mine/{review.reviewer_token}"
+    edited = client.post(url, data=form("", rating="5", title="Perfect", body="Best jumper ever"),
+                         content_type="multipart/form-data")
+    followed = client.post(f"{url}/follow-up", data={"new_rating": "5", "body": "Love it now."})
+    assert (edited.status_code, followed.status_code) == (403, 403)
+    assert "Staff cannot change a shopper" in edited.get_data(as_text=True)
+    db.session.expire_all()
+    kept = db.session.get(Review, review.id)
+    assert (kept.rating, kept.title, kept.body, kept.follow_up, kept.versions) == (1, "Shrank", "Shrank in the wash.",
+                                                                                   None, [])
+
+
 def test_a_bot_filling_the_honeypot_is_answered_as_if_accepted_and_nothing_is_written(ctx, client):
     order = make_delivered_order()
     response = post_line(client, link_of(order), order.lines[0].id, website="http://spam.example")
