@@ -192,11 +192,28 @@ def deferred_target(path: str) -> tuple[str, str]:
     return parts.path, endpoint
 
 
+def _cross_site() -> bool:
+    """Whether the browser says the post came from another site: Fetch Metadata where the browser
+    sends it, else an Origin that is not this shop's."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "same-site", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != request.host_url.rstrip("/")
+
+
 @bp.post("/forms/confirm")
 @csrf.exempt
 def confirm_form():
-    """The no-script path of a deferred form: the same fields, a token and one button. Changes
-    nothing (hence no token needed to get here). :raise 404: for a form not in DEFERRED_FORMS"""
+    """The no-script path of a deferred form: the same fields, a token and one button. It writes
+    no row (hence no token needed to get here), but making the token starts a session: a post from
+    another site (which arrives without the shopper's SameSite=Lax cookie) would replace the
+    shopper's session, losing their cart, so it is refused before anything touches the session.
+
+    :raise 404: for a form not in DEFERRED_FORMS. :raise 403: for a post from another site.
+    """
+    if _cross_site():
+        abort(403)
     action, endpoint = deferred_target(request.args.get("to", ""))
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name != "csrf_token"][:MAX_CONFIRM_FIELDS]

@@ -68,6 +68,17 @@ def test_the_confirmation_page_serves_only_the_listed_forms(client, target):
     assert client.post("/forms/confirm", query_string={"to": target}, data={"x": "1"}).status_code == 404
 
 
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}])
+def test_a_post_from_another_site_is_refused_before_it_can_replace_the_shoppers_session(
+        client, csrf_enabled, hat, headers):
+    response = client.post("/forms/confirm?to=/cart/add", data={"variant_id": "1"}, headers=headers)
+    assert response.status_code == 403
+    assert "Set-Cookie" not in response.headers
+    same_site = client.post("/forms/confirm?to=/cart/add", data={"variant_id": "1"},
+                            headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"})
+    assert same_site.status_code == 200
+
+
 def test_the_confirmation_page_escapes_what_was_posted(client, hat):
     response = client.post("/forms/confirm?to=/cart/add", data={"quantity": '"><script>alert(1)</script>'})
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
