@@ -30,7 +30,7 @@ from . import inbox, inbox_figures, inbox_pages, moderation, questions, replies
 from .inbox_forms import (KIND_NAMES, REVIEW_STATUS_NAMES, WITHHOLD_REASON_NAMES, AnswerForm, AssignForm,
                           CannedPickForm, CannedReplyForm, EditReplyForm, NoteForm, PrivateMessageForm, ReplyForm,
                           ReviewFilterForm, WithholdForm)
-from .models import Clock, ReviewStatus
+from .models import Clock, ClosedReason, ReviewStatus
 
 bp = staff_blueprint("inbox", __name__, "/admin/inbox")
 answers_customers = permission_required(Permission.ANSWER_CUSTOMERS)
@@ -48,6 +48,13 @@ def format_duration(value) -> str:
     return _("%(m)d min", m=minutes)
 
 
+def closed_reason_name(reason: str | None) -> str:
+    """Why an item was closed without the brand's answer, as staff read it."""
+    if reason == ClosedReason.ANSWERED_BY_BUYER:
+        return _("Closed: a buyer answered")
+    return _("Closed: withheld")
+
+
 EVENT_NAMES = {
     inbox.EventKind.ARRIVED: lambda: _("Arrived"),
     inbox.EventKind.ASSIGNED: lambda: _("Assigned"),
@@ -56,8 +63,7 @@ EVENT_NAMES = {
     inbox.EventKind.PRIVATE_MESSAGE: lambda: _("Private message"),
     inbox.EventKind.WARNED: lambda: _("Warning sent"),
     inbox.EventKind.BREACHED: lambda: _("Deadline passed: alert sent"),
-    # Items close without a response for one reason only (models.ClosedReason): withheld.
-    inbox.EventKind.CLOSED: lambda: _("Closed: withheld"),
+    inbox.EventKind.CLOSED: lambda: _("Closed without our answer"),
     inbox.EventKind.REOPENED: lambda: _("Reopened: published again"),
 }
 
@@ -67,6 +73,7 @@ def inbox_helpers():
     return {"duration": format_duration, "kind_names": KIND_NAMES, "status_names": REVIEW_STATUS_NAMES,
             "reason_names": WITHHOLD_REASON_NAMES, "language_names": LANGUAGE_NAMES,
             "event_name": lambda kind: EVENT_NAMES.get(kind, lambda: kind)(),
+            "closed_reason_name": closed_reason_name,
             "duration_of": lambda seconds: format_duration(dt.timedelta(seconds=seconds)),
             "business_clock": Clock.BUSINESS.value}
 

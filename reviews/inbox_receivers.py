@@ -45,9 +45,15 @@ def on_question_asked(question, *, now, **_):
 
 
 def on_question_answered(answer, *, now, actor=None, **_):
+    """The brand's answer is the first response and stops the clock. A buyer's answer means the
+    question is no longer one "nobody answers": its item leaves the queue, closed without counting
+    as the brand's response (so it is neither a reply time nor a breach in the weekly figures)."""
     if actor is not None:
         inbox.record_response(now=now, response_kind=inbox.ResponseKind.PUBLIC_REPLY, actor_id=actor.id,
                               question_id=answer.question_id)
+    else:
+        inbox.close_items(now=now, reason=ClosedReason.ANSWERED_BY_BUYER, actor_id=None,
+                          question_id=answer.question_id)
 
 
 def _actor_id(actor) -> int | None:

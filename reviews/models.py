@@ -395,6 +395,7 @@ class ClosedReason(StrEnum):
     """Why an inbox item was closed without a response (it needs none)."""
 
     WITHHELD = "withheld"   # staff withheld the review or question it is about
+    ANSWERED_BY_BUYER = "answered_by_buyer"  # a buyer answered the question before we did
 
 
 class Clock(StrEnum):
@@ -417,7 +418,7 @@ class InboxItem(db.Model):
         sa.CheckConstraint("kind IN ('negative_review', 'reported_review', 'question')", name="kind_known"),
         sa.CheckConstraint("clock IN ('business', 'calendar')", name="clock_known"),
         sa.CheckConstraint("(review_id IS NULL) <> (question_id IS NULL)", name="one_subject"),
-        sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld')", name="closed_reason_known"),
+        sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld', 'answered_by_buyer')", name="closed_reason_known"),
         sa.CheckConstraint("(closed_at IS NULL) = (closed_reason IS NULL)", name="closed_has_reason"),
         sa.CheckConstraint("closed_at IS NULL OR first_response_at IS NULL", name="closed_without_response"),
         sa.UniqueConstraint("kind", "review_id", name="uq_inbox_items_review"),

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
+from sqlalchemy.orm.attributes import set_committed_value
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -465,9 +465,15 @@ def product_questions(product_id: int, language: str, *, search: str | None = No
         sa.select(Question).where(*conditions)
         .order_by(sa.case((Question.language == language, 0), else_=1), Question.created_at.desc(),
                   Question.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-        .options(so.selectinload(Question.answers))).all()
-    items = [ShownQuestion(q, in_display_order(q.answers)) for q in questions]
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    # The answers in one query that runs even for no questions (selectinload would skip it then,
+    # and the page's query count would depend on whether anything was answered).
+    answers: dict[int, list[Answer]] = {q.id: [] for q in questions}
+    for answer in db.session.scalars(sa.select(Answer).where(Answer.question_id.in_(list(answers)))):
+        answers[answer.question_id].append(answer)
+    for question in questions:
+        set_committed_value(question, "answers", answers[question.id])
+    items = [ShownQuestion(q, in_display_order(answers[q.id])) for q in questions]
     return QuestionPage(items, total, page, per_page, search=words)
 
 

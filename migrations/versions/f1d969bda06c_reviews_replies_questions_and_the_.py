@@ -217,7 +217,7 @@ def upgrade():
     sa.Column('closed_at', storefront.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_reason', sa.String(length=30), nullable=True),
     sa.CheckConstraint("clock IN ('business', 'calendar')", name=op.f('ck_inbox_items_clock_known')),
-    sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld')", name=op.f('ck_inbox_items_closed_reason_known')),
+    sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld', 'answered_by_buyer')", name=op.f('ck_inbox_items_closed_reason_known')),
     sa.CheckConstraint('(closed_at IS NULL) = (closed_reason IS NULL)', name=op.f('ck_inbox_items_closed_has_reason')),
     sa.CheckConstraint('closed_at IS NULL OR first_response_at IS NULL', name=op.f('ck_inbox_items_closed_without_response')),
     sa.CheckConstraint("kind IN ('negative_review', 'reported_review', 'question')", name=op.f('ck_inbox_items_kind_known')),

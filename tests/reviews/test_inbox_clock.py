@@ -110,14 +110,27 @@ def test_a_private_message_stops_the_clock_of_every_item_about_the_review(app, t
                              "within_deadline": True}
 
 
-def test_a_buyers_answer_does_not_stop_the_clock_but_the_brands_does(app, team, variant):
+def test_a_buyers_answer_takes_the_question_out_of_the_inbox_without_counting_as_ours(app, team, variant):
+    # "A question nobody answers goes to the inbox": once a buyer has answered, it needs no alert
+    # and is no breach, but neither is it the brand's response time.
     with app.test_request_context():
         review_at(variant, 5, riga(2026, 3, 16, 10, 0), email="buyer@example.com")  # a buyer, to be invited
         question = question_at(variant, MONDAY)
     invitation = db.session.scalar(sa.select(QuestionInvitation).where(QuestionInvitation.question_id == question.id))
     answer_from_invitation(invitation.token, author_name="Buyer", body="Mine did not.", language="en",
                            now=MONDAY + 10 * MIN)
-    assert item_of(question=question).first_response_at is None
+    item = item_of(question=question)
+    assert (item.first_response_at, item.closed_at, item.closed_reason) == (
+        None, MONDAY + 10 * MIN, "answered_by_buyer")
+    answer_as_brand(question.id, "Wash it cold and it will not.", actor=team.sofia, now=MONDAY + 25 * MIN)
+    item = item_of(question=question)
+    assert (item.first_response_at, item.closed_reason) == (None, "answered_by_buyer")
+    assert events_of(item) == ["arrived", "closed"]
+
+
+def test_the_brands_answer_to_a_question_stops_the_clock(app, team, variant):
+    with app.test_request_context():
+        question = question_at(variant, MONDAY)
     answer_as_brand(question.id, "Wash it cold and it will not.", actor=team.sofia, now=MONDAY + 25 * MIN)
     item = item_of(question=question)
     assert (item.first_response_at, item.response_kind) == (MONDAY + 25 * MIN, "public_reply")

@@ -338,7 +338,7 @@ def test_the_pages_show_the_item_closed_as_withheld(client, app, team, variant):
     item_page = client.get(f"/admin/inbox/{item_id}").get_data(as_text=True)
     history = item_page[item_page.index('id="history"'):]
     assert "Arrived" in history and "Closed: withheld · sofia@example.com" in history
-    assert "withheld, no answer needed" in item_page
+    assert item_page.count("Closed: withheld") >= 2  # the "Closed" line and the history
 
     figures_page = client.get("/admin/inbox/figures?weeks=4").get_data(as_text=True)
-    assert "Closed (withheld)" in figures_page
+    assert "Closed without our answer" in figures_page
