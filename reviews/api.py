@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from storefront.api_errors import ApiErrorSchema
+from storefront.api_errors import error_responses
 from storefront.catalog import browse
 from storefront.database import utcnow
 from storefront.templating import media_url
@@ -51,12 +51,7 @@ ERRORS = {
 
 
 def errors(*statuses: int):
-    def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=ApiErrorSchema, description=ERRORS[status])(view)
-        return view
-
-    return decorate
+    return error_responses(blp, *statuses, descriptions=ERRORS)
 
 
 # --- shapes ----------------------------------------------------------------------------------------

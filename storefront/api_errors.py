@@ -24,14 +24,17 @@ class ApiErrorSchema(Schema):
     error = fields.Nested(ApiErrorDetailSchema, required=True)
 
 
-def error_responses(blp, *statuses: int):
-    """Document the error body for each status an endpoint can answer with (decorator factory)."""
-    descriptions = {
-        400: "The request was malformed (e.g. the body is not JSON) or a quantity is not allowed.",
-        404: "No such product, variant, cart, line or order.",
-        409: "Not enough stock, or the order's state or total changed; `code` says which.",
-        422: "A field or query parameter is missing or has the wrong type; `field` names it.",
-    }
+CATALOG_AND_ORDER_ERRORS = {
+    400: "The request was malformed (e.g. the body is not JSON) or a quantity is not allowed.",
+    404: "No such product, variant, cart, line or order.",
+    409: "Not enough stock, or the order's state or total changed; `code` says which.",
+    422: "A field or query parameter is missing or has the wrong type; `field` names it.",
+}
+
+
+def error_responses(blp, *statuses: int, descriptions: dict[int, str] = CATALOG_AND_ORDER_ERRORS):
+    """Document the error body for each status an endpoint can answer with (decorator factory);
+    an API area with codes of its own passes its `descriptions` by status."""
 
     def decorate(view):
         for status in statuses:
