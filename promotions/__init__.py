@@ -20,13 +20,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import limits, receivers, stats
+from storefront.page_cache import add_horizon
+
+from . import limits, receivers, service, stats
 
 
 def init_app(app: Flask) -> None:
     """What the promotions need in any app: views and carts noted by a page are counted once its
     response is built (`stats.flush`), the wrong-code limit hears refused codes, and redemptions
-    follow the order's life (`receivers`)."""
+    follow the order's life (`receivers`), and a stored page lasts no longer than the next start
+    or end of an offer."""
     app.after_request(stats.flush)
+    add_horizon(app, service.next_offer_change)
     limits.connect()
     receivers.connect()

@@ -39,6 +39,7 @@ from storefront.audit.service import record
 from storefront.database import write_transaction
 from storefront.errors import ConflictError, NotFoundError
 from storefront.extensions import db
+from storefront.page_cache import mark_pages_changed
 
 from .codes import find_code
 from .engine import Outcome
@@ -73,11 +74,26 @@ def _insert_ignore(table, values: dict):
     return insert(table).values(**values).on_conflict_do_nothing()
 
 
+# Offer and code counters change with every sale; pages change only when one fills up (the offer
+# stops applying) or reopens, so these statements tell the page cache themselves
+# (`pages_unchanged` keeps its generic watch from bumping the version on every sale).
+QUIET = {"synchronize_session": False, "pages_unchanged": True}
+
+
+def _note_fill(after: int | None, cap: int | None, *, taking: bool) -> None:
+    if after is not None and cap is not None and after == (cap if taking else cap - 1):
+        mark_pages_changed()
+
+
 def _take_offer(offer_id: int) -> bool:
-    result = db.session.execute(
+    row = db.session.execute(
         sa.update(Offer).where(Offer.id == offer_id, Offer.has_room)
-        .values(redemptions_count=Offer.redemptions_count + 1).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .values(redemptions_count=Offer.redemptions_count + 1)
+        .returning(Offer.redemptions_count, Offer.cap_total).execution_options(**QUIET)).first()
+    if row is None:
+        return False
+    _note_fill(row[0], row[1], taking=True)
+    return True
 
 
 def _take_customer(offer_id: int, key: str, cap: int) -> bool:
@@ -90,25 +106,35 @@ def _take_customer(offer_id: int, key: str, cap: int) -> bool:
 
 
 def _take_code(code_id: int) -> bool:
-    result = db.session.execute(
+    row = db.session.execute(
         sa.update(OfferCode).where(OfferCode.id == code_id,
                                    sa.or_(OfferCode.max_uses.is_(None), OfferCode.uses < OfferCode.max_uses))
-        .values(uses=OfferCode.uses + 1).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .values(uses=OfferCode.uses + 1)
+        .returning(OfferCode.uses, OfferCode.max_uses).execution_options(**QUIET)).first()
+    if row is None:
+        return False
+    _note_fill(row[0], row[1], taking=True)
+    return True
 
 
 def _give_back(redemption: Redemption) -> None:
-    db.session.execute(sa.update(Offer).where(Offer.id == redemption.offer_id, Offer.redemptions_count > 0)
-                       .values(redemptions_count=Offer.redemptions_count - 1)
-                       .execution_options(synchronize_session=False))
+    row = db.session.execute(sa.update(Offer).where(Offer.id == redemption.offer_id, Offer.redemptions_count > 0)
+                             .values(redemptions_count=Offer.redemptions_count - 1)
+                             .returning(Offer.redemptions_count, Offer.cap_total)
+                             .execution_options(**QUIET)).first()
+    if row is not None:
+        _note_fill(row[0], row[1], taking=False)
     for key in sorted(redemption.customer_keys or []):
         db.session.execute(sa.update(CustomerUse)
                            .where(CustomerUse.offer_id == redemption.offer_id, CustomerUse.customer_key == key,
                                   CustomerUse.uses > 0)
                            .values(uses=CustomerUse.uses - 1).execution_options(synchronize_session=False))
     if redemption.code_id is not None:
-        db.session.execute(sa.update(OfferCode).where(OfferCode.id == redemption.code_id, OfferCode.uses > 0)
-                           .values(uses=OfferCode.uses - 1).execution_options(synchronize_session=False))
+        row = db.session.execute(sa.update(OfferCode).where(OfferCode.id == redemption.code_id, OfferCode.uses > 0)
+                                 .values(uses=OfferCode.uses - 1)
+                                 .returning(OfferCode.uses, OfferCode.max_uses).execution_options(**QUIET)).first()
+        if row is not None:
+            _note_fill(row[0], row[1], taking=False)
 
 
 def _take(offer_id: int, keys: tuple[str, ...], cap_per_customer: int | None, code_id: int | None) -> bool:

@@ -100,6 +100,13 @@ def live_offers(now: dt.datetime) -> list[Offer]:
         sa.select(Offer).where(Offer.is_live(now)).order_by(Offer.priority.desc(), Offer.id)))
 
 
+def next_offer_change(now: dt.datetime) -> dt.datetime | None:
+    """The next moment an offer starts or ends (pages change then without any write)."""
+    moment = sa.case((Offer.starts_at > now, Offer.starts_at), else_=Offer.ends_at)
+    return db.session.scalar(sa.select(sa.func.min(moment))
+                             .where(Offer.state == OfferState.SCHEDULED, Offer.ends_at > now))
+
+
 def rules_for(offers: Sequence[Offer], *, preview: bool = False) -> tuple[OfferRule, ...]:
     """Snapshots of several offers, with their targets loaded in two queries."""
     ids = [o.id for o in offers]

@@ -26,18 +26,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
-    if app.config["PROXY_FIX_HOPS"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     import_models()
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_middleware(app)
     return app
+
+
+def register_middleware(app: Flask) -> None:
+    """The page cache answers before Flask; behind a proxy, it sees the fixed-up address."""
+    from . import page_cache
+
+    page_cache.wrap(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def import_models() -> None:
@@ -56,18 +64,22 @@ def import_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, mail, payments, security, social, tasks
+    from . import i18n, mail, page_cache, payments, security, social, tasks
     from .accounts.service import load_user
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     import promotions
     import reviews
 
+    page_cache.init_app(app)  # first: its after_request hook runs last
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # No `current_user` in every template: loading a user for any session (even a shopper's) lets
+    # Flask-Login's session protection write to it, and reading a page must not change a session.
+    # Templates that show the signed-in member of staff use `staff_user` (storefront.templating).
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "accounts.login"
     login_manager.user_loader(load_user)
     api.init_app(app)

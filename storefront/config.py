@@ -66,6 +66,9 @@ def _json(name: str, default):
 def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
     """Build the Flask config mapping from the environment."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'shop.db'}"
+    # One Redis for everything the app nodes share (rate limits, the task queue, the page cache),
+    # unless a setting below names another store for one of them.
+    redis_url = os.environ.get("REDIS_URL", "")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -123,7 +126,7 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE", False),
         # Where the task queue keeps its tasks: a SQLite file (nothing to install), redis://… in
         # production, memory:// for a process on its own.
-        "HUEY_URL": os.environ.get("HUEY_URL") or f"sqlite:///{instance_path / 'tasks.db'}",
+        "HUEY_URL": os.environ.get("HUEY_URL") or redis_url or f"sqlite:///{instance_path / 'tasks.db'}",
         "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
         "CATALOG_PAGE_SIZE": _int("CATALOG_PAGE_SIZE", 12),
         # Languages the storefront speaks; the first is the default.
@@ -175,12 +178,34 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Where every rate limit counts (Flask-Limiter's storage; the login and wrong-code limits
         # among them). memory:// counts per process, so with several workers each has its own
         # count: set redis://… in production for one count across the shop.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         # Behind a reverse proxy, how many proxies' X-Forwarded-* headers to trust. Without it
         # every shopper has the proxy's address, and one rate limit would lock everyone out.
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
+        "REDIS_URL": redis_url,
+        # The page cache (storefront/page_cache.py), answered before Flask: redis://… (shared by
+        # every app node), sqlite:///file (shared by the workers of one machine: `make run`),
+        # memory:// (one process) or "off". Pages are fresh for PAGE_CACHE_TTL seconds (also the
+        # s-maxage a CDN in front is told) and may be served stale while one request renders
+        # the new copy for PAGE_CACHE_STALE seconds more; any change to what a page shows bumps
+        # the cache's version, so a change is visible on the very next request.
+        "PAGE_CACHE_URL": os.environ.get("PAGE_CACHE_URL") or redis_url or f"sqlite:///{instance_path / 'page_cache.db'}",
+        "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 60),
+        "PAGE_CACHE_STALE": _int("PAGE_CACHE_STALE", 300),
+        # Overload: at most this many checkout requests (place order, pay) run at once in one
+        # worker process; more get 503 with Retry-After at once rather than a queue that outlives
+        # the shopper's patience. Retry-After for an overload and for a database that is away.
+        "CHECKOUT_MAX_CONCURRENT": _int("CHECKOUT_MAX_CONCURRENT", 4),
+        "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
+        # Where product images live: "local" (UPLOAD_FOLDER) or "s3" (an S3-compatible bucket
+        # through boto3, shared by every app node; credentials from boto3's usual environment).
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", "media/"),
         # Reviews (reviews/). Published at once by default; REVIEWS_HOLD_ALL holds every review
         # for a look, all alike (never by rating). Unverified reviews and staff reviews are off
         # unless the shop turns them on (staff reviews are then labelled as staff's).

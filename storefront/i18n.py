@@ -1,33 +1,85 @@
 """Which language a shopper sees: `?lang=`, then the session, then the browser's Accept-Language.
 
-The social tab (a later issue) sets the session language from the platform's launch message, so
-it slots in as "the session" here.
+Reading a storefront page never writes the choice anywhere: a page GET sets no cookie (so every
+anonymous visitor of a page in one language can be served the same cached bytes). A language
+picked with `?lang=` is kept by the links instead: while a page was asked for with `?lang=`,
+every link and form the shop builds to its own storefront pages carries it. The social tab's
+launch (a POST) puts the platform's language in the session, which is "the session" here, and so
+do the beacon of a page read with `?lang=` and the first form a shopper sends from such a page
+(either may set the session cookie).
+Staff always have a session (they are signed in) and their pages are never cached: there a GET
+with `?lang=` keeps the choice in the session, as before.
+
+`page_language` is the one rule, used both by Flask's locale selector and by the page cache,
+which decides a page's language before Flask runs (storefront/page_cache.py).
 """
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from .security import is_staff_page, staff_blueprints
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "lv": "Latviešu"}
+# Endpoints whose URLs never carry the language: files and machine-readable answers (the JSON
+# API's blueprints among them).
+NO_LANGUAGE_BLUEPRINTS = frozenset({"static", "media", "webhooks", "feeds", "review_feeds", "health", "api",
+                                    "products", "carts", "orders", "reviews", "questions"})
 
 
-def remember_requested_language() -> None:
-    """Keep a language chosen with ``?lang=`` for the rest of the visit."""
+def page_language(requested: str | None, in_session: str | None, accept_language: str | None,
+                  languages: list[str]) -> tuple[str, bool]:
+    """The page's language and whether it came from the Accept-Language header."""
+    requested = (requested or "").lower()[:5]
+    if requested in languages:
+        return requested, False
+    if in_session in languages:
+        return in_session, False
+    best = parse_accept_header(accept_language or "", LanguageAccept).best_match(languages)
+    return best or languages[0], True
+
+
+def requested_language() -> str | None:
+    """The language this request names in its URL, if it is one the shop speaks."""
     requested = request.args.get("lang", "").lower()[:5]
-    if requested in current_app.config["LANGUAGES"] and session.get("lang") != requested:
-        session["lang"] = requested
+    return requested if requested in current_app.config["LANGUAGES"] else None
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a CLI command or a task: mail uses force_locale instead
         return languages[0]
-    requested = request.args.get("lang", "").lower()[:5]
-    if requested in languages:
-        return requested
-    if session.get("lang") in languages:
-        return session["lang"]
-    return request.accept_languages.best_match(languages) or languages[0]
+    language, _ = page_language(request.args.get("lang"), session.get("lang"),
+                                request.headers.get("Accept-Language"), languages)
+    return language
+
+
+def keep_requested_language(endpoint: str, values: dict) -> None:
+    """`url_defaults`: links from a storefront page asked for with `?lang=` stay in that language."""
+    if "lang" in values or not has_request_context():
+        return
+    if endpoint.partition(".")[0] in NO_LANGUAGE_BLUEPRINTS or endpoint.rpartition(".")[0] in staff_blueprints():
+        return
+    language = requested_language()
+    if language:
+        values["lang"] = language
+
+
+def keep_language(language: str | None) -> None:
+    """Remember a language the visitor chose (a page they read with `?lang=`, named by its beacon)."""
+    if language in current_app.config["LANGUAGES"] and session.get("lang") != language:
+        session["lang"] = language
+
+
+def remember_language() -> None:
+    """A language chosen with `?lang=` is kept in the session by the first form the shopper sends
+    (its action carries `?lang=`), and on staff pages (staff are signed in: they have a session)."""
+    language = requested_language()
+    if language and (request.method not in ("GET", "HEAD") or is_staff_page()) and session.get("lang") != language:
+        session["lang"] = language
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(remember_requested_language)
+    app.url_defaults(keep_requested_language)
+    app.before_request(remember_language)

@@ -1,7 +1,9 @@
-"""Response headers that every page carries: a nonce-based Content-Security-Policy, framing rules.
+"""Response headers that every page carries: a Content-Security-Policy, framing rules.
 
-Inline `<script>` and `<style>` run only with the per-request nonce (`{{ csp_nonce() }}` in
-templates). The storefront may be framed only by itself and the configured parent origins
+Scripts and styles come from the shop's own files. A page that needs an inline `<script>` or
+`<style>` asks for a per-response nonce (`{{ csp_nonce() }}` in templates) and only that page's
+policy names it; such a page is never stored by the page cache (a nonce inside shared HTML would
+be the same for every visitor, which defeats it). The storefront may be framed only by itself and the configured parent origins
 (`FRAME_ANCESTORS`, exact origins: a social platform's page, the demo page); staff pages and the
 demo social page never (`frame-ancestors 'none'` and `X-Frame-Options: DENY`), so a hostile page
 cannot clickjack the back office. `allow_sources` widens one response's policy (Stripe.js on the
@@ -99,8 +101,12 @@ def serve_as_staff_pages(blueprint: Blueprint) -> None:
     blueprint.record(register)
 
 
+def staff_blueprints() -> set[str] | frozenset[str]:
+    return current_app.extensions.get("staff_blueprints", STAFF_BLUEPRINTS)
+
+
 def is_staff_page() -> bool:
-    staff = current_app.extensions.get("staff_blueprints", STAFF_BLUEPRINTS)
+    staff = staff_blueprints()
     return any(name in staff for name in request.blueprints)
 
 
@@ -116,7 +122,7 @@ def frame_ancestors() -> str:
 
 
 def set_security_headers(response):
-    nonce = csp_nonce()
+    nonce = [f"'nonce-{g.csp_nonce}'"] if "csp_nonce" in g else []
     extra = g.get("csp_extra", {})
 
     def sources(directive: str, *base: str) -> str:
@@ -124,8 +130,8 @@ def set_security_headers(response):
 
     policy = [
         "default-src 'self'",
-        sources("script-src", "'self'", f"'nonce-{nonce}'"),
-        sources("style-src", "'self'", f"'nonce-{nonce}'"),
+        sources("script-src", "'self'", *nonce),
+        sources("style-src", "'self'", *nonce),
         sources("img-src", "'self'", "data:"),
         "font-src 'self'",
         sources("connect-src", "'self'"),

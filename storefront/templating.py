@@ -9,11 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_percent
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+
+from promotions.stats import offers_shown
 
 from .cart.session_cart import item_count
 from .catalog.browse import top_categories
@@ -21,6 +23,7 @@ from .catalog.pages import stock_state, variant_image
 from .extensions import db
 from .i18n import LANGUAGE_NAMES
 from .money import format_money
+from .social.attribution import is_tracked_page
 
 # Words that come from settings and data rather than code, listed here so that extraction puts
 # them in the message catalogs: the default tagline and the usual option names.
@@ -88,6 +91,18 @@ def cart_item_count() -> int:
         return 0
 
 
+def signed_in() -> bool:
+    """A member of staff is signed in. Asked only when a sign-in is possible: Flask-Login's
+    session protection writes to any other session it loads a user for, and reading a page must
+    not change the visitor's session."""
+    if not has_request_context():  # mail is rendered by the task worker, outside any request
+        return False
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember not in request.cookies:
+        return False
+    return current_user.is_authenticated
+
+
 def format_rate_bps(bps: int) -> str:
     """A tax rate in basis points as the shopper reads it (2100 → "21%", "21 %")."""
     return format_percent(Decimal(bps) / 10000, locale=str(get_locale()), format="#,##0.##%")
@@ -103,6 +118,8 @@ def init_app(app: Flask) -> None:
         language_names=LANGUAGE_NAMES,
         nav_categories=nav_categories,
         cart_item_count=cart_item_count,
+        beacon_page=is_tracked_page,
+        offers_shown=offers_shown,
         stock_state=stock_state,
         variant_image=variant_image,
     )
@@ -116,6 +133,5 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "prices_include_tax": current_app.config["PRICES_INCLUDE_TAX"],
             "free_shipping_threshold": current_app.config["FREE_SHIPPING_THRESHOLD"],
-            # Mail is rendered by the task worker, outside any request and so without a user.
-            "staff_user": current_user if has_request_context() and current_user.is_authenticated else None,
+            "staff_user": current_user if signed_in() else None,
         }

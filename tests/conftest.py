@@ -88,7 +88,15 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "TASKS_IMMEDIATE": True,
         "HUEY_URL": "memory://",  # tasks run in-process; never a queue file in the repo's instance/
+        # The page cache is on, as in production, in the instance folder's SQLite file that the
+        # servers tests start (gunicorn_server) also open by default: a test's writes bump the
+        # version they read (the cache's own tests are in tests/test_page_cache.py).
+        "PAGE_CACHE_URL": f"sqlite:///{instance / 'page_cache.db'}",
         "PUBLIC_BASE_URL": "http://shop.test",
+        # Pinned, so that a developer's REDIS_URL never puts the tests' counters (which they reset)
+        # or files in a shared store: the tests of those stores set them up themselves.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MEDIA_STORAGE": "local",
         # Pinned, so that a developer's environment (or make run's settings) cannot leak in.
         "FRAME_ANCESTORS": [],
         "EMBEDDED_COOKIES": False,
@@ -159,7 +167,11 @@ def csrf_enabled(app):
 
 @pytest.fixture
 def count_queries(app):
-    """`with count_queries() as counter:` … `counter.count` is the number of SQL statements run."""
+    """`with count_queries() as counter:` … `counter.count` is the number of SQL statements run.
+
+    Counting measures what a page costs to render, so the page cache answers nothing meanwhile
+    (a cache hit runs no statement at all, and every count would be an empty 0 == 0).
+    """
 
     class Counter:
         count = 0
@@ -175,9 +187,11 @@ def count_queries(app):
             counter.statements.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", before)
+        app.extensions["page_cache_paused"] = True
         try:
             yield counter
         finally:
+            app.extensions["page_cache_paused"] = False
             sa.event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
@@ -361,7 +375,7 @@ def gunicorn_server(app, database_url):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
                SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
-               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="",
+               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="", PAGE_CACHE_URL=app.config["PAGE_CACHE_URL"],
                STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",

@@ -2,6 +2,7 @@
 ?lang=, then the session, then the browser's Accept-Language."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -81,19 +82,26 @@ def test_category_page_renders_in_spanish_and_latvian(client, shop, language, wo
 
 
 def test_cart_and_its_errors_render_in_latvian(client, shop):
-    client.get("/?lang=lv")
-    assert "Jūsu grozs ir tukšs." in client.get("/cart/").get_data(as_text=True)
-    response = client.post("/cart/update", data={"variant_id": "1", "quantity": "abc"})
+    home = client.get("/?lang=lv").get_data(as_text=True)
+    cart_link = re.search(r'class="cart-link" href="([^"]+)"', home).group(1)
+    assert cart_link == "/cart/?lang=lv"  # the language travels with the links
+    cart = client.get(cart_link).get_data(as_text=True)
+    assert "Jūsu grozs ir tukšs." in cart
+    response = client.post("/cart/update?lang=lv", data={"variant_id": "1", "quantity": "abc"})
     assert response.status_code == 400
     assert "Lūdzu, ievadiet veselu skaitli, ne mazāku par 1." in response.get_data(as_text=True)
 
 
-def test_the_chosen_language_is_kept_for_the_visit(client, shop):
-    client.get("/?lang=es")
+def test_the_chosen_language_is_kept_by_the_links_and_by_the_session_once_the_shopper_acts(client, shop):
+    chosen = client.get("/?lang=es")
+    assert "Set-Cookie" not in chosen.headers  # reading a page remembers nothing
+    assert 'class="cart-link" href="/cart/?lang=es"' in chosen.get_data(as_text=True)
+    assert "New arrivals" in client.get("/").get_data(as_text=True)  # a bare address: the browser's choice
+    # The first form sent from a Spanish page (its action carries ?lang=es) keeps the choice.
+    client.post("/cart/update?lang=es", data={"variant_id": "1", "quantity": "abc"})
     assert "Novedades" in client.get("/").get_data(as_text=True)
-    # ?lang= beats the session, and becomes the new choice
+    # ?lang= beats the session
     assert "Jaunumi" in client.get("/?lang=lv").get_data(as_text=True)
-    assert "Jaunumi" in client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
 
 
 def test_the_browser_language_is_used_when_the_shopper_chose_none(client, shop):
@@ -119,3 +127,11 @@ def test_error_pages_speak_the_shoppers_language(client):
     assert "Página no encontrada" in page and "Volver a la tienda" in page
     page = client.get("/no-such-page?lang=lv").get_data(as_text=True)
     assert "Lapa nav atrasta" in page and "Atpakaļ uz veikalu" in page
+
+
+def test_the_beacon_of_a_page_read_in_a_chosen_language_keeps_it_for_the_visit(client, shop):
+    client.get("/?lang=lv")
+    assert client.post("/beacon", data={"page": "/?lang=lv"}).status_code == 204
+    assert "Jaunumi" in client.get("/").get_data(as_text=True)
+    client.post("/beacon", data={"page": "/?lang=xx"})  # not a language the shop speaks: ignored
+    assert "Jaunumi" in client.get("/").get_data(as_text=True)

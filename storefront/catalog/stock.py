@@ -5,6 +5,11 @@ and decrements in a single statement, so no shopper can sell a unit another has 
 or PostgreSQL; the CHECK (stock >= 0) constraint stands behind it. Variants are always updated in
 ascending id order, so two transactions on PostgreSQL lock their rows in the same order and never
 deadlock.
+
+Pages show a variant's stock state (in stock, only a few left, sold out), and the page cache keeps
+pages until something they show changes; a sale changes the count every time, so these
+statements tell the cache themselves, only when a variant's state changed (`pages_unchanged`
+keeps the generic watch in storefront.page_cache from bumping on every sale).
 """
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..page_cache import mark_pages_changed
 from .models import Variant
+from .pages import stock_state
 
 
 def take_stock(quantities: Mapping[int, int]) -> list[int]:
@@ -25,22 +32,33 @@ def take_stock(quantities: Mapping[int, int]) -> list[int]:
     short = []
     for variant_id in sorted(quantities):
         quantity = quantities[variant_id]
-        result = db.session.execute(
+        left = db.session.scalar(
             sa.update(Variant)
             .where(Variant.id == variant_id, Variant.stock >= quantity)
             .values(stock=Variant.stock - quantity)
-            .execution_options(synchronize_session=False)
+            .returning(Variant.stock)
+            .execution_options(synchronize_session=False, pages_unchanged=True)
         )
-        if result.rowcount != 1:
+        if left is None:
             short.append(variant_id)
+        else:
+            _note_state(left + quantity, left)
     return short
 
 
 def return_stock(quantities: Mapping[int, int]) -> None:
     """Put units back (a released reservation, a cancelled order), in the caller's transaction."""
     for variant_id in sorted(quantities):
-        db.session.execute(
+        now = db.session.scalar(
             sa.update(Variant).where(Variant.id == variant_id)
             .values(stock=Variant.stock + quantities[variant_id])
-            .execution_options(synchronize_session=False)
+            .returning(Variant.stock)
+            .execution_options(synchronize_session=False, pages_unchanged=True)
         )
+        if now is not None:
+            _note_state(now - quantities[variant_id], now)
+
+
+def _note_state(before: int, after: int) -> None:
+    if stock_state(before).code != stock_state(after).code:
+        mark_pages_changed()

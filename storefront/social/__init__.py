@@ -12,6 +12,7 @@ from . import attribution, embedding
 
 
 def init_app(app: Flask) -> None:
-    """The embedded session and framing rules, and the attribution of every storefront visit."""
+    """The embedded session and framing rules, and the attribution of every storefront visit
+    (the page beacon is `views.beacon`; a form sent without one starts the visit)."""
     embedding.init_app(app)
-    app.before_request(attribution.attribute_request)
+    app.after_request(attribution.attribute_action)

@@ -1,4 +1,4 @@
-"""Platform launches: `POST /tab`, `GET|POST /tab/telegram`, `GET /tab/vk`.
+"""Platform launches: `POST /tab`, `GET|POST /tab/telegram`, `GET /tab/vk`; the page beacon.
 
 Each verifies the platform's signed launch, starts the tab session and sends the shopper into
 the shop with a 303. A launch that cannot be trusted gets a friendly page (400) in the shopper's
@@ -8,13 +8,36 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from promotions import stats as offer_stats
+
 from ..errors import error_response, wants_json
 from ..extensions import csrf
-from . import service
+from ..i18n import keep_language
+from . import attribution, service
 from .adapters import InvalidLaunch
 from .platforms import platform_name
 
 bp = Blueprint("social", __name__)
+
+
+# A storefront page writes nothing when it is read (it may be a cached copy): static/js/beacon.js
+# posts this once the page has loaded, naming the page. It keeps the language the visitor chose
+# with `?lang=`, if they did, and, for a person rather than a crawler, starts the visit and counts
+# the offers the page showed. It only ever counts, so it needs no CSRF token (sendBeacon cannot
+# send one); it is the first request of a visit that may set the session cookie. A visit is
+# written at most once per session and touch, as when pages wrote it themselves.
+@bp.post("/beacon")
+@csrf.exempt
+def beacon():
+    page = request.form.get("page")
+    landed = attribution.same_site_page(page)
+    if landed is None:
+        return "", 204
+    keep_language((landed[1].get("lang") or [None])[0])
+    if not attribution.is_bot():
+        attribution.attribute_page_view(page, request.form.get("referrer"))
+        offer_stats.count_page_views(offer_stats.parse_offer_ids(request.form.get("offers")))
+    return "", 204
 
 
 def open_shop(platform: str, raw):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask import g, render_template_string
@@ -23,25 +24,42 @@ def counts(offer_id: int) -> dict[str, tuple[int, int]]:
     return {channel: (views, carts) for channel, views, carts in rows}
 
 
+def view(client, url: str) -> None:
+    """Read a page as a browser does: the page writes nothing, its beacon names what it showed."""
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r'data-beacon="([^"]+)"\s+data-offers="([^"]*)"', page)
+    client.post(found.group(1), data={"page": url, "offers": found.group(2)})
+
+
 def test_a_banner_counts_one_view_per_visit(client, app):
     offer = make_offer(slug="spring")
     make_product(slug="sweater")
-    client.get("/")
-    client.get("/")
-    client.get("/p/sweater")
-    client.get("/offers/spring")
+    for _ in range(2):
+        client.get("/")
+        assert counts(offer.id) == {}  # reading a page writes nothing: its beacon counts
+    view(client, "/")
+    view(client, "/")
+    view(client, "/p/sweater")
+    view(client, "/offers/spring")
     assert counts(offer.id) == {"web": (1, 0)}
-    app.test_client().get("/")
+    view(app.test_client(), "/")
     assert counts(offer.id) == {"web": (2, 0)}
 
 
 def test_views_are_counted_on_the_visits_channel(client):
     offer = make_offer(slug="friends", audience="tab_visitors")
-    client.get("/")  # a direct visit: the tab offer is not shown, not counted
+    view(client, "/")  # a direct visit: the tab offer is not shown, not counted
     assert counts(offer.id) == {}
     launch(client)
-    client.get("/")
+    view(client, "/")
     assert counts(offer.id) == {"meta": (1, 0)}
+
+
+def test_a_beacon_counts_only_offers_that_exist_and_ignores_junk(client):
+    offer = make_offer(slug="spring")
+    client.post("/beacon", data={"page": "/", "offers": f"{offer.id},999999,abc,-3,{'9' * 40}"})
+    assert counts(offer.id) == {"web": (1, 0)}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OfferDailyStat)) == 1
 
 
 def test_a_cart_is_counted_once_when_the_offer_applies_to_it(client):

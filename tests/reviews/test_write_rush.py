@@ -48,7 +48,7 @@ def review_server(app, database_url):
         except OSError:
             return process.poll() is not None
 
-    wait_for(answers, timeout=30)
+    wait_for(answers, timeout=120)  # gunicorn's workers start slowly on a loaded 2-core machine
     if process.poll() is not None:
         pytest.fail("gunicorn did not start")
     yield url

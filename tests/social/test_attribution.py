@@ -1,7 +1,7 @@
 """Every visit and order records where the shopper came from: channel, UTM source and campaign."""
 import html
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -23,25 +23,46 @@ def visits() -> list[Visit]:
     return db.session.scalars(sa.select(Visit).order_by(Visit.id)).all()
 
 
+def land(client, url: str, referrer: str = "", **kwargs):
+    """What a browser does: read the page (which writes nothing), then send its beacon."""
+    page = client.get(url, **kwargs)
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    beacon = client.post("/beacon", data={"page": url, "referrer": referrer}, **kwargs)
+    assert beacon.status_code == 204
+    return page
+
+
 def test_a_visit_from_a_facebook_post_is_recorded_once_with_its_source_and_campaign(client, product):
-    client.get("/?utm_source=facebook&utm_medium=social&utm_campaign=spring",
-               headers={"Referer": "https://l.facebook.com/l.php?u=x"})
-    client.get(f"/p/{product.slug}")
+    land(client, "/?utm_source=facebook&utm_medium=social&utm_campaign=spring",
+         referrer="https://l.facebook.com/l.php?u=x")
+    land(client, f"/p/{product.slug}")
     client.get("/cart/")
     [visit] = visits()
     assert (visit.channel, visit.utm_source, visit.utm_campaign) == ("web", "facebook", "spring")
     assert (visit.landing_path, visit.referrer_host) == ("/", "l.facebook.com")
 
 
-def test_later_pages_of_a_visit_write_nothing(client, product, count_queries):
-    client.get("/?utm_source=facebook")
+def test_reading_pages_writes_nothing_and_later_beacons_of_a_visit_write_nothing(client, product, count_queries):
     with count_queries() as counter:
+        client.get("/?utm_source=facebook")
         client.get(f"/p/{product.slug}")
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    client.post("/beacon", data={"page": "/?utm_source=facebook"})
+    with count_queries() as counter:
+        client.post("/beacon", data={"page": f"/p/{product.slug}"})
     assert not [s for s in counter.statements if "visits" in s.lower()]
 
 
+def test_a_shopper_without_script_starts_the_visit_with_the_first_form_they_send(client, product):
+    client.get(f"/p/{product.slug}?utm_source=vk&utm_campaign=winter")
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1},
+                headers={"Referer": f"http://localhost/p/{product.slug}?utm_source=vk&utm_campaign=winter"})
+    [visit] = visits()
+    assert (visit.utm_source, visit.utm_campaign, visit.landing_path) == ("vk", "winter", f"/p/{product.slug}")
+
+
 def test_a_shopper_from_facebook_who_checks_out_places_an_order_attributed_to_facebook(client, product):
-    client.get(f"/p/{product.slug}?utm_source=facebook&utm_campaign=spring")
+    land(client, f"/p/{product.slug}?utm_source=facebook&utm_campaign=spring")
     client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
     client.post("/checkout", data=DETAILS)
     page = client.get("/checkout/review").get_data(as_text=True)
@@ -55,14 +76,14 @@ def test_a_shopper_from_facebook_who_checks_out_places_an_order_attributed_to_fa
 def test_a_shopper_launched_from_a_platform_visits_through_that_channel(client, product):
     with client.session_transaction() as session:
         session["channel"] = "telegram"  # what a verified launch leaves in the session
-    client.get("/")
+    land(client, "/")
     [visit] = visits()
     assert visit.channel == "telegram"
 
 
 def test_the_last_touch_wins_and_starts_a_new_visit(client, product):
-    client.get("/?utm_source=facebook&utm_campaign=spring")
-    client.get(f"/p/{product.slug}?utm_source=vk")
+    land(client, "/?utm_source=facebook&utm_campaign=spring")
+    land(client, f"/p/{product.slug}?utm_source=vk")
     first, second = visits()
     assert (first.utm_source, second.utm_source, second.utm_campaign) == ("facebook", "vk", "")
     with client.session_transaction() as session:
@@ -76,9 +97,20 @@ def test_files_feeds_the_api_and_staff_pages_are_not_visits(client, product, pat
     assert visits() == []
 
 
+@pytest.mark.parametrize("page", ["https://evil.example/?utm_source=facebook", "//evil.example/", "javascript:x", ""])
+def test_a_beacon_for_another_site_or_no_page_is_no_visit(client, page):
+    assert client.post("/beacon", data={"page": page}).status_code == 204
+    assert visits() == []
+
+
+def test_only_storefront_pages_send_the_beacon(client, product):
+    assert 'data-beacon="/beacon"' in client.get(f"/p/{product.slug}").get_data(as_text=True)
+    assert "data-beacon" not in client.get("/account/login").get_data(as_text=True)
+
+
 def test_link_previews_and_crawlers_are_not_visits(client, product):
-    client.get(f"/p/{product.slug}?utm_source=facebook", headers={"User-Agent": "facebookexternalhit/1.1"})
-    client.get("/", headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
+    land(client, f"/p/{product.slug}?utm_source=facebook", headers={"User-Agent": "facebookexternalhit/1.1"})
+    land(client, "/", headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
     assert visits() == []
 
 
@@ -90,16 +122,16 @@ def test_link_previews_and_crawlers_are_not_visits(client, product):
     ("\u202eevil", "evil"),
 ])
 def test_bad_tags_are_cleaned_and_cut_never_an_error(client, product, raw, stored):
-    response = client.get("/", query_string={"utm_source": raw, "utm_campaign": raw})
-    assert response.status_code == 200
+    url = "/?" + urlencode({"utm_source": raw, "utm_campaign": raw})
+    land(client, url)
     [visit] = visits()
     assert visit.utm_source == stored
     assert visit.utm_campaign.lower() == stored
 
 
 def test_a_tag_of_nothing_but_bad_characters_keeps_the_previous_touch(client, product):
-    client.get("/?utm_source=facebook")
-    client.get("/", query_string={"utm_source": "\x00\x01<>"})
+    land(client, "/?utm_source=facebook")
+    land(client, "/?" + urlencode({"utm_source": "\x00\x01<>"}))
     with client.session_transaction() as session:
         assert session["utm_source"] == "facebook"
     assert len(visits()) == 1

@@ -1,0 +1,544 @@
+"""Whole storefront pages, answered before Flask for every visitor who shares them.
+
+A viral post sends thousands of shoppers to the same few pages; rendering each one for each of
+them is what brought the shop down. A storefront page carries nothing per visitor (forms fetch
+their CSRF token when sent, the beacon counts the visit after load), so its bytes depend only on
+- the page: path and query, without tracking tags (`utm_*`, `fbclid`, …), which no page shows;
+- the language: `?lang=`, then the session's, then Accept-Language (`i18n.page_language`);
+- the audience class: what decides which offers and prices the shopper is shown — direct, a tab
+  visitor of one platform page (a member of it or not), the holder of a code.
+That triple is the cache key, behind a release fingerprint (templates, catalogs, static files and
+configuration), so a node running other code never serves another's pages.
+
+Who is served from the cache: visitors without a session, and visitors whose session holds only
+what the key already says (language, the tab's launch, a code, attribution, the CSRF token).
+A session with anything else (a cart, flashed messages, a signed-in user, a store code, a vote)
+gets its pages rendered for it, marked `private`. Flask decides what may be stored (`mark`): a
+page named in `SHARED_PAGES`, answered 200 to a GET, that neither changed the session nor put a
+CSRF token or a CSP nonce into its HTML. Anything else passes through untouched.
+
+Freshness. One version number in the store; the key's entry remembers the version it was
+rendered under. Any committed change to a table a page shows (catalog, prices, offers, reviews,
+questions; settings once they live in the database) bumps the version (`SQLAlchemy` session
+events below), so the very next request on any node renders afresh. Stock is the exception, as
+every sale changes it: a sale bumps the version only when a variant's stock state changes
+(in stock, low, sold out), and an offer's or a code's counter only when it fills up or reopens;
+the figure "3 left" may lag by at most PAGE_CACHE_TTL. The cart and checkout always read live
+stock. A fresh entry is answered with an ETag (304 when the browser has it) and
+`Cache-Control: public, s-maxage=TTL, stale-while-revalidate=STALE`, so a CDN or Varnish in front
+may hold the same pages; after TTL one request renders the page again while the others are
+answered the stale copy.
+
+Time changes pages too: an offer starts or ends at a set moment without any write. Areas register
+a horizon (`add_horizon`: promotions names the next start or end of an offer); a page is stored
+no longer than the nearest one, so a flash sale's price appears at its first second.
+
+Stores: Redis (every node shares it), a SQLite file (the workers of one machine: `make run`), or
+memory (one process). A store that fails is logged and the page is rendered as if uncached.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask, current_app, g, has_app_context, request, session
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie, parse_etags, quote_etag
+
+from . import i18n
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# The pages every visitor of a key shares: the catalog, offers, reviews and questions as read.
+SHARED_PAGES = frozenset({
+    "catalog.home", "catalog.category", "catalog.product", "catalog.search", "offers.show",
+    "review_pages.product_reviews", "review_pages.ledger", "review_pages.how_they_work",
+    "question_pages.product_questions",
+})
+# Session keys that do not make a page personal: the key says them already (language, launch,
+# code), or no page shows them (attribution, the CSRF token forms fetch when sent).
+SHARED_SESSION_KEYS = frozenset({
+    "lang", "launch", "offer_code", "channel", "embedded", "utm_source", "utm_campaign", "visit_id",
+    "visit_touch", "offer_seen", "csrf_token", "_permanent", "_fresh",
+})
+# Query arguments that only say where a link was posted; no page shows them.
+TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid")
+# Tables whose rows no storefront page shows: a change to them leaves every page as it was.
+QUIET_TABLES = frozenset({
+    "audit_entries", "canned_replies", "cart_lines", "carts", "import_jobs", "inbox_events", "inbox_items",
+    "offer_customer_uses", "offer_daily_stats", "offer_redemptions", "order_events", "order_lines", "orders",
+    "outbound_emails", "processed_webhook_events", "question_invitations", "review_mail_opt_outs",
+    "review_reports", "review_request_items", "review_requests", "users", "visits",
+})
+# Response headers a stored page keeps (the rest are per response or per visitor).
+STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+                  "X-Frame-Options")
+MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
+PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
+REVALIDATE_SECONDS = 30  # one request per key renders a stale page again; the claim lapses after this
+
+
+class StoreError(Exception):
+    """The page store could not be reached; the page is rendered as if it were not cached."""
+
+
+# --- the stores ------------------------------------------------------------------------------
+
+class MemoryStore:
+    """One process's pages (tests, a single-process server)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages: dict[str, tuple[float, bytes]] = {}
+        self._claims: dict[str, float] = {}
+        self._version = 0
+
+    def get(self, key: str) -> tuple[int, bytes | None]:
+        with self._lock:
+            found = self._pages.get(key)
+            if found and found[0] < time.time():
+                del self._pages[key]
+                found = None
+            return self._version, found[1] if found else None
+
+    def put(self, key: str, entry: bytes, lifetime: int) -> None:
+        with self._lock:
+            self._pages[key] = (time.time() + lifetime, entry)
+
+    def claim(self, key: str, seconds: int) -> bool:
+        with self._lock:
+            now = time.time()
+            if self._claims.get(key, 0) > now:
+                return False
+            self._claims[key] = now + seconds
+            return True
+
+    def bump(self) -> int:
+        with self._lock:
+            self._version += 1
+            self._pages.clear()
+            return self._version
+
+
+class RedisStore:
+    """Pages in Redis, shared by every app node; entries expire on their own."""
+
+    def __init__(self, url: str, prefix: str = "shop:pages:") -> None:
+        import redis  # the redis client is only needed when Redis is the store
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._errors = (redis.RedisError, OSError)
+        self._prefix = prefix
+        self._version_key = f"{prefix}version"
+
+    def get(self, key: str) -> tuple[int, bytes | None]:
+        try:
+            version, entry = self._redis.mget([self._version_key, self._prefix + key])
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+        return int(version or 0), entry
+
+    def put(self, key: str, entry: bytes, lifetime: int) -> None:
+        try:
+            self._redis.set(self._prefix + key, entry, ex=max(1, lifetime))
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+
+    def claim(self, key: str, seconds: int) -> bool:
+        try:
+            return bool(self._redis.set(f"{self._prefix}claim:{key}", b"1", nx=True, ex=seconds))
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+
+    def bump(self) -> int:
+        try:
+            return int(self._redis.incr(self._version_key))
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+
+
+class SqliteStore:
+    """Pages in a SQLite file that every worker process of one machine opens (`make run`)."""
+
+    PRUNE_EVERY = 200  # stores between two sweeps of expired entries
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._puts = 0
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.executescript("""
+                CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, expires REAL NOT NULL, entry BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            """)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._path, timeout=5, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = connection
+        return connection
+
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        try:
+            return self._connect().execute(sql, args)
+        except sqlite3.Error as error:
+            raise StoreError(str(error)) from error
+
+    def get(self, key: str) -> tuple[int, bytes | None]:
+        version, entry = self._run(
+            "SELECT (SELECT value FROM meta WHERE name = 'version'),"
+            " (SELECT entry FROM pages WHERE key = ? AND expires > ?)", (key, time.time())).fetchone()
+        return int(version or 0), entry
+
+    def put(self, key: str, entry: bytes, lifetime: int) -> None:
+        now = time.time()
+        self._run("INSERT OR REPLACE INTO pages (key, expires, entry) VALUES (?, ?, ?)", (key, now + lifetime, entry))
+        self._puts += 1
+        if self._puts % self.PRUNE_EVERY == 0:
+            self._run("DELETE FROM pages WHERE expires <= ?", (now,))
+            self._run("DELETE FROM claims WHERE expires <= ?", (now,))
+
+    def claim(self, key: str, seconds: int) -> bool:
+        now = time.time()
+        cursor = self._run(
+            "INSERT INTO claims (key, expires) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET expires = excluded.expires WHERE claims.expires <= ?",
+            (key, now + seconds, now))
+        return cursor.rowcount == 1
+
+    def bump(self) -> int:
+        return int(self._run(
+            "INSERT INTO meta (name, value) VALUES ('version', 1)"
+            " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
+
+
+def open_store(url: str):
+    """The store PAGE_CACHE_URL names; None when the cache is off."""
+    if not url or url == "off":
+        return None
+    if url == "memory://":
+        return MemoryStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStore(url)
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url[len("sqlite:///"):])
+    raise ValueError(f"PAGE_CACHE_URL {url!r} is not redis://…, sqlite:///…, memory:// or off")
+
+
+# --- who shares a page --------------------------------------------------------------------------
+
+def audience_class(data: dict) -> str | None:
+    """The audience a session's pages are rendered for, or None when its pages are its own."""
+    if any(name not in SHARED_SESSION_KEYS for name in data):
+        return None
+    parts = []
+    launch = data.get("launch")
+    if isinstance(launch, dict):
+        parts.append(f"tab:{launch.get('platform')}:{launch.get('page_id')}" + (":member" if launch.get("user_id") else ""))
+    elif launch:
+        return None
+    if data.get("offer_code"):
+        parts.append(f"code:{data['offer_code']}")
+    return "|".join(parts) or "direct"
+
+
+def page_query(query_string: str) -> str:
+    """The query as a page sees it: tracking tags dropped, the rest in a fixed order."""
+    pairs = [(name, value) for name, value in parse_qsl(query_string, keep_blank_values=True)
+             if not name.lower().startswith(TRACKING_PREFIXES)]
+    return urlencode(sorted(pairs))
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    language: str
+    from_accept_language: bool
+
+
+def release_fingerprint(app: Flask) -> str:
+    """What the bytes of a page depend on besides the data: templates, message catalogs, static
+    files and settings. Nodes running the same release with the same settings share pages."""
+    digest = hashlib.sha256()
+    root = Path(app.root_path).parent
+    for folder in ("templates", "translations", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix not in {".po", ".pot"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    settings = {name: value for name, value in app.config.items()
+                if isinstance(value, (str, int, float, bool, list, tuple, type(None)))}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+class PageCache:
+    """The WSGI middleware in front of Flask (see the module's docstring)."""
+
+    def __init__(self, app: Flask, store) -> None:
+        self.flask = app
+        self.wsgi_app = app.wsgi_app
+        self.store = store
+        self.ttl = app.config["PAGE_CACHE_TTL"]
+        self.stale = app.config["PAGE_CACHE_STALE"]
+        self.languages = app.config["LANGUAGES"]
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.release = release_fingerprint(app)
+
+    # The session as Flask will see it: an unreadable or expired cookie is no session.
+    def session_data(self, environ) -> dict:
+        header = environ.get("HTTP_COOKIE")
+        if not header or self.cookie_name not in header or self.serializer is None:
+            return {}
+        value = parse_cookie(header).get(self.cookie_name)  # Werkzeug's parser, as Flask's
+        if not value:
+            return {}
+        try:
+            data = self.serializer.loads(value, max_age=self.session_max_age)
+        except Exception:  # a bad or expired cookie is no session, exactly as Flask treats it
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def page_for(self, environ) -> Page | None:
+        """The shared page this request asks for, or None when Flask must answer it alone."""
+        try:
+            endpoint, _ = self.flask.url_map.bind_to_environ(environ).match(method=environ["REQUEST_METHOD"])
+        except HTTPException:
+            return None
+        if endpoint not in SHARED_PAGES:
+            return None
+        data = self.session_data(environ)
+        audience = audience_class(data)
+        if audience is None:
+            return None
+        query = page_query(environ.get("QUERY_STRING", ""))
+        requested = dict(parse_qsl(query)).get("lang")
+        language, from_header = i18n.page_language(requested, data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"),
+                                                   self.languages)
+        scheme_host = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        raw = "\n".join([self.release, scheme_host, environ.get("PATH_INFO", ""), query, language, audience])
+        return Page(hashlib.sha256(raw.encode()).hexdigest(), language, from_header)
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or self.flask.extensions.get("page_cache_paused"):
+            return self.pass_through(environ, start_response)
+        page = self.page_for(environ)
+        if page is None:
+            return self.pass_through(environ, start_response)
+        try:
+            version, raw = self.store.get(page.key)  # one round trip: the version and the page
+        except StoreError:
+            log.warning("page cache unavailable; rendering", exc_info=True)
+            return self.pass_through(environ, start_response)
+        entry = decode(raw)
+        now = time.time()
+        if entry is not None and entry["v"] == version and not (entry["u"] and now >= entry["u"]):
+            age = now - entry["t"]
+            if age <= self.ttl:
+                return self.answer(environ, start_response, page, entry, "HIT", age)
+            if age <= self.ttl + self.stale and not self.claimed(page.key):
+                return self.answer(environ, start_response, page, entry, "STALE", age)
+        return self.render(environ, start_response, page, version)
+
+    def claimed(self, key: str) -> bool:
+        """Whether this request is the one that renders a stale page again."""
+        try:
+            return self.store.claim(key, REVALIDATE_SECONDS)
+        except StoreError:
+            return True
+
+    def pass_through(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(k, v) for k, v in headers if k != MARK_HEADER], exc_info)
+
+        return self.wsgi_app(environ, start)
+
+    def render(self, environ, start_response, page: Page, version: int):
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda chunk: None  # pages do not write through start_response's writer
+
+        result = self.wsgi_app(environ, start)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        headers = captured["headers"]
+        until = next((float(v) for k, v in headers if k == MARK_HEADER), None)
+        now = time.time()
+        lifetime = self.ttl + self.stale if not until else min(self.ttl + self.stale, until - now)
+        storable = (captured["status"].startswith("200") and until is not None and lifetime >= 1
+                    and environ["REQUEST_METHOD"] == "GET")
+        if not storable:
+            start_response(captured["status"], [(k, v) for k, v in headers if k != MARK_HEADER])
+            return [body]
+        kept = [(k, v) for k, v in headers if k in STORED_HEADERS]
+        entry = {"v": version, "t": now, "u": until, "h": kept,
+                 "e": quote_etag(hashlib.sha256(body).hexdigest()[:32]), "b": body}
+        try:
+            self.store.put(page.key, encode(entry), int(lifetime))
+        except StoreError:
+            log.warning("page cache unavailable; page not stored", exc_info=True)
+        return self.answer(environ, start_response, page, entry, "MISS", 0)
+
+    def answer(self, environ, start_response, page: Page, entry: dict, outcome: str, age: float):
+        body = entry["b"]
+        fresh_for = self.ttl if not entry["u"] else max(0, min(self.ttl, int(entry["u"] - time.time())))
+        headers = list(entry["h"]) + [
+            ("Cache-Control", f"public, max-age=0, s-maxage={fresh_for}, stale-while-revalidate={self.stale}"),
+            ("Vary", "Accept-Language, Cookie" if page.from_accept_language else "Cookie"),
+            ("Content-Language", page.language),
+            ("ETag", entry["e"]),
+            ("Age", str(int(age))),
+            ("X-Cache", outcome),
+        ]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(entry["e"].strip('"')):
+            start_response("304 Not Modified", [(k, v) for k, v in headers if k != "Content-Type"])
+            return []
+        start_response("200 OK", headers + [("Content-Length", str(len(body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def encode(entry: dict) -> bytes:
+    head = {name: value for name, value in entry.items() if name != "b"}
+    return json.dumps(head).encode() + b"\n" + entry["b"]
+
+
+def decode(raw: bytes | None) -> dict | None:
+    if not raw:
+        return None
+    try:
+        head, _, body = bytes(raw).partition(b"\n")
+        entry = json.loads(head)
+        entry["b"] = body
+        entry["h"] = [tuple(pair) for pair in entry["h"]]
+        return entry
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+# --- Flask's side: what may be stored, and the version bump ----------------------------------
+
+def mark(response):
+    """`after_request`: let the middleware store this page when it holds nothing per visitor;
+    a shared page rendered for one visitor is sent `private`."""
+    if request.endpoint not in SHARED_PAGES or request.method not in ("GET", "HEAD"):
+        return response
+    shared = (response.status_code == 200 and audience_class(dict(session)) is not None and not session.modified
+              and "csrf_token" not in g and "csp_nonce" not in g and "Set-Cookie" not in response.headers)
+    if shared and current_app.extensions.get("page_cache") is not None:
+        response.headers[MARK_HEADER] = str(horizon())
+    elif not shared:
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+    return response
+
+
+def add_horizon(app: Flask, horizon_of) -> None:
+    """`horizon_of(now)` names the next moment (an aware datetime, or None) at which pages change
+    without a write; a stored page stays fresh no longer than that."""
+    app.extensions.setdefault("page_cache_horizons", []).append(horizon_of)
+
+
+def horizon() -> float:
+    """The epoch second until which this page may be stored (0: no limit)."""
+    moments = []
+    now = dt.datetime.now(dt.timezone.utc)
+    for horizon_of in current_app.extensions.get("page_cache_horizons", []):
+        moment = horizon_of(now)
+        if moment is not None:
+            moments.append(moment.timestamp())
+    return min(moments) if moments else 0
+
+
+def mark_pages_changed() -> None:
+    """What the current transaction writes changes what pages show: bump the version on commit.
+    For writes the session events cannot judge (a stock counter that crossed a state)."""
+    db.session.info[PAGES_CHANGED] = True
+
+
+def bump(app: Flask | None = None) -> None:
+    """A new version: every stored page is stale from the next request on, on every node."""
+    app = app or (current_app._get_current_object() if has_app_context() else None)
+    store = app.extensions.get("page_cache") if app is not None else None
+    if store is None:
+        return
+    try:
+        store.bump()
+    except StoreError:
+        log.exception("could not bump the page cache's version; pages may lag by PAGE_CACHE_TTL")
+
+
+def _table_of(statement):
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None)
+
+
+def _note_flush(session: Session, flush_context) -> None:
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(getattr(instance, "__table__", None), "name", None)
+        if table is not None and table not in QUIET_TABLES:
+            session.info[PAGES_CHANGED] = True
+            return
+
+
+def _note_statement(state) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    if state.execution_options.get("pages_unchanged"):
+        return
+    table = _table_of(state.statement)
+    if table is None or table not in QUIET_TABLES:
+        state.session.info[PAGES_CHANGED] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(PAGES_CHANGED, False):
+        bump()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PAGES_CHANGED, None)
+
+
+def listen_for_changes() -> None:
+    """Watch every ORM session for writes to tables pages show (once per process)."""
+    for name, handler in (("after_flush", _note_flush), ("do_orm_execute", _note_statement),
+                          ("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)
+
+
+def init_app(app: Flask) -> None:
+    """Open the store PAGE_CACHE_URL names and judge every shared page. Registered before every
+    other `after_request` hook, so it runs last and sees the session as it will be saved."""
+    app.extensions["page_cache"] = open_store(app.config["PAGE_CACHE_URL"])
+    listen_for_changes()
+    app.after_request(mark)
+
+
+def wrap(app: Flask) -> None:
+    """Put the cache in front of Flask (the factory's last step, inside any proxy fix-up)."""
+    store = app.extensions.get("page_cache")
+    if store is not None:
+        app.wsgi_app = PageCache(app, store)

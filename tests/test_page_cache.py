@@ -1,0 +1,201 @@
+"""The page cache: anonymous pages write nothing, are shared by every visitor of a key, never hold
+anything per visitor, and change on the very next request after what they show changes."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+import urllib.request
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from storefront import page_cache
+from storefront.catalog.models import Variant
+from storefront.catalog.stock import take_stock
+from storefront.database import write_transaction
+from storefront.extensions import db
+from tests.conftest import skip_or_fail
+from tests.factories import make_category, make_product
+from tests.promotions.conftest import make_offer
+from tests.promotions.test_shopper_pages import launch
+
+UTC = dt.timezone.utc
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture
+def hat():
+    category = make_category("Hats", slug="hats")
+    return make_product("Dune Hat", category=category, slug="dune-hat",
+                        variants=[{"sku": "HAT-1", "price": 3900, "stock": 10}])
+
+
+def shared_pages(product) -> list[str]:
+    return ["/", "/c/hats", f"/p/{product.slug}", "/search?q=hat", f"/p/{product.slug}/reviews",
+            f"/p/{product.slug}/questions", "/reviews/how-they-work"]
+
+
+def price_on(page: str) -> str:
+    return re.search(r"data-price[^>]*>([^<]+)<", page).group(1).strip()
+
+
+def test_anonymous_pages_write_nothing_set_no_cookie_and_are_shared(client, hat, count_queries):
+    for url in shared_pages(hat):
+        with count_queries() as counter:  # the render, as the first visitor gets it
+            rendered = client.get(url)
+        assert rendered.status_code == 200, url
+        assert [s for s in counter.statements if s.lstrip().upper().startswith(WRITES)] == [], url
+        first, second = client.get(url), client.get(url)
+        for response in (rendered, first, second):
+            assert "Set-Cookie" not in response.headers, url
+        assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT"), url
+        assert second.get_data() == first.get_data() == rendered.get_data()
+        control = second.headers["Cache-Control"]
+        assert control.startswith("public, max-age=0, s-maxage=") and "stale-while-revalidate=" in control
+        again = client.get(url, headers={"If-None-Match": second.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_the_language_comes_from_the_url_or_the_browser_and_vary_says_which(client, hat):
+    latvian = client.get("/", headers={"Accept-Language": "lv-LV,lv;q=0.9"})
+    spanish = client.get("/", headers={"Accept-Language": "es"})
+    assert '<html lang="lv"' in latvian.get_data(as_text=True)
+    assert '<html lang="es"' in spanish.get_data(as_text=True)
+    assert latvian.headers["Vary"] == "Accept-Language, Cookie" and latvian.headers["Content-Language"] == "lv"
+    chosen = client.get("/?lang=es", headers={"Accept-Language": "lv"})
+    page = chosen.get_data(as_text=True)
+    assert '<html lang="es"' in page and chosen.headers["Vary"] == "Cookie"
+    # The choice is kept by the links, not by a cookie: the product link stays in Spanish.
+    assert f'href="/p/{hat.slug}?lang=es"' in page and "Set-Cookie" not in chosen.headers
+
+
+def test_tracking_tags_share_the_page_without_them(client, hat):
+    assert client.get(f"/p/{hat.slug}").headers["X-Cache"] == "MISS"
+    tagged = client.get(f"/p/{hat.slug}?utm_source=facebook&utm_campaign=spring&fbclid=abc")
+    assert tagged.headers["X-Cache"] == "HIT"
+
+
+def test_a_price_change_is_visible_on_the_very_next_request(client, hat):
+    assert price_on(client.get(f"/p/{hat.slug}").get_data(as_text=True)) == "€39.00"
+    assert client.get(f"/p/{hat.slug}").headers["X-Cache"] == "HIT"
+    hat.variants[0].price = 4200
+    db.session.commit()
+    changed = client.get(f"/p/{hat.slug}")
+    assert changed.headers["X-Cache"] == "MISS" and price_on(changed.get_data(as_text=True)) == "€42.00"
+
+
+def test_a_sale_keeps_the_pages_until_a_variant_sells_out(client, hat):
+    variant_id = hat.variants[0].id
+    client.get(f"/p/{hat.slug}")
+    with write_transaction():
+        assert take_stock({variant_id: 1}) == []  # 10 → 9: still in stock, pages stand
+    assert client.get(f"/p/{hat.slug}").headers["X-Cache"] == "HIT"
+    with write_transaction():
+        assert take_stock({variant_id: 9}) == []  # sold out: every page must say so at once
+    sold_out = client.get(f"/p/{hat.slug}")
+    assert sold_out.headers["X-Cache"] == "MISS" and "Sold out" in sold_out.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 0
+
+
+def test_an_offer_that_starts_soon_limits_how_long_pages_are_kept(client, hat):
+    make_offer(slug="noon", starts_at=dt.datetime.now(UTC) + dt.timedelta(seconds=20))
+    response = client.get(f"/p/{hat.slug}")
+    s_maxage = int(re.search(r"s-maxage=(\d+)", response.headers["Cache-Control"]).group(1))
+    assert s_maxage <= 20
+
+
+def test_tab_visitors_and_direct_visitors_are_shown_their_own_offers(client, app, hat):
+    make_offer(slug="friends", audience="tab_visitors", percent=50, name="Friends of the page")
+    direct = app.test_client()
+    assert "Friends of the page" not in direct.get(f"/p/{hat.slug}").get_data(as_text=True)
+    launch(client)
+    tab_page = client.get(f"/p/{hat.slug}")
+    assert "Friends of the page" in tab_page.get_data(as_text=True)
+    assert client.get(f"/p/{hat.slug}").headers["X-Cache"] == "HIT"  # shared by the page's tab visitors
+    assert "Friends of the page" not in direct.get(f"/p/{hat.slug}").get_data(as_text=True)
+
+
+def test_a_visitor_with_a_cart_gets_pages_of_their_own_and_no_cached_body_holds_one(client, app, hat):
+    launch(client)  # a tab visitor, whose launch names their platform user
+    client.post("/cart/add", data={"variant_id": hat.variants[0].id, "quantity": 2})
+    token = client.get("/forms/token").get_json()["csrf_token"]
+    with client.session_transaction() as session:
+        cart_token, user_id = session["cart_token"], session["launch"]["user_id"]
+    for url in shared_pages(hat):
+        own = client.get(url)
+        assert "X-Cache" not in own.headers and own.headers["Cache-Control"] == "private, no-cache", url
+    assert re.search(r"data-cart-count[^>]*>2<", client.get("/").get_data(as_text=True))
+    for url in shared_pages(hat):  # anonymous visitors fill the cache
+        app.test_client().get(url)
+    bodies = stored_bodies(app)
+    assert bodies, "nothing was stored"
+    for body in bodies:
+        for secret in (cart_token, token, user_id):
+            assert secret.encode() not in body
+        assert b'name="csrf_token" value=""' in body or b"csrf_token" not in body
+
+
+def stored_bodies(app) -> list[bytes]:
+    path = app.config["PAGE_CACHE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        return [page_cache.decode(raw)["b"] for (raw,) in connection.execute("SELECT entry FROM pages")]
+
+
+# --- the stores -------------------------------------------------------------------------------------
+
+def redis_url() -> str:
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001  (any failure means: no Redis here)
+        skip_or_fail(f"Redis is not reachable at {url}")
+    return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request, tmp_path):
+    if request.param == "memory":
+        yield page_cache.MemoryStore()
+        return
+    if request.param == "sqlite":
+        yield page_cache.SqliteStore(str(tmp_path / "pages.db"))
+        return
+    store = page_cache.RedisStore(redis_url(), prefix=f"test:{uuid.uuid4().hex}:")
+    yield store
+    keys = store._redis.keys(f"{store._prefix}*")
+    if keys:
+        store._redis.delete(*keys)
+
+
+def test_every_store_keeps_pages_under_a_version_and_lets_one_request_revalidate(store):
+    version, missing = store.get("page")
+    assert missing is None
+    store.put("page", b"body", 60)
+    assert store.get("page") == (version, b"body")
+    assert store.bump() == version + 1
+    assert store.get("page")[0] == version + 1  # the entry may stay; its version says it is old
+    assert store.claim("page", 30) is True
+    assert store.claim("page", 30) is False
+
+
+# --- two server processes ---------------------------------------------------------------------------
+
+def fetch(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.headers.get("X-Cache", ""), response.read().decode()
+
+
+def test_a_price_change_reaches_every_server_process_on_the_next_request(gunicorn_server, hat):
+    url = f"{gunicorn_server}/p/{hat.slug}"
+    outcomes = [fetch(url) for _ in range(8)]  # four worker processes share one store
+    assert outcomes[0][0] == "MISS" and {outcome for outcome, _ in outcomes[1:]} == {"HIT"}
+    assert price_on(outcomes[-1][1]) == "€39.00"
+    hat.variants[0].price = 4500  # written by another process, as a back-office node would
+    db.session.commit()
+    after = [fetch(url) for _ in range(8)]
+    assert after[0][0] == "MISS"
+    assert {price_on(page) for _, page in after} == {"€45.00"}
