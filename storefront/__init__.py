@@ -37,9 +37,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_middleware(app: Flask) -> None:
-    """The page cache answers before Flask; behind a proxy, it sees the fixed-up address."""
-    from . import page_cache
+    """Outermost first: the proxy fix-up, the page cache (a hit is answered even under overload),
+    the shedding of work that waited too long (refusals from ready copies), then Flask."""
+    from . import health, page_cache
 
+    health.wrap(app)
     page_cache.wrap(app)
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -72,7 +72,10 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database host that drops packets (rather than refusing) must not hang every request:
+        # PostgreSQL connections give up after 5 s and the page answers 503 (storefront/errors.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}}
+                                                               if database_url.startswith("postgres") else {})},
         # Shop identity and money. Prices are integer minor units of one currency.
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Ziemeļu Vilna"),
         "SHOP_TAGLINE": os.environ.get("SHOP_TAGLINE", "Knitwear from the Baltic coast"),
@@ -197,7 +200,11 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # Overload: at most this many checkout requests (place order, pay) run at once in one
         # worker process; more get 503 with Retry-After at once rather than a queue that outlives
         # the shopper's patience. Retry-After for an overload and for a database that is away.
-        "CHECKOUT_MAX_CONCURRENT": _int("CHECKOUT_MAX_CONCURRENT", 4),
+        "CHECKOUT_MAX_CONCURRENT": _int("CHECKOUT_MAX_CONCURRENT", 2),
+        # A page read that waited longer than this in the server's accept queue is answered 503
+        # from a ready copy instead of being rendered for a shopper who is about to give up
+        # (storefront/health.py); 0 turns the shedding off.
+        "MAX_QUEUE_WAIT_MS": _int("MAX_QUEUE_WAIT_MS", 500),
         "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
         # Where product images live: "local" (UPLOAD_FOLDER) or "s3" (an S3-compatible bucket
         # through boto3, shared by every app node; credentials from boto3's usual environment).

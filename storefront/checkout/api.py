@@ -17,6 +17,8 @@ from ..database import utcnow
 from ..orders.service import get_order_by_token
 from ..payments.service import start_card_payment
 from . import service
+from .admission import API_ERRORS as ADMISSION_ERRORS
+from .admission import admit_checkout
 from .schemas import OrderSchema, PaymentSchema, PlaceOrderSchema, QuoteArgsSchema, QuoteSchema
 
 blp = Blueprint("orders", __name__, description="Check out a cart, follow an order, pay by card.")
@@ -42,9 +44,11 @@ class Quote(MethodView):
 class Orders(MethodView):
     decorators = [code_guess_limit]
 
+    @admit_checkout
     @blp.arguments(PlaceOrderSchema)
     @blp.response(201, OrderSchema)
     @error_responses(blp, 400, 404, 409, 422)
+    @error_responses(blp, 503, descriptions=ADMISSION_ERRORS)
     def post(self, body: dict):
         """Place the order: the stock is held and the cart emptied.
 
@@ -72,8 +76,10 @@ class OrderByToken(MethodView):
 
 @blp.route(f"/{TOKEN}/payment")
 class OrderPayment(MethodView):
+    @admit_checkout
     @blp.response(200, PaymentSchema)
     @error_responses(blp, 404, 409)
+    @error_responses(blp, 503, descriptions=ADMISSION_ERRORS)
     def post(self, token: str):
         """Start (or resume) the card payment: the Payment Element's client secret.
 

@@ -17,6 +17,7 @@ from ..database import utcnow
 from ..errors import ShopError
 from ..orders.models import PaymentMethod
 from . import service, social_cart
+from .admission import admit_checkout
 from .forms import DetailsForm, PlaceOrderForm
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
@@ -86,6 +87,7 @@ def review():
 
 
 @bp.post("/place")
+@admit_checkout(retry_endpoint="checkout.review")
 def place():
     form = PlaceOrderForm()
     saved = session.get(DETAILS_KEY)

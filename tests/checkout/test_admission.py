@@ -1,0 +1,188 @@
+"""The admission check for checkout work: at most CHECKOUT_MAX_CONCURRENT at once per process; one
+more is answered 503 with Retry-After at once, having done nothing, and may simply try again.
+
+Deterministic: the admitted checkouts are held inside the server (a hook on `place_order` that
+waits for the test) while the others arrive, so no test depends on timing.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from storefront.cart.models import Cart, CartLine
+from storefront.catalog.models import Variant
+from storefront.checkout import service as checkout_service
+from storefront.checkout.admission import CheckoutBusy, Gate, checkout_gate
+from storefront.errors import HTTP_MESSAGES
+from storefront.extensions import db
+from storefront.mail.models import OutboundEmail
+from storefront.orders.models import Order
+from tests.concurrency import at_once
+from tests.factories import checkout_form, make_cart, make_order, make_product
+
+LIMIT = 2
+WAIT = 60  # only turns a hang into a failure; the events below come in milliseconds
+
+
+def call(url: str, body: dict, language: str = "es") -> tuple[int, dict, dict]:
+    """POST JSON; (status, headers, decoded body), for error statuses too."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Accept-Language": language})
+    try:
+        with urllib.request.urlopen(request, timeout=WAIT) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def busy_message(app, language: str) -> str:
+    with app.test_request_context(), force_locale(language):
+        return str(CheckoutBusy.default_message)
+
+
+def counts() -> dict:
+    db.session.commit()  # a fresh snapshot: the server wrote in its own sessions
+    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+    return {"orders": count(Order), "mails": count(OutboundEmail), "cart lines": count(CartLine)}
+
+
+def lines_of(token: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CartLine).join(Cart)
+                             .where(Cart.token == token))
+
+
+@pytest.fixture
+def limited(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CHECKOUT_MAX_CONCURRENT", LIMIT)
+    return app
+
+
+@pytest.fixture
+def held_checkouts(monkeypatch):
+    """`place_order` waits inside the server until the test lets it go; `inside` counts arrivals."""
+    inside, go = threading.Semaphore(0), threading.Event()
+    place_order = checkout_service.place_order
+
+    def held(*args, **kwargs):
+        inside.release()
+        assert go.wait(WAIT), "the test never let the checkout go"
+        return place_order(*args, **kwargs)
+
+    monkeypatch.setattr(checkout_service, "place_order", held)
+    yield inside, go
+    go.set()
+
+
+def test_checkouts_beyond_the_limit_are_refused_at_once_and_those_admitted_all_succeed(limited, live_server,
+                                                                                      held_checkouts):
+    inside, go = held_checkouts
+    product = make_product(variants=[{"stock": 10, "price": 3000}])
+    variant_id = product.variants[0].id
+    tokens = [make_cart(product.variants[0]).token for _ in range(LIMIT + 3)]
+    url = f"{live_server.url}/api/v1/orders"
+
+    admitted = [None] * LIMIT
+
+    def checkout(i: int) -> None:
+        admitted[i] = call(url, checkout_form(cart_token=tokens[i]))
+
+    threads = [threading.Thread(target=checkout, args=(i,)) for i in range(LIMIT)]
+    [thread.start() for thread in threads]
+    for _ in range(LIMIT):
+        assert inside.acquire(timeout=WAIT), "an admitted checkout never arrived"
+
+    # Every slot is taken: three more shoppers, at once, are each refused straight away.
+    refused = at_once([lambda token=token: call(url, checkout_form(cart_token=token))
+                       for token in tokens[LIMIT:]])
+    for status, headers, body in refused:
+        assert status == 503 and headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+        assert body == {"error": {"code": "busy", "field": None, "message": busy_message(limited, "es")}}
+    assert not inside.acquire(blocking=False)  # none of them reached the checkout
+    assert counts() == {"orders": 0, "mails": 0, "cart lines": LIMIT + 3}
+
+    go.set()
+    [thread.join(WAIT) for thread in threads]
+    assert [status for status, _, _ in admitted] == [201] * LIMIT
+    assert counts() == {"orders": LIMIT, "mails": LIMIT, "cart lines": 3}
+    assert [lines_of(token) for token in tokens] == [0] * LIMIT + [1, 1, 1]  # the refused carts are whole
+
+    # The refused shoppers try again, as many at once as the limit: all of them are served.
+    retried = at_once([lambda token=token: call(url, checkout_form(cart_token=token))
+                       for token in tokens[LIMIT:2 * LIMIT]])
+    retried.append(call(url, checkout_form(cart_token=tokens[-1])))
+    assert [status for status, _, _ in retried] == [201] * 3
+    assert counts() == {"orders": LIMIT + 3, "mails": LIMIT + 3, "cart lines": 0}
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 10 - (LIMIT + 3)
+
+
+def fill_and_review(client, product) -> str:
+    assert client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1}).status_code == 303
+    assert client.post("/checkout", data=checkout_form()).status_code == 303
+    page = client.get("/checkout/review").get_data(as_text=True)
+    return re.search(r'name="shown_total"[^>]*value="(\d+)"', page).group(1)
+
+
+@pytest.fixture
+def full(limited):
+    """Every checkout slot of this process taken, as by checkouts in progress."""
+    gate = checkout_gate(limited)
+    taken = sum(gate.try_enter() for _ in range(LIMIT))
+    assert taken == LIMIT
+    yield gate
+    for _ in range(taken):
+        gate.leave()
+
+
+def test_a_shopper_refused_at_place_order_gets_the_friendly_page_in_their_language_then_orders_once(
+        limited, client, full):
+    product = make_product(variants=[{"stock": 3}])
+    shown_total = fill_and_review(client, product)
+
+    refused = client.post("/checkout/place", data={"shown_total": shown_total}, headers={"Accept-Language": "lv"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert '<html lang="lv"' in page and busy_message(limited, "lv") in page
+    with limited.test_request_context(), force_locale("lv"):
+        assert str(HTTP_MESSAGES[503][0]) in page
+    assert 'href="/checkout/review"' in page  # "try again" goes back to the review
+    assert counts() == {"orders": 0, "mails": 0, "cart lines": 1}
+    assert db.session.scalar(sa.select(Variant.stock)) == 3
+
+    full.leave()  # a checkout in progress ends
+    placed = client.post("/checkout/place", data={"shown_total": shown_total})
+    full.try_enter()
+    assert placed.status_code == 303 and "/orders/" in placed.headers["Location"]
+    assert counts() == {"orders": 1, "mails": 1, "cart lines": 0}
+
+
+def test_the_pay_step_is_refused_while_full_before_anything_is_looked_at(limited, client, full):
+    with limited.test_request_context("/"):
+        order = make_order(make_product(variants=[{"stock": 2}]).variants[0])
+    token = order.tracking_token
+
+    refused = client.post(f"/api/v1/orders/{token}/payment")
+    assert refused.status_code == 503 and refused.json["error"]["code"] == "busy"
+    assert refused.headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+
+    full.leave()
+    answered = client.post(f"/api/v1/orders/{token}/payment")
+    full.try_enter()
+    assert answered.status_code == 409  # a bank transfer order: the step itself now answers
+
+
+def test_a_limit_below_one_admits_everyone_and_a_new_limit_takes_effect_at_once(limited):
+    unlimited = Gate(0)
+    assert all(unlimited.try_enter() for _ in range(100))
+    gate = checkout_gate(limited)
+    assert gate.limit == LIMIT and checkout_gate(limited) is gate
+    limited.config["CHECKOUT_MAX_CONCURRENT"] = LIMIT + 1
+    assert checkout_gate(limited).limit == LIMIT + 1
