@@ -19,7 +19,7 @@ PYTEST_ARGS ?= -q -p no:cacheprovider -n 2
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
 
-.PHONY: run test test-sqlite test-postgres bench bench-reviews translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres bench bench-reviews cluster translations extract-messages clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -49,7 +49,7 @@ run: $(RUN_STAMP) translations
 	@# The task worker (mail, expired stock holds) runs beside the web server and stops with it.
 	@$(VENV)/bin/huey_consumer storefront.worker.huey --workers 2 --worker-type thread & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn -c python:storefront.gunicorn_conf --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: $(DEV_STAMP) translations
 	$(MAKE) --no-print-directory test-sqlite
@@ -79,6 +79,15 @@ bench: $(DEV_STAMP) translations
 # Only the product page with 10,000 reviews next to one with none (and the hello world).
 bench-reviews: $(DEV_STAMP) translations
 	$(PY) -m bench --only-reviews
+
+# For operators: the shop as it runs in production, on this machine's loopback: two app nodes
+# (gunicorn) on the PostgreSQL database shop_cluster (made, migrated and given the demo if missing),
+# one task worker, all sharing Redis (REDIS_URL, default redis://127.0.0.1:6379/0), behind HAProxy
+# on http://127.0.0.1:$(PORT) (installed from Debian's packages when missing and run as root).
+# Images in a bucket with the S3 settings (README, "Production"), or CLUSTER_ARGS=--local-s3.
+# See bench/cluster.py; Ctrl-C stops everything.
+cluster: $(DEV_STAMP) translations
+	$(PY) -m bench.cluster --port $(PORT) $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts

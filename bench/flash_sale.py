@@ -11,8 +11,19 @@ ran out between the review and the order) looks at the review again and places t
 new total, as a person would.
 
 Afterwards the database is checked: units sold never exceed the 100 in stock, the stock never goes
-below zero, the offer's counter never exceeds its cap and equals the redemptions standing. The
-exit status is 1 if any of these fails.
+below zero, the offer's counter never exceeds its cap and equals the redemptions standing, and
+every order's discount is the sum of the redemptions standing for it. The exit status is 1 if any
+of these fails.
+
+`--base-url` aims the rush at a shop that is already running instead, e.g. the balancer of
+`make cluster` (two app nodes behind HAProxy): the sale is then seeded into that shop's database
+(`--database-url`) under names of this run's own, and only this run's orders are checked. When the
+answers carry `X-Served-By` (HAProxy's node name, which `make cluster` adds), the output counts the
+requests each node served.
+
+A step answered 503 (the shop shedding load, or its checkout admission check: nothing was done)
+is sent again after its Retry-After, as a person would; such answers are counted. Forms on pages
+every visitor shares get their CSRF token from /forms/token, as the browser's script does.
 """
 from __future__ import annotations
 
@@ -32,15 +43,19 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .run import format_load, run_isolated
 from .seed import BENCH_SECRET_KEY
-from .servers import Gunicorn
+from .servers import Gunicorn, ServerFailed
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 # The demo Meta app and page (storefront.config.DEMO_SOCIAL_APPS, on with DEMO_PAGE=true).
 META_SECRET, META_PAGE = "demo-meta-secret", "1001"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+# A shopper told "busy" (503) waits as Retry-After says (at most this long) and tries again, at most
+# this often in one attempt before giving up.
+MAX_RETRY_AFTER, MAX_BUSY_RETRIES = 5.0, 10
 SHOWN_TOTAL = re.compile(r'name="shown_total"[^>]*value="(-?\d+)"|value="(-?\d+)"[^>]*name="shown_total"')
 
 
@@ -60,7 +75,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"the PostgreSQL server to make a throwaway database on (default {DEFAULT_POSTGRES})")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even if PostgreSQL is reachable")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log, SQLite file)")
-    return parser.parse_args(argv)
+    parser.add_argument("--base-url", help="rush a shop already running there (e.g. make cluster's balancer, "
+                                           "http://127.0.0.1:5000) instead of starting gunicorn")
+    parser.add_argument("--database-url", help="with --base-url: the database that shop runs on (seeded and "
+                                               "checked here)")
+    args = parser.parse_args(argv)
+    if args.base_url and not args.database_url:
+        parser.error("--base-url needs --database-url, the database that shop runs on")
+    if args.base_url:
+        args.base_url = args.base_url.rstrip("/")
+    return args
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -70,7 +94,10 @@ class Database:
 
     def __init__(self, args: argparse.Namespace, workdir: Path):
         self.url, self.note, self._drop = None, "", None
-        if not args.sqlite:
+        self.shared = bool(args.base_url)  # the running shop's own database: seeded into, never dropped
+        if self.shared:
+            self.url = args.database_url
+        elif not args.sqlite:
             self._postgres(args.postgres)
         if self.url is None:
             self.url = f"sqlite:///{workdir / 'shop.db'}"
@@ -118,7 +145,12 @@ class Sale:
 
 
 def seed(database: Database, workdir: Path, args: argparse.Namespace) -> Sale:
-    """Migrate, then one product (one variant of `stock` units) and the tab-visitor offer."""
+    """Migrate, then one product (one variant of `stock` units) and the tab-visitor offer.
+
+    In a running shop's database (--base-url) nothing is migrated, and the category, product, SKU
+    and offer get names of this run's own, so that runs never meet; the flash-sale offers of earlier
+    runs are ended, so that only this run's offer can be redeemed by its shoppers besides the
+    shop's own offers."""
     import datetime as dt
 
     import sqlalchemy as sa
@@ -134,15 +166,21 @@ def seed(database: Database, workdir: Path, args: argparse.Namespace) -> Sale:
     app = create_app({"INSTANCE_PATH": str(workdir / "instance"), "SQLALCHEMY_DATABASE_URI": database.url,
                       "UPLOAD_FOLDER": str(workdir / "instance" / "uploads"), "SECRET_KEY": BENCH_SECRET_KEY})
     now = dt.datetime.now(dt.timezone.utc)
+    run = f"-{uuid.uuid4().hex[:8]}" if database.shared else ""
     with app.app_context():
-        _migrate(app)
-        category = Category(name="Flash sale", slug="flash-sale")
-        product = Product(title="Dzintars Flash Sale Scarf", slug="dzintars-flash-sale-scarf",
+        if database.shared:
+            for earlier in db.session.scalars(sa.select(Offer).where(Offer.slug.like("flash-sale-%"),
+                                                                     Offer.ends_at > now)):
+                earlier.ends_at = now
+        else:
+            _migrate(app)
+        category = Category(name="Flash sale", slug=f"flash-sale{run}")
+        product = Product(title="Dzintars Flash Sale Scarf", slug=f"dzintars-flash-sale-scarf{run}",
                           description="A scarf in amber wool, this week only.", category=category,
                           option_names=["Size"], price_min=3900)
-        product.variants.append(Variant(position=0, sku="FLASH-1", options={"Size": "One size"}, price=3900,
-                                        stock=args.stock))
-        offer = Offer(name="Flash sale for our Facebook page", slug="flash-sale", benefit="percent", percent=20,
+        product.variants.append(Variant(position=0, sku=f"FLASH-1{run}".upper(), options={"Size": "One size"},
+                                        price=3900, stock=args.stock))
+        offer = Offer(name="Flash sale for our Facebook page", slug=f"flash-sale{run}", benefit="percent", percent=20,
                       target="order", audience="tab_visitors", audience_pages=[f"meta:{META_PAGE}"],
                       starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3),
                       timezone="Europe/Riga", state="scheduled", cap_total=args.cap)
@@ -182,6 +220,8 @@ class Attempt:
     seconds: float = 0.0
     place_seconds: list[float] = field(default_factory=list)
     detail: str = ""
+    busy: int = 0  # answers 503 (load shed, checkout admission), each sent again after Retry-After
+    served_by: Counter = field(default_factory=Counter)  # X-Served-By of every answer (- when absent)
 
 
 def shop(base: str, sale: Sale, n: int) -> Attempt:
@@ -191,6 +231,8 @@ def shop(base: str, sale: Sale, n: int) -> Attempt:
     started = time.perf_counter()
     try:
         with requests.Session() as s:
+            s.hooks["response"].append(
+                lambda response, *args, **kwargs: attempt.served_by.update([response.headers.get("X-Served-By", "-")]))
             _checkout(s, base, sale, n, attempt)
     except (requests.RequestException, ValueError) as exc:
         attempt.outcome, attempt.detail = "error", f"{type(exc).__name__}: {exc}"[:200]
@@ -198,40 +240,72 @@ def shop(base: str, sale: Sale, n: int) -> Attempt:
     return attempt
 
 
+class StillBusy(ValueError):
+    pass
+
+
+def _send(s, attempt: Attempt, method: str, url: str, **kwargs):
+    """One request of the flow. A 503 (the shop shedding load, or its database briefly away: nothing
+    was done) is sent again after its Retry-After, as a person shown the "try again in a few
+    seconds" page would. :raise StillBusy: after MAX_BUSY_RETRIES such answers in one attempt."""
+    while True:
+        response = s.request(method, url, timeout=120, **kwargs)
+        if response.status_code != 503:
+            return response
+        if attempt.busy >= MAX_BUSY_RETRIES:
+            raise StillBusy(f"{urlsplit(url).path} still answered 503 after {attempt.busy} tries")
+        attempt.busy += 1
+        try:
+            wait = float(response.headers.get("Retry-After") or 1)
+        except ValueError:  # an HTTP date: not what the shop sends
+            wait = 1.0
+        time.sleep(min(wait, MAX_RETRY_AFTER))
+
+
+def _token(s, attempt: Attempt, base: str, page_text: str) -> str | None:
+    """The form's CSRF token; on a page every visitor shares the form's is empty, and the visitor's
+    browser fetches one when the form is sent (static/js/deferred-csrf.js): so does this."""
+    token = _match(CSRF, page_text)
+    if token:
+        return token
+    answer = _send(s, attempt, "GET", f"{base}/forms/token")
+    if answer.status_code != 200:
+        raise ValueError(f"the form token answered {answer.status_code}")
+    return answer.json()["csrf_token"]
+
+
 def _checkout(s, base: str, sale: Sale, n: int, attempt: Attempt) -> None:
-    timeout = 120
     # The tab launch: a verified session, deep-linked to the product page (303, followed).
-    page = s.post(f"{base}/tab", data={"signed_request": signed_request(f"9{n:07d}", f"p:{sale.product_slug}")},
-                  timeout=timeout)
+    page = _send(s, attempt, "POST", f"{base}/tab",
+                 data={"signed_request": signed_request(f"9{n:07d}", f"p:{sale.product_slug}")})
     if page.status_code != 200 or sale.product_path not in page.url:
         raise ValueError(f"launch answered {page.status_code} at {page.url}")
-    token = _match(CSRF, page.text)
-    added = s.post(f"{base}/cart/add", data={"csrf_token": token, "product_id": sale.product_id,
-                                             "variant_id": sale.variant_id, "quantity": "1"},
-                   allow_redirects=False, timeout=timeout)
+    added = _send(s, attempt, "POST", f"{base}/cart/add", allow_redirects=False,
+                  data={"csrf_token": _token(s, attempt, base, page.text), "product_id": sale.product_id,
+                        "variant_id": sale.variant_id, "quantity": "1"})
     if added.status_code == 409:  # the product page again: not enough stock left
         attempt.outcome = "sold_out"
         return
     if added.status_code != 303:
         raise ValueError(f"add to cart answered {added.status_code}")
-    details = s.get(f"{base}/checkout", timeout=timeout)
+    details = _send(s, attempt, "GET", f"{base}/checkout")
     if details.status_code != 200:
         raise ValueError(f"checkout answered {details.status_code}")
-    filled = s.post(f"{base}/checkout", allow_redirects=False, timeout=timeout, data={
-        "csrf_token": _match(CSRF, details.text), "email": f"shopper{n}@example.com", "full_name": "Flash Shopper",
-        "address_line1": "Tērbatas iela 2", "city": "Rīga", "postal_code": "LV-1011", "country": "LV",
-        "shipping_method": "standard", "payment_method": "bank_transfer"})
+    filled = _send(s, attempt, "POST", f"{base}/checkout", allow_redirects=False, data={
+        "csrf_token": _token(s, attempt, base, details.text), "email": f"shopper{n}@example.com",
+        "full_name": "Flash Shopper", "address_line1": "Tērbatas iela 2", "city": "Rīga", "postal_code": "LV-1011",
+        "country": "LV", "shipping_method": "standard", "payment_method": "bank_transfer"})
     if filled.status_code != 303 or not filled.headers["Location"].endswith("/checkout/review"):
         raise ValueError(f"details answered {filled.status_code}")
     for _ in range(3):
-        review = s.get(f"{base}/checkout/review", allow_redirects=False, timeout=timeout)
+        review = _send(s, attempt, "GET", f"{base}/checkout/review", allow_redirects=False)
         if review.status_code != 200:
             raise ValueError(f"review answered {review.status_code}")
         shown = _match(SHOWN_TOTAL, review.text)
-        t0 = time.perf_counter()
-        placed = s.post(f"{base}/checkout/place", data={"csrf_token": _match(CSRF, review.text), "shown_total": shown},
-                        allow_redirects=False, timeout=timeout)
-        attempt.place_seconds.append(time.perf_counter() - t0)
+        placed = _send(s, attempt, "POST", f"{base}/checkout/place", allow_redirects=False,
+                       data={"csrf_token": _token(s, attempt, base, review.text), "shown_total": shown})
+        # The placing that got an answer (not the busy refusals before it, nor the waits).
+        attempt.place_seconds.append(placed.elapsed.total_seconds())
         where = placed.headers.get("Location", "")
         if placed.status_code != 303:
             raise ValueError(f"place answered {placed.status_code}")
@@ -286,13 +360,22 @@ def audit(database: Database, sale: Sale, args: argparse.Namespace) -> dict:
             def one(sql: str, **params):
                 return conn.execute(sa.text(sql), params).scalar()
 
+            # This run's orders: those with a line of the sale's variant (a shop's database has others).
+            ours = ("SELECT o.* FROM orders o WHERE o.status != 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l "
+                    "WHERE l.order_id = o.id AND l.variant_id = :v)")
             return {
-                "orders": one("SELECT count(*) FROM orders WHERE status != 'cancelled'"),
+                "orders": one(f"SELECT count(*) FROM ({ours}) o", v=sale.variant_id),
                 "units_sold": one("SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o "
                                   "ON o.id = l.order_id WHERE o.status != 'cancelled' AND l.variant_id = :v",
                                   v=sale.variant_id),
                 "stock": one("SELECT stock FROM variants WHERE id = :v", v=sale.variant_id),
-                "discounted_orders": one("SELECT count(*) FROM orders WHERE status != 'cancelled' AND discount > 0"),
+                "discounted_orders": one(f"SELECT count(*) FROM ({ours}) o WHERE o.discount > 0", v=sale.variant_id),
+                # Orders whose discount is not what the redemptions standing for them add up to: a
+                # discount given without being counted against its offer's cap, or the reverse.
+                "discount_mismatches": one(
+                    f"SELECT count(*) FROM ({ours}) o WHERE o.discount + o.shipping_discount != coalesce(("
+                    "SELECT sum(r.discount) FROM offer_redemptions r WHERE r.order_id = o.id "
+                    "AND r.status IN ('held', 'confirmed')), 0)", v=sale.variant_id),
                 "redemptions_count": one("SELECT redemptions_count FROM offers WHERE id = :o", o=sale.offer_id),
                 "redemption_rows": one("SELECT count(*) FROM offer_redemptions WHERE offer_id = :o "
                                        "AND status IN ('held', 'confirmed')", o=sale.offer_id),
@@ -317,8 +400,11 @@ def check(facts: dict, attempts: list[Attempt], args: argparse.Namespace) -> lis
     if facts["redemption_rows"] != facts["redemptions_count"]:
         failures.append(f"the counter {facts['redemptions_count']} differs from the "
                         f"{facts['redemption_rows']} redemptions held or confirmed")
-    if facts["discounted_orders"] != facts["redemption_rows"]:
+    if not args.base_url and facts["discounted_orders"] != facts["redemption_rows"]:
+        # (A running shop has offers of its own that may discount these orders too.)
         failures.append(f"{facts['discounted_orders']} discounted orders but {facts['redemption_rows']} redemptions")
+    if facts["discount_mismatches"]:
+        failures.append(f"{facts['discount_mismatches']} orders' discounts differ from their redemptions standing")
     if ordered != facts["orders"]:
         failures.append(f"{ordered} shoppers were shown an order but the database has {facts['orders']}")
     return failures
@@ -334,8 +420,12 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
     print()
     print(f"Flash sale: {args.attempts:,} checkout attempts, {args.concurrency} at once, on one product of "
           f"{args.stock} units with a tab-visitor offer (20 % off, cap {args.cap})")
-    print(f"gunicorn --workers {args.workers} --threads {args.threads} on {database.kind}; the client runs on "
-          f"the same {os.cpu_count()}-CPU machine")
+    if args.base_url:
+        print(f"The shop running at {args.base_url} (its own servers) on {database.kind}; the client runs on "
+              f"the same {os.cpu_count()}-CPU machine")
+    else:
+        print(f"gunicorn --workers {args.workers} --threads {args.threads} on {database.kind}; the client runs on "
+              f"the same {os.cpu_count()}-CPU machine")
     print(f"Load average before the rush: {facts['load_before']}; after: {format_load()} (other work on the "
           f"machine competes for the same CPUs)")
     if database.note:
@@ -343,20 +433,33 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
     print()
     print(f"  attempts                {len(attempts):>8,}")
     print(f"  orders placed           {outcomes['ordered']:>8,}   "
-          f"({facts['discounted_orders']} with the offer, {facts['orders'] - facts['discounted_orders']} at full "
-          f"price after it ran out; {sum(a.looked_again for a in attempts)} reviews re-shown)")
+          f"({facts['redemption_rows']} with the offer, {facts['orders'] - facts['redemption_rows']} without it "
+          f"after it ran out; {sum(a.looked_again for a in attempts)} reviews re-shown)")
     print(f"  sold out                {outcomes['sold_out']:>8,}")
     print(f"  errors                  {outcomes['error']:>8,}")
+    busy = sum(a.busy for a in attempts)
+    if busy:
+        print(f"  busy (503), sent again  {busy:>8,}   (to {sum(a.busy > 0 for a in attempts):,} shoppers; "
+              f"each waited its Retry-After)")
     print(f"  units sold / stock left {facts['units_sold']:>4} / {facts['stock']}")
     print(f"  oversells               {max(0, facts['units_sold'] - args.stock):>8}")
     print(f"  redemptions / cap       {facts['redemptions_count']:>4} / {args.cap}   "
           f"({facts['redemption_rows']} rows held or confirmed, discount given {facts['discount_given'] / 100:.2f})")
     print(f"  over-redemptions        {over_redeemed:>8}")
+    print(f"  discounts off their redemptions {facts['discount_mismatches']:>4}   "
+          f"({facts['discounted_orders']} orders with a discount)")
     print(f"  throughput              {len(attempts) / seconds:>8.1f} attempts/s   ({seconds:.1f} s)")
     print(f"  whole attempt           p50 {percentile(whole, 50):>7.0f} ms   p99 {percentile(whole, 99):>7.0f} ms")
     if place:
         print(f"  place order step        p50 {percentile(place, 50):>7.0f} ms   p99 {percentile(place, 99):>7.0f} ms"
               f"   ({len(place)} placings, mean {statistics.mean(place):.0f} ms)")
+    served = sum((a.served_by for a in attempts), Counter())
+    nodes = {name: count for name, count in served.items() if name != "-"}
+    if nodes:
+        total = sum(served.values())
+        split = ", ".join(f"{name} {count:,} ({100 * count / total:.1f} %)" for name, count in sorted(nodes.items()))
+        unnamed = f", {served['-']:,} without the header" if served.get("-") else ""
+        print(f"  requests per node       {split}{unnamed}   (X-Served-By of {total:,} answers)")
     errors = Counter(a.detail for a in attempts if a.outcome == "error")
     for detail, count in errors.most_common(5):
         print(f"  error × {count}: {detail}")
@@ -366,7 +469,8 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
         for failure in failures:
             print(f"  - {failure}")
     else:
-        print("Invariants hold: no oversell, no over-redemption, counters equal the redemptions standing.")
+        print("Invariants hold: no oversell, no over-redemption, counters equal the redemptions standing, "
+              "every discount is a redemption standing.")
     sys.stdout.flush()
 
 
@@ -387,35 +491,64 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         say(f"Database: {database.kind}" + (f" ({database.note})" if database.note else ""))
         started = time.perf_counter()
         sale = seed(database, workdir, args)
-        say(f"  migrated and seeded in {time.perf_counter() - started:.1f} s")
-        env = {"DATABASE_URL": database.url, "INSTANCE_PATH": str(workdir / "instance"),
-               "UPLOAD_FOLDER": str(workdir / "instance" / "uploads"),
-               "HUEY_URL": f"sqlite:///{workdir / 'instance' / 'tasks.db'}", "SECRET_KEY": BENCH_SECRET_KEY,
-               # The demo Meta app, whose launches this bench signs; plain cookies over http.
-               "DEMO_PAGE": "true", "EMBEDDED_COOKIES": "false", "SMTP_HOST": "", "TASKS_IMMEDIATE": "false"}
-        say(f"Serving with gunicorn, {args.workers} workers × {args.threads} threads")
-        with Server("wsgi:app", env=env, ready_path="/healthz", log=workdir / "gunicorn.log",
-                    workers=args.workers, threads=args.threads) as server:
-            base = f"http://127.0.0.1:{server.port}"
-            for _ in range(args.workers * 4):  # each worker loads its templates once, before the clock
-                server.get(sale.product_path)
-            say(f"Rushing: {args.attempts:,} checkout attempts, {args.concurrency} at once")
-            load_before = format_load()
-            attempts, seconds = rush(base, sale, args)
+        say(f"  {'seeded' if database.shared else 'migrated and seeded'} in {time.perf_counter() - started:.1f} s")
+        if args.base_url:
+            attempts, seconds, load_before = rush_running_shop(args.base_url, sale, args)
+            log_hint = "the shop's own logs"
+        else:
+            attempts, seconds, load_before = rush_own_server(database, sale, args, workdir)
+            log_hint = f"the server log {workdir / 'gunicorn.log'}; --keep keeps it"
         facts = audit(database, sale, args) | {"load_before": load_before}
         failures = check(facts, attempts, args)
         report(database, sale, args, attempts, seconds, facts, failures)
         if sum(a.outcome == "error" for a in attempts) and not failures:
-            say(f"(errors above: see the server log {workdir / 'gunicorn.log'}; --keep keeps it)")
+            say(f"(errors above: see {log_hint})")
         return 1 if failures else 0
     finally:
         database.drop()
 
 
+def rush_own_server(database: Database, sale: Sale, args: argparse.Namespace,
+                    workdir: Path) -> tuple[list[Attempt], float, str]:
+    env = {"DATABASE_URL": database.url, "INSTANCE_PATH": str(workdir / "instance"),
+           "UPLOAD_FOLDER": str(workdir / "instance" / "uploads"),
+           "HUEY_URL": f"sqlite:///{workdir / 'instance' / 'tasks.db'}", "SECRET_KEY": BENCH_SECRET_KEY,
+           # The demo Meta app, whose launches this bench signs; plain cookies over http.
+           "DEMO_PAGE": "true", "EMBEDDED_COOKIES": "false", "SMTP_HOST": "", "TASKS_IMMEDIATE": "false"}
+    say(f"Serving with gunicorn, {args.workers} workers × {args.threads} threads")
+    with Server("wsgi:app", env=env, ready_path="/healthz", log=workdir / "gunicorn.log",
+                workers=args.workers, threads=args.threads) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        for _ in range(args.workers * 4):  # each worker loads its templates once, before the clock
+            server.get(sale.product_path)
+        say(f"Rushing: {args.attempts:,} checkout attempts, {args.concurrency} at once")
+        load_before = format_load()
+        attempts, seconds = rush(base, sale, args)
+    return attempts, seconds, load_before
+
+
+def rush_running_shop(base: str, sale: Sale, args: argparse.Namespace) -> tuple[list[Attempt], float, str]:
+    """The rush against a shop someone else started (its settings must have DEMO_PAGE on, whose Meta
+    app this bench signs launches for)."""
+    import requests
+
+    say(f"Rushing the shop at {base}")
+    try:
+        for _ in range(16):  # every worker behind it loads its templates once, before the clock
+            requests.get(f"{base}{sale.product_path}", timeout=30)
+    except requests.RequestException as error:
+        raise ServerFailed(f"the shop at {base} does not answer: {error}") from None
+    say(f"Rushing: {args.attempts:,} checkout attempts, {args.concurrency} at once")
+    load_before = format_load()
+    attempts, seconds = rush(base, sale, args)
+    return attempts, seconds, load_before
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     return run_isolated("shop-flash-sale-", lambda workdir: run(args, workdir), keep=args.keep,
-                        interrupted="Interrupted; the server was stopped and the database dropped.")
+                        interrupted="Interrupted; the server was stopped and the database dropped "
+                                    "(a running shop's database keeps what was seeded).")
 
 
 if __name__ == "__main__":

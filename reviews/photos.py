@@ -1,19 +1,19 @@
-"""Reviewers' photos: checked like product images, stored under the upload folder, never orphaned.
+"""Reviewers' photos: checked like product images, kept in the shop's store, never orphaned.
 
 Each upload is decoded by Pillow (`storefront.catalog.images.inspect_image`: decompression bombs,
 files that are not JPEG/PNG/WebP/GIF and pictures over MAX_IMAGE_BYTES or MAX_IMAGE_DIMENSION are
-refused with a clear message) before any transaction begins, so no lock waits on Pillow. Files are
-written only inside the review's transaction, after every check has passed, as
-UPLOAD_FOLDER/reviews/<random>.<ext> (a name nobody can choose or guess; `storefront.media` serves
-it); if the transaction then fails, `removed_on_failure` deletes what was written.
+refused with a clear message) before any transaction begins, so no lock waits on Pillow. The
+checked files are saved (`save`) before the review's transaction begins too, since with a bucket
+a save is an upload and no write lock may wait on the network, as reviews/<random>.<ext> (a name
+nobody can choose or guess) in the shop's store (`storefront.storage`: the upload folder or the
+bucket every app node shares; `storefront.media` serves it); the transaction adds their rows
+(`attach`), and if it fails, `removed_on_failure` deletes what was saved.
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from storefront.catalog.images import ImageTooLarge, InvalidImage, inspect_image
 from storefront.errors import ShopError
 from storefront.extensions import db
+from storefront.storage import random_name, remove_after_failure, storage
 
 from .models import ReviewPhoto
 
@@ -84,30 +85,43 @@ def check_photos(uploads: list[bytes], *, already: int = 0) -> list[CheckedPhoto
     return checked
 
 
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
 @contextmanager
-def removed_on_failure() -> Iterator[list[Path]]:
-    """Collects the files `attach` writes; if the block raises (a refused or rolled-back review),
+def removed_on_failure() -> Iterator[list[str]]:
+    """Collects the names `attach` writes; if the block raises (a refused or rolled-back review),
     they are deleted again, so a failed review leaves no file behind."""
-    written: list[Path] = []
+    written: list[str] = []
     try:
         yield written
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        remove_after_failure(storage(), written)
         raise
 
 
-def attach(review_id: int, photos: list[CheckedPhoto], written: list[Path], *, first_position: int = 0) -> None:
-    """Write the checked photos and add their rows to the review, inside its transaction."""
+@dataclass(frozen=True)
+class SavedPhoto:
+    """A checked photo already in the shop's store, waiting for its row."""
+
+    filename: str
+    width: int
+    height: int
+
+
+def save(photos: list[CheckedPhoto], written: list[str]) -> list[SavedPhoto]:
+    """Put the checked photos in the store, BEFORE the review's transaction begins: with a bucket
+    every node shares, a save is a network upload, and no write lock may wait on it. The names
+    go into `written`, so `removed_on_failure` deletes them if the review is then refused."""
+    store = storage()
+    saved = []
+    for photo in photos:
+        relative = random_name(FOLDER, photo.extension)
+        written.append(relative)  # before the write: a write that fails half-way is removed too
+        store.save(relative, photo.data)
+        saved.append(SavedPhoto(relative, photo.width, photo.height))
+    return saved
+
+
+def attach(review_id: int, photos: list[SavedPhoto], *, first_position: int = 0) -> None:
+    """The saved photos' rows, inside the review's transaction."""
     for position, photo in enumerate(photos, start=first_position):
-        relative = f"{FOLDER}/{secrets.token_hex(16)}.{photo.extension}"
-        target = _root() / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        written.append(target)
-        target.write_bytes(photo.data)
-        db.session.add(ReviewPhoto(review_id=review_id, filename=relative, width=photo.width,
+        db.session.add(ReviewPhoto(review_id=review_id, filename=photo.filename, width=photo.width,
                                    height=photo.height, position=position))

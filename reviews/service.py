@@ -6,7 +6,8 @@ from the request e-mail's link or the tracking page (`reviews.links`); unverifie
 only where the shop allows them.
 Staff accounts cannot review, or, where the shop allows it, are labelled (FTC 16 CFR 465.5).
 
-Each use case is one `write_transaction`: the review, its photos, its product's figures
+Each use case is one `write_transaction`: the review, its photos' rows (their files are saved just
+before, and removed again if the transaction fails), its product's figures
 (`stats.move`) and what the area's receivers write (`signals.*`: the inbox) commit together or
 not at all. The status a review takes comes from `moderation`, which never sees the rating.
 Afterwards, the reviewer holds `Review.reviewer_token`: it opens the edit (kept as a version,
@@ -194,9 +195,9 @@ def _insert(review: Review) -> None:
         raise AlreadyReviewed() from None
 
 
-def _publish_new(review: Review, checked: list[photos.CheckedPhoto], written, now: dt.datetime) -> None:
+def _publish_new(review: Review, saved: list[photos.SavedPhoto], now: dt.datetime) -> None:
     """What every new review does once its row is in: photos, the figures, the signal."""
-    photos.attach(review.id, checked, written)
+    photos.attach(review.id, saved)
     stats.move(review.product_id, None, stats.Counted.of(review))
     signals.review_submitted.send(review, now=now)
 
@@ -221,24 +222,33 @@ def write_verified_review(line_id: int, draft: ReviewDraft, *, collection_method
     """
     draft = clean_draft(draft)
     checked = photos.check_photos(draft.photos)
-    with photos.removed_on_failure() as written, write_transaction():
-        line = db.session.get(OrderLine, line_id)
-        if line is None or line.product_id is None or (order_id is not None and line.order_id != order_id):
-            raise ReviewNotFound(_l("We could not find that item."))
-        order = db.session.get(Order, line.order_id)
-        if not reviewable(order):
-            raise NotReviewable()
-        staff = _staff_label(by_staff, order.email)
-        if db.session.scalar(sa.select(Review.id).where(Review.order_line_id == line.id)) is not None:
-            raise AlreadyReviewed()
-        product = db.session.get(Product, line.product_id)
-        review = _new_review(
-            draft, now, product_id=line.product_id, order_line_id=line.id, order_id=order.id, verified=True,
-            by_staff=staff, collection_method=collection_method, variant_label=line.variant_label,
-            bought_at=order.created_at, delivered_at=delivered_at(order.id), email=order.email,
-            fit=draft.fit if has_sizes(product) else None)
-        _insert(review)
-        _publish_new(review, checked, written, now)
+    with photos.removed_on_failure() as written:
+        saved = photos.save(checked, written)
+        with write_transaction():
+            review = _write_verified(line_id, order_id, draft, saved, now, by_staff=by_staff,
+                                     collection_method=collection_method)
+    return review
+
+
+def _write_verified(line_id: int, order_id: int | None, draft: ReviewDraft, saved: list[photos.SavedPhoto],
+                    now: dt.datetime, *, by_staff: bool, collection_method) -> Review:
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.product_id is None or (order_id is not None and line.order_id != order_id):
+        raise ReviewNotFound(_l("We could not find that item."))
+    order = db.session.get(Order, line.order_id)
+    if not reviewable(order):
+        raise NotReviewable()
+    staff = _staff_label(by_staff, order.email)
+    if db.session.scalar(sa.select(Review.id).where(Review.order_line_id == line.id)) is not None:
+        raise AlreadyReviewed()
+    product = db.session.get(Product, line.product_id)
+    review = _new_review(
+        draft, now, product_id=line.product_id, order_line_id=line.id, order_id=order.id, verified=True,
+        by_staff=staff, collection_method=collection_method, variant_label=line.variant_label,
+        bought_at=order.created_at, delivered_at=delivered_at(order.id), email=order.email,
+        fit=draft.fit if has_sizes(product) else None)
+    _insert(review)
+    _publish_new(review, saved, now)
     return review
 
 
@@ -257,16 +267,24 @@ def write_unverified_review(product_id: int, draft: ReviewDraft, *, email: str, 
     if "@" not in email or len(email) > EMAIL_MAX:
         raise InvalidReview(_l("Please enter a valid e-mail address."), field="email")
     checked = photos.check_photos(draft.photos)
-    with photos.removed_on_failure() as written, write_transaction():
-        product = db.session.get(Product, product_id)
-        if product is None or not product.active:
-            raise ReviewNotFound(_l("We could not find that product."))
-        staff = _staff_label(by_staff, email)
-        review = _new_review(draft, now, product_id=product.id, verified=False, by_staff=staff,
-                             collection_method=CollectionMethod.UNSOLICITED, email=email,
-                             fit=draft.fit if has_sizes(product) else None)
-        _insert(review)
-        _publish_new(review, checked, written, now)
+    with photos.removed_on_failure() as written:
+        saved = photos.save(checked, written)
+        with write_transaction():
+            review = _write_unverified(product_id, draft, saved, email, now, by_staff=by_staff)
+    return review
+
+
+def _write_unverified(product_id: int, draft: ReviewDraft, saved: list[photos.SavedPhoto], email: str,
+                      now: dt.datetime, *, by_staff: bool) -> Review:
+    product = db.session.get(Product, product_id)
+    if product is None or not product.active:
+        raise ReviewNotFound(_l("We could not find that product."))
+    staff = _staff_label(by_staff, email)
+    review = _new_review(draft, now, product_id=product.id, verified=False, by_staff=staff,
+                         collection_method=CollectionMethod.UNSOLICITED, email=email,
+                         fit=draft.fit if has_sizes(product) else None)
+    _insert(review)
+    _publish_new(review, saved, now)
     return review
 
 
@@ -299,27 +317,34 @@ def edit_review(token: str, draft: ReviewDraft, now: dt.datetime, *, by_staff: b
     draft = clean_draft(draft)
     already = len(get_by_reviewer_token(token).photos)
     checked = photos.check_photos(draft.photos, already=already)
-    with photos.removed_on_failure() as written, write_transaction():
-        review = get_by_reviewer_token(token, lock=True)
-        if review.follow_up is not None:
-            raise ReviewLocked()
-        photos.check_count(len(checked), already=len(review.photos))
-        before = stats.Counted.of(review)
-        db.session.add(ReviewVersion(review_id=review.id, rating=review.rating, title=review.title,
-                                     body=review.body, fit=review.fit,
-                                     written_at=review.edited_at or review.created_at, replaced_at=now))
-        product = db.session.get(Product, review.product_id)
-        review.rating = review.original_rating = draft.rating
-        review.title, review.body, review.language = draft.title, draft.body, draft.language
-        review.author_name = draft.author_name
-        review.fit = draft.fit if has_sizes(product) else None
-        review.edited_at = now
-        new_status = moderation.status_after_edit(ReviewStatus(review.status))
-        if new_status != review.status:
-            review.status, review.withheld_reason = new_status, None
-        photos.attach(review.id, checked, written, first_position=len(review.photos))
-        stats.move(review.product_id, before, stats.Counted.of(review))
-        signals.review_edited.send(review, now=now)
+    with photos.removed_on_failure() as written:
+        saved = photos.save(checked, written)
+        with write_transaction():
+            review = _edit(token, draft, saved, now)
+    return review
+
+
+def _edit(token: str, draft: ReviewDraft, saved: list[photos.SavedPhoto], now: dt.datetime) -> Review:
+    review = get_by_reviewer_token(token, lock=True)
+    if review.follow_up is not None:
+        raise ReviewLocked()
+    photos.check_count(len(saved), already=len(review.photos))
+    before = stats.Counted.of(review)
+    db.session.add(ReviewVersion(review_id=review.id, rating=review.rating, title=review.title,
+                                 body=review.body, fit=review.fit,
+                                 written_at=review.edited_at or review.created_at, replaced_at=now))
+    product = db.session.get(Product, review.product_id)
+    review.rating = review.original_rating = draft.rating
+    review.title, review.body, review.language = draft.title, draft.body, draft.language
+    review.author_name = draft.author_name
+    review.fit = draft.fit if has_sizes(product) else None
+    review.edited_at = now
+    new_status = moderation.status_after_edit(ReviewStatus(review.status))
+    if new_status != review.status:
+        review.status, review.withheld_reason = new_status, None
+    photos.attach(review.id, saved, first_position=len(review.photos))
+    stats.move(review.product_id, before, stats.Counted.of(review))
+    signals.review_edited.send(review, now=now)
     return review
 
 

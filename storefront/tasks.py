@@ -3,7 +3,8 @@
 
 At import the queue keeps its (empty) storage in memory, so importing creates nothing; `init_app`
 points it at HUEY_URL: a SQLite file in the instance folder by default (nothing to install),
-`redis://…` in production. The consumer runs on the app that `storefront.worker` builds
+`redis://…` in production (HUEY_URL falls back to REDIS_URL), where huey's Redis storage makes one
+queue for every app node and worker: any node may queue a task, any worker runs it. The consumer runs on the app that `storefront.worker` builds
 (`huey_consumer storefront.worker.huey`). Tests run tasks immediately, in-process.
 
 Each task runs in a fresh app context (`task_context`), so it has its own database session even

@@ -16,7 +16,8 @@ PACKAGES = ("storefront", "promotions", "reviews")
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("storefront.config", "storefront.extensions", "storefront.database", "storefront.errors",
                 "storefront.api_errors", "storefront.money", "storefront.i18n", "storefront.security",
-                "storefront.tasks", "storefront.audit", "storefront.accounts")),
+                "storefront.tasks", "storefront.audit", "storefront.accounts", "storefront.page_cache",
+                "storefront.storage")),
     ("platforms", ("storefront.social.platforms", "storefront.social.adapters")),
     ("catalog", ("storefront.catalog",)),
     ("orders", ("storefront.orders",)),

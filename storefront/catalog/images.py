@@ -2,16 +2,16 @@
 
 An upload is read whole into memory (it is at most MAX_IMAGE_BYTES) and decoded by Pillow before
 anything is written: the declared file name and content type are never trusted, because a
-browser sends whatever the file is called. Files go to UPLOAD_FOLDER/products/<random>.<ext>, a
-name nobody can choose or guess, and the database row is committed only after the file is safely
-on disk; a refused or failed write removes the file again.
+browser sends whatever the file is called. Files are stored as products/<random>.<ext>, a name
+nobody can choose or guess, in the shop's store (`storefront.storage`: the upload folder, or the
+bucket every app node shares), before the write transaction begins, so that no lock waits on the
+store; the database row is committed only after the file is safely stored, and a refused or
+failed write removes the file again.
 """
 from __future__ import annotations
 
 import io
-import secrets
 import warnings
-from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -23,11 +23,13 @@ from ..audit.service import record
 from ..database import write_transaction
 from ..errors import ShopError
 from ..extensions import db
+from ..storage import InvalidName, random_name, remove_after_failure, storage
 from .editing import CatalogItemNotFound, get_product_for_edit
 from .models import ProductImage
 
 # Pillow format name → the extension the file is stored under.
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+FOLDER = "products"
 MAX_ALT_LENGTH = 255
 
 
@@ -101,10 +103,6 @@ def _clean_alt(alt: str | None) -> str:
     return alt
 
 
-def _upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
 def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> ProductImage:
     """Check and store an uploaded image as the product's last image.
 
@@ -115,13 +113,12 @@ def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> Produc
     data = read_upload(stream)
     # Decoding is the slow part: it runs before the write begins, so no lock waits on Pillow.
     extension, width, height = inspect_image(data)
-    relative = f"products/{secrets.token_hex(16)}.{extension}"
-    target = _upload_root() / relative
+    relative = random_name(FOLDER, extension)
+    store = storage()
+    store.save(relative, data)
     try:
         with write_transaction():
             product = get_product_for_edit(product_id)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
             position = max((image.position for image in product.images), default=-1) + 1
             image = ProductImage(filename=relative, alt=alt, width=width, height=height, position=position)
             product.images.append(image)
@@ -129,7 +126,7 @@ def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> Produc
             record(actor, "image.create", "product_image", image.id, product_id=product.id,
                    filename=relative, width=width, height=height)
     except BaseException:
-        target.unlink(missing_ok=True)
+        remove_after_failure(store, [relative])
         raise
     return image
 
@@ -184,7 +181,9 @@ def delete_image(actor, image_id: int) -> int:
         image.product.images.remove(image)
     # The file goes only after the row is gone, so a failed commit never leaves a broken image.
     still_used = db.session.scalar(sa.select(sa.func.count(ProductImage.id)).where(ProductImage.filename == relative))
-    target = (_upload_root() / relative).resolve()
-    if not still_used and _upload_root().resolve() in target.parents:
-        target.unlink(missing_ok=True)
+    if not still_used:
+        try:
+            storage().delete(relative)
+        except InvalidName:  # a row naming a path outside the store: nothing of ours to remove
+            pass
     return product_id

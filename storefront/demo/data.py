@@ -10,7 +10,6 @@ import datetime as dt
 import random
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,12 +20,13 @@ from ..catalog.models import Category, Product, ProductImage, Variant
 from ..catalog.service import refresh_price_min
 from ..database import utcnow, write_transaction
 from ..extensions import db
+from ..storage import Storage, storage
 from . import images
 from .content import BRAND, CATEGORIES, COLOURS, PRODUCTS, STAFF, ProductSpec
 from .offers import load_offers
 from .reviews import load_reviews
 
-IMAGE_FOLDER = "demo"  # under UPLOAD_FOLDER
+IMAGE_FOLDER = "demo"  # in the shop's store (storefront.storage)
 LOGIN_PATH = "/account/login"
 
 
@@ -60,7 +60,7 @@ def slugify(text: str) -> str:
 
 
 def image_name(spec: ProductSpec, colour: str) -> str:
-    """The picture's path relative to UPLOAD_FOLDER (always "/", as served at /media/…)."""
+    """The picture's name in the shop's store (always "/", as served at /media/…)."""
     return f"{IMAGE_FOLDER}/{spec.slug}-{slugify(colour)}.jpg"
 
 
@@ -99,14 +99,15 @@ def variant_rows(spec: ProductSpec) -> list[dict]:
     return rows
 
 
-def _draw_pictures(spec: ProductSpec, upload_folder: Path, studio: images.Studio) -> int:
-    """Draw the product's pictures that are not on disk yet; return how many were drawn."""
-    missing = [c for c in spec.colours if not (upload_folder / image_name(spec, c)).exists()]
+def _draw_pictures(spec: ProductSpec, store: Storage, studio: images.Studio) -> int:
+    """Draw the product's pictures that are not stored yet; return how many were drawn."""
+    missing = [c for c in spec.colours if not store.exists(image_name(spec, c))]
     if not missing:
         return 0
     art = studio.art(spec.kind, spec.pattern, spec.backdrop)
     for colour in missing:
-        images.save(art.render(COLOURS[colour]), upload_folder / image_name(spec, colour))
+        # Each store writes a file whole or not at all: an interrupted load leaves no half picture.
+        store.save(image_name(spec, colour), images.encode(art.render(COLOURS[colour])))
     return len(missing)
 
 
@@ -148,12 +149,12 @@ def _add_product(spec: ProductSpec, category: Category, now: dt.datetime) -> Pro
 
 def load_catalog(report: LoadReport, now: dt.datetime) -> None:
     """Add the demo categories and products that are missing, in one write transaction."""
-    upload_folder = Path(current_app.config["UPLOAD_FOLDER"])
+    store = storage()
     # Pictures first, before the write: a product row must never point at a file that is not
     # there, and drawing is slow. A picture left behind by a failed load is reused by the next one.
     studio = images.Studio()
     for spec in PRODUCTS:
-        report.images_drawn += _draw_pictures(spec, upload_folder, studio)
+        report.images_drawn += _draw_pictures(spec, store, studio)
     all_skus = [row["sku"] for spec in PRODUCTS for row in variant_rows(spec)]
     with write_transaction():
         # What exists is read inside the write, so two loads at once cannot both add a product.

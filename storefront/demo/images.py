@@ -9,11 +9,11 @@ keeps drawing the whole demo catalog to a few seconds.
 """
 from __future__ import annotations
 
+import io
 import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -286,9 +286,8 @@ class ProductArt:
         return canvas
 
 
-def save(image: Image.Image, path: Path) -> None:
-    """Write a JPEG atomically, so an interrupted load never leaves half a picture behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".part")
-    image.save(partial, "JPEG", quality=86, optimize=True, progressive=True)
-    partial.replace(path)
+def encode(image: Image.Image) -> bytes:
+    """The picture as a JPEG file's bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=86, optimize=True, progressive=True)
+    return buffer.getvalue()
