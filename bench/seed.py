@@ -1,4 +1,5 @@
-"""Bench databases: one SQLite file per catalog, each in its own folder under the bench's temp dir.
+"""Bench databases: one SQLite file per catalog, each in its own folder under the bench's temp dir
+(or a throwaway PostgreSQL database, made and dropped by `postgres_database`).
 
 The schema is made by the migrations, as in production. The demo catalog is loaded by the demo's
 own loader; the large catalogs are written with bulk inserts (one executemany per chunk), since
@@ -6,8 +7,13 @@ adding 100,000 products one ORM object at a time would take minutes.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +35,11 @@ class Site:
     pages: list[tuple[str, str]] = field(default_factory=list)
     products: int = 0
     seconds: float = 0.0
+    url: str | None = None  # a database elsewhere (PostgreSQL); None: a SQLite file in `folder`
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.folder / 'shop.db'}"
+        return self.url or f"sqlite:///{self.folder / 'shop.db'}"
 
     @property
     def upload_folder(self) -> Path:
@@ -74,12 +81,13 @@ def _paths(app: Flask, category_slug: str, product_slug: str) -> tuple[str, str]
                 url_for("catalog.product", slug=product_slug))
 
 
-def seed_demo(folder: Path) -> Site:
-    """The demo shop (Ziemeļu Vilna), as `make run` serves it: a real-looking catalog."""
+def seed_demo(folder: Path, database_url: str | None = None) -> Site:
+    """The demo shop (Ziemeļu Vilna), as `make run` serves it: a real-looking catalog; in a SQLite
+    file in `folder`, or in the (empty) database at `database_url`."""
     from storefront.demo.data import load_demo
     from storefront.extensions import db
 
-    site = Site("demo", folder)
+    site = Site("demo", folder, url=database_url)
     started = time.perf_counter()
     app = _app(site)
     with app.app_context():
@@ -239,3 +247,93 @@ def seed_reviews(folder: Path, reviews: int) -> Site:
                   (f"reviews page 50, lowest first, {reviews:,}", many_list + "?sort=lowest&page=50")]
     site.seconds = time.perf_counter() - started
     return site
+
+
+@contextmanager
+def postgres_database(server_url: str, prefix: str) -> Iterator[str | None]:
+    """A new, empty database on the PostgreSQL server at `server_url` (its database part is only
+    where to connect to make it), dropped afterwards; yields its URL, or None if the server cannot
+    be reached."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    admin = sa.create_engine(url.set(database=url.database or "postgres"), isolation_level="AUTOCOMMIT",
+                             connect_args={"connect_timeout": 3})
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def analyze(database_url: str) -> None:
+    """ANALYZE a freshly loaded PostgreSQL database: these servers run without autovacuum, and a
+    planner without statistics would measure plans no live shop gets."""
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class OscarCatalog:
+    """The demo catalog in the form django-oscar's importers read."""
+
+    csv: Path
+    images: Path
+    product_upc: str  # the product the bench measures
+    products: int
+    categories: int
+
+
+def export_for_oscar(site: Site, folder: Path, product_slug: str = "gauja-cable-knit-pullover") -> OscarCatalog:
+    """Write `site`'s catalog as the CSV `oscar_import_catalogue` reads (product class, category
+    breadcrumbs, UPC, title, description, partner, SKU, price, stock) and a folder of pictures
+    named by UPC, as `oscar_import_catalogue_images` reads them. Oscar's importer makes one
+    product per row (no variants): each gets the product's lowest price, the stock of all its
+    variants and its first picture; the slug is the UPC."""
+    from storefront.catalog.models import Category, Product, ProductImage, Variant
+    from storefront.extensions import db
+
+    app = _app(site)
+    images = folder / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with app.app_context():
+        categories = {c.id: c for c in db.session.scalars(sa.select(Category))}
+
+        def breadcrumbs(category: Category) -> str:
+            names = [category.name]
+            while category.parent_id is not None:
+                category = categories[category.parent_id]
+                names.insert(0, category.name)
+            return " > ".join(names)
+
+        for product in db.session.scalars(sa.select(Product).where(Product.active).order_by(Product.id)):
+            variants = db.session.scalars(sa.select(Variant).where(Variant.product_id == product.id)).all()
+            picture = db.session.scalars(sa.select(ProductImage).where(ProductImage.product_id == product.id)
+                                         .order_by(ProductImage.position, ProductImage.id).limit(1)).first()
+            price = min((v.price for v in variants), default=product.price_min)
+            rows.append(["Knitwear", breadcrumbs(categories[product.category_id]), product.slug, product.title,
+                         product.description, product.brand or "Ziemeļu Vilna", product.slug,
+                         f"{price // 100}.{price % 100:02d}", sum(v.stock for v in variants)])
+            if picture is not None and (site.upload_folder / picture.filename).exists():
+                source = site.upload_folder / picture.filename
+                shutil.copyfile(source, images / f"{product.slug}{source.suffix}")
+        db.engine.dispose()
+    path = folder / "catalogue.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file, escapechar="\\", doublequote=False).writerows(rows)
+    return OscarCatalog(csv=path, images=images, product_upc=product_slug, products=len(rows),
+                        categories=len({row[1] for row in rows}))
