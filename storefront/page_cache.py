@@ -27,7 +27,8 @@ the figure "3 left" may lag by at most PAGE_CACHE_TTL. The cart and checkout alw
 stock. A fresh entry is answered with an ETag (304 when the browser has it) and
 `Cache-Control: public, s-maxage=TTL, stale-while-revalidate=STALE`, so a CDN or Varnish in front
 may hold the same pages; after TTL one request renders the page again while the others are
-answered the stale copy.
+answered the stale copy; and when Flask answers 503 (the database is away, or the shop is
+shedding load), the last copy still stored is answered instead.
 
 Time changes pages too: an offer starts or ends at a set moment without any write. Areas register
 a horizon (`add_horizon`: promotions names the next start or end of an offer); a page is stored
@@ -60,12 +61,20 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 
-# The pages every visitor of a key shares: the catalog, offers, reviews and questions as read.
-SHARED_PAGES = frozenset({
-    "catalog.home", "catalog.category", "catalog.product", "catalog.search", "offers.show",
-    "review_pages.product_reviews", "review_pages.ledger", "review_pages.how_they_work",
-    "question_pages.product_questions",
-})
+# The pages every visitor of a key shares (the catalog, offers, reviews and questions as read),
+# each with the query arguments it reads. A request with any other argument is rendered for itself
+# and not stored: `?x=<random>` must not fill the store with copies of one page.
+SHARED_PAGES: dict[str, frozenset[str]] = {
+    "catalog.home": frozenset({"lang"}),
+    "catalog.category": frozenset({"lang", "sort", "page"}),
+    "catalog.search": frozenset({"lang", "q", "sort", "page"}),
+    "catalog.product": frozenset({"lang", "variant"}),
+    "offers.show": frozenset({"lang"}),
+    "review_pages.product_reviews": frozenset({"lang", "sort", "rating", "fit", "page"}),
+    "review_pages.ledger": frozenset({"lang"}),
+    "review_pages.how_they_work": frozenset({"lang"}),
+    "question_pages.product_questions": frozenset({"lang", "q", "page"}),
+}
 # Session keys that do not make a page personal: the key says them already (language, launch,
 # code), or no page shows them (attribution, the CSRF token forms fetch when sent).
 SHARED_SESSION_KEYS = frozenset({
@@ -258,10 +267,18 @@ def audience_class(data: dict) -> str | None:
     return "|".join(parts) or "direct"
 
 
-def page_query(query_string: str) -> str:
-    """The query as a page sees it: tracking tags dropped, the rest in a fixed order."""
+def is_tracking_arg(name: str) -> bool:
+    return name.lower().startswith(TRACKING_PREFIXES)
+
+
+def page_query(endpoint: str, query_string: str) -> str | None:
+    """The query as a page sees it: tracking tags dropped, the rest in a fixed order; None when
+    it holds an argument the page does not read (or one twice)."""
     pairs = [(name, value) for name, value in parse_qsl(query_string, keep_blank_values=True)
-             if not name.lower().startswith(TRACKING_PREFIXES)]
+             if not is_tracking_arg(name)]
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or not set(names) <= SHARED_PAGES[endpoint]:
+        return None
     return urlencode(sorted(pairs))
 
 
@@ -325,11 +342,13 @@ class PageCache:
             return None
         if endpoint not in SHARED_PAGES:
             return None
+        query = page_query(endpoint, environ.get("QUERY_STRING", ""))
+        if query is None:
+            return None
         data = self.session_data(environ)
         audience = audience_class(data)
         if audience is None:
             return None
-        query = page_query(environ.get("QUERY_STRING", ""))
         requested = dict(parse_qsl(query)).get("lang")
         language, from_header = i18n.page_language(requested, data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"),
                                                    self.languages)
@@ -356,7 +375,7 @@ class PageCache:
                 return self.answer(environ, start_response, page, entry, "HIT", age)
             if age <= self.ttl + self.stale and not self.claimed(page.key):
                 return self.answer(environ, start_response, page, entry, "STALE", age)
-        return self.render(environ, start_response, page, version)
+        return self.render(environ, start_response, page, version, fallback=entry)
 
     def claimed(self, key: str) -> bool:
         """Whether this request is the one that renders a stale page again."""
@@ -371,7 +390,10 @@ class PageCache:
 
         return self.wsgi_app(environ, start)
 
-    def render(self, environ, start_response, page: Page, version: int):
+    def render(self, environ, start_response, page: Page, version: int, fallback: dict | None = None):
+        """Flask's answer, stored when Flask marked it. When Flask cannot answer (503: the
+        database is away, or the shop is shedding load), the last copy is better than an apology:
+        it is answered stale, whatever changed since (the checkout checks every price again)."""
         captured = {}
 
         def start(status, headers, exc_info=None):
@@ -390,6 +412,8 @@ class PageCache:
         lifetime = self.ttl + self.stale if not until else min(self.ttl + self.stale, until - now)
         storable = (captured["status"].startswith("200") and until is not None and lifetime >= 1
                     and environ["REQUEST_METHOD"] == "GET")
+        if captured["status"].startswith("503") and fallback is not None:
+            return self.answer(environ, start_response, page, fallback, "STALE-IF-ERROR", now - fallback["t"])
         if not storable:
             start_response(captured["status"], [(k, v) for k, v in headers if k != MARK_HEADER])
             return [body]
@@ -445,7 +469,8 @@ def mark(response):
     a shared page rendered for one visitor is sent `private`."""
     if request.endpoint not in SHARED_PAGES or request.method not in ("GET", "HEAD"):
         return response
-    shared = (response.status_code == 200 and audience_class(dict(session)) is not None and not session.modified
+    shared = (page_query(request.endpoint, request.query_string.decode("latin-1")) is not None
+              and response.status_code == 200 and audience_class(dict(session)) is not None and not session.modified
               and "csrf_token" not in g and "csp_nonce" not in g and "Set-Cookie" not in response.headers)
     if shared and current_app.extensions.get("page_cache") is not None:
         response.headers[MARK_HEADER] = str(horizon())

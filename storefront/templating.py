@@ -23,6 +23,7 @@ from .catalog.pages import stock_state, variant_image
 from .extensions import db
 from .i18n import LANGUAGE_NAMES
 from .money import format_money
+from .page_cache import is_tracking_arg
 from .social.attribution import is_tracked_page
 
 # Words that come from settings and data rather than code, listed here so that extraction puts
@@ -34,6 +35,12 @@ TRANSLATABLE_DEFAULTS = (
     _l("Color"),
     _l("Material"),
 )
+
+
+def page_args(args) -> dict:
+    """The page's own query arguments, without the tags that only say where a link was posted:
+    links built from a page never pass a campaign on (a shared page would pass it to everyone)."""
+    return {name: value for name, value in args.to_dict().items() if not is_tracking_arg(name)}
 
 
 def url_with_lang(lang: str) -> str:
@@ -48,7 +55,7 @@ def url_with_lang(lang: str) -> str:
     if request.method != "GET" or request.endpoint is None:
         return url_for("catalog.home", lang=lang)
     args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
+    args.update(page_args(request.args))
     args["lang"] = lang
     try:
         return url_for(request.endpoint, **args)
@@ -59,7 +66,7 @@ def url_with_lang(lang: str) -> str:
 def url_with_args(**changes) -> str:
     """The current GET page with some query arguments changed (pagination and sort links)."""
     args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
+    args.update(page_args(request.args))
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -199,3 +199,36 @@ def test_a_price_change_reaches_every_server_process_on_the_next_request(gunicor
     after = [fetch(url) for _ in range(8)]
     assert after[0][0] == "MISS"
     assert {price_on(page) for _, page in after} == {"€45.00"}
+
+
+def test_a_query_argument_the_page_does_not_read_is_rendered_but_never_stored(client, hat):
+    for _ in range(2):
+        response = client.get(f"/p/{hat.slug}?x=random-{uuid.uuid4().hex}")
+        assert "X-Cache" not in response.headers and response.headers["Cache-Control"] == "private, no-cache"
+    assert client.get(f"/p/{hat.slug}?variant={hat.variants[0].id}").headers["X-Cache"] == "MISS"
+
+
+def test_links_on_a_tagged_page_never_pass_the_campaign_on(client, hat):
+    page = client.get(f"/p/{hat.slug}?utm_source=facebook&utm_campaign=spring").get_data(as_text=True)
+    assert "utm_" not in page.split("<main", 1)[0]  # the language switch and the header's links
+    assert client.get(f"/p/{hat.slug}").headers["X-Cache"] == "HIT"
+
+
+def test_when_the_database_is_away_the_last_copy_is_answered(client, hat, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from storefront.catalog import browse
+
+    client.get(f"/p/{hat.slug}")
+    hat.variants[0].price = 4100
+    db.session.commit()  # the stored copy is now of an older version
+
+    def away(*args, **kwargs):
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(browse, "get_product", away)
+    response = client.get(f"/p/{hat.slug}")
+    assert response.status_code == 200 and response.headers["X-Cache"] == "STALE-IF-ERROR"
+    assert price_on(response.get_data(as_text=True)) == "€39.00"
+    never_stored = client.get(f"/p/{hat.slug}?variant={hat.variants[0].id}")
+    assert never_stored.status_code == 503 and never_stored.headers["Retry-After"]  # no copy: the apology
