@@ -15,17 +15,19 @@ live offers. Reading only: the views that show banners count them (`stats.count_
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g, has_request_context
 
+from storefront.catalog.browse import ancestor_ids
 from storefront.extensions import db
 
 from .engine import EngineLine, OfferRule, Reason, Verdict, in_audience, not_live_reason, targets
 from .liveness import OfferStatus
 from .models import Audience, Offer
-from .service import PricingContext, category_ancestry, pricing_context, rules_for
+from .service import PricingContext, pricing_context, rules_for
 
 
 class ShownOffer(NamedTuple):
@@ -69,6 +71,12 @@ def is_eligible(verdict: Verdict | None) -> bool:
     return verdict is None or verdict.reason == Reason.FIRST_ORDER_UNKNOWN
 
 
+@cache
+def _offers_statement():
+    # Built once: building a statement costs more CPU than running this one.
+    return sa.select(Offer).where(Offer.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def visible_offers(context: PricingContext | None = None) -> list[ShownOffer]:
     """The live offers this shopper should see on banners, highest priority first."""
     cached = has_request_context() and context is None and "visible_offers" in g
@@ -79,8 +87,7 @@ def visible_offers(context: PricingContext | None = None) -> list[ShownOffer]:
              if is_shown(rule, verdict := audience_verdict(rule, context))]
     rows = {}
     if shown:
-        rows = {o.id: o for o in db.session.scalars(
-            sa.select(Offer).where(Offer.id.in_([rule.id for rule, _ in shown])))}
+        rows = {o.id: o for o in db.session.scalars(_offers_statement(), {"ids": [rule.id for rule, _ in shown]})}
     result = [ShownOffer(rows[rule.id], verdict, rule) for rule, verdict in shown if rule.id in rows]
     if has_request_context() and context is g.get("shopper_pricing"):
         g.visible_offers = result
@@ -92,10 +99,9 @@ def offers_for_product(product, context: PricingContext | None = None) -> list[S
     shown = visible_offers(context)
     if not shown:
         return []
-    # The whole (small) category tree in one query, whatever the offers' targets, so the count of
-    # queries does not depend on them.
-    ancestry = category_ancestry()
-    line = EngineLine(0, product.id, ancestry.get(product.category_id, frozenset()), 1, 0)
+    # The product's category and its ancestors, from the category tree the page has already read
+    # (its navigation and breadcrumbs): no statement of its own, whatever the offers' targets.
+    line = EngineLine(0, product.id, ancestor_ids(product.category_id), 1, 0)
     return [s for s in shown if targets(s.rule, line)]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -29,6 +30,7 @@ from flask import current_app
 
 from storefront.catalog.browse import Page
 from storefront.catalog.models import Product
+from storefront.database import UTCDateTime
 from storefront.extensions import db
 
 from . import clock
@@ -201,8 +203,15 @@ def _percent(part: int, whole: int) -> int:
     return int((Decimal(part * 100) / whole).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def _published(product_id: int):
-    return sa.and_(Review.product_id == product_id, Review.status == ReviewStatus.PUBLISHED)
+# The statements are built once per shape (sort, which filters) and run with parameters:
+# building them from expressions took more CPU than running them (~4 ms of a product page).
+
+def _param(name: str, type_=sa.Integer):
+    return sa.bindparam(name, type_=type_)
+
+
+def _published():
+    return sa.and_(Review.product_id == _param("product_id"), Review.status == ReviewStatus.PUBLISHED)
 
 
 def _with_everything_shown():
@@ -211,23 +220,32 @@ def _with_everything_shown():
             so.joinedload(Review.reply).joinedload(Reply.versions))
 
 
-def _order(sort: str, language: str) -> list:
-    own_language_first = sa.case((Review.language == language, 0), else_=1)
+def _own_language_first(review=Review):
+    return sa.case((review.language == _param("language", sa.String), 0), else_=1)
+
+
+def _order(sort: str) -> list:
     keys = {
         "helpful": (Review.helpful_count.desc(), Review.created_at.desc()),
         "newest": (Review.created_at.desc(),),
         "lowest": (Review.rating.asc(), Review.created_at.desc()),
         "highest": (Review.rating.desc(), Review.created_at.desc()),
     }[sort]
-    return [own_language_first, *keys, Review.id.desc()]
+    return [_own_language_first(), *keys, Review.id.desc()]
+
+
+@cache
+def _count_statement():
+    return sa.select(sa.func.count(Review.id)).where(
+        _published(), Review.rating == _param("rating"), Review.fit == _param("fit", sa.String))
 
 
 def _filtered_total(product_id: int, summary_: ReviewSummary, chosen: ReviewFilter) -> int:
     """How many reviews the list holds: from the summed figures when they say it (no filter, or
     one), else counted (rating and fit together: one more query, on that list only)."""
     if chosen.rating is not None and chosen.fit is not None:
-        return db.session.scalar(sa.select(sa.func.count(Review.id)).where(
-            _published(product_id), Review.rating == chosen.rating, Review.fit == chosen.fit)) or 0
+        return db.session.scalar(_count_statement(), {"product_id": product_id, "rating": chosen.rating,
+                                                      "fit": chosen.fit}) or 0
     if chosen.rating is not None:
         return summary_.bar(chosen.rating).count
     if chosen.fit is not None:
@@ -235,38 +253,56 @@ def _filtered_total(product_id: int, summary_: ReviewSummary, chosen: ReviewFilt
     return summary_.count
 
 
-def _page_ids(product_id: int, chosen: ReviewFilter, *, language: str, per_page: int, page: int):
-    """The ids of one page of the list, in order: sorted on a few narrow columns, not whole rows."""
-    statement = sa.select(Review.id).where(_published(product_id))
-    if chosen.rating is not None:
-        statement = statement.where(Review.rating == chosen.rating)
-    if chosen.fit is not None:
-        statement = statement.where(Review.fit == chosen.fit)
-    return statement.order_by(*_order(chosen.sort, language)).limit(per_page).offset((page - 1) * per_page)
+@cache
+def _page_ids(sort: str, by_rating: bool, by_fit: bool):
+    """The ids of one page of the list, in order: sorted on a few narrow columns, not whole rows.
+    Parameters: product_id, language, limit, offset, and rating and fit if they filter."""
+    statement = sa.select(Review.id).where(_published())
+    if by_rating:
+        statement = statement.where(Review.rating == _param("rating"))
+    if by_fit:
+        statement = statement.where(Review.fit == _param("fit", sa.String))
+    return statement.order_by(*_order(sort)).limit(_param("limit")).offset(_param("offset"))
 
 
-def _most_helpful_id(product_id: int, condition, language: str):
+def _most_helpful_id(condition):
     """The most helpful review meeting `condition` (ties: the shopper's language, then newest),
     preferring a written one among the PAIR_CANDIDATES most helpful: a side-by-side comparison
     is for reading, and only when none of them has words is a rating-only review shown. The
     candidates come from the list's index alone; only they are read for their words."""
     ranked = _RANKED
-    candidates = (sa.select(ranked.id).where(ranked.product_id == product_id,
+    candidates = (sa.select(ranked.id).where(ranked.product_id == _param("product_id"),
                                              ranked.status == ReviewStatus.PUBLISHED, condition(ranked))
-                  .order_by(ranked.helpful_count.desc(), sa.case((ranked.language == language, 0), else_=1),
+                  .order_by(ranked.helpful_count.desc(), _own_language_first(ranked),
                             ranked.created_at.desc(), ranked.id.desc())
                   .limit(PAIR_CANDIDATES))
     written = sa.case((sa.or_(Review.title != "", Review.body != ""), 0), else_=1)
     return (sa.select(Review.id).where(Review.id.in_(candidates))
-            .order_by(written, Review.helpful_count.desc(), sa.case((Review.language == language, 0), else_=1),
+            .order_by(written, Review.helpful_count.desc(), _own_language_first(),
                       Review.created_at.desc(), Review.id.desc())
             .limit(1))
+
+
+@cache
+def _pair_statement():
+    """The ids of the most helpful favourable and critical review, in one UNION. Parameters:
+    product_id, language, favourable_min, critical_max."""
+    favourable = _most_helpful_id(lambda r: r.rating >= _param("favourable_min")).subquery()
+    critical = _most_helpful_id(lambda r: r.rating <= _param("critical_max")).subquery()
+    return sa.union_all(sa.select(sa.literal("favourable"), favourable.c.id),
+                        sa.select(sa.literal("critical"), critical.c.id))
+
+
+@cache
+def _load_statement():
+    return (sa.select(Review).where(Review.id.in_(sa.bindparam("ids", expanding=True)))
+            .options(*_with_everything_shown()))
 
 
 def _load(ids: list[int]) -> dict[int, Review]:
     """The reviews with everything the page shows under them, in one statement (run even for no
     ids, so the page's statements do not depend on the number of reviews)."""
-    reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(ids)).options(*_with_everything_shown()))
+    reviews = db.session.scalars(_load_statement(), {"ids": ids})
     return {review.id: review for review in reviews.unique()}
 
 
@@ -286,14 +322,15 @@ def product_reviews(product: Product, *, language: str, chosen: ReviewFilter | N
     summary_ = summary(product)
     total = _filtered_total(product.id, summary_, chosen)
     page = min(chosen.page, max(1, -(-total // per_page)))
-    page_ids = list(db.session.scalars(_page_ids(product.id, chosen, language=language, per_page=per_page,
-                                                 page=page)))
+    parameters = {"product_id": product.id, "language": language, "rating": chosen.rating, "fit": chosen.fit,
+                  "limit": per_page, "offset": (page - 1) * per_page}
+    page_ids = list(db.session.scalars(
+        _page_ids(chosen.sort, chosen.rating is not None, chosen.fit is not None), parameters))
     pair: dict[str, int] = {}
     if highlights:
-        favourable = _most_helpful_id(product.id, lambda r: r.rating >= favourable_min, language).subquery()
-        critical = _most_helpful_id(product.id, lambda r: r.rating <= critical_max, language).subquery()
-        pair = {side: review_id for side, review_id in db.session.execute(sa.union_all(
-            sa.select(sa.literal("favourable"), favourable.c.id), sa.select(sa.literal("critical"), critical.c.id)))}
+        pair = {side: review_id for side, review_id in db.session.execute(_pair_statement(), {
+            "product_id": product.id, "language": language, "favourable_min": favourable_min,
+            "critical_max": critical_max})}
     loaded = _load([*page_ids, *pair.values()])
     return ProductReviews(
         product_id=product.id, language=language, summary=summary_, chosen=chosen,
@@ -313,6 +350,36 @@ def median(values: list[dt.timedelta]) -> dt.timedelta | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _window(name: str):
+    return sa.bindparam(name, type_=UTCDateTime)
+
+
+@cache
+def _reply_items_statement():
+    since, now = _window("since"), _window("now")
+    return (sa.select(InboxItem.arrived_at, InboxItem.first_response_at, InboxItem.clock)
+            .join(Review, Review.id == InboxItem.review_id)
+            .where(InboxItem.kind == InboxKind.NEGATIVE_REVIEW, InboxItem.arrived_at >= since,
+                   InboxItem.arrived_at <= now, Review.status == ReviewStatus.PUBLISHED,
+                   # Closed without a response (withheld: publishing again reopens it unless the
+                   # reviewer was written to meanwhile): no answer was owed.
+                   InboxItem.closed_at.is_(None),
+                   sa.or_(InboxItem.first_response_at.is_not(None), InboxItem.due_at <= now))
+            .order_by(InboxItem.arrived_at.desc()).limit(REPLY_FIGURES_MAX_ITEMS))
+
+
+@cache
+def _raised_statement():
+    # Follow-ups are few: read them and look each one's review up by its key (a join would let
+    # the planner walk every review instead).
+    shown = sa.select(Review.id).where(Review.id == ReviewFollowUp.review_id,
+                                       Review.status == ReviewStatus.PUBLISHED).exists()
+    return (sa.select(sa.func.count(ReviewFollowUp.id))
+            .where(ReviewFollowUp.new_rating > ReviewFollowUp.previous_rating,
+                   ReviewFollowUp.created_at >= _window("since"), ReviewFollowUp.created_at <= _window("now"),
+                   shown))
+
+
 def reply_figures(*, now: dt.datetime) -> ReplyFigures:
     """The shop's replies to 1–2★ reviews over the last REPLY_STATS_DAYS days (two queries).
 
@@ -324,25 +391,9 @@ def reply_figures(*, now: dt.datetime) -> ReplyFigures:
     """
     config = current_app.config
     days = config["REPLY_STATS_DAYS"]
-    since = now - dt.timedelta(days=days)
-    rows = db.session.execute(
-        sa.select(InboxItem.arrived_at, InboxItem.first_response_at, InboxItem.clock)
-        .join(Review, Review.id == InboxItem.review_id)
-        .where(InboxItem.kind == InboxKind.NEGATIVE_REVIEW, InboxItem.arrived_at >= since,
-               InboxItem.arrived_at <= now, Review.status == ReviewStatus.PUBLISHED,
-               # Closed without a response (withheld: publishing again reopens it unless the
-               # reviewer was written to meanwhile): no answer was owed.
-               InboxItem.closed_at.is_(None),
-               sa.or_(InboxItem.first_response_at.is_not(None), InboxItem.due_at <= now))
-        .order_by(InboxItem.arrived_at.desc()).limit(REPLY_FIGURES_MAX_ITEMS)).all()
-    # Follow-ups are few: read them and look each one's review up by its key (a join would let
-    # the planner walk every review instead).
-    shown = sa.select(Review.id).where(Review.id == ReviewFollowUp.review_id,
-                                       Review.status == ReviewStatus.PUBLISHED).exists()
-    raised = db.session.scalar(
-        sa.select(sa.func.count(ReviewFollowUp.id))
-        .where(ReviewFollowUp.new_rating > ReviewFollowUp.previous_rating, ReviewFollowUp.created_at >= since,
-               ReviewFollowUp.created_at <= now, shown)) or 0
+    window = {"since": now - dt.timedelta(days=days), "now": now}
+    rows = db.session.execute(_reply_items_statement(), window).all()
+    raised = db.session.scalar(_raised_statement(), window) or 0
     answered = [row for row in rows if row.first_response_at is not None]
     business = any(row.clock == Clock.BUSINESS for row in answered)
     schedule = clock.from_config(config) if business else None

@@ -7,13 +7,13 @@ Nothing here computes what a shopper pays; that is `cart.pricing`'s job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..extensions import db
+from .browse import SORTS, ProductCard, cards_of, run_cards
 from .models import Product, Variant
 
 # At or below this many units, the product page says "Only N left" instead of "In stock":
@@ -24,15 +24,18 @@ LOW_STOCK_THRESHOLD = 5
 MAX_PAGE = 10_000
 
 
-def on_sale_products(limit: int = 4) -> list[Product]:
-    """Active products with at least one variant below its compare-at price, newest first."""
+@cache
+def _on_sale_statement():
     # Exactly the predicate of the partial index ix_variants_on_sale, so only sale variants are read.
     discounted = sa.select(Variant.product_id).where(Variant.compare_at_price > Variant.price)
-    return list(db.session.scalars(
-        sa.select(Product).where(Product.active.is_(True), Product.id.in_(discounted))
-        .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
-        .options(so.selectinload(Product.variants), so.selectinload(Product.images))
-    ))
+    order = SORTS["newest"]
+    return cards_of(sa.select(Product.id).where(Product.active.is_(True), Product.id.in_(discounted))
+                    .order_by(*order).limit(sa.bindparam("limit", type_=sa.Integer)), order)
+
+
+def on_sale_products(limit: int = 4) -> list[ProductCard]:
+    """Active products with at least one variant below its compare-at price, newest first, as cards."""
+    return run_cards(_on_sale_statement(), {"limit": limit})
 
 
 def parse_page(raw: str | None) -> int:

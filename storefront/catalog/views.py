@@ -6,7 +6,9 @@ shop's 404 page in the shopper's language.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import get_locale
 
 from promotions import stats as offer_stats
@@ -23,13 +25,36 @@ HOME_SHELF_SIZE = 8
 SALE_SHELF_SIZE = 4
 
 
+# What `url_for` does to a path argument (werkzeug's converters, for `<slug>` and `<path:…>`).
+_PATH_SAFE = "!$&'()*+,/:;=@"
+_PLACEHOLDER = "__value__"
+
+
+def path_for(endpoint: str, name: str, value) -> str:
+    """`url_for(endpoint, **{name: value})` for a route with that one argument, from the address
+    `url_for` built for the first such link of the request (prefix, script root, the `url_defaults`
+    query): a listing links 24 products, and each `url_for` walks the routing map again."""
+    built = g.setdefault("path_for", {})
+    parts = built.get(endpoint)
+    if parts is None:
+        prefix, _, suffix = url_for(endpoint, **{name: _PLACEHOLDER}).partition(_PLACEHOLDER)
+        parts = built[endpoint] = (prefix, suffix)
+    return parts[0] + quote(str(value), safe=_PATH_SAFE) + parts[1]
+
+
+@bp.app_template_global()
+def product_path(slug: str) -> str:
+    """The product page's address (`url_for("catalog.product", slug=slug)`)."""
+    return path_for("catalog.product", "slug", slug)
+
+
 @bp.get("/")
 def home():
     offer_stats.note_banner_views()  # the page shows the offers' banners
     return render_template(
         "catalog/home.html",
         categories=browse.top_categories(),
-        newest=browse.list_products(sort="newest", per_page=HOME_SHELF_SIZE).items,
+        newest=browse.newest_cards(HOME_SHELF_SIZE),
         on_sale=pages.on_sale_products(limit=SALE_SHELF_SIZE),
     )
 
@@ -38,8 +63,8 @@ def home():
 def category(slug: str):
     category = browse.get_category(slug)
     sort = browse.normalise_sort(request.args.get("sort"))
-    listing = browse.list_products(category=category, sort=sort, page=pages.parse_page(request.args.get("page")),
-                                   per_page=current_app.config["CATALOG_PAGE_SIZE"])
+    listing = browse.list_cards(category=category, sort=sort, page=pages.parse_page(request.args.get("page")),
+                                per_page=current_app.config["CATALOG_PAGE_SIZE"])
     return render_template(
         "catalog/category.html", category=category, breadcrumbs=browse.category_path(category),
         children=browse.subcategories(category), listing=listing, sort=sort, sorts=browse.SORTS,
@@ -52,8 +77,8 @@ def search():
     sort = browse.normalise_sort(request.args.get("sort"))
     listing = None
     if query:
-        listing = browse.list_products(search=query, sort=sort, page=pages.parse_page(request.args.get("page")),
-                                       per_page=current_app.config["CATALOG_PAGE_SIZE"])
+        listing = browse.list_cards(search=query, sort=sort, page=pages.parse_page(request.args.get("page")),
+                                    per_page=current_app.config["CATALOG_PAGE_SIZE"])
     return render_template("catalog/search.html", query=query, listing=listing, sort=sort, sorts=browse.SORTS)
 
 
