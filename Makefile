@@ -90,4 +90,4 @@ cluster: $(DEV_STAMP) translations
 	$(PY) -m bench.cluster --port $(PORT) $(CLUSTER_ARGS)
 
 clean:
-	rm -rf $(VENV) instance tests/artifacts
+	rm -rf $(VENV) instance tests/artifacts bench/oscar/.venv
