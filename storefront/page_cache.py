@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+import redis
 from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -144,8 +145,6 @@ class RedisStore:
     """Pages in Redis, shared by every app node; entries expire on their own."""
 
     def __init__(self, url: str, prefix: str = "shop:pages:") -> None:
-        import redis  # the redis client is only needed when Redis is the store
-
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._errors = (redis.RedisError, OSError)
         self._prefix = prefix
