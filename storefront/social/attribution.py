@@ -113,8 +113,9 @@ def is_bot() -> bool:
 
 
 def is_tracked_page() -> bool:
-    """This request shows a storefront page that should send the beacon."""
-    return request.blueprint in TRACKED_BLUEPRINTS
+    """This request shows a storefront page that should send the beacon: a page the shopper
+    asked for, not one answering a form (a refused add to cart, the cookies-blocked page)."""
+    return request.method == "GET" and request.blueprint in TRACKED_BLUEPRINTS
 
 
 def same_site_page(url: str | None) -> tuple[str, dict] | None:

@@ -167,3 +167,8 @@ def test_share_links_are_plain_links_with_no_third_party_script(client, product)
     page = client.get(f"/p/{product.slug}").get_data(as_text=True)
     assert not re.search(r'<script[^>]+src="https?://', page)
     assert page.count('data-share="') == 5 and page.count("data-copy-link") == 1
+
+
+def test_a_page_answering_a_refused_form_sends_no_beacon(client, product):
+    refused = client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": "abc"})
+    assert refused.status_code == 400 and "data-beacon" not in refused.get_data(as_text=True)
