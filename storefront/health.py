@@ -48,6 +48,7 @@ from .checkout import admission
 from .checkout.admission import CheckoutBusy
 from .errors import Unavailable
 from .extensions import db
+from .page_cache import run_whole
 
 bp = Blueprint("health", __name__)
 NEVER_CACHED = {"Cache-Control": "no-store"}
@@ -275,21 +276,9 @@ class Shedding:
         path = "/api" + PLACEHOLDER_PATH if as_json else PLACEHOLDER_PATH
         environ = EnvironBuilder(path=path, headers={"Accept-Language": language}).get_environ()
         environ[SHED] = kind
-        captured = {}
-
-        def start(status, headers, exc_info=None):
-            captured.update(status=status, headers=headers)
-            return lambda chunk: None
-
-        result = self.wsgi_app(environ, start)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        headers = [(name, value) for name, value in captured["headers"]
-                   if name.lower() not in ("content-length", "set-cookie")]
-        return captured["status"], headers, body
+        status, headers, body = run_whole(self.wsgi_app, environ)
+        headers = [(name, value) for name, value in headers if name.lower() not in ("content-length", "set-cookie")]
+        return status, headers, body
 
 
 def wrap(app: Flask) -> None:

@@ -393,28 +393,16 @@ class PageCache:
         """Flask's answer, stored when Flask marked it. When Flask cannot answer (503: the
         database is away, or the shop is shedding load), the last copy is better than an apology:
         it is answered stale, whatever changed since (the checkout checks every price again)."""
-        captured = {}
-
-        def start(status, headers, exc_info=None):
-            captured.update(status=status, headers=headers)
-            return lambda chunk: None  # pages do not write through start_response's writer
-
-        result = self.wsgi_app(environ, start)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        headers = captured["headers"]
+        status, headers, body = run_whole(self.wsgi_app, environ)
         until = next((float(v) for k, v in headers if k == MARK_HEADER), None)
         now = time.time()
         lifetime = self.ttl + self.stale if not until else min(self.ttl + self.stale, until - now)
-        storable = (captured["status"].startswith("200") and until is not None and lifetime >= 1
+        storable = (status.startswith("200") and until is not None and lifetime >= 1
                     and environ["REQUEST_METHOD"] == "GET")
-        if captured["status"].startswith("503") and fallback is not None:
+        if status.startswith("503") and fallback is not None:
             return self.answer(environ, start_response, page, fallback, "STALE-IF-ERROR", now - fallback["t"])
         if not storable:
-            start_response(captured["status"], [(k, v) for k, v in headers if k != MARK_HEADER])
+            start_response(status, [(k, v) for k, v in headers if k != MARK_HEADER])
             return [body]
         kept = [(k, v) for k, v in headers if k in STORED_HEADERS]
         entry = {"v": version, "t": now, "u": until, "h": kept,
@@ -441,6 +429,23 @@ class PageCache:
             return []
         start_response("200 OK", headers + [("Content-Length", str(len(body)))])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def run_whole(wsgi_app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI app to the end: its status, headers and whole body (pages, never streams)."""
+    captured = {}
+
+    def start(status, headers, exc_info=None):
+        captured.update(status=status, headers=headers)
+        return lambda chunk: None  # pages do not write through start_response's writer
+
+    result = wsgi_app(environ, start)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return captured["status"], captured["headers"], body
 
 
 def encode(entry: dict) -> bytes:
