@@ -198,13 +198,18 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 60),
         "PAGE_CACHE_STALE": _int("PAGE_CACHE_STALE", 300),
         # Overload: at most this many checkout requests (place order, pay) run at once in one
-        # worker process; more get 503 with Retry-After at once rather than a queue that outlives
-        # the shopper's patience. Retry-After for an overload and for a database that is away.
+        # worker process; as many more may wait up to CHECKOUT_QUEUE_WAIT_MS for a slot (a checkout
+        # takes a few hundred milliseconds), and the rest get 503 with Retry-After at once rather
+        # than a queue that outlives the shopper's patience (storefront/checkout/admission.py).
         "CHECKOUT_MAX_CONCURRENT": _int("CHECKOUT_MAX_CONCURRENT", 2),
+        "CHECKOUT_QUEUE_WAIT_MS": _int("CHECKOUT_QUEUE_WAIT_MS", 1000),
+        # Retry-After of a checkout refused as busy: its slot frees within a second.
+        "BUSY_RETRY_AFTER_SECONDS": _int("BUSY_RETRY_AFTER_SECONDS", 1),
         # A page read that waited longer than this in the server's accept queue is answered 503
         # from a ready copy instead of being rendered for a shopper who is about to give up
         # (storefront/health.py); 0 turns the shedding off.
         "MAX_QUEUE_WAIT_MS": _int("MAX_QUEUE_WAIT_MS", 500),
+        # Retry-After of a page shed under overload and of anything refused while the database is away.
         "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
         # Where product images live: "local" (UPLOAD_FOLDER) or "s3" (an S3-compatible bucket
         # through boto3, shared by every app node; credentials from boto3's usual environment).

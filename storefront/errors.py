@@ -6,7 +6,8 @@ input is to blame, its `field`. Views let them propagate: the handler answers th
 
 A 503 is "not now, soon": an overload (`Unavailable`, e.g. the checkout's admission check) or a
 database that is briefly away (OperationalError, a lost connection, a pool timeout). It carries
-`Retry-After: RETRY_AFTER_SECONDS` and `Cache-Control: no-store`, and its page is rendered without
+`Retry-After` (BUSY_RETRY_AFTER_SECONDS for a busy checkout, else RETRY_AFTER_SECONDS) and
+`Cache-Control: no-store`, and its page is rendered without
 touching the database: during an outage every query would fail (or wait), and when the shop is
 shedding load the refusal must cost next to nothing.
 """
@@ -108,7 +109,9 @@ def error_response(status: int, code: str, message, field: str | None = None, *,
 
 def unavailable_response(code: str, message, field: str | None = None, *, retry_url: str | None = None, **extra):
     """503 with Retry-After, in the API's error shape or as the friendly page, with no query."""
-    headers = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"]), "Cache-Control": "no-store"}
+    # A busy checkout frees its slot within a second; an overload or a database away takes longer.
+    seconds = current_app.config["BUSY_RETRY_AFTER_SECONDS" if code == "busy" else "RETRY_AFTER_SECONDS"]
+    headers = {"Retry-After": str(seconds), "Cache-Control": "no-store"}
     if wants_json():
         body = {"error": {"code": code, "message": str(message), "field": field}}
         body["error"].update(extra)

@@ -64,7 +64,9 @@ _LAST_DATA_RECV = struct.Struct("=I")
 _LAST_DATA_RECV_OFFSET = 8 + 11 * 4
 _TCP_INFO_LENGTH = 104
 # Blueprints (or endpoints) whose pages are never shed: buying, and what keeps the node in service.
-NEVER_SHED = frozenset({"health", "static", "cart", "checkout", "tracking", "carts", "orders"})
+# The deferred form token is asked for as a form is being sent: it is part of that form's post.
+NEVER_SHED = frozenset({"health", "static", "cart", "checkout", "tracking", "carts", "orders",
+                        "review_pages.form_token"})
 SHED_METHODS = frozenset({"GET", "HEAD"})
 SHED = "storefront.shed"  # in the WSGI environ: the refusal Flask is asked to render
 UNAVAILABLE, BUSY = "unavailable", "busy"

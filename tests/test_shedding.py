@@ -140,10 +140,11 @@ def test_the_api_is_refused_in_its_error_body_but_buying_and_health_checks_never
         added = client.post("/cart/add", data={"variant_id": variant_id, "quantity": 1}, environ_overrides=waited)
         cart = client.get("/cart/", environ_overrides=waited)
         checkout = client.get("/checkout", environ_overrides=waited)
+        token = client.get("/forms/token", environ_overrides=waited)  # asked for as a form is sent
         health = client.get("/healthz", environ_overrides=waited)
     assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
     assert api.headers["Retry-After"] == str(short_queue.config["RETRY_AFTER_SECONDS"])
-    assert (added.status_code, cart.status_code, checkout.status_code) == (303, 200, 200)
+    assert (added.status_code, cart.status_code, checkout.status_code, token.status_code) == (303, 200, 200, 200)
     assert health.status_code == 200  # a balancer must not take a busy node for a dead one
 
 
@@ -151,6 +152,7 @@ def test_checkout_work_is_refused_from_a_copy_while_every_slot_is_taken(short_qu
                                                                         monkeypatch):
     client, reached = shedding
     monkeypatch.setitem(short_queue.config, "CHECKOUT_MAX_CONCURRENT", 1)
+    monkeypatch.setitem(short_queue.config, "CHECKOUT_QUEUE_WAIT_MS", 0)  # no waiting place: refused at once
     assert client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1}).status_code == 303
     assert client.post("/checkout", data=checkout_form()).status_code == 303
     gate = checkout_gate(short_queue)
@@ -166,11 +168,11 @@ def test_checkout_work_is_refused_from_a_copy_while_every_slot_is_taken(short_qu
     assert len(reached) == 2  # the Latvian page and the Spanish API body, each rendered once
     for page in pages:
         html_text = page.get_data(as_text=True)
-        assert page.status_code == 503 and page.headers["Retry-After"] == str(short_queue.config["RETRY_AFTER_SECONDS"])
+        assert page.status_code == 503 and page.headers["Retry-After"] == str(short_queue.config["BUSY_RETRY_AFTER_SECONDS"])
         assert '<html lang="lv"' in html_text and words(short_queue, CheckoutBusy.default_message, "lv") in html_text
         assert 'href="/checkout/review"' in html_text  # try again from the review
     for api in apis:
-        assert api.status_code == 503 and api.headers["Retry-After"] == str(short_queue.config["RETRY_AFTER_SECONDS"])
+        assert api.status_code == 503 and api.headers["Retry-After"] == str(short_queue.config["BUSY_RETRY_AFTER_SECONDS"])
         assert api.json == {"error": {"code": "busy", "field": None,
                                       "message": words(short_queue, CheckoutBusy.default_message, "es")}}
     # A slot is free again: the view answers (here, a total that is not the one shown).

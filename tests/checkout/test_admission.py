@@ -1,5 +1,6 @@
-"""The admission check for checkout work: at most CHECKOUT_MAX_CONCURRENT at once per process; one
-more is answered 503 with Retry-After at once, having done nothing, and may simply try again.
+"""The admission check for checkout work: at most CHECKOUT_MAX_CONCURRENT at once per process, as
+many more waiting a bounded time for a slot; one more is answered 503 with Retry-After at once,
+having done nothing, and may simply try again.
 
 Deterministic: the admitted checkouts are held inside the server (a hook on `place_order` that
 waits for the test) while the others arrive, so no test depends on timing.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -60,8 +62,14 @@ def lines_of(token: str) -> int:
 
 @pytest.fixture
 def limited(app, monkeypatch):
+    """At most LIMIT checkouts at once and no waiting: the next is refused straight away."""
     monkeypatch.setitem(app.config, "CHECKOUT_MAX_CONCURRENT", LIMIT)
+    monkeypatch.setitem(app.config, "CHECKOUT_QUEUE_WAIT_MS", 0)
     return app
+
+
+def busy_retry_after(app) -> str:
+    return str(app.config["BUSY_RETRY_AFTER_SECONDS"])
 
 
 @pytest.fixture
@@ -102,7 +110,7 @@ def test_checkouts_beyond_the_limit_are_refused_at_once_and_those_admitted_all_s
     refused = at_once([lambda token=token: call(url, checkout_form(cart_token=token))
                        for token in tokens[LIMIT:]])
     for status, headers, body in refused:
-        assert status == 503 and headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+        assert status == 503 and headers["Retry-After"] == busy_retry_after(limited)
         assert body == {"error": {"code": "busy", "field": None, "message": busy_message(limited, "es")}}
     assert not inside.acquire(blocking=False)  # none of them reached the checkout
     assert counts() == {"orders": 0, "mails": 0, "cart lines": LIMIT + 3}
@@ -120,6 +128,64 @@ def test_checkouts_beyond_the_limit_are_refused_at_once_and_those_admitted_all_s
     assert [status for status, _, _ in retried] == [201] * 3
     assert counts() == {"orders": LIMIT + 3, "mails": LIMIT + 3, "cart lines": 0}
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 10 - (LIMIT + 3)
+
+
+def wait_until(condition, what: str) -> None:
+    """Until `condition()` holds (it comes in milliseconds; the deadline only turns a hang into a
+    failure)."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.01)
+
+
+def test_checkouts_arriving_while_every_slot_is_taken_wait_for_one_and_are_served_and_one_more_is_refused(
+        limited, live_server, held_checkouts, monkeypatch):
+    monkeypatch.setitem(limited.config, "CHECKOUT_QUEUE_WAIT_MS", WAIT * 1000)  # the wait never runs out here
+    inside, go = held_checkouts
+    product = make_product(variants=[{"stock": 10, "price": 3000}])
+    tokens = [make_cart(product.variants[0]).token for _ in range(2 * LIMIT + 1)]
+    url = f"{live_server.url}/api/v1/orders"
+    answers = [None] * (2 * LIMIT)
+
+    def checkout(i: int) -> None:
+        answers[i] = call(url, checkout_form(cart_token=tokens[i]))
+
+    threads = [threading.Thread(target=checkout, args=(i,)) for i in range(2 * LIMIT)]
+    for thread in threads[:LIMIT]:
+        thread.start()
+    for _ in range(LIMIT):
+        assert inside.acquire(timeout=WAIT), "an admitted checkout never arrived"
+    gate = checkout_gate(limited)
+    for thread in threads[LIMIT:]:  # as many more as there are slots: they wait, not refused
+        thread.start()
+    wait_until(lambda: gate.waiting == LIMIT, "the waiting checkouts' arrival")
+    assert gate.full and not inside.acquire(blocking=False)
+
+    # Every slot and every waiting place is taken: one more is refused at once, having done nothing.
+    status, headers, body = call(url, checkout_form(cart_token=tokens[-1]))
+    assert status == 503 and headers["Retry-After"] == busy_retry_after(limited) and body["error"]["code"] == "busy"
+    assert counts()["orders"] == 0
+
+    go.set()  # the admitted checkouts end; the waiting ones take their slots in turn
+    [thread.join(WAIT) for thread in threads]
+    assert [status for status, _, _ in answers] == [201] * (2 * LIMIT)
+    assert counts() == {"orders": 2 * LIMIT, "mails": 2 * LIMIT, "cart lines": 1}
+    assert (gate.in_flight, gate.waiting) == (0, 0)
+
+
+def test_a_wait_for_a_slot_is_bounded_then_refused_having_taken_nothing(limited, monkeypatch):
+    monkeypatch.setitem(limited.config, "CHECKOUT_QUEUE_WAIT_MS", 20)
+    gate = checkout_gate(limited)
+    assert all(gate.try_enter() for _ in range(LIMIT))
+    try:
+        assert not gate.try_enter()  # no slot comes free: refused once the wait runs out
+        assert (gate.in_flight, gate.waiting) == (LIMIT, 0)
+    finally:
+        for _ in range(LIMIT):
+            gate.leave()
+    assert gate.try_enter() and gate.in_flight == 1
+    gate.leave()
 
 
 def fill_and_review(client, product) -> str:
@@ -148,7 +214,7 @@ def test_a_shopper_refused_at_place_order_gets_the_friendly_page_in_their_langua
     refused = client.post("/checkout/place", data={"shown_total": shown_total}, headers={"Accept-Language": "lv"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 503
-    assert refused.headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+    assert refused.headers["Retry-After"] == busy_retry_after(limited)
     assert refused.headers["Cache-Control"] == "no-store"
     assert '<html lang="lv"' in page and busy_message(limited, "lv") in page
     with limited.test_request_context(), force_locale("lv"):
@@ -171,7 +237,7 @@ def test_the_pay_step_is_refused_while_full_before_anything_is_looked_at(limited
 
     refused = client.post(f"/api/v1/orders/{token}/payment")
     assert refused.status_code == 503 and refused.json["error"]["code"] == "busy"
-    assert refused.headers["Retry-After"] == str(limited.config["RETRY_AFTER_SECONDS"])
+    assert refused.headers["Retry-After"] == busy_retry_after(limited)
 
     full.leave()
     answered = client.post(f"/api/v1/orders/{token}/payment")
