@@ -221,6 +221,8 @@ class Attempt:
     place_seconds: list[float] = field(default_factory=list)
     detail: str = ""
     busy: int = 0  # answers 503 (load shed, checkout admission), each sent again after Retry-After
+    # Every answer of the flow: (step, seconds, status), the step named by method and path.
+    answers: list[tuple[str, float, int]] = field(default_factory=list)
     served_by: Counter = field(default_factory=Counter)  # X-Served-By of every answer (- when absent)
 
 
@@ -250,6 +252,9 @@ def _send(s, attempt: Attempt, method: str, url: str, **kwargs):
     seconds" page would. :raise StillBusy: after MAX_BUSY_RETRIES such answers in one attempt."""
     while True:
         response = s.request(method, url, timeout=120, **kwargs)
+        for answer in (*response.history, response):  # a launch's 303 and the page it leads to, each
+            attempt.answers.append((f"{answer.request.method} {urlsplit(answer.request.url).path}",
+                                    answer.elapsed.total_seconds(), answer.status_code))
         if response.status_code != 503:
             return response
         if attempt.busy >= MAX_BUSY_RETRIES:
@@ -453,6 +458,7 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
     if place:
         print(f"  place order step        p50 {percentile(place, 50):>7.0f} ms   p99 {percentile(place, 99):>7.0f} ms"
               f"   ({len(place)} placings, mean {statistics.mean(place):.0f} ms)")
+    print_steps(attempts)
     served = sum((a.served_by for a in attempts), Counter())
     nodes = {name: count for name, count in served.items() if name != "-"}
     if nodes:
@@ -474,15 +480,36 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
     sys.stdout.flush()
 
 
+def print_steps(attempts: list[Attempt]) -> None:
+    """Each step of the flow: how many answers, how long the server took (from sending the request
+    to the answer's headers, retries each counted on their own), and how many were 503."""
+    times: dict[str, list[float]] = {}
+    busy: Counter = Counter()
+    for attempt in attempts:
+        for step, seconds, status in attempt.answers:
+            times.setdefault(step, []).append(seconds * 1000)
+            busy[step] += status == 503
+    print()
+    print(f"  {'step':<40} {'answers':>8} {'p50 ms':>8} {'p99 ms':>8} {'503':>6}")
+    for step, values in sorted(times.items(), key=lambda item: -len(item[1])):
+        print(f"  {step[:40]:<40} {len(values):>8,} {percentile(values, 50):>8.0f} {percentile(values, 99):>8.0f} "
+              f"{busy[step]:>6,}")
+    print()
+
+
 class Server(Gunicorn):
+    """The shop's production gunicorn settings (storefront/gunicorn_conf.py, as the page bench and
+    `make run` use them), with this run's worker and thread counts."""
+
     def __init__(self, *args, workers: int, threads: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.workers, self.threads = workers, threads
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
-                "--backlog", "4096", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
+        app = super().command.pop()
+        return [*super().command[:-1], "--workers", str(self.workers), "--threads", str(self.threads),
+                "--log-level", "warning", app]
 
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
