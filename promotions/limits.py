@@ -3,8 +3,8 @@
 Every route that tries a code (the cart's code form, an offer link with `?code=`, Meta's checkout
 link with `coupon=`, the API's quote and order) carries `code_guess_limit`, one budget per client
 shared by all of them: `CODE_RATE_LIMIT` (default 10 per 10 minutes), kept where Flask-Limiter
-keeps every limit (setting RATELIMIT_STORAGE_URI: memory by default, one count per process; a
-shared store such as redis:// makes it one count for the whole shop). Past it the answer is 429,
+keeps every limit (setting RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, one count for the whole shop; else
+a SQLite file that all of one machine's worker processes share). Past it the answer is 429,
 before the code is even looked at.
 
 Only an unknown code counts. A code that exists but cannot be used now (already used, not valid

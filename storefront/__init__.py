@@ -37,12 +37,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_middleware(app: Flask) -> None:
-    """Outermost first: the proxy fix-up, the page cache (a hit is answered even under overload),
-    the shedding of work that waited too long (refusals from ready copies), then Flask."""
-    from . import health, page_cache
+    """Outermost first: the proxy fix-up, HSTS on HTTPS answers, the page cache (a hit is answered
+    even under overload), the shedding of work that waited too long (refusals from ready copies),
+    then Flask."""
+    from . import health, page_cache, security
 
     health.wrap(app)
     page_cache.wrap(app)
+    security.wrap(app)
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,6 +59,7 @@ def import_models() -> None:
     from .backoffice import models as _backoffice  # noqa: F401
     from .cart import models as _cart  # noqa: F401
     from .catalog import models as _catalog  # noqa: F401
+    from . import idempotency as _idempotency  # noqa: F401
     from .orders import models as _orders  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .payments import models as _payments  # noqa: F401
@@ -66,9 +69,9 @@ def import_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, mail, page_cache, payments, security, social, tasks
+    from . import i18n, mail, page_cache, payments, security, social, tasks, text_input
     from .accounts.service import load_user
-    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     import promotions
     import reviews
 
@@ -84,7 +87,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "accounts.login"
     login_manager.user_loader(load_user)
-    api.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     social.init_app(app)
@@ -93,15 +95,18 @@ def register_extensions(app: Flask) -> None:
     payments.init_app(app)
     promotions.init_app(app)
     reviews.init_app(app)
+    text_input.init_app(app)  # its JSON guard runs before every other before-request hook
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.admin import bp as staff_bp
+    from .accounts.admin import own as my_account_bp
     from .accounts.views import bp as accounts_bp
     from .backoffice.views import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
-    from .extensions import api, csrf
+    from .extensions import ShopApi, csrf
     from .health import bp as health_bp
     from .media import bp as media_bp
     from .orders.views import bp as orders_bp
@@ -121,7 +126,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
                       checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp, reviews_bp,
-                      review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp):
+                      review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp, staff_bp,
+                      my_account_bp):
         app.register_blueprint(blueprint)
     # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
     csrf.exempt(webhooks_bp)
@@ -132,6 +138,9 @@ def register_blueprints(app: Flask) -> None:
     from reviews.api import blp as reviews_api
     from reviews.question_api import blp as questions_api
 
+    # One Api, so one OpenAPI document, per app: flask-smorest keeps the document on its Api
+    # object, and another app made in the same process (a test's) must not replace this one's.
+    api = ShopApi(app)
     for api_blueprint in (products_api, carts_api, orders_api, reviews_api, questions_api):
         # The API authenticates by cart token, not by cookie, so cross-site form posts cannot
         # ride on a shopper's session there; CSRF tokens protect the cookie-based pages.

@@ -179,14 +179,19 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "LAUNCH_CLOCK_SKEW": _int("LAUNCH_CLOCK_SKEW", 60),
         "WTF_CSRF_TIME_LIMIT": None,
         # Where every rate limit counts (Flask-Limiter's storage; the login and wrong-code limits
-        # among them). memory:// counts per process, so with several workers each has its own
-        # count: set redis://… in production for one count across the shop.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        # among them): Redis when REDIS_URL is set (every app node counts together), else a
+        # SQLite file in the instance folder that all of one machine's worker processes share
+        # (`make run`; storefront.extensions.SqliteLimitStorage). memory:// counts per process,
+        # so each worker would have its own count: only for a single process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url
+        or f"sqlite:///{instance_path / 'ratelimits.db'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         # Behind a reverse proxy, how many proxies' X-Forwarded-* headers to trust. Without it
         # every shopper has the proxy's address, and one rate limit would lock everyone out.
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
+        # Seconds a browser keeps to HTTPS once it has seen the shop over HTTPS (0: never say so).
+        "HSTS_MAX_AGE": _int("HSTS_MAX_AGE", 31536000),
         "REDIS_URL": redis_url,
         # The page cache (storefront/page_cache.py), answered before Flask: redis://… (shared by
         # every app node), sqlite:///file (shared by the workers of one machine: `make run`),
@@ -269,4 +274,20 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Staff sessions (storefront/accounts/sessions.py). Each sign-in is a session the server
+        # can end: "keep me signed in" keeps it at most STAFF_REMEMBER_DAYS (also the remember
+        # cookie's life); one without it ends after STAFF_IDLE_HOURS unused.
+        "STAFF_REMEMBER_DAYS": _int("STAFF_REMEMBER_DAYS", 30),
+        "REMEMBER_COOKIE_DURATION": _int("STAFF_REMEMBER_DAYS", 30) * 86400,  # seconds, for Flask-Login
+        "STAFF_IDLE_HOURS": _int("STAFF_IDLE_HOURS", 8),
+        # Sign-in attempts per account (any address), beside LOGIN_RATE_LIMIT per address: credential
+        # stuffing comes from many addresses at once.
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes;50 per day"),
+        # How long an e-mailed staff invitation or password-reset link can be used (once).
+        "STAFF_INVITATION_HOURS": _int("STAFF_INVITATION_HOURS", 72),
+        # A staff password needs at least this many characters and this zxcvbn score (0-4; 3 is
+        # "safely unguessable" against an offline attack on a slow hash, checked against zxcvbn's
+        # lists of common and breached passwords, words and names, and the member's own e-mail).
+        "STAFF_PASSWORD_MIN_LENGTH": _int("STAFF_PASSWORD_MIN_LENGTH", 10),
+        "STAFF_PASSWORD_MIN_SCORE": _int("STAFF_PASSWORD_MIN_SCORE", 3),
     }

@@ -1,6 +1,12 @@
 """Unbound extension instances, bound to the app in `create_app` (cookiecutter-flask's idiom)."""
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,6 +15,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import Storage
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -34,10 +41,88 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class SqliteLimitStorage(Storage):
+    """Rate-limit counters in a SQLite file, for `RATELIMIT_STORAGE_URI=sqlite:///path`.
+
+    `make run` serves with several gunicorn worker processes and, by default, no Redis. With
+    `memory://` each worker counted on its own, so a guesser got the limit once per worker (10
+    wrong passwords before the first 429 with two workers, and a right one let in after a 429). A
+    file every worker of the machine opens gives one count, with nothing to install; several
+    machines share Redis instead (REDIS_URL). Each increment is one `INSERT … ON CONFLICT DO
+    UPDATE … RETURNING` statement, atomic in SQLite, so concurrent requests never both see a
+    count under the limit. Fixed windows only (Flask-Limiter's default strategy).
+    """
+
+    STORAGE_SCHEME = ["sqlite"]
+    PRUNE_EVERY = 500  # increments between two sweeps of expired counters
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._path = (uri or "")[len("sqlite:///"):]
+        if not self._path:
+            raise ValueError("RATELIMIT_STORAGE_URI=sqlite:///… needs a file path")
+        self._local = threading.local()
+        self._increments = 0
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per thread and process: the app may be imported before gunicorn forks.
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.pid != os.getpid():
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self._path, timeout=60, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS counters"
+                               " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)")
+            self._local.connection, self._local.pid = connection, os.getpid()
+        return connection
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        # A counter whose window has passed starts again from `amount` (the right-hand sides see
+        # the row as it was, so both CASEs test the old expiry).
+        count = self._connection().execute(
+            "INSERT INTO counters (key, count, expires) VALUES (?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET"
+            " count = CASE WHEN counters.expires <= ? THEN excluded.count ELSE counters.count + excluded.count END,"
+            " expires = CASE WHEN counters.expires <= ? THEN excluded.expires ELSE counters.expires END"
+            " RETURNING count", (key, amount, now + expiry, now, now)).fetchone()[0]
+        self._increments += 1
+        if self._increments % self.PRUNE_EVERY == 0:
+            self._connection().execute("DELETE FROM counters WHERE expires <= ?", (now,))
+        return int(count)
+
+    def get(self, key: str) -> int:
+        row = self._connection().execute("SELECT count FROM counters WHERE key = ? AND expires > ?",
+                                         (key, time.time())).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._connection().execute("SELECT expires FROM counters WHERE key = ? AND expires > ?",
+                                         (key, time.time())).fetchone()
+        return float(row[0]) if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1").fetchone()
+            return True
+        except sqlite3.Error:
+            return False
+
+    def reset(self) -> int | None:
+        return self._connection().execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
 class ShopApi(Api):
     """flask-smorest's Api, documenting our error body instead of its own."""
 
     ERROR_SCHEMA = ApiErrorSchema  # flask-smorest's attribute name
-
-
-api = ShopApi()

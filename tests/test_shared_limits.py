@@ -5,6 +5,10 @@ Two real server processes (gunicorn) play the nodes, on the test database, with 
 at database 15 of the local Redis; nothing else is configured, so the settings' fallbacks to
 REDIS_URL are what is tested. Each test has a loopback address of its own to send from (the rate
 limits count per address) and removes the keys it made.
+
+Without Redis (`make run`), the limits count in a SQLite file of the instance folder that every
+worker process opens: two processes on one folder, and the four-worker gunicorn_server, show the
+per-address and per-account sign-in limits holding across processes, under concurrent requests.
 """
 from __future__ import annotations
 
@@ -21,9 +25,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from storefront.extensions import db
+from storefront.extensions import SqliteLimitStorage, db
 from storefront.mail.models import OutboundEmail
 from storefront.orders.models import Order
+from tests.concurrency import at_once
 from tests.conftest import free_port, skip_or_fail, wait_for
 from tests.factories import make_order, make_user
 
@@ -61,6 +66,9 @@ def new_address(redis_client):
     for address in made:
         for key in redis_client.scan_iter(match=f"*/{address}/*"):
             redis_client.delete(key)
+    # The per-account sign-in counts (keyed by a hash of the e-mail tried) are this module's too.
+    for key in redis_client.scan_iter(match="*/account:*"):
+        redis_client.delete(key)
 
 
 def node_env(app, database_url: str, **extra: str) -> dict[str, str]:
@@ -82,6 +90,13 @@ class Node:
             [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
 
+    @classmethod
+    def at(cls, url: str) -> "Node":
+        """A server started elsewhere (the gunicorn_server fixture), to send to like a node."""
+        node = cls.__new__(cls)
+        node.url = url
+        return node
+
     def ready(self) -> bool:
         try:
             return urllib.request.urlopen(f"{self.url}/healthz", timeout=1).status == 200
@@ -95,7 +110,7 @@ class Node:
 
 @pytest.fixture(scope="module")
 def two_nodes(app, database_url, redis_client):
-    env = node_env(app, database_url, LOGIN_RATE_LIMIT="3 per hour")
+    env = node_env(app, database_url, LOGIN_RATE_LIMIT="3 per hour", LOGIN_ACCOUNT_RATE_LIMIT="100 per hour")
     nodes = [Node(env), Node(env)]
     try:
         for node in nodes:
@@ -212,3 +227,95 @@ def test_a_task_queued_by_one_node_is_run_by_a_worker(app, database_url, two_nod
     assert any(number in message["Subject"] and message["To"] == receipt.recipient
                for message in smtp_server.messages)
     assert db.session.get(Order, order_id).status == "paid"
+
+
+# --- one machine without Redis: `make run`'s workers share a SQLite file -------------------------
+
+_addresses = iter(range(1, 10**6))
+
+
+def own_address() -> str:
+    """A loopback address no other test sends from (the rate limits count per address)."""
+    n = next(_addresses) + random.randint(0, 200) * 10**4
+    return f"127.{200 + n % 50}.{(n // 50) % 250 + 1}.{(n // 12500) % 250 + 2}"
+
+
+@pytest.fixture(scope="module")
+def two_nodes_without_redis(app, database_url):
+    """Two server processes on one instance folder and no Redis, as `make run`'s workers are: the
+    limits' only common ground is the SQLite file the default setting names there."""
+    env = node_env(app, database_url, REDIS_URL="", LOGIN_RATE_LIMIT="3 per hour",
+                   LOGIN_ACCOUNT_RATE_LIMIT="100 per hour")
+    nodes = [Node(env), Node(env)]
+    try:
+        for node in nodes:
+            wait_for(node.ready, timeout=120)
+            if node.process.poll() is not None:
+                pytest.fail("an app node did not start")
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+def test_without_redis_the_sign_in_limit_counts_across_processes(two_nodes_without_redis):
+    first, second = two_nodes_without_redis
+    make_user("file@example.com", "admin", PASSWORD)
+    db.session.commit()
+    visitor = Visitor(own_address())
+    assert [visitor.sign_in(node, "file@example.com", "wrong") for node in (first, second, first)] == [401] * 3
+    # Each process alone has seen at most two: only a shared count refuses the fourth.
+    assert visitor.sign_in(second, "file@example.com", "wrong") == 429
+    assert visitor.sign_in(first, "file@example.com", PASSWORD) == 429
+    assert Visitor(own_address()).sign_in(second, "file@example.com", PASSWORD) == 302
+
+
+def post_sign_ins(server_url: str, attempts: list[tuple[Visitor, str, str]]) -> list[int]:
+    """Each visitor fetches the form (its token and cookie), then all send at once."""
+    url = f"{server_url}/account/login"
+    tokens = [visitor.token(url) for visitor, _, _ in attempts]
+
+    def attempt(visitor: Visitor, token: str, email: str, password: str):
+        return lambda: visitor.send(url, "POST", {"csrf_token": token, "email": email, "password": password})[0]
+
+    return at_once([attempt(visitor, token, email, password)
+                    for (visitor, email, password), token in zip(attempts, tokens)])
+
+
+def test_wrong_passwords_from_many_addresses_hit_the_per_account_limit_on_every_worker(gunicorn_server):
+    """Credential stuffing: one account, a different address for each guess, four worker processes."""
+    make_user("stuffed@example.com", "admin", PASSWORD)
+    db.session.commit()
+    statuses = post_sign_ins(gunicorn_server, [(Visitor(own_address()), "stuffed@example.com", f"guess {n}")
+                                               for n in range(14)])
+    # LOGIN_ACCOUNT_RATE_LIMIT's default: 10 per 10 minutes, counted once across the workers.
+    assert sorted(statuses) == [401] * 10 + [429] * 4, statuses
+    # The right password from yet another address waits too.
+    assert Visitor(own_address()).sign_in(Node.at(gunicorn_server), "stuffed@example.com", PASSWORD) == 429
+
+
+def test_wrong_passwords_from_one_address_hit_the_per_address_limit_on_every_worker(gunicorn_server):
+    make_user("target@example.com", "admin", PASSWORD)
+    db.session.commit()
+    address = own_address()
+    statuses = post_sign_ins(gunicorn_server, [(Visitor(address), f"someone{n}@example.com", "wrong password")
+                                               for n in range(9)])
+    # LOGIN_RATE_LIMIT's default: 5 per minute from one address, whichever worker answers.
+    assert sorted(statuses) == [401] * 5 + [429] * 4, statuses
+    assert Visitor(address).sign_in(Node.at(gunicorn_server), "target@example.com", PASSWORD) == 429
+
+
+def test_the_sqlite_store_counts_every_hit_once_and_starts_a_new_window_when_one_ends(tmp_path):
+    store = SqliteLimitStorage(f"sqlite:///{tmp_path / 'limits.db'}")
+    jobs = [lambda: [store.incr("LIMITER/a", 600) for _ in range(25)] for _ in range(8)]
+    at_once(jobs)
+    assert store.get("LIMITER/a") == 200  # eight threads, no hit lost to a race
+    assert store.get_expiry("LIMITER/a") > 0
+    # A window that has ended (its expiry in the past) counts from one again.
+    assert store.incr("LIMITER/b", -1) == 1
+    assert store.get("LIMITER/b") == 0
+    assert store.incr("LIMITER/b", 600) == 1
+    assert store.incr("LIMITER/b", 600) == 2
+    store.clear("LIMITER/b")
+    assert store.get("LIMITER/b") == 0 and store.check()
+    assert store.reset() == 1 and store.get("LIMITER/a") == 0

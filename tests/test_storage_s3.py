@@ -23,6 +23,7 @@ from storefront.demo.content import PRODUCTS
 from storefront.demo.images import Studio
 from storefront.extensions import db
 from storefront.storage import InvalidName, LocalStorage, S3Storage, from_config, storage
+from tests.backoffice.conftest import sign_in
 from tests.factories import make_product, make_user
 from tests.reviews.factories import make_delivered_order
 from tests.reviews.write_support import LATER
@@ -77,10 +78,7 @@ def png(size=(64, 48), colour=(30, 60, 200)) -> bytes:
 
 
 def sign_in_admin(client) -> None:
-    user = make_user("admin@example.com", "admin")
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    sign_in(client, make_user("admin@example.com", "admin"))
 
 
 def local_files(app, folder: str) -> list[Path]:

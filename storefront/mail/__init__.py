@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import receivers, tasks
+from . import receivers, staff, tasks
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     receipt and the shipping notice when an order is paid or shipped."""
     tasks.init_app(app)
     receivers.connect()
+    staff.connect()  # the mail carrying staff invitations and password-reset links

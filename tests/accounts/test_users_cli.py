@@ -1,11 +1,13 @@
-"""`flask users …`: operators create, disable and enable staff accounts from the shell."""
+"""`flask users …`: operators create, disable and enable staff accounts, set a password and sign a
+member out everywhere, from the shell."""
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
 from storefront.accounts.models import User
-from storefront.accounts.service import InvalidAccount, create_user
+from storefront.accounts.passwords import WeakPassword
+from storefront.accounts.service import create_user
 from storefront.audit.models import AuditEntry
 from storefront.errors import ConflictError
 from storefront.extensions import db
@@ -62,7 +64,8 @@ def test_operator_disables_and_enables_an_account(app):
 
 @pytest.mark.parametrize("email, password, refusal", [
     ("taken@example.com", "a long enough secret", ConflictError),
-    ("new@example.com", "short", InvalidAccount),
+    ("new@example.com", "short", WeakPassword),
+    ("new@example.com", "password123456", WeakPassword),
 ])
 def test_a_refused_account_leaves_no_user_and_no_audit_entry(app, email, password, refusal):
     make_user("taken@example.com")
@@ -71,3 +74,28 @@ def test_a_refused_account_leaves_no_user_and_no_audit_entry(app, email, passwor
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 0
+
+
+def test_operator_sets_a_new_password_and_every_session_of_the_member_ends(app, client):
+    make_user("ana@example.com", "support", "correct horse battery")
+    assert client.post("/account/login", data={"email": "ana@example.com", "password": "correct horse battery",
+                                               "remember": "y"}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    weak = run(app, "set-password", "ana@example.com", "--password", "password1234")
+    assert weak.exit_code != 0 and "harder to guess" in weak.output
+    assert client.get("/admin/").status_code == 200
+    result = run(app, "set-password", "ana@example.com", "--password", "seven quiet herons drift")
+    assert result.exit_code == 0, result.output
+    assert client.get("/admin/").status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User)).check_password("seven quiet herons drift")
+    assert "user.password_reset" in db.session.scalars(sa.select(AuditEntry.action)).all()
+
+
+def test_operator_signs_a_member_out_everywhere(app, client):
+    make_user("ana@example.com", "support", "correct horse battery")
+    client.post("/account/login", data={"email": "ana@example.com", "password": "correct horse battery"})
+    assert client.get("/admin/").status_code == 200
+    assert run(app, "sign-out", "ana@example.com").exit_code == 0
+    assert client.get("/admin/").status_code == 302
+    assert run(app, "sign-out", "nobody@example.com").exit_code != 0

@@ -1,22 +1,32 @@
 """Helpers for back-office tests: staff members of each role, signed in on the test client."""
 from __future__ import annotations
 
+import datetime as dt
 import io
+import secrets
 import time
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from storefront.accounts.models import StaffSession
+from storefront.accounts.sessions import token_hash
 from storefront.audit.models import AuditEntry
+from storefront.database import utcnow
 from storefront.extensions import db
 from tests.factories import make_user
 
 
 def sign_in(client, user) -> None:
-    """Sign `user` in on `client` the way Flask-Login remembers a session (no rate-limited POST)."""
+    """Sign `user` in on `client` as the sign-in page does (a server-side staff session, its token
+    in the cookie session), without the rate-limited POST and its audit entry."""
+    token, now = secrets.token_urlsafe(32), utcnow()
+    db.session.add(StaffSession(user_id=user.id, token_hash=token_hash(token), epoch=user.sessions_epoch,
+                                remember=False, created_at=now, last_seen_at=now, expires_at=now + dt.timedelta(days=1)))
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = token
         session["_fresh"] = True
 
 

@@ -39,7 +39,8 @@ def assert_staff_headers(response) -> None:
 ALL_LINKS = [("/admin/", "Dashboard"), ("/admin/orders", "Orders"), ("/admin/products", "Products"),
              ("/admin/categories", "Categories"), ("/admin/catalog/import", "Import & export"),
              ("/admin/offers/", "Offers"), ("/admin/offers/scan", "Store scan"), ("/admin/inbox/", "Inbox"),
-             ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log")]
+             ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log"), ("/admin/staff", "Staff"),
+             ("/admin/account", "My account")]
 
 
 def test_a_new_staff_area_refuses_its_routes_without_a_permission_mark(database_url, tmp_path):
@@ -92,8 +93,8 @@ def test_both_areas_show_the_same_nav_with_their_own_page_current(client, admin)
 
 
 @pytest.mark.parametrize("role, links", [
-    ("marketer", ["Dashboard", "Orders", "Offers", "Store scan"]),
-    ("support", ["Dashboard", "Orders", "Store scan", "Inbox", "Reviews"]),
+    ("marketer", ["Dashboard", "Orders", "Offers", "Store scan", "My account"]),
+    ("support", ["Dashboard", "Orders", "Store scan", "Inbox", "Reviews", "My account"]),
 ])
 def test_the_nav_shows_each_role_only_the_areas_it_may_use(client, staff, role, links):
     staff(role)
@@ -119,7 +120,7 @@ def test_support_refused_the_offers_sees_the_403_inside_the_back_office_in_their
     for word in words:
         assert word in page, word
     assert [href for href, _ in sidebar(page)] == ["/admin/", "/admin/orders", "/admin/offers/scan",
-                                                   "/admin/inbox/", "/admin/inbox/reviews"]
+                                                   "/admin/inbox/", "/admin/inbox/reviews", "/admin/account"]
     assert current_link(page) == []
 
 
@@ -127,7 +128,7 @@ def test_a_marketer_refused_the_catalog_sees_the_same_back_office_403(client, st
     staff("marketer")
     page = client.get("/admin/products").get_data(as_text=True)
     assert "Not allowed" in page and "Back to the dashboard" in page
-    assert [text for _, text in sidebar(page)] == ["Dashboard", "Orders", "Offers", "Store scan"]
+    assert [text for _, text in sidebar(page)] == ["Dashboard", "Orders", "Offers", "Store scan", "My account"]
 
 
 def test_a_shopper_facing_error_keeps_the_shop_layout(client):
