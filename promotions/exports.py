@@ -5,7 +5,6 @@ and posted far from the shop.
 """
 from __future__ import annotations
 
-import csv
 import io
 from urllib.parse import urlencode
 
@@ -14,10 +13,10 @@ from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from storefront.audit.service import record
-from storefront.catalog.csv_io import FORMULA_STARTS
 from storefront.database import write_transaction
 from storefront.errors import NotFoundError
 from storefront.extensions import db
+from storefront.spreadsheets import writer as csv_writer
 
 from .lifecycle import get_offer
 from .models import CodeBatch, Offer, OfferCode
@@ -51,11 +50,6 @@ def offer_link(offer: Offer, code: str, utm_source: str = "", utm_campaign: str 
     return f"{offer_url(offer)}?{urlencode(query)}"
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection).
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def batch_csv(batch_id: int, *, actor=None) -> tuple[CodeBatch, str]:
     """The batch's codes as CSV text, one row per code with its link; with an `actor`, the export
     is recorded in the audit log (in a write transaction of its own, committed).
@@ -67,12 +61,12 @@ def batch_csv(batch_id: int, *, actor=None) -> tuple[CodeBatch, str]:
         raise BatchNotFound()
     offer = get_offer(batch.offer_id)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for code, channel, utm_source, utm_campaign in db.session.execute(
             sa.select(OfferCode.code, OfferCode.channel, OfferCode.utm_source, OfferCode.utm_campaign)
             .where(OfferCode.batch_id == batch_id).order_by(OfferCode.id)):
-        writer.writerow([code, channel, _cell(utm_source), _cell(utm_campaign), _cell(offer.name),
+        writer.writerow([code, channel, utm_source, utm_campaign, offer.name,
                          offer_link(offer, code, utm_source, utm_campaign)])
     if actor is not None:
         offer_id, size = offer.id, batch.size

@@ -5,11 +5,12 @@ whose errors are shown on the field they name."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from storefront.text_input import ShopForm
 
 from .models import Audience, Benefit, Target
 
@@ -39,7 +40,7 @@ def audience_choices():
             (Audience.FIRST_ORDER.value, _l("First order (no earlier paid order for the e-mail)"))]
 
 
-class OfferForm(FlaskForm):
+class OfferForm(ShopForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("Shown to shoppers on the banner and the offer page."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
@@ -84,7 +85,7 @@ class OfferForm(FlaskForm):
             "timezone", "cap_total", "cap_per_customer", "exclusive", "priority", "thank_you")}
 
 
-class CodeForm(FlaskForm):
+class CodeForm(ShopForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60)],
                        description=_l("4 to 40 letters, digits or dashes; stored in capitals."))
     channel = SelectField(_l("Channel"), validate_choice=False)
@@ -93,7 +94,7 @@ class CodeForm(FlaskForm):
     channel_only = BooleanField(_l("Only for shoppers who came from this platform's tab"))
 
 
-class BatchForm(FlaskForm):
+class BatchForm(ShopForm):
     size = IntegerField(_l("Number of codes"), validators=[DataRequired()], default=100,
                         description=_l("1 to 10,000 single-use codes."))
     channel = SelectField(_l("Channel"), validate_choice=False)
@@ -107,7 +108,7 @@ def persona_choices():
             ("first_order", _l("A shopper placing a first order"))]
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(ShopForm):
     """Read-only: it runs the engine, it changes nothing (so a GET, without a CSRF token)."""
 
     class Meta:
@@ -119,7 +120,7 @@ class PreviewForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), validate_choice=False)
 
 
-class ScanForm(FlaskForm):
+class ScanForm(ShopForm):
     """The code staff scanned or typed (a GET: looking a code up changes nothing)."""
 
     class Meta:
@@ -128,5 +129,5 @@ class ScanForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=60)])
 
 
-class RedeemForm(FlaskForm):
+class RedeemForm(ShopForm):
     code = HiddenField(validators=[DataRequired(), Length(max=60)])

@@ -25,6 +25,7 @@ from storefront.api_errors import error_responses
 from storefront.catalog import browse
 from storefront.database import utcnow
 from storefront.templating import media_url
+from storefront.text_input import Text
 
 from . import feedback, links, photos, queries, service
 from .models import Fit
@@ -66,7 +67,7 @@ class ReviewListArgsSchema(Schema):
                          metadata={"description": "helpful (default), newest, lowest or highest."})
     rating = fields.Integer(validate=validate.Range(min=1, max=5), error_messages={"invalid": WHOLE_NUMBER},
                             metadata={"description": "Only reviews with this many stars."})
-    language = fields.String(validate=validate.Length(max=5), metadata={
+    language = Text(validate=validate.Length(max=5), metadata={
         "description": "Reviews in this language come first (default: the request's language)."})
     page = fields.Integer(load_default=1, error_messages={"invalid": WHOLE_NUMBER},
                           validate=validate.Range(min=1, max=queries.MAX_PAGE))
@@ -132,25 +133,26 @@ class ReviewPageSchema(Schema):
 
 
 class NewReviewSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(max=64), metadata={
+    token = Text(required=True, validate=validate.Length(max=64), metadata={
         "description": "The review request's token, from the link in the buyer's e-mail."})
     order_line_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
                                    metadata={"description": "The line of that order being reviewed."})
-    rating = fields.Raw(required=True, metadata={"description": "1 to 5 stars (a whole number)."})
-    title = fields.String(load_default="", metadata={"description": f"At most {service.TITLE_MAX} characters."})
-    body = fields.String(load_default="", metadata={"description": f"At most {service.BODY_MAX} characters."})
+    rating = fields.Raw(required=True, metadata={"type": "integer", "minimum": 1, "maximum": 5,
+                                                 "description": "1 to 5 stars (a whole number)."})
+    title = Text(load_default="", metadata={"description": f"At most {service.TITLE_MAX} characters."})
+    body = Text(load_default="", multiline=True, metadata={"description": f"At most {service.BODY_MAX} characters."})
     fit = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([f.value for f in Fit]),
                         metadata={"description": "small, true or large; kept only for sized products."})
-    language = fields.String(load_default=None, metadata={
+    language = Text(load_default=None, metadata={
         "description": "Language of the review (en, es, lv; default: the request's language)."})
-    author_name = fields.String(load_default=None, metadata={
+    author_name = Text(load_default=None, metadata={
         "description": "Name shown with the review (default: the buyer's first name and initial)."})
     photos = fields.List(fields.String(), load_default=list, metadata={
         "description": "Up to REVIEWS_MAX_PHOTOS (3) images, each base64-encoded (JPEG, PNG, WebP or GIF)."})
 
 
 class VoteSchema(Schema):
-    voter = fields.String(load_default=None, metadata={
+    voter = Text(load_default=None, metadata={
         "description": "The shopper's voter id, if not sent as the X-Voter header: 8–64 letters, digits, "
                        "'-' or '_', kept by the client (e.g. random, in local storage)."})
 

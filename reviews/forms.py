@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from storefront.catalog.images import read_upload
 from storefront.i18n import LANGUAGE_NAMES
+from storefront.text_input import ShopForm
 
 from . import feedback, service
 from .models import Fit
@@ -39,7 +39,7 @@ def _check_rating(field) -> None:
         raise StopValidation(RATING_MESSAGE)
 
 
-class HoneypotForm(FlaskForm):
+class HoneypotForm(ShopForm):
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
     def is_bot(self) -> bool:
@@ -107,5 +107,5 @@ class ReportForm(HoneypotForm):
         max=feedback.REASON_MAX, message=_l("The reason can be at most %(max)d characters."))])
 
 
-class VoteForm(FlaskForm):
+class VoteForm(ShopForm):
     """No fields: the CSRF token (filled in at submit time on cached product pages)."""

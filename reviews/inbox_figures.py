@@ -17,7 +17,6 @@ items beat or equal): an observed time, never an interpolation.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -33,6 +32,7 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from storefront.extensions import db
+from storefront.spreadsheets import writer as csv_writer
 
 from . import clock, inbox
 from .models import InboxEvent, InboxItem
@@ -194,7 +194,7 @@ def figures_csv(figures: list[WeekFigures]) -> str:
     """The weekly figures as CSV (minutes with one decimal; empty where there is nothing to measure;
     the items closed without a response last, so earlier columns keep their places)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(["week", "week_start", "arrived", "answered", "answered_within_deadline",
                      "percent_within_deadline", "breaches", "answered_late", "open_overdue", "open_not_due",
                      "median_first_response_minutes", "p90_first_response_minutes", "closed_without_response"])

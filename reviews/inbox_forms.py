@@ -4,9 +4,10 @@ listed reason) are the services', whose errors are shown on the field they name.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from storefront.text_input import ShopForm
 
 from .models import InboxKind, ReviewStatus, WithholdReason
 
@@ -43,32 +44,32 @@ def _text(label, required_message, *, id=None, description=None):
         Length(max=TEXT_MAX, message=_l("Write at most %(max)d characters."))])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ShopForm):
     body = _text(_l("Official reply"), _l("Write the reply first."), id="reply-body",
                  description=_l("Shown under the review as the brand's reply; the reviewer is e-mailed a link."))
 
 
-class EditReplyForm(FlaskForm):
+class EditReplyForm(ShopForm):
     body = _text(_l("Reply text"), _l("Write the reply first."), id="edit-reply-body",
                  description=_l("The earlier text stays visible as an earlier version."))
 
 
-class PrivateMessageForm(FlaskForm):
+class PrivateMessageForm(ShopForm):
     body = _text(_l("Private message to the customer"), _l("Write the message first."), id="private-body",
                  description=_l("Sent by e-mail in the customer's language; it stops the clock."))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(ShopForm):
     body = _text(_l("Answer as the brand"), _l("Write the answer first."), id="answer-body",
                  description=_l("Shown under the question, marked as the brand's answer."))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(ShopForm):
     body = _text(_l("Internal note"), _l("Write the note first."), id="note-body",
                  description=_l("Only staff see notes. A note does not stop the clock."))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(ShopForm):
     assignee_id = SelectField(_l("Assign to"), coerce=int)
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -76,7 +77,7 @@ class AssignForm(FlaskForm):
         self.assignee_id.choices = [(0, _l("Nobody"))] + [(user.id, user.email) for user in staff]
 
 
-class WithholdForm(FlaskForm):
+class WithholdForm(ShopForm):
     reason = SelectField(_l("Reason"), validate_choice=False, validators=[
         DataRequired(_l("Choose a reason from the list.")),
         AnyOf([r.value for r in WithholdReason], message=_l("Choose a reason from the list."))])
@@ -87,7 +88,7 @@ class WithholdForm(FlaskForm):
             (reason.value, name) for reason, name in WITHHOLD_REASON_NAMES.items()]
 
 
-class CannedPickForm(FlaskForm):
+class CannedPickForm(ShopForm):
     """"Use" a canned reply: a GET form that pre-fills the reply box (no JavaScript needed)."""
 
     class Meta:
@@ -102,7 +103,7 @@ class CannedPickForm(FlaskForm):
             (c.id, f"{c.title} ({names.get(c.language, c.language)})") for c in canned_replies]
 
 
-class CannedReplyForm(FlaskForm):
+class CannedReplyForm(ShopForm):
     key = StringField(_l("Key"), filters=[_strip], description=_l(
         "The same key in each language makes one reply in three languages, e.g. sorry-sizing."),
         validators=[DataRequired(_l("Give it a key.")), Length(max=60)])
@@ -117,7 +118,7 @@ class CannedReplyForm(FlaskForm):
         self.language.choices = [(code, names.get(code, code)) for code in languages]
 
 
-class ReviewFilterForm(FlaskForm):
+class ReviewFilterForm(ShopForm):
     """The moderation list's filter, read from the query string. By status only: there is
     deliberately no filter by rating, so moderation cannot be aimed at low ratings."""
 

@@ -20,6 +20,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_dump, validate
 from storefront.api_errors import error_responses
 from storefront.catalog import browse
 from storefront.database import utcnow
+from storefront.text_input import Text
 
 from . import questions
 from .question_limits import count_attempt, question_post_limit, vote_limit
@@ -55,9 +56,9 @@ class QuestionListArgsSchema(Schema):
     product_id = fields.Integer(required=True, strict=False, error_messages={"invalid": WHOLE_NUMBER},
                                 validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "The product whose questions to list."})
-    q = fields.String(validate=validate.Length(max=questions.SEARCH_MAX), metadata={
+    q = Text(validate=validate.Length(max=questions.SEARCH_MAX), metadata={
         "description": "Words to find in a question or its answers (any case; % and _ are literal)."})
-    language = fields.String(validate=validate.Length(max=5), metadata={
+    language = Text(validate=validate.Length(max=5), metadata={
         "description": "Questions in this language come first (default: the request's language)."})
     page = fields.Integer(load_default=1, error_messages={"invalid": WHOLE_NUMBER},
                           validate=validate.Range(min=1, max=questions.MAX_PAGE))
@@ -111,24 +112,25 @@ class QuestionPageSchema(Schema):
 
 class NewQuestionSchema(Schema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    author_name = fields.String(required=True, metadata={"description": "Shown with the question."})
-    email = fields.String(required=True, metadata={
+    author_name = Text(required=True, metadata={"description": "Shown with the question."})
+    email = Text(required=True, metadata={
         "description": "Never shown; told when the question has an answer."})
-    body = fields.String(required=True, metadata={"description": f"At most {questions.QUESTION_MAX} characters."})
-    language = fields.String(load_default=None, metadata={
+    body = Text(required=True, multiline=True, metadata={
+        "description": f"At most {questions.QUESTION_MAX} characters."})
+    language = Text(load_default=None, metadata={
         "description": "Language of the question (en, es, lv; default: the request's language)."})
 
 
 class NewAnswerSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(max=64), metadata={
+    token = Text(required=True, validate=validate.Length(max=64), metadata={
         "description": "The invitation token from the buyer's e-mail link."})
-    author_name = fields.String(required=True)
-    body = fields.String(required=True, metadata={"description": f"At most {questions.ANSWER_MAX} characters."})
-    language = fields.String(load_default=None)
+    author_name = Text(required=True)
+    body = Text(required=True, multiline=True, metadata={"description": f"At most {questions.ANSWER_MAX} characters."})
+    language = Text(load_default=None)
 
 
 class AnswerVoteSchema(Schema):
-    voter_key = fields.String(required=True, validate=validate.Length(min=8, max=200), metadata={
+    voter_key = Text(required=True, validate=validate.Length(min=8, max=200), metadata={
         "description": "An opaque id the client keeps for its shopper (e.g. random, in local storage)."})
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
 from storefront.i18n import LANGUAGE_NAMES
+from storefront.text_input import ShopForm
 
 from .questions import ANSWER_MAX, EMAIL_MAX, NAME_MAX, QUESTION_MAX
 
 
-class _NoTokenForm(FlaskForm):
+class _NoTokenForm(ShopForm):
     class Meta:
         csrf = False  # CSRFProtect checks every POST; see the module's docstring
 

@@ -16,10 +16,17 @@ class ApiErrorDetailSchema(Schema):
         "description": "The input to blame (a body field or query parameter), or null."})
     available = fields.Integer(metadata={
         "description": "With insufficient_stock: units in stock, the most one cart line can hold."})
+    reason = fields.String(metadata={
+        "description": "With code_refused: why the code cannot be used (empty, unknown, not_yet_valid, expired, "
+                       "used, sold_out, other_channel)."})
+    total = fields.Integer(metadata={"description": "With total_changed: the server's total now, in minor units."})
+    variant_ids = fields.String(metadata={
+        "description": "With sold_out: the ids of the variants that ran out, comma-separated."})
 
 
 class ApiErrorSchema(Schema):
-    """Every 4xx/5xx answer of the API: ``{"error": {"code", "message", "field"}}``."""
+    """Every 4xx/5xx answer of the API: ``{"error": {"code", "message", "field"}}``, plus the
+    details some codes carry (each is listed, so a client can rely on the document)."""
 
     error = fields.Nested(ApiErrorDetailSchema, required=True)
 
@@ -29,6 +36,7 @@ CATALOG_AND_ORDER_ERRORS = {
     404: "No such product, variant, cart, line or order.",
     409: "Not enough stock, or the order's state or total changed; `code` says which.",
     422: "A field or query parameter is missing or has the wrong type; `field` names it.",
+    429: "Too many unknown offer codes tried from this client (`rate_limited`); wait and try again.",
 }
 
 

@@ -202,7 +202,12 @@ def handle_http_exception(error: HTTPException):
             message = _l("The request body is not valid JSON.")
     elif status == 400 and error.description and "CSRF" in str(error.description):
         message = _l("Your session expired or the form was already sent. Please reload the page and try again.")
-    return error_response(status, HTTP_CODES.get(status, "http_error"), message, field)
+    response = error_response(status, HTTP_CODES.get(status, "http_error"), message, field)
+    allowed = getattr(error, "valid_methods", None)  # a 405's (never a 503's, whose tuple has headers)
+    if allowed:
+        # A 405 names the methods the address does take (RFC 9110, 15.5.6), as Werkzeug's own does.
+        return (*response, {"Allow": ", ".join(allowed)})
+    return response
 
 
 def handle_unexpected(error: Exception):

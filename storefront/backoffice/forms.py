@@ -4,13 +4,14 @@ its errors are shown on the field they name. Buttons without fields use `shell.C
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from ..text_input import ShopForm
 
-class ProductForm(FlaskForm):
+
+class ProductForm(ShopForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=120)],
                        description=_l("Leave blank to make one from the title."))
@@ -22,7 +23,7 @@ class ProductForm(FlaskForm):
     active = BooleanField(_l("Visible in the shop"), default=True)
 
 
-class VariantForm(FlaskForm):
+class VariantForm(ShopForm):
     """SKU, prices and stock; one `option_N` field per product option is added by `variant_form_for`."""
 
     sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
@@ -50,14 +51,14 @@ def option_values(form: VariantForm, option_names: list[str]) -> dict[str, str]:
     return {name: getattr(form, f"option_{index}").data or "" for index, name in enumerate(option_names)}
 
 
-class StockForm(FlaskForm):
+class StockForm(ShopForm):
     stock = StringField(_l("Stock"), validators=[DataRequired(), Length(max=12)])
     # The stock the page showed: the edit is applied as a change to it, so sales made while
     # staff typed are kept (catalog.editing.set_stock).
     seen = HiddenField(validators=[Optional(), Length(max=12)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(ShopForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=80)],
                        description=_l("Leave blank to make one from the name."))
@@ -65,20 +66,20 @@ class CategoryForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
 
 
-class ImageUploadForm(FlaskForm):
+class ImageUploadForm(ShopForm):
     image = FileField(_l("Image"), validators=[FileRequired(_l("Choose an image file."))],
                       description=_l("JPEG, PNG, WebP or GIF."))
     alt = StringField(_l("Alt text"), validators=[Optional(), Length(max=255)],
                       description=_l("What the picture shows, for people who cannot see it."))
 
 
-class ImageAltForm(FlaskForm):
+class ImageAltForm(ShopForm):
     alt = StringField(_l("Alt text"), validators=[Optional(), Length(max=255)])
 
 
-class ImageMoveForm(FlaskForm):
+class ImageMoveForm(ShopForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(ShopForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
@@ -17,6 +16,7 @@ from ..checkout.service import PAYMENT_METHOD_NAMES
 from ..money import minor_digits, parse_major
 from ..orders.models import OrderStatus, PaymentMethod
 from ..orders.queries import MAX_SEARCH_LENGTH, OrderFilters
+from ..text_input import ShopForm
 
 # Staff read the state as it is; the shopper's tracking page words it for shoppers.
 ORDER_STATUS_NAMES = {
@@ -51,7 +51,7 @@ class DayField(DateField):
             raise ValidationError(_l("Enter a date between 1970 and 9998."))
 
 
-class OrderFilterForm(FlaskForm):
+class OrderFilterForm(ShopForm):
     """The order list's filters, read from the query string (a GET form: no CSRF token)."""
 
     class Meta:
@@ -86,14 +86,14 @@ class OrderFilterForm(FlaskForm):
         return any(field.data for field in (self.q, self.status, self.payment_method, self.date_from, self.date_to))
 
 
-class ShipForm(FlaskForm):
+class ShipForm(ShopForm):
     carrier = StringField(_l("Carrier"), filters=[_strip], validators=[
         DataRequired(_l("Please name the carrier.")), Length(max=60)])
     tracking_number = StringField(_l("Tracking number"), filters=[_strip], validators=[
         DataRequired(_l("Please enter the tracking number.")), Length(max=80)])
 
 
-class RefundForm(FlaskForm):
+class RefundForm(ShopForm):
     """An amount in major units ("12.50"); `amount_minor` holds it in minor units once valid."""
 
     amount = StringField(_l("Amount to refund"), filters=[_strip], validators=[

@@ -14,20 +14,31 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, vali
 
 from ..catalog.pages import variant_image
 from ..catalog.schemas import absolute_media_url
+from ..text_input import Text
 from .service import CartView
 
 MAX_ID = 2**31 - 1
 MAX_SKU_LENGTH = 64
 
 
+class QuantityField(fields.Raw):
+    """A quantity as sent, for `parse_quantity` (Raw, not Integer: marshmallow would turn 1.0 or
+    "2" into ints and refuse others with its own wording; parse_quantity is the one rule, shared
+    with the cart page's form). A null goes to parse_quantity too (400 invalid_quantity, like any
+    other bad quantity) while the document says what is valid: a whole number, never null."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if value is None:
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
+
 def quantity_field() -> fields.Raw:
-    # Raw, not Integer: marshmallow would turn 1.0 or "2" into ints and refuse them with its own
-    # wording; parse_quantity is the one rule, shared with the cart page's form.
-    return fields.Raw(required=True, allow_none=True,
-                      error_messages={"required": _l("Please enter a whole number of at least 1.")},
-                      metadata={"type": "integer", "minimum": 1,
-                                "description": "Whole number from 1 to the per-line limit (99 by "
-                                               "default), and no more than the stock available."})
+    return QuantityField(required=True,
+                         error_messages={"required": _l("Please enter a whole number of at least 1.")},
+                         metadata={"type": "integer", "minimum": 1,
+                                   "description": "Whole number from 1 to the per-line limit (99 by "
+                                                  "default), and no more than the stock available."})
 
 
 class AddLineSchema(Schema):
@@ -36,7 +47,7 @@ class AddLineSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    sku = fields.String(validate=validate.Length(min=1, max=MAX_SKU_LENGTH), metadata={"example": "WOOL-HAT-M"})
+    sku = Text(validate=validate.Length(min=1, max=MAX_SKU_LENGTH), metadata={"example": "WOOL-HAT-M"})
     variant_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
                                 error_messages={"invalid": _l("Send the variant's id as a whole number.")})
     quantity = quantity_field()

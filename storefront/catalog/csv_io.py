@@ -38,6 +38,8 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..money import format_major
+from ..spreadsheets import dict_writer, unguard_cell
+from ..text_input import TextRefused, clean_text
 from .editing import (MAX_OPTIONS, SLUG_PATTERN, InvalidCatalogInput, clean_sku, parse_price,
                       parse_stock, slugify)
 from .models import Category, Product, Variant
@@ -50,10 +52,8 @@ COLUMNS = (*REQUIRED_COLUMNS, "product_slug", "description", "brand", "compare_a
 PROGRESS_EVERY = 100
 TRUE_WORDS = {"", "yes", "y", "true", "1", "on", "si", "sí", "jā", "ja"}
 FALSE_WORDS = {"no", "n", "false", "0", "off", "nē", "ne"}
-# Spreadsheets run cells starting with these as formulas; exported text gets a leading quote,
-# which import removes again, so a round trip keeps the text as it was.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_COLUMNS = {"title", "description", "brand", "category", *OPTION_COLUMNS}
+# The one column whose text may run over several lines; every other cell is one line.
+MULTILINE_COLUMNS = {"description"}
 
 Progress = Callable[[int], None]
 
@@ -100,19 +100,13 @@ def _max_rows() -> int:
 
 # --- export ------------------------------------------------------------------------------------
 
-def _guard_formula(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _unguard_formula(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
-
-
 def export_lines() -> Iterator[str]:
-    """The whole catalog as CSV text, one line at a time (for a streamed download)."""
+    """The whole catalog as CSV text, one line at a time (for a streamed download). Every cell
+    is guarded against spreadsheet formulas (`storefront.spreadsheets`); import removes the guard,
+    so a round trip keeps the text as it was."""
     currency = current_app.config["SHOP_CURRENCY"]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = dict_writer(buffer, COLUMNS)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -139,9 +133,6 @@ def export_lines() -> Iterator[str]:
         for index, name in enumerate(list(product.option_names or [])[:MAX_OPTIONS], start=1):
             row[f"option{index}_name"] = name
             row[f"option{index}_value"] = variant.options.get(name, "")
-        for column in TEXT_COLUMNS:
-            if isinstance(row.get(column), str):
-                row[column] = _guard_formula(row[column])
         writer.writerow(row)
         yield flush()
 
@@ -168,12 +159,25 @@ def _key_for(slug: str, title: str) -> str:
     return slug or slugify(title, 120)
 
 
+def _cells(line: int, raw: dict[str, str], errors: list[RowError]) -> dict[str, str]:
+    """The row's cells under the shop's input rule (`text_input.clean_text`: control characters
+    refused, whitespace only is empty), with the export's formula guard removed."""
+    cells = {}
+    for column, value in raw.items():
+        try:
+            cells[column] = unguard_cell(clean_text(value, multiline=column in MULTILINE_COLUMNS))
+        except TextRefused as refused:
+            errors.append(RowError(line, column, f"{column}: {refused.message}"))
+            cells[column] = ""
+    return cells
+
+
 def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> CatalogRow | None:
     before = len(errors)
+    cells = _cells(line, raw, errors)
 
     def text(column: str) -> str:
-        value = (raw.get(column) or "").strip()
-        return _unguard_formula(value) if column in TEXT_COLUMNS else value
+        return cells.get(column, "")
 
     def attempt(column: str, parse):
         try:
@@ -226,6 +230,9 @@ def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> Catalo
     if len(text("description")) > 20_000 or len(text("brand")) > 120:
         errors.append(RowError(line, "description", _("description or brand: too long.")))
     if len(errors) > before:
+        # One message per cell: a refused cell is read as empty, which must not add "enter a title".
+        seen: set[str | None] = set()
+        errors[before:] = [e for e in errors[before:] if not (e.column in seen or seen.add(e.column))]
         return None
     return CatalogRow(line=line, sku=sku, title=title, product_slug=slug, description=text("description"),
                       brand=text("brand"), category=category, price=price, compare_at_price=compare_at,

@@ -26,6 +26,8 @@ from ..database import write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
 from ..money import format_major, parse_major
+from ..spreadsheets import starts_like_formula
+from ..text_input import TextRefused, clean_text
 from .models import Category, Product, Variant
 from .service import refresh_price_min
 
@@ -178,19 +180,28 @@ def _clean_slug(slug: str | None, fallback: str, *, max_length: int) -> str:
 
 
 # A SKU is the product id in the social catalog feed, and Meta's checkout link sends it back as
-# `products=SKU:QTY,SKU:QTY`: a colon or comma in a SKU could never come back.
+# `products=SKU:QTY,SKU:QTY`: a colon or comma in a SKU could never come back. It is also the
+# feed's first column, read by spreadsheets: one starting like a formula (=, +, -, @) is refused
+# rather than written guarded, so the id Meta sends back is the SKU itself.
 SKU_FORBIDDEN = set(":,")
 
 
 def clean_sku(sku: str | None, *, field: str = "sku") -> str:
-    """:raise InvalidCatalogInput: for a blank, too long or spaced SKU, or one with : or ,."""
-    sku = (sku or "").strip()
+    """:raise InvalidCatalogInput: for a blank, too long or spaced SKU, one with : or , or a
+    control character, or one that starts like a spreadsheet formula."""
+    try:
+        sku = clean_text(sku)
+    except TextRefused as refused:
+        raise InvalidCatalogInput(refused.message, field=field) from None
     if not sku:
         raise InvalidCatalogInput(_l("Enter a SKU."), field=field)
     if len(sku) > 64 or any(ch.isspace() for ch in sku):
         raise InvalidCatalogInput(_l("A SKU has at most 64 characters and no spaces."), field=field)
     if SKU_FORBIDDEN & set(sku):
         raise InvalidCatalogInput(_l("A SKU cannot contain a colon or a comma."), field=field)
+    if starts_like_formula(sku):
+        raise InvalidCatalogInput(_l("A SKU cannot start with =, +, - or @ (spreadsheets would run it as a "
+                                     "formula)."), field=field)
     return sku
 
 

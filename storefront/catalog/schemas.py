@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_dump, validate
 
 from ..api_errors import ApiErrorSchema, error_responses  # noqa: F401  (re-exported)
 from ..money import format_money
+from ..text_input import Text
 from . import browse
 from .models import Product, ProductImage
 from .pages import LOW_STOCK_THRESHOLD, stock_state, variant_image
@@ -60,9 +61,9 @@ class ProductListArgsSchema(Schema):
         load_default=DEFAULT_PER_PAGE, error_messages={"invalid": WHOLE_NUMBER},
         validate=validate.Range(min=1, max=browse.MAX_PER_PAGE, error=_l("Choose from {min} to {max} per page.")),
         metadata={"description": f"Products per page, 1 to {browse.MAX_PER_PAGE}."})
-    category = fields.String(validate=validate.Length(min=1, max=80), metadata={
+    category = Text(validate=validate.Length(min=1, max=80), metadata={
         "description": "A category slug; its subcategories are included."})
-    q = fields.String(validate=validate.Length(max=browse.MAX_SEARCH_LENGTH), metadata={
+    q = Text(validate=validate.Length(max=browse.MAX_SEARCH_LENGTH), metadata={
         "description": "Search words, matched in titles and descriptions."})
     sort = fields.String(load_default=browse.DEFAULT_SORT, validate=validate.OneOf(
         list(browse.SORTS), error=_l("Choose one of: newest, price_asc, price_desc, name.")))

@@ -4,7 +4,7 @@ An order's tracking token is its only credential, as the cart's token is for a c
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
@@ -14,12 +14,14 @@ from promotions.service import pricing_context
 
 from ..api_errors import error_responses
 from ..database import utcnow
+from ..idempotency import AnsweredBefore, keyed_request
 from ..orders.service import get_order_by_token
 from ..payments.service import start_card_payment
 from . import service
 from .admission import API_ERRORS as ADMISSION_ERRORS
 from .admission import admit_checkout
-from .schemas import OrderSchema, PaymentSchema, PlaceOrderSchema, QuoteArgsSchema, QuoteSchema
+from .schemas import (IdempotencyHeaderSchema, OrderSchema, PaymentSchema, PlaceOrderSchema, QuoteArgsSchema,
+                      QuoteSchema)
 
 blp = Blueprint("orders", __name__, description="Check out a cart, follow an order, pay by card.")
 TOKEN = "<string(maxlength=64):token>"
@@ -31,7 +33,7 @@ class Quote(MethodView):
 
     @blp.arguments(QuoteArgsSchema, location="query")
     @blp.response(200, QuoteSchema)
-    @error_responses(blp, 400, 404, 422)
+    @error_responses(blp, 400, 404, 422, 429)
     def get(self, args: dict):
         """The full breakdown for a cart and a delivery option, before the shopper commits."""
         now = utcnow()
@@ -46,15 +48,23 @@ class Orders(MethodView):
 
     @admit_checkout
     @blp.arguments(PlaceOrderSchema)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.response(201, OrderSchema)
-    @error_responses(blp, 400, 404, 409, 422)
+    @error_responses(blp, 400, 404, 409, 422, 429)
     @error_responses(blp, 503, descriptions=ADMISSION_ERRORS)
-    def post(self, body: dict):
+    def post(self, body: dict, headers: dict):
         """Place the order: the stock is held and the cart emptied.
 
         409 `sold_out` when another shopper took the last units, 409 `total_changed` when
         `expected_total` differs from the server's total; nothing is written in either case.
+
+        With an `Idempotency-Key` header, the answer is kept for 24 hours: the same key with the
+        same body returns it again (header `Idempotent-Replayed: true`) and places nothing, also
+        while the first request is still running; the same key with another body is 422
+        `idempotency_key_reused`. A refused request keeps nothing and may be sent again.
         """
+        keyed = keyed_request("POST /api/v1/orders", headers.get("idempotency_key"), request.get_json(),
+                              lambda order: (201, OrderSchema().dump(order)))
         token = body.pop("cart_token")
         expected = body.pop("expected_total")
         code = body.pop("code") or ""
@@ -62,7 +72,11 @@ class Orders(MethodView):
         now = utcnow()
         # The API has no tab session: only codes and e-mail-based audiences reach it.
         pricing = pricing_context(code=code, now=now)
-        return service.place_order(token, details, now=now, shown_total=expected, pricing=pricing), 201
+        try:
+            return service.place_order(token, details, now=now, shown_total=expected, pricing=pricing,
+                                       keyed=keyed), 201
+        except AnsweredBefore as earlier:
+            return earlier.response()
 
 
 @blp.route(f"/{TOKEN}")

@@ -5,12 +5,13 @@ from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..text_input import ShopForm
 
-class DetailsForm(FlaskForm):
+
+class DetailsForm(ShopForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
                        description=_l("For your receipt and the tracking link."))
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
@@ -31,6 +32,6 @@ class DetailsForm(FlaskForm):
         self.payment_method.choices = payment
 
 
-class PlaceOrderForm(FlaskForm):
+class PlaceOrderForm(ShopForm):
     # The total the shopper is looking at; if the server's differs, nothing is ordered.
     shown_total = HiddenField()

@@ -1,21 +1,44 @@
 """Request and response bodies of the checkout and order API."""
 from __future__ import annotations
 
+from babel import Locale
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..cart.schemas import TotalsSchema
+from ..idempotency import KEY_PATTERN
+from ..orders.models import PaymentMethod
+from ..text_input import Text
+
+# What the document lists as accepted values. The checkout refuses a delivery option, payment
+# method or country the shop does not offer with 400 invalid_checkout (which the shop's settings
+# decide: card only with Stripe keys, SHIP_TO_COUNTRIES), so these are the values a client may
+# send, and the quote lists the ones on offer. tests/api/test_openapi.py keeps them in step.
+SHIPPING_METHODS = ("standard", "express", "pickup")
+PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
+# ISO 3166-1 alpha-2 codes (with the user-assigned ones Babel knows, such as XK).
+COUNTRY_CODES = tuple(sorted(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()))
+
+
+def _choice(values: tuple[str, ...], **kwargs) -> Text:
+    return Text(metadata={"enum": list(values), **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def _email(**kwargs) -> Text:
+    return Text(validate=[validate.Length(max=254), validate.Email(error=_l("Please enter a valid e-mail address."))],
+                metadata={"format": "email", **kwargs.pop("metadata", {})}, **kwargs)
 
 
 class QuoteArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    cart_token = fields.String(required=True, validate=validate.Length(max=64))
-    shipping_method = fields.String(load_default="standard", validate=validate.Length(max=40))
-    code = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+    cart_token = Text(required=True, validate=validate.Length(max=64))
+    shipping_method = _choice(SHIPPING_METHODS, load_default="standard")
+    code = Text(load_default=None, validate=validate.Length(max=40), metadata={
         "description": "An offer code the shopper entered; 422 code_refused says why one cannot be used."})
-    email = fields.Email(load_default=None, validate=validate.Length(max=254), metadata={
+    email = _email(load_default=None, metadata={
         "description": "The shopper's e-mail, when known: first-order offers and per-customer caps need it."})
 
 
@@ -30,10 +53,12 @@ class QuoteSchema(Schema):
     payment_methods = fields.List(fields.Nested(OptionSchema))
 
 
-def _text(max_length: int, required: bool = True, **kwargs):
+def _text(max_length: int, required: bool = True, **kwargs) -> Text:
+    """A one-line text field; a required one refuses "" and whitespace alike."""
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
-    return fields.String(load_default="", validate=validate.Length(max=max_length), **kwargs)
+        return Text(required=True, validate=validate.Length(min=1, max=max_length, error=_l(
+            "Fill in this field (at most {max} characters).")), **kwargs)
+    return Text(load_default="", validate=validate.Length(max=max_length), **kwargs)
 
 
 class PlaceOrderSchema(Schema):
@@ -43,23 +68,38 @@ class PlaceOrderSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    cart_token = fields.String(required=True, validate=validate.Length(max=64))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    cart_token = Text(required=True, validate=validate.Length(max=64))
+    email = _email(required=True)
     full_name = _text(120)
     address_line1 = _text(200)
     address_line2 = _text(200, required=False)
     city = _text(120)
     postal_code = _text(20)
-    country = fields.String(required=True, validate=validate.Length(equal=2))
+    country = _choice(COUNTRY_CODES, required=True, validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there."})
     phone = _text(40, required=False)
-    shipping_method = fields.String(required=True, validate=validate.Length(max=40))
-    payment_method = fields.String(required=True, validate=validate.Length(max=20))
+    shipping_method = _choice(SHIPPING_METHODS, required=True, metadata={
+        "description": "One of the quote's `shipping_methods`."})
+    payment_method = _choice(PAYMENT_METHODS, required=True, metadata={
+        "description": "One of the quote's `payment_methods` (card only where the shop takes cards); "
+                       "400 invalid_checkout for another."})
     expected_total = fields.Integer(load_default=None, strict=True, metadata={
         "description": "The total the shopper was shown; if the server's differs, 409 total_changed."})
     utm_source = _text(80, required=False)
     utm_campaign = _text(80, required=False)
-    code = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+    code = Text(load_default=None, validate=validate.Length(max=40), metadata={
         "description": "An offer code; 422 code_refused (with the reason) when it cannot be used."})
+
+
+class IdempotencyHeaderSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # every other header
+
+    idempotency_key = fields.String(data_key="Idempotency-Key", validate=validate.Regexp(
+        f"^{KEY_PATTERN}$", error=_l("An Idempotency-Key has 1 to 255 visible ASCII characters.")), metadata={
+        "description": "A unique value the client makes for this order (e.g. a UUID), 1 to 255 visible ASCII "
+                       "characters. Sending the request again with the same key returns the first answer "
+                       "instead of placing a second order, for 24 hours."})
 
 
 class OrderLineSchema(Schema):

@@ -20,6 +20,7 @@ from ..catalog.stock import take_stock
 from ..database import write_transaction
 from ..errors import ConflictError, ShopError
 from ..extensions import db
+from ..idempotency import KeyedRequest, claim, remember
 from ..mail.service import queue_order_email
 from ..orders.models import Order, OrderLine, OrderStatus, PaymentMethod
 from ..orders.service import add_event
@@ -145,7 +146,8 @@ def recent_order_from_cart(cart_token: str, *, now: dt.datetime) -> Order | None
 
 
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
-                shown_total: int | None = None, pricing: PricingContext | None = None) -> Order:
+                shown_total: int | None = None, pricing: PricingContext | None = None,
+                keyed: KeyedRequest | None = None) -> Order:
     """Turn the cart into an order awaiting payment, holding its stock until `reserved_until`.
 
     `shown_total` is the total the shopper saw and agreed to; if the server's total differs (a
@@ -156,11 +158,20 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     re-read after the cart is locked; each applied offer's redemption is held with the stock, in
     this transaction, and a cap reached in between rolls everything back (`promotions.redemptions`).
 
+    With an idempotency key (`keyed`, the API's `Idempotency-Key`), the key is taken before the
+    cart is locked and the answer stored with the order: a retry waits for the first request and
+    gets its answer (`storefront.idempotency`).
+
     :raise EmptyCart, InvalidCheckout, TotalChanged, SoldOut: nothing is written in any case.
+    :raise AnsweredBefore, IdempotencyKeyReused: the key was used before; nothing is written.
     """
     config = current_app.config
     with write_transaction():
+        if keyed is not None:
+            claim(keyed, now=now)
         order = _place_order(cart_token, details, config, now=now, shown_total=shown_total, pricing=pricing)
+        if keyed is not None:
+            remember(keyed, order)
     return order
 
 

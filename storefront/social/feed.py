@@ -14,7 +14,6 @@ it changes with anything the feed shows (a stock change does not touch `products
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ..catalog.models import Product, ProductImage, Variant
 from ..catalog.seo import absolute_url
 from ..extensions import db
 from ..money import format_major
+from ..spreadsheets import writer as csv_writer
 from ..templating import media_url
 from . import attribution
 
@@ -87,7 +87,7 @@ def build_catalog_feed() -> CatalogFeed:
     )
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)  # every cell guarded against spreadsheet formulas
     writer.writerow(FEED_COLUMNS)
     last_modified = None
     for (variant_id, sku, options, price, compare_at, stock, product_id, slug, title, description, brand,

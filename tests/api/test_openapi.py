@@ -5,6 +5,11 @@ import importlib.util
 
 import pytest
 
+from reviews.clock import ScheduleError
+from storefront import create_app
+from storefront.checkout.service import shipping_options
+from storefront.orders.models import PaymentMethod
+
 EXPECTED_OPERATIONS = {
     "/api/v1/products": {"get"},
     "/api/v1/products/{product_id}": {"get"},
@@ -117,3 +122,42 @@ def test_a_real_error_has_exactly_the_documented_shape(api, document):
 
     assert set(sent) == {"error"}
     assert set(sent["error"]) <= documented
+
+
+def test_the_order_body_lists_the_values_the_shop_accepts(app, document):
+    body = document["components"]["schemas"]["PlaceOrder"]["properties"]
+    assert set(body["shipping_method"]["enum"]) == set(shipping_options(app.config))
+    assert set(body["payment_method"]["enum"]) == {method.value for method in PaymentMethod}
+    assert set(app.config["SHIP_TO_COUNTRIES"]) <= set(body["country"]["enum"])
+    quote = document["paths"]["/api/v1/orders/quote"]["get"]
+    assert next(p for p in quote["parameters"] if p["name"] == "shipping_method")["schema"]["enum"] \
+        == body["shipping_method"]["enum"]
+
+
+def test_placing_an_order_documents_its_idempotency_key_and_every_error_detail(document):
+    place = document["paths"]["/api/v1/orders"]["post"]
+    [key] = [p for p in place["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and not key.get("required") and key["schema"]["pattern"]
+    assert {"400", "404", "409", "422", "429", "503"} <= set(place["responses"])
+    detail = document["components"]["schemas"]["ApiErrorDetail"]["properties"]
+    assert {"reason", "total", "variant_ids", "available"} <= set(detail)
+
+
+def test_a_quantity_is_documented_as_a_whole_number_never_null(document):
+    quantity = document["components"]["schemas"]["AddLine"]["properties"]["quantity"]
+    assert quantity["type"] == "integer" and not quantity.get("nullable")
+
+
+def test_a_method_an_address_does_not_take_is_a_405_naming_those_it_does(api):
+    response = api.client.open("/api/v1/carts", method="TRACE")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST", "OPTIONS"}
+
+
+def test_another_app_made_in_the_same_process_leaves_this_ones_document_whole(client, tmp_path):
+    with pytest.raises(ScheduleError):  # an app that stops half-built, as a settings test makes
+        create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://", "INBOX_CLOCK": "wall"})
+
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+
+    assert set(EXPECTED_OPERATIONS) <= set(paths)
