@@ -49,3 +49,23 @@ proc_name = "storefront"
 # gunicorn 27 opens a control socket in ~/.gunicorn/ by default, one path for every gunicorn the
 # user runs (two nodes, a bench, a test server): the shop does not use it.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    """Send no `Server: gunicorn` banner: it tells a scanner which server's flaws to try.
+
+    gunicorn has no setting for it; its response writes the banner as the first of its default
+    header lines, so the workers (forked from this master afterwards) drop that line. Imported
+    here, not at the top, so that this file stays readable without gunicorn (the bench reads it).
+    """
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+    if getattr(default_headers, "drops_server_banner", False):
+        return
+
+    def without_banner(response):
+        return [line for line in default_headers(response) if not line.lower().startswith("server:")]
+
+    without_banner.drops_server_banner = True
+    wsgi.Response.default_headers = without_banner

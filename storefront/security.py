@@ -13,7 +13,19 @@ startup, never a silently wider (or broken) policy in production.
 
 This module is the one place that writes these headers. Staff pages are never cached either; the
 back office's blueprints declare themselves staff pages with `serve_as_staff_pages` (which
-`backoffice.shell.staff_blueprint` calls), the sign-in pages are named in `STAFF_BLUEPRINTS`.
+`backoffice.shell.staff_blueprint` calls), the sign-in pages are named in `STAFF_BLUEPRINTS`. Any
+address under a staff page's prefix counts as one, a 404 included: a missing page under /admin/
+must not be framable either.
+
+Pages and API answers that show one shopper's cart, address or order (`PERSONAL_BLUEPRINTS`) are
+sent `Cache-Control: private, no-store`: no shared cache keeps them, and neither does the browser
+(a shared computer's back button). Shared storefront pages keep the page cache's headers.
+
+HTTPS: every answer to a request that arrived over HTTPS (directly, or through the trusted proxy
+that `PROXY_FIX_HOPS` names) carries `Strict-Transport-Security` (`HSTS_MAX_AGE`). It is added by
+a WSGI middleware (`wrap`) outside the page cache, so cached pages and overload refusals carry it
+too; a plain-HTTP answer never does (browsers ignore it there, and a forged X-Forwarded-Proto from
+an untrusted client must not turn it on).
 """
 from __future__ import annotations
 
@@ -29,6 +41,10 @@ STAFF_BLUEPRINTS = frozenset({"accounts"})
 # Other pages never framed: the demo social page, which plays a platform's top-level page (CSP
 # frame-ancestors overrides X-Frame-Options in browsers, so it must say 'none' here).
 NEVER_FRAMED = frozenset({"demo"})
+# Pages and JSON answers that show one shopper's cart, address or order: the cart and checkout
+# pages, the tracking and payment pages, and the cart and order API (quote included).
+PERSONAL_BLUEPRINTS = frozenset({"cart", "checkout", "tracking", "carts", "orders"})
+PERSONAL_CACHE_CONTROL = "private, no-store"
 
 
 class FrameAncestorsError(ValueError):
@@ -97,6 +113,8 @@ def serve_as_staff_pages(blueprint: Blueprint) -> None:
     def register(state) -> None:
         name = f"{state.name_prefix}.{state.name}".lstrip(".")
         state.app.extensions.setdefault("staff_blueprints", set(STAFF_BLUEPRINTS)).add(name)
+        if state.url_prefix:
+            state.app.extensions.setdefault("staff_prefixes", set()).add(state.url_prefix.rstrip("/"))
 
     blueprint.record(register)
 
@@ -105,9 +123,27 @@ def staff_blueprints() -> set[str] | frozenset[str]:
     return current_app.extensions.get("staff_blueprints", STAFF_BLUEPRINTS)
 
 
+def staff_prefixes() -> set[str]:
+    """The path prefixes of every staff page (/admin, /account), whether or not a page answers there."""
+    prefixes = set(current_app.extensions.get("staff_prefixes", ()))
+    for name in STAFF_BLUEPRINTS:
+        blueprint = current_app.blueprints.get(name)
+        if blueprint is not None and blueprint.url_prefix:
+            prefixes.add(blueprint.url_prefix.rstrip("/"))
+    return prefixes
+
+
 def is_staff_page() -> bool:
     staff = staff_blueprints()
-    return any(name in staff for name in request.blueprints)
+    if any(name in staff for name in request.blueprints):
+        return True
+    # An address no route matched (a 404) has no blueprint: its prefix says whose it is.
+    path = request.path
+    return request.url_rule is None and any(path == p or path.startswith(p + "/") for p in staff_prefixes())
+
+
+def is_personal_page() -> bool:
+    return any(name in PERSONAL_BLUEPRINTS for name in request.blueprints)
 
 
 def never_framed() -> bool:
@@ -148,7 +184,40 @@ def set_security_headers(response):
         response.headers["X-Frame-Options"] = "DENY"
     if is_staff_page():
         response.headers["Cache-Control"] = "no-store"
+    elif is_personal_page():
+        response.headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
     return response
+
+
+class StrictTransportSecurity:
+    """WSGI middleware: `Strict-Transport-Security` on every answer to an HTTPS request.
+
+    It reads `wsgi.url_scheme`, which is "https" only for a TLS connection to this server or, with
+    `PROXY_FIX_HOPS`, when the trusted proxy said so (ProxyFix, outside this middleware, sets it);
+    an `X-Forwarded-Proto` from anyone else is not read.
+    """
+
+    def __init__(self, wsgi_app, max_age: int):
+        self.wsgi_app = wsgi_app
+        self.value = f"max-age={max_age}"
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            headers = [(k, v) for k, v in headers if k.lower() != "strict-transport-security"]
+            headers.append(("Strict-Transport-Security", self.value))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def wrap(app: Flask) -> None:
+    """Put HSTS around the page cache and the shedding middleware (inside any proxy fix-up)."""
+    max_age = app.config.get("HSTS_MAX_AGE", 0)
+    if max_age > 0:
+        app.wsgi_app = StrictTransportSecurity(app.wsgi_app, max_age)
 
 
 def init_app(app: Flask) -> None:

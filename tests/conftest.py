@@ -7,6 +7,7 @@ cannot have it fails instead of skipping (see `skip_or_fail`).
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -379,7 +380,9 @@ def gunicorn_server(app, database_url):
                # Races fire more checkouts at once than the admission check lets in: they test
                # the limits behind it (tests/checkout/test_admission.py tests the check itself).
                CHECKOUT_MAX_CONCURRENT="0", MAX_QUEUE_WAIT_MS="0",
-               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+               # The same social apps as the test app, so launches signed in tests verify there.
+               SOCIAL_APPS=json.dumps(app.config["SOCIAL_APPS"]))
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],

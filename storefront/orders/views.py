@@ -34,6 +34,7 @@ EVENT_LABELS = {
     "payment_failed": _l("The payment did not go through"),
     "late_payment_honoured": _l("Payment received"),
     "late_payment_refunded": _l("Payment arrived after the items sold out and was refunded"),
+    "provider_refund_failed": _l("A refund failed at the payment provider"),
 }
 
 

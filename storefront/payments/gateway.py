@@ -36,6 +36,9 @@ def retrieve_payment_intent(intent_id: str):
     return client().v1.payment_intents.retrieve(intent_id)
 
 
+def retrieve_charge(charge_id: str):
+    return client().v1.charges.retrieve(charge_id)
+
 
 def refund(*, intent_id: str, amount: int, idempotency_key: str):
     return client().v1.refunds.create(

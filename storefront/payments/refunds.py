@@ -1,9 +1,19 @@
 """Refunds: money back to the shopper, through Stripe for card payments.
 
-Staff refund part or all of a paid order. The order's refunded amount moves by a conditional
-UPDATE on the amount it had, under the order's row lock, so two staff members (or a double click)
-refund once. A refund of everything left undoes the sale: the order becomes refunded and
-`orders.signals.sale_voided` gives the offers' places under the caps back.
+Staff refund part or all of a paid order here; a refund made in Stripe's dashboard arrives as a
+webhook (`payments.service`) and is recorded by the same step, `record_refund`. The order's
+refunded amount moves by a conditional UPDATE on the amount it had, under the order's row lock,
+so two staff members (or a double click, or a webhook racing a staff refund) refund once.
+
+The rule for what a refund undoes, whoever made it:
+- a partial refund records money only: the shopper keeps the goods (a price adjustment, a
+  damaged item), so no stock and no offer's place under a cap comes back, and the order keeps its
+  state;
+- the refund that brings the refunded total to the order's total undoes the sale: the order
+  becomes refunded, `orders.signals.sale_voided` gives the offers' places under the caps back,
+  and the units go back on sale if the order was not packed yet (after that they are with the
+  shopper or the carrier, and come back only as a return).
+The shopper is mailed on the first refund of an order; later ones show on the tracking page.
 """
 from __future__ import annotations
 
@@ -15,19 +25,15 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.service import record
 from ..database import write_transaction
-from ..errors import ShopError
 from ..extensions import db
 from ..mail.service import queue_order_email
 from ..money import format_money
 from ..orders import service as orders
 from ..orders.models import Order, OrderStatus, PaymentMethod
 from . import gateway
-from .service import PaymentUnavailable
+from .errors import InvalidRefund, PaymentUnavailable
 
-
-class InvalidRefund(ShopError):
-    code = "invalid_refund"
-
+__all__ = ["InvalidRefund", "NOT_REFUNDABLE", "record_refund", "refund"]
 
 NOT_REFUNDABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
@@ -53,8 +59,7 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
         if amount > remaining:
             raise InvalidRefund(_l("At most %(remaining)s can still be refunded.",
                                    remaining=format_money(remaining, order.currency)), field="amount")
-        previous = order.amount_refunded
-        new_total = previous + amount
+        new_total = order.amount_refunded + amount
         if order.payment_method == PaymentMethod.CARD:
             try:
                 gateway.refund(intent_id=order.payment_intent_id, amount=amount,
@@ -62,22 +67,43 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
             except stripe.StripeError:
                 raise PaymentUnavailable(_l("The refund could not be made through the payment provider. "
                                             "Nothing was refunded.")) from None
-        result = db.session.execute(
-            sa.update(Order).where(Order.id == order.id, Order.amount_refunded == previous)
-            .values(amount_refunded=new_total).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            raise orders.InvalidTransition(_l("The order changed meanwhile; please reload it."))
-        db.session.refresh(order)
-        if new_total == order.total:
-            unshipped = order.status == OrderStatus.PAID
-            orders.transition(order, OrderStatus.REFUNDED, now=now)
-            # Refunded before it was packed: the units never left, so they are for sale again.
-            orders.undo_sale(order, reason="refunded", now=now, restock=unshipped)
-        else:
-            orders.add_event(order, "partially_refunded", now=now, amount=amount)
-        # One refund mail per order: the first refund tells the shopper; later ones show on the
-        # tracking page (the mail's unique key is per order and kind).
-        if previous == 0:
-            queue_order_email(order, "refunded", now=now)
+        record_refund(order, new_total, now=now)
         record(actor, "order.refund", "order", order.number, amount=amount, refunded_total=new_total)
     return order
+
+
+def record_refund(order: Order, refunded_total: int, *, now: dt.datetime, **details) -> str:
+    """Record that `refunded_total` (minor units, all refunds so far) has been paid back, with
+    what it undoes (see the module's rule); returns "refunded", "partially_refunded", or
+    "already_applied" when the order already records that much.
+
+    The caller holds the order's row lock in its write transaction and has checked that the order
+    was paid. A total is never lowered: Stripe's events may arrive out of order, an older one
+    naming a smaller total. `details` go on the timeline entry (e.g. where the refund was made).
+    :raise InvalidTransition: when the order's refunded amount changed under the lock (it cannot,
+        unless a caller forgot the lock).
+    """
+    previous = order.amount_refunded
+    refunded_total = min(refunded_total, order.total)
+    if refunded_total <= previous:
+        return "already_applied"
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.amount_refunded == previous)
+        .values(amount_refunded=refunded_total).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise orders.InvalidTransition(_l("The order changed meanwhile; please reload it."))
+    db.session.refresh(order)
+    if refunded_total == order.total:
+        unshipped = order.status == OrderStatus.PAID
+        orders.transition(order, OrderStatus.REFUNDED, now=now)
+        # Refunded before it was packed: the units never left, so they are for sale again.
+        orders.undo_sale(order, reason="refunded", now=now, restock=unshipped)
+        outcome = "refunded"
+    else:
+        orders.add_event(order, "partially_refunded", now=now, amount=refunded_total - previous, **details)
+        outcome = "partially_refunded"
+    # One refund mail per order: the first refund tells the shopper; later ones show on the
+    # tracking page (the mail's unique key is per order and kind).
+    if previous == 0:
+        queue_order_email(order, "refunded", now=now)
+    return outcome

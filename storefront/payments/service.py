@@ -3,6 +3,14 @@
 Card orders become paid only from a verified `payment_intent.succeeded` webhook, applied once per
 event id, in whatever order events arrive. A payment that succeeds after the order's stock hold
 expired is honoured when the stock is still there, and refunded automatically otherwise.
+
+Refunds made outside the shop (in Stripe's dashboard) arrive as `charge.refunded` (the charge,
+with `amount_refunded`: every refund so far) and `refund.created` / `refund.updated` (one refund;
+the charge is read from Stripe for its total). Stripe's refunded total is the truth, and the
+order is brought up to it (`refunds.record_refund`): never down, so events may come in any order,
+twice, or echo a refund staff made in the shop, and each refund is recorded once. A refund
+proves the payment it returns: one that arrives before its `payment_intent.succeeded` applies the
+payment first, as that event would have, so the order ends the same whichever comes first.
 """
 from __future__ import annotations
 
@@ -19,31 +27,26 @@ from promotions import redemptions
 from ..audit.service import record
 from ..catalog.stock import take_stock
 from ..database import write_transaction
-from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..mail.service import queue_order_email
 from ..orders import service as orders
 from ..orders.models import Order, OrderStatus, PaymentMethod
 from . import gateway
+from .errors import AlreadyPaid, EventMismatch, PaymentUnavailable
 from .models import ProcessedWebhookEvent
+from .refunds import record_refund
+
+__all__ = ["AlreadyPaid", "EventMismatch", "PaymentUnavailable", "cancel_unpaid", "expire_reservations",
+           "handle_event", "mark_manual_payment_received", "reconcile", "start_card_payment"]
 
 log = logging.getLogger(__name__)
 
-
-class PaymentUnavailable(ShopError):
-    code = "payment_unavailable"
-    status = 503
-    default_message = _l("We could not reach the payment provider. Nothing was charged; please try again.")
-
-
-class EventMismatch(ShopError):
-    code = "event_mismatch"
-    default_message = _l("The event does not match the order.")
-
-
-class AlreadyPaid(ConflictError):
-    code = "already_paid"
-    default_message = _l("This order is already paid.")
+# Events about one PaymentIntent (their object is the intent).
+INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
+# Events about one refund (their object is the refund; "charge.refund.updated" is the older name).
+REFUND_EVENTS = ("refund.created", "refund.updated", "charge.refund.updated")
+# A refund in these states returns no money (Stripe takes it off the charge's refunded total).
+REFUND_RETURNED_NOTHING = ("failed", "canceled")
 
 
 def start_card_payment(order: Order) -> str:
@@ -127,22 +130,32 @@ def handle_event(event, *, now: dt.datetime) -> str:
 
     :raise EventMismatch: the event names an order whose intent, amount or currency differ;
         nothing is recorded, so a corrected delivery can still be applied.
+    :raise PaymentUnavailable: a refund event whose charge cannot be read from Stripe now;
+        nothing is recorded, and Stripe delivers the event again later.
     """
     handlers = {
         "payment_intent.succeeded": _payment_succeeded,
         "payment_intent.payment_failed": _payment_failed,
         "payment_intent.canceled": _payment_failed,
+        "charge.refunded": _charge_refunded,
+        **{kind: _refund_changed for kind in REFUND_EVENTS},
     }
     handler = handlers.get(event["type"])
+    subject = event["data"]["object"]
+    if event["type"] in REFUND_EVENTS:
+        # The refund names its charge; the charge (read before the transaction, so no lock is
+        # held while Stripe answers) says how much has been refunded in all.
+        subject = {"refund": subject, "charge": _charge_of(subject)}
     try:
         with write_transaction():
-            order = _order_for(event) if handler else None
+            order = _order_for(event, subject) if handler else None
             processed = ProcessedWebhookEvent(event_id=event["id"], event_type=event["type"],
                                               order_id=order.id if order else None, outcome="ignored")
             db.session.add(processed)
             db.session.flush()
             if handler and order is not None:
-                processed.outcome = handler(order, event["data"]["object"], now)
+                processed.outcome = handler(order, subject, now)
+                _note_provider_refund(order, event, processed.outcome)
             outcome = processed.outcome
     except IntegrityError:
         # The event's id is already recorded: another delivery of it was applied (or is being
@@ -158,24 +171,54 @@ def _already_processed(event_id: str) -> bool:
                              .where(ProcessedWebhookEvent.event_id == event_id)) > 0
 
 
-def _order_for(event) -> Order | None:
-    intent = event["data"]["object"]
-    metadata = intent["metadata"] if "metadata" in intent else {}
-    order_id = metadata["order_id"] if "order_id" in metadata else None
+def _charge_of(refund) -> dict:
+    """The charge a refund event's refund belongs to, as Stripe has it now.
+
+    :raise PaymentUnavailable: when Stripe cannot be reached (the webhook answers 503 and Stripe
+        tries again later).
+    """
     try:
-        # Locked, and read after the lock: a concurrent event or cancel for the same order that
-        # committed meanwhile is seen, so the status checks in the handlers are the truth.
-        order = db.session.get(Order, int(order_id), with_for_update=True, populate_existing=True) \
-            if order_id is not None else None
-    except (TypeError, ValueError):
-        order = None
+        return gateway.retrieve_charge(str(refund["charge"])).to_dict()
+    except (KeyError, TypeError, stripe.InvalidRequestError):
+        log.warning("Refund %r names no charge Stripe knows", refund["id"] if "id" in refund else refund)
+        return {}
+    except stripe.StripeError as exc:
+        log.warning("Could not read the charge of refund %s: %s", refund["id"], exc)
+        raise PaymentUnavailable() from None
+
+
+def _order_for(event, subject) -> Order | None:
+    """The order an event is about, locked; None when it is not one of ours.
+
+    Intent events name the order in the intent's metadata; charges and refunds name the intent
+    (a charge made by an intent carries the intent's id, not necessarily its metadata).
+    Locked, and read after the lock: a concurrent event or cancel for the same order that
+    committed meanwhile is seen, so the status checks in the handlers are the truth.
+    :raise EventMismatch: when the order's intent, amount or currency differ from the event's.
+    """
+    if event["type"] in INTENT_EVENTS:
+        payment = subject
+        metadata = payment["metadata"] if "metadata" in payment else {}
+        order_id = metadata["order_id"] if "order_id" in metadata else None
+        try:
+            order = db.session.get(Order, int(order_id), with_for_update=True, populate_existing=True) \
+                if order_id is not None else None
+        except (TypeError, ValueError):
+            order = None
+        intent_id = payment["id"]
+    else:
+        payment = subject["charge"] if event["type"] in REFUND_EVENTS else subject
+        intent_id = payment["payment_intent"] if "payment_intent" in payment else None
+        order = db.session.scalar(
+            sa.select(Order).where(Order.payment_intent_id == str(intent_id)).with_for_update()
+            .execution_options(populate_existing=True)) if isinstance(intent_id, str) and intent_id else None
     if order is None:
-        log.warning("Stripe event %s names no known order (%r)", event["id"], order_id)
+        log.warning("Stripe event %s names no known order (intent %r)", event["id"], intent_id)
         return None
-    if (order.payment_intent_id != intent["id"] or intent["amount"] != order.total
-            or str(intent["currency"]).upper() != order.currency):
+    if (order.payment_intent_id != intent_id or payment["amount"] != order.total
+            or str(payment["currency"]).upper() != order.currency):
         log.error("Refused Stripe event %s for order %s: intent %s amount %s %s, order expects %s %s %s",
-                  event["id"], order.number, intent["id"], intent["amount"], intent["currency"],
+                  event["id"], order.number, intent_id, payment["amount"], payment["currency"],
                   order.payment_intent_id, order.total, order.currency)
         raise EventMismatch()
     return order
@@ -191,9 +234,10 @@ def _payment_succeeded(order: Order, intent, now: dt.datetime) -> str:
     return "already_applied"
 
 
-def _late_payment(order: Order, now: dt.datetime) -> str:
+def _late_payment(order: Order, now: dt.datetime, *, refunded_at_provider: int = 0) -> str:
     """The money arrived after the hold ran out: sell if the stock and the offers' caps still
-    allow it (the receipt and thank-you code follow `order_paid`), else refund in full."""
+    allow it (the receipt and thank-you code follow `order_paid`), else refund in full (what
+    Stripe has not refunded already: `refunded_at_provider`)."""
     # Stock and the offers' places are taken back together or not at all.
     savepoint = db.session.begin_nested()
     if not take_stock(orders.quantities_of(order)) and redemptions.retake(order.id, now=now):
@@ -202,12 +246,59 @@ def _late_payment(order: Order, now: dt.datetime) -> str:
                             kind="late_payment_honoured", paid_at=now)
         return "paid_late"
     savepoint.rollback()
-    gateway.refund(intent_id=order.payment_intent_id, amount=order.total,
+    gateway.refund(intent_id=order.payment_intent_id, amount=order.total - refunded_at_provider,
                    idempotency_key=f"order-{order.id}-late-payment-refund")
     orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
                         kind="late_payment_refunded", amount_refunded=order.total)
     queue_order_email(order, "refunded", now=now)
     return "refunded_late"
+
+
+def _charge_refunded(order: Order, charge, now: dt.datetime) -> str:
+    """Stripe refunded (part of) the charge: bring the order up to Stripe's refunded total."""
+    refunded_total = charge["amount_refunded"] if "amount_refunded" in charge else None
+    if not isinstance(refunded_total, int) or isinstance(refunded_total, bool) or refunded_total < 0:
+        raise EventMismatch()
+    if refunded_total <= order.amount_refunded:
+        return "already_applied"
+    status = OrderStatus(order.status)
+    if status == OrderStatus.PENDING_PAYMENT:
+        # The payment's own event is still on its way: the refund proves it, so apply it now.
+        _payment_succeeded(order, charge, now)
+    elif status == OrderStatus.CANCELLED and order.amount_refunded == 0:
+        # Paid after the hold ran out, and refunded before its success event arrived.
+        if refunded_total >= order.total:
+            # All of it came back: nothing was sold (the hold's stock and offers went back with
+            # the cancel), so the order only records the money.
+            orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
+                                kind="refunded", amount_refunded=order.total)
+            queue_order_email(order, "refunded", now=now)
+            return "refunded"
+        if _late_payment(order, now, refunded_at_provider=refunded_total) != "paid_late":
+            return "refunded_late"
+    elif status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return "already_applied"
+    return record_refund(order, refunded_total, now=now, source="stripe")
+
+
+def _refund_changed(order: Order, subject, now: dt.datetime) -> str:
+    """One refund was made or changed: its charge, read from Stripe, has the refunded total. A
+    refund that failed or was canceled returned nothing; staff are told on the timeline."""
+    refund = subject["refund"]
+    if "status" in refund and refund["status"] in REFUND_RETURNED_NOTHING:
+        orders.add_event(order, "provider_refund_failed", now=now, public=False,
+                         refund=str(refund["id"]), amount=refund["amount"] if "amount" in refund else None)
+        return "refund_failed"
+    return _charge_refunded(order, subject["charge"], now)
+
+
+def _note_provider_refund(order: Order, event, outcome: str) -> None:
+    """A refund made outside the shop goes in the audit log, like one staff make here."""
+    if event["type"] != "charge.refunded" and event["type"] not in REFUND_EVENTS:
+        return
+    if outcome in ("refunded", "partially_refunded", "refunded_late"):
+        record(None, "order.refund_by_provider", "order", order.number, event=event["id"],
+               refunded_total=order.amount_refunded)
 
 
 def _payment_failed(order: Order, intent, now: dt.datetime) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import attribution, embedding
+from . import tasks  # noqa: F401  (its periodic task registers on the queue as it is imported)
 
 
 def init_app(app: Flask) -> None:

@@ -42,3 +42,20 @@ class Visit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Visit {self.channel} {self.utm_source or '-'}>"
+
+
+class RememberedLaunch(db.Model):
+    """A platform's launch message that started a tab session, kept while it is still fresh.
+
+    A copied launch is valid until it is `LAUNCH_MAX_AGE` old; this row lets it start one tab
+    session only. `key` is a SHA-256 of the platform, the page and the platform's unique value for
+    that launch (`Launch.nonce`); `session_key` a SHA-256 of the random id of the session it
+    started, so the same session may use it again (a reload) and any other is refused. The row
+    is useless once the launch is stale, and the worker deletes it then (`expires_at`).
+    """
+
+    __tablename__ = "remembered_launches"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    session_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, index=True)

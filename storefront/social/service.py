@@ -3,18 +3,32 @@ session it opens, and find where the deep link lands.
 
 The platform's claims (who, which page, which language) are trusted only after the adapter has
 checked the signature with the secret configured for that page (setting `SOCIAL_APPS`).
+
+Replays. A launch message stays valid for `LAUNCH_MAX_AGE` seconds, and anyone who copies it (from
+a shared screen, a proxy log, a browser extension) could start a tab session of their own with it
+and be taken for a tab visitor or a signed-in member. So each launch that names a user is
+remembered (`RememberedLaunch`) with the session it started, until it would be stale anyway; the
+same session may use it again (a reload of the tab), any other is refused (reason "replayed").
+The row is written in one transaction keyed by the launch, so of two clients racing with the
+same copy exactly one gets the session.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, session
+from sqlalchemy.exc import IntegrityError
 
 from promotions.service import offer_by_slug
 
 from ..catalog.browse import ProductNotFound, get_product
-from ..database import utcnow
+from ..database import utcnow, write_transaction
+from ..extensions import db
 from .adapters import ADAPTERS, InvalidLaunch, Launch
+from .models import RememberedLaunch
 
 # Platform names and user ids are short; the Order's UTM columns hold 80 characters.
 UTM_LENGTH = 80
@@ -34,21 +48,77 @@ def verify_launch(platform: str, raw, *, now: datetime | None = None) -> Launch:
                           max_age=config["LAUNCH_MAX_AGE"], skew=config["LAUNCH_CLOCK_SKEW"])
 
 
-def start_tab_session(launch: Launch) -> None:
+def start_tab_session(launch: Launch, *, now: datetime | None = None) -> None:
     """Remember a verified launch for the rest of the visit.
 
     The platform's locale becomes the shop's language only when the shop speaks it; the platform
     is the visit's channel, and the page it came from its campaign (last touch wins, so a launch
     replaces the UTM tags of an earlier shared link).
+    :raise InvalidLaunch: (replayed) when the launch already started another session.
     """
+    previous = session.get("launch")
+    # The tab session's own random id: it survives later launches in the same session, so a
+    # reload of the tab (the platform sends the same launch again) is recognised as this session.
+    tab = previous.get("tab") if isinstance(previous, dict) and isinstance(previous.get("tab"), str) else None
+    tab = tab or secrets.token_urlsafe(18)
+    remember_launch(launch, tab=tab, now=now or utcnow())
     session["launch"] = {"platform": launch.platform, "page_id": launch.page_id, "user_id": launch.user_id,
-                         "locale": launch.locale, "at": launch.issued_at.isoformat()}
+                         "locale": launch.locale, "at": launch.issued_at.isoformat(), "tab": tab}
     if launch.locale in current_app.config["LANGUAGES"]:
         session["lang"] = launch.locale
     session["channel"] = launch.platform
     session["embedded"] = True
     session["utm_source"] = launch.platform[:UTM_LENGTH]
     session["utm_campaign"] = launch.page_id[:UTM_LENGTH]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def remember_launch(launch: Launch, *, tab: str, now: datetime) -> None:
+    """Record that `launch` started the tab session `tab`, once per launch.
+
+    A launch with no `nonce` (it names no user) cannot be told from another visitor's identical
+    launch and is not remembered. The row lives until the launch is stale (`LAUNCH_MAX_AGE` after
+    it was issued), when the freshness check refuses any copy by itself.
+    :raise InvalidLaunch: (replayed) when the launch is remembered for another session.
+    """
+    if not launch.nonce:
+        return
+    key = _digest(launch.platform, launch.page_id, launch.nonce)
+    mine = _digest(tab)
+    expires_at = launch.issued_at + timedelta(seconds=current_app.config["LAUNCH_MAX_AGE"])
+    with write_transaction():
+        owner = _launch_owner(key)
+        if owner is None:
+            # Two clients with the same launch at once: on PostgreSQL the second insert waits for
+            # the first to commit and then collides; SQLite's write lock orders them before this.
+            savepoint = db.session.begin_nested()
+            try:
+                # No page shows it: the page cache keeps its pages (`pages_unchanged`).
+                db.session.execute(sa.insert(RememberedLaunch).values(key=key, session_key=mine, expires_at=expires_at)
+                                   .execution_options(pages_unchanged=True))
+                savepoint.commit()
+                owner = mine
+            except IntegrityError:
+                savepoint.rollback()
+                owner = _launch_owner(key)
+        if owner != mine:
+            raise InvalidLaunch("replayed")
+
+
+def _launch_owner(key: str) -> str | None:
+    return db.session.scalar(sa.select(RememberedLaunch.session_key).where(RememberedLaunch.key == key)
+                             .execution_options(populate_existing=True))
+
+
+def forget_stale_launches(now: datetime) -> int:
+    """Delete the remembered launches that are stale by now (no copy of them is accepted)."""
+    with write_transaction():
+        result = db.session.execute(sa.delete(RememberedLaunch).where(RememberedLaunch.expires_at < now)
+                                    .execution_options(pages_unchanged=True))
+    return result.rowcount
 
 
 def landing_for(launch: Launch) -> tuple[str, dict]:

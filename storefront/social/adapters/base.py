@@ -31,6 +31,11 @@ class Launch:
     locale: str | None       # a primary language subtag ("es", "lv", "en"…), or None
     app_data: str            # deep link payload ("p:<slug>" product, "o:<code>" offer), "" if none
     issued_at: datetime      # aware UTC
+    # What makes this launch message unique on its platform and page, so that a copy of it can be
+    # told from a new launch (`social.service.remember_launch`); "" when the platform gives
+    # nothing unique (a launch that names no user: two visitors in the same second send the same
+    # signed bytes, and refusing the second would turn real shoppers away).
+    nonce: str = ""
 
 
 REASONS = {
@@ -40,6 +45,8 @@ REASONS = {
     "stale": _l("The link that opened the shop has expired."),
     "future": _l("The link that opened the shop is dated in the future. Please check your device's clock."),
     "unknown_app": _l("This shop is not connected to the page that opened it."),
+    "replayed": _l("The link that opened the shop was already used in another browser. "
+                   "Please open the shop again from the page."),
 }
 
 
@@ -95,8 +102,9 @@ def parse_timestamp(value) -> datetime:
 def check_fresh(issued_at: datetime, *, now: datetime, max_age: int, skew: int) -> None:
     """A launch is good for `max_age` seconds; a clock up to `skew` seconds fast is tolerated.
 
-    Launch messages carry no nonce, so this window is the replay protection: a copied launch
-    stops working once it is older than `max_age`.
+    Launch messages carry no nonce, so this window bounds a replay: a copied launch stops working
+    once it is older than `max_age`, and within it the shop remembers the launches that named a
+    user (`social.service.remember_launch`) so that a copy starts no second session.
     :raise InvalidLaunch: (future) or (stale)
     """
     if issued_at > now + timedelta(seconds=skew):

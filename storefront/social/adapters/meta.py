@@ -62,9 +62,12 @@ def verify(raw, *, apps, now: datetime, max_age: int, skew: int) -> Launch:
         raise InvalidLaunch("unknown_app")
     user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
     app_data = payload.get("app_data")
-    return Launch(platform=PLATFORM, page_id=page_id, user_id=text(payload.get("user_id")),
+    user_id = text(payload.get("user_id"))
+    # Meta signs no nonce: a user's launch is unique by who and when (issued_at, in seconds).
+    return Launch(platform=PLATFORM, page_id=page_id, user_id=user_id,
                   locale=primary_language(user.get("locale")),
-                  app_data=app_data if isinstance(app_data, str) else "", issued_at=issued_at)
+                  app_data=app_data if isinstance(app_data, str) else "", issued_at=issued_at,
+                  nonce=f"user:{user_id}:{int(issued_at.timestamp())}" if user_id else "")
 
 
 def sign(*, secret: str, page_id: str, issued_at: int, user_id: str = "", locale: str = "",

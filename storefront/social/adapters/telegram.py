@@ -69,8 +69,13 @@ def verify(raw, *, apps, now: datetime, max_age: int, skew: int) -> Launch:
     start_param = fields.get("start_param", "")
     deep_link = _DEEP_LINK.fullmatch(start_param)
     app_data = f"{deep_link[1]}:{deep_link[2]}" if deep_link else start_param
-    return Launch(platform=PLATFORM, page_id=str(bot.get("bot", "")), user_id=text(user.get("id")),
-                  locale=primary_language(user.get("language_code")), app_data=app_data, issued_at=issued_at)
+    user_id = text(user.get("id"))
+    # The hash covers every field (auth_date, user, query_id): it is the launch's own identity.
+    # Without a user or a query_id, two visitors' initData can be the same bytes: nothing to tell.
+    nonce = f"hash:{fields['hash'].lower()}" if user_id or fields.get("query_id") else ""
+    return Launch(platform=PLATFORM, page_id=str(bot.get("bot", "")), user_id=user_id,
+                  locale=primary_language(user.get("language_code")), app_data=app_data, issued_at=issued_at,
+                  nonce=nonce)
 
 
 def sign(*, bot_token: str, auth_date: int, user: dict | None = None, start_param: str = "",

@@ -52,9 +52,12 @@ def verify(raw, *, apps, now: datetime, max_age: int, skew: int) -> Launch:
 
     issued_at = parse_timestamp(params.get("vk_ts"))
     check_fresh(issued_at, now=now, max_age=max_age, skew=skew)
+    user_id = params.get("vk_user_id", "")
+    # VK signs no nonce: a user's launch is unique by who and when (vk_ts, in seconds).
     return Launch(platform=PLATFORM, page_id=params.get("vk_group_id") or params["vk_app_id"],
-                  user_id=params.get("vk_user_id", ""), locale=primary_language(params.get("vk_language")),
-                  app_data=params.get("app_data", ""), issued_at=issued_at)
+                  user_id=user_id, locale=primary_language(params.get("vk_language")),
+                  app_data=params.get("app_data", ""), issued_at=issued_at,
+                  nonce=f"user:{user_id}:{int(issued_at.timestamp())}" if user_id else "")
 
 
 def sign(*, secret: str, app_id: str, ts: int, user_id: str = "", group_id: str = "", language: str = "",
