@@ -1,4 +1,5 @@
-"""Back-office pages: dashboard, products, variants, stock, images, categories, CSV, audit log.
+"""Back-office pages: the dashboard (with its charts and CSVs), products, variants, stock, images,
+categories, CSV, audit log.
 
 Views parse a form, call one service (catalog.editing, catalog.images, backoffice.imports) and
 render. A `ShopError` from a service is shown on the field it names and answered with its 4xx
@@ -6,11 +7,14 @@ status; nothing has been written then. Every route names its permission (deny by
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+
 from flask import (Response, current_app, flash, jsonify, redirect, render_template, request,
                    stream_with_context, url_for)
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
@@ -18,7 +22,9 @@ from ..catalog import editing, images
 from ..catalog.csv_io import export_lines
 from ..database import utcnow
 from ..errors import ShopError
-from . import bp, imports, queries
+from ..security import allow_sources
+from . import bp, dashboard, imports, queries
+from . import dashboard_charts as charts
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
 from . import order_views  # noqa: F401  (adds the order pages to this blueprint)
 from .forms import (CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm, ProductForm,
@@ -30,12 +36,101 @@ catalog_permission = permission_required(Permission.MANAGE_CATALOG)
 
 # --- dashboard ---------------------------------------------------------------------------------
 
-@bp.get("/")
+def _period() -> dashboard.Period:
+    """The period asked for by `?period=` (and `?from=`, `?to=` for a custom one). :raise InvalidPeriod:"""
+    return dashboard.period_for(request.args.get("period"), utcnow(), current_app.config["SHOP_TIMEZONE"],
+                                date_from=request.args.get("from"), date_to=request.args.get("to"))
+
+
+def _narrow() -> bool:
+    """`?size=narrow`: the phone's version of a chart."""
+    return request.args.get("size") == "narrow"
+
+
+def _section(name: str) -> None:
+    dashboard.require_section(acting_user(), name)
+
+
+@bp.get("/", endpoint="dashboard")
 @permission_required(Permission.ACCESS_BACKOFFICE)
-def dashboard():
-    return render_template("admin/dashboard.html", counts=queries.dashboard_counts(),
-                           alerts=queries.stock_alerts(), low_stock=queries.LOW_STOCK,
-                           can_edit=current_user.can(Permission.MANAGE_CATALOG))
+def dashboard_page():
+    sections = dashboard.sections_for(acting_user())
+    try:
+        period = _period()
+    except dashboard.InvalidPeriod as error:
+        return render_template("admin/dashboard.html", sections=sections, period=None, error=error.message,
+                               args=request.args), error.status
+    return render_template("admin/dashboard.html", sections=sections, period=period, args=request.args,
+                           figures=dashboard.figures(sections, period, utcnow()), low_stock=queries.LOW_STOCK,
+                           decimal=format_decimal)
+
+
+def _svg(svg: str) -> Response:
+    # An SVG shown through <img> is governed by its own response's CSP: allow exactly its own
+    # <style> blocks, by hash (a nonce-based policy ignores 'unsafe-inline').
+    for style in re.findall(r"<style[^>]*>(.*?)</style>", svg, flags=re.DOTALL):
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        allow_sources("style-src", f"'sha256-{digest}'")
+    return Response(svg, mimetype="image/svg+xml")
+
+
+def _csv(text: str, name: str, period: dashboard.Period | None = None) -> Response:
+    days = f"-{period.first_day.isoformat()}-{period.last_day.isoformat()}" if period else ""
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="dashboard-{name}{days}.csv"'})
+
+
+@bp.get("/dashboard/sales.svg")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_sales_chart():
+    _section("sales")
+    return _svg(charts.sales_svg(dashboard.daily_sales(_period()), current_app.config["SHOP_CURRENCY"],
+                                 narrow=_narrow()))
+
+
+@bp.get("/dashboard/sales.csv")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_sales_csv():
+    _section("sales")
+    period = _period()
+    return _csv(charts.sales_csv(dashboard.daily_sales(period), current_app.config["SHOP_CURRENCY"]), "sales", period)
+
+
+@bp.get("/dashboard/channels.svg")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_channels_chart():
+    _section("channels")
+    return _svg(charts.funnel_svg(dashboard.funnel(_period()), _("no source"), narrow=_narrow()))
+
+
+@bp.get("/dashboard/channels.csv")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_channels_csv():
+    _section("channels")
+    period = _period()
+    return _csv(charts.funnel_csv(dashboard.funnel(period)), "channels", period)
+
+
+@bp.get("/dashboard/ratings.svg")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_ratings_chart():
+    _section("care")
+    return _svg(charts.ratings_svg(dashboard.care(_period(), utcnow()), narrow=_narrow()))
+
+
+@bp.get("/dashboard/ratings.csv")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_ratings_csv():
+    _section("care")
+    period = _period()
+    return _csv(charts.ratings_csv(dashboard.care(period, utcnow())), "ratings", period)
+
+
+@bp.get("/dashboard/offers.csv")
+@permission_required(Permission.ACCESS_BACKOFFICE)
+def dashboard_offers_csv():
+    _section("offers")
+    return _csv(charts.offers_csv(dashboard.current_offers(utcnow()), current_app.config["SHOP_CURRENCY"]), "offers")
 
 
 # --- products ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from . import images
 from .content import BRAND, CATEGORIES, COLOURS, PRODUCTS, STAFF, ProductSpec
 from .offers import load_offers
 from .reviews import load_reviews
+from .sales import DAYS, load_sales
 
 IMAGE_FOLDER = "demo"  # in the shop's store (storefront.storage)
 LOGIN_PATH = "/account/login"
@@ -39,13 +40,14 @@ class LoadReport:
     offers: int = 0
     reviews: int = 0
     questions: int = 0
+    orders: int = 0
     users: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.categories or self.products or self.users or self.images_drawn or self.offers
-                    or self.reviews or self.questions)
+                    or self.reviews or self.questions or self.orders)
 
 
 def code(text: str) -> str:
@@ -194,6 +196,7 @@ def load_demo(now: dt.datetime | None = None) -> str:
     with current_app.test_request_context():
         loaded = load_reviews(now)
     report.reviews, report.questions = loaded.reviews, loaded.questions
+    report.orders = load_sales(now)
     return describe(report)
 
 
@@ -210,7 +213,8 @@ def describe(report: LoadReport) -> str:
                      f"({_count(report.variants, 'variant')}), {report.categories} categories, "
                      f"{_count(report.images_drawn, 'picture')} drawn, "
                      f"{_count(report.offers, 'offer')}, {_count(len(report.users), 'staff account')}, "
-                     f"{_count(report.reviews, 'review')}, {_count(report.questions, 'question')}.")
+                     f"{_count(report.reviews, 'review')}, {_count(report.questions, 'question')}, "
+                     f"{_count(report.orders, 'order')} of the last {DAYS} days.")
     else:
         lines.append(f"Demo data is already there ({total} demo products); nothing changed.")
     lines += [f"Skipped: {item}" for item in report.skipped]

@@ -26,7 +26,7 @@ class DemoOffer:
     benefit: str
     audience: str
     days: int
-    starts_in_days: int = 0
+    starts_in_days: int = 0  # negative: started that many days before the demo was loaded
     percent: int | None = None
     amount: int | None = None
     buy_qty: int | None = None
@@ -44,13 +44,13 @@ class DemoOffer:
 
 OFFERS = (
     DemoOffer("followers-week", "Followers' week: 15% off", "For everyone who shops from our page tab: 15% off "
-              "the whole order this week.", Benefit.PERCENT, Audience.TAB_VISITORS, days=7, percent=15,
-              cap_total=500, priority=10),
+              "the whole order this week.", Benefit.PERCENT, Audience.TAB_VISITORS, days=7, starts_in_days=-3,
+              percent=15, cap_total=500, priority=10),
     DemoOffer("telegram-ten", "€10 off from €60 for our Telegram channel", "Our Telegram followers' code: €10 off "
               "an order of €60 or more.", Benefit.FIXED, Audience.CODE_HOLDERS, days=14, amount=1000,
               min_subtotal=6000, cap_total=300, cap_per_customer=1, priority=5, code=("ZV-TELEGRAM", "telegram")),
     DemoOffer("free-shipping-40", "Free shipping from €40", "Free standard delivery on orders of €40 or more.",
-              Benefit.FREE_SHIPPING, Audience.EVERYONE, days=30, min_subtotal=4000),
+              Benefit.FREE_SHIPPING, Audience.EVERYONE, days=30, starts_in_days=-12, min_subtotal=4000),
     DemoOffer("hats-3-for-2", "Hats: buy 2, get the third free", "Pick three hats; the cheapest is on us.",
               Benefit.BUY_X_GET_Y, Audience.EVERYONE, days=30, buy_qty=2, get_qty=1, target=Target.CATEGORIES,
               category="hats"),

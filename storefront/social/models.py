@@ -28,6 +28,7 @@ class Visit(db.Model):
         # The dashboard counts visits per channel and per source over a time window.
         sa.Index("ix_visits_channel_created", "channel", "created_at"),
         sa.Index("ix_visits_utm_source_created", "utm_source", "created_at"),
+        sa.Index("ix_visits_created_at", "created_at"),  # a period's visits, every channel (the dashboard)
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -34,7 +34,7 @@ def test_admin_signs_in_edits_stock_and_imports_a_csv_in_the_browser(live_server
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/")
-    assert page.locator(".stat-value").all_inner_texts() == ["6", "1", "1"]
+    assert page.locator("[aria-labelledby=stock-heading] .stat-value").all_inner_texts() == ["6", "1", "1"]
     screenshot(page, "admin-dashboard")
 
     page.goto(f"{live_server.url}/admin/products")

@@ -1,0 +1,150 @@
+"""The dashboard's charts (SVG from pygal, drawn on the server) and the CSV of each chart's numbers.
+
+A chart is an `<img>` of its own staff URL, so the page needs no script and its CSP no exception;
+the SVG carries no script either (pygal's config `<script>` and the tooltip's inline style are
+taken out: without script the tooltip never shows). The same numbers are in a table beside every
+chart and in its CSV, money in major units with the currency named in the header.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+
+import pygal
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from pygal.style import Style
+
+from .. import spreadsheets
+from ..money import format_major, minor_digits
+from .dashboard import Care, Funnel, OfferLine, SalesDay
+
+CHART_STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground="#1d2330",
+                    foreground_strong="#1d2330", foreground_subtle="#677083",
+                    colors=("#1f5f8b", "#b8860b", "#2e7d32", "#b42318", "#6a3d9a"),
+                    font_family="system-ui, sans-serif", label_font_size=15, major_label_font_size=15,
+                    legend_font_size=16, title_font_size=16, value_font_size=14)
+# A wide chart for a desk; a narrow one for a phone (or a social tab), so its text is not shrunk
+# to nothing when the picture is scaled to the screen.
+WIDE, NARROW = (900, 340), (440, 420)
+
+
+def _clean(svg: str) -> str:
+    """The SVG without its scripts and the tooltip's inline style (the CSP allows neither)."""
+    svg = re.sub(r"<script\b[^>]*>.*?</script>", "", svg, flags=re.DOTALL)
+    return svg.replace(' style="opacity: 0"', "")
+
+
+def _chart(kind: type, *, narrow: bool, y_title: str, formatter: Callable[[float], str], **options) -> pygal.Graph:
+    width, height = NARROW if narrow else WIDE
+    return kind(js=[], style=CHART_STYLE, width=width, height=height, legend_at_bottom=True, show_y_guides=True,
+                truncate_label=-1, truncate_legend=-1, margin=16, margin_right=40,
+                no_data_text=_("Nothing in this period"),
+                include_x_axis=True, y_title=y_title, value_formatter=formatter, **options)
+
+
+def _every(labels: Sequence[str], at_most: int = 16) -> list[str]:
+    """Every label when few; else every n-th, so a 30-day axis stays readable."""
+    step = max(1, -(-len(labels) // at_most))
+    return [label for index, label in enumerate(labels) if index % step == 0]
+
+
+def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> str:
+    """Revenue per day as bars, with the paid orders' count on a second axis."""
+    chart = _chart(pygal.Bar, narrow=narrow, y_title=_("Revenue (%(currency)s)", currency=currency),
+                   formatter=lambda value: f"{value:,.0f}",
+                   x_label_rotation=-40 if len(days) > (4 if narrow else 10) else 0)
+    labels = [day.day.strftime("%m-%d") for day in days]
+    chart.x_labels = labels
+    chart.x_labels_major = _every(labels, 6 if narrow else 16)
+    chart.show_minor_x_labels = False
+    unit = 10 ** minor_digits(currency)
+    chart.add(_("Revenue"), [day.revenue / unit for day in days])
+    chart.add(_("Paid orders"), [day.paid_orders for day in days], secondary=True)
+    return _clean(chart.render(is_unicode=True))
+
+
+class LogBarsFromOne(pygal.HorizontalBar):
+    """Horizontal bars on a logarithmic axis that all grow from 1: pygal starts a logarithmic
+    chart's bars at its smallest value, which would make that value's bar vanish."""
+
+    def _draw(self):
+        self.zero = 1
+        super()._draw()
+
+
+def funnel_svg(funnel: Funnel, unnamed: str, *, narrow: bool = False) -> str:
+    """Visits, orders and paid orders of the busiest channels, as grouped horizontal bars."""
+    rows = funnel.rows[:8]
+    # Visits outnumber orders many times over: on a linear axis the orders would be slivers.
+    chart = _chart(LogBarsFromOne, narrow=narrow, y_title=_("count (logarithmic scale)"),
+                   formatter=lambda value: f"{value:,.0f}", logarithmic=True)
+    highest = max([row.visits for row in rows] + [1])
+    chart.y_labels = [10 ** n for n in range(len(str(highest)) + 1)]  # 1, 10, 100, … past the largest
+    chart.range = (1, chart.y_labels[-1])  # bars grow from 1, the same base for every channel
+    chart.x_labels = [channel_label(row.channel, row.source, unnamed) for row in rows]
+    chart.add(_("Visits"), [row.visits or None for row in rows])
+    chart.add(_("Orders"), [row.orders or None for row in rows])
+    chart.add(_("Paid"), [row.paid or None for row in rows])
+    return _clean(chart.render(is_unicode=True))
+
+
+def ratings_svg(care: Care, *, narrow: bool = False) -> str:
+    """Reviews received per star rating, this period beside the one before."""
+    chart = _chart(pygal.Bar, narrow=narrow, y_title=_("reviews"), formatter=lambda value: f"{value:,.0f}")
+    highest = max([*care.ratings.values(), *care.previous_ratings.values(), 1])
+    chart.y_labels = list(range(0, highest + 1, max(1, -(-highest // 8))))  # whole reviews only
+    chart.x_labels = [ngettext("%(num)d star", "%(num)d stars", stars) for stars in range(1, 6)]
+    chart.add(_("This period"), [care.ratings[stars] for stars in range(1, 6)])
+    chart.add(_("Previous period"), [care.previous_ratings[stars] for stars in range(1, 6)])
+    return _clean(chart.render(is_unicode=True))
+
+
+def channel_label(channel: str, source: str, unnamed: str) -> str:
+    return f"{channel} · {source}" if source else f"{channel} · {unnamed}"
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def _csv(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = spreadsheets.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def sales_csv(days: list[SalesDay], currency: str) -> str:
+    return _csv(["day", "orders", "paid_orders", f"revenue_{currency.lower()}"],
+                [[d.day.isoformat(), d.orders, d.paid_orders, format_major(d.revenue, currency)] for d in days])
+
+
+def funnel_csv(funnel: Funnel) -> str:
+    def cell(value: int | None) -> str | int:
+        return "" if value is None else value
+
+    return _csv(["channel", "utm_source", "visits", "product_views", "carts", "checkouts_started", "orders", "paid",
+                 "orders_per_visit_percent", "paid_per_order_percent", "paid_per_visit_percent",
+                 "visits_previous_period", "paid_previous_period", "paid_per_visit_percent_previous_period"],
+                [[r.channel, r.source, r.visits, cell(r.product_views), cell(r.carts), cell(r.checkouts), r.orders,
+                  r.paid, _percent(r.order_rate), _percent(r.paid_rate), _percent(r.conversion), r.previous_visits,
+                  r.previous_paid, _percent(r.previous_conversion)] for r in funnel.rows])
+
+
+def ratings_csv(care: Care) -> str:
+    return _csv(["stars", "reviews", "reviews_previous_period"],
+                [[stars, care.ratings[stars], care.previous_ratings[stars]] for stars in range(1, 6)])
+
+
+def offers_csv(lines: list[OfferLine], currency: str) -> str:
+    return _csv(["offer", "status", "starts_at_utc", "ends_at_utc", "cap", "remaining", "redemptions",
+                 f"revenue_{currency.lower()}"],
+                [[line.offer.name, line.status.value, line.offer.starts_at.isoformat(), line.offer.ends_at.isoformat(),
+                  "" if line.offer.cap_total is None else line.offer.cap_total,
+                  "" if line.remaining is None else line.remaining, line.redemptions,
+                  format_major(line.revenue, currency)] for line in lines])
