@@ -7,10 +7,10 @@ https://schema.org/Product and https://developers.google.com/search/docs/appeara
 """
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request
 
 from ..money import format_major
-from ..templating import media_url
+from ..templating import media_url, path_for
 from .models import Product
 from .pages import stock_state
 
@@ -18,14 +18,26 @@ DESCRIPTION_LENGTH = 200
 
 
 def absolute_url(path: str) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + path
+    return _base_url() + path
+
+
+def _base_url() -> str:
+    """The shop's address without the trailing slash, once per request (a product page makes
+    two dozen absolute links). Outside a request only PUBLIC_BASE_URL can say it."""
+    if not has_request_context():
+        return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    this_request = request._get_current_object()
+    base = getattr(this_request, "shop_base_url", None)
+    if base is None:
+        base = this_request.shop_base_url = (current_app.config.get("PUBLIC_BASE_URL")
+                                             or this_request.host_url).rstrip("/")
+    return base
 
 
 def product_url(product: Product, variant_id: int | None = None) -> str:
     if variant_id is None:
-        return absolute_url(url_for("catalog.product", slug=product.slug))
-    return absolute_url(url_for("catalog.product", slug=product.slug, variant=variant_id))
+        return absolute_url(path_for("catalog.product", slug=product.slug))
+    return absolute_url(path_for("catalog.product", slug=product.slug, variant=variant_id))
 
 
 def product_image_urls(product: Product) -> list[str]:

@@ -6,9 +6,7 @@ shop's 404 page in the shopper's language.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 
 from promotions import stats as offer_stats
@@ -17,6 +15,7 @@ from reviews import queries as review_queries
 from reviews import questions as review_questions
 
 from ..database import utcnow
+from ..templating import path_for
 from . import browse, pages, seo
 
 bp = Blueprint("catalog", __name__)
@@ -25,27 +24,10 @@ HOME_SHELF_SIZE = 8
 SALE_SHELF_SIZE = 4
 
 
-# What `url_for` does to a path argument (werkzeug's converters, for `<slug>` and `<path:…>`).
-_PATH_SAFE = "!$&'()*+,/:;=@"
-_PLACEHOLDER = "__value__"
-
-
-def path_for(endpoint: str, name: str, value) -> str:
-    """`url_for(endpoint, **{name: value})` for a route with that one argument, from the address
-    `url_for` built for the first such link of the request (prefix, script root, the `url_defaults`
-    query): a listing links 24 products, and each `url_for` walks the routing map again."""
-    built = g.setdefault("path_for", {})
-    parts = built.get(endpoint)
-    if parts is None:
-        prefix, _, suffix = url_for(endpoint, **{name: _PLACEHOLDER}).partition(_PLACEHOLDER)
-        parts = built[endpoint] = (prefix, suffix)
-    return parts[0] + quote(str(value), safe=_PATH_SAFE) + parts[1]
-
-
 @bp.app_template_global()
 def product_path(slug: str) -> str:
     """The product page's address (`url_for("catalog.product", slug=slug)`)."""
-    return path_for("catalog.product", "slug", slug)
+    return path_for("catalog.product", slug=slug)
 
 
 @bp.get("/")
