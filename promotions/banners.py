@@ -77,6 +77,16 @@ def _offers_statement():
     return sa.select(Offer).where(Offer.id.in_(sa.bindparam("ids", expanding=True)))
 
 
+def _rows_read_for_pricing(ids: list[int]) -> dict[int, Offer] | None:
+    """The offers' rows as this request's pricing read them (`service.live_rules`), when it read
+    every one and none has expired since (a commit): the statement would return these very
+    objects from the session. None otherwise."""
+    rows = g.get("live_offer_rows") if has_request_context() else None
+    if rows is None or any(i not in rows or sa.inspect(rows[i]).expired_attributes for i in ids):
+        return None
+    return {i: rows[i] for i in ids}
+
+
 def visible_offers(context: PricingContext | None = None) -> list[ShownOffer]:
     """The live offers this shopper should see on banners, highest priority first."""
     cached = has_request_context() and context is None and "visible_offers" in g
@@ -87,7 +97,10 @@ def visible_offers(context: PricingContext | None = None) -> list[ShownOffer]:
              if is_shown(rule, verdict := audience_verdict(rule, context))]
     rows = {}
     if shown:
-        rows = {o.id: o for o in db.session.scalars(_offers_statement(), {"ids": [rule.id for rule, _ in shown]})}
+        ids = [rule.id for rule, _ in shown]
+        rows = _rows_read_for_pricing(ids)
+        if rows is None:
+            rows = {o.id: o for o in db.session.scalars(_offers_statement(), {"ids": ids})}
     result = [ShownOffer(rows[rule.id], verdict, rule) for rule, verdict in shown if rule.id in rows]
     if has_request_context() and context is g.get("shopper_pricing"):
         g.visible_offers = result

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -21,7 +22,7 @@ from flask import g, has_request_context, session
 from flask_babel import lazy_gettext as _l
 
 from storefront.catalog.models import Category, Product, Variant
-from storefront.database import utcnow
+from storefront.database import UTCDateTime, utcnow
 from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -94,10 +95,25 @@ def rule_for(offer: Offer, *, product_ids: Iterable[int] | None = None, category
     )
 
 
+# Every page with banners runs these: built once and run with parameters, since building them
+# took more CPU than running them.
+@cache
+def _live_offers_statement():
+    return (sa.select(Offer).where(Offer.is_live(sa.bindparam("now", type_=UTCDateTime)))
+            .order_by(Offer.priority.desc(), Offer.id))
+
+
+@cache
+def _targets_statements():
+    ids = sa.bindparam("ids", expanding=True)
+    return (sa.select(offer_products.c.offer_id, offer_products.c.product_id).where(offer_products.c.offer_id.in_(ids)),
+            sa.select(offer_categories.c.offer_id, offer_categories.c.category_id)
+            .where(offer_categories.c.offer_id.in_(ids)))
+
+
 def live_offers(now: dt.datetime) -> list[Offer]:
     """Offers live at `now`, highest priority first (one query)."""
-    return list(db.session.scalars(
-        sa.select(Offer).where(Offer.is_live(now)).order_by(Offer.priority.desc(), Offer.id)))
+    return list(db.session.scalars(_live_offers_statement(), {"now": now}))
 
 
 def next_offer_change(now: dt.datetime) -> dt.datetime | None:
@@ -113,13 +129,10 @@ def rules_for(offers: Sequence[Offer], *, preview: bool = False) -> tuple[OfferR
     products: dict[int, set[int]] = {i: set() for i in ids}
     categories: dict[int, set[int]] = {i: set() for i in ids}
     if ids:
-        for offer_id, product_id in db.session.execute(
-                sa.select(offer_products.c.offer_id, offer_products.c.product_id)
-                .where(offer_products.c.offer_id.in_(ids))):
+        by_product, by_category = _targets_statements()
+        for offer_id, product_id in db.session.execute(by_product, {"ids": ids}):
             products[offer_id].add(product_id)
-        for offer_id, category_id in db.session.execute(
-                sa.select(offer_categories.c.offer_id, offer_categories.c.category_id)
-                .where(offer_categories.c.offer_id.in_(ids))):
+        for offer_id, category_id in db.session.execute(by_category, {"ids": ids}):
             categories[offer_id].add(category_id)
     return tuple(rule_for(o, product_ids=products[o.id], category_ids=categories[o.id], preview=preview)
                  for o in offers)
@@ -133,9 +146,12 @@ def live_rules(now: dt.datetime, *, fresh: bool = False) -> tuple[OfferRule, ...
         # later is the same page); a different moment (the marketer's preview) reads again.
         if abs((cached_now - now).total_seconds()) < 5:
             return rules
-    rules = rules_for(live_offers(now))
+    offers = live_offers(now)
+    rules = rules_for(offers)
     if has_request_context():
         g.live_offer_rules = (now, rules)
+        # Kept for the request's banners (`banners.visible_offers`), which show these rows.
+        g.live_offer_rows = {offer.id: offer for offer in offers}
     return rules
 
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
-from storefront.catalog.browse import Page
+from storefront.catalog.browse import Page, read_columns
 from storefront.catalog.models import Product
 from storefront.database import UTCDateTime
 from storefront.extensions import db
@@ -185,9 +185,19 @@ def _int(raw) -> int | None:
         return None
 
 
+@cache
+def _stats_statement():
+    # The table's columns, not the mapped object: always the database's values (as a
+    # `populate_existing` read was), without building an object (~0.3 ms a product page).
+    stats = ReviewStats.__table__.c
+    return sa.select(stats.review_count, stats.rating_sum, stats.rated_1, stats.rated_2, stats.rated_3,
+                     stats.rated_4, stats.rated_5, stats.fit_small, stats.fit_true, stats.fit_large
+                     ).where(stats.product_id == _param("product_id"))
+
+
 def summary(product: Product) -> ReviewSummary:
     """The product's figures from its `ReviewStats` row (one query; zeros without one)."""
-    stats = db.session.get(ReviewStats, product.id, populate_existing=True)
+    stats = db.session.execute(_stats_statement(), {"product_id": product.id}).first()
     count = stats.review_count if stats else 0
     counts = {n: getattr(stats, f"rated_{n}") if stats else 0 for n in range(1, 6)}
     bars = [HistogramBar(n, counts[n], _percent(counts[n], count)) for n in range(5, 0, -1)]
@@ -244,8 +254,8 @@ def _filtered_total(product_id: int, summary_: ReviewSummary, chosen: ReviewFilt
     """How many reviews the list holds: from the summed figures when they say it (no filter, or
     one), else counted (rating and fit together: one more query, on that list only)."""
     if chosen.rating is not None and chosen.fit is not None:
-        return db.session.scalar(_count_statement(), {"product_id": product_id, "rating": chosen.rating,
-                                                      "fit": chosen.fit}) or 0
+        return read_columns(_count_statement(), {"product_id": product_id, "rating": chosen.rating,
+                                                 "fit": chosen.fit}).scalar() or 0
     if chosen.rating is not None:
         return summary_.bar(chosen.rating).count
     if chosen.fit is not None:
@@ -324,11 +334,11 @@ def product_reviews(product: Product, *, language: str, chosen: ReviewFilter | N
     page = min(chosen.page, max(1, -(-total // per_page)))
     parameters = {"product_id": product.id, "language": language, "rating": chosen.rating, "fit": chosen.fit,
                   "limit": per_page, "offset": (page - 1) * per_page}
-    page_ids = list(db.session.scalars(
-        _page_ids(chosen.sort, chosen.rating is not None, chosen.fit is not None), parameters))
+    page_ids = list(read_columns(
+        _page_ids(chosen.sort, chosen.rating is not None, chosen.fit is not None), parameters).scalars())
     pair: dict[str, int] = {}
     if highlights:
-        pair = {side: review_id for side, review_id in db.session.execute(_pair_statement(), {
+        pair = {side: review_id for side, review_id in read_columns(_pair_statement(), {
             "product_id": product.id, "language": language, "favourable_min": favourable_min,
             "critical_max": critical_max})}
     loaded = _load([*page_ids, *pair.values()])
@@ -392,8 +402,8 @@ def reply_figures(*, now: dt.datetime) -> ReplyFigures:
     config = current_app.config
     days = config["REPLY_STATS_DAYS"]
     window = {"since": now - dt.timedelta(days=days), "now": now}
-    rows = db.session.execute(_reply_items_statement(), window).all()
-    raised = db.session.scalar(_raised_statement(), window) or 0
+    rows = read_columns(_reply_items_statement(), window).all()
+    raised = read_columns(_raised_statement(), window).scalar() or 0
     answered = [row for row in rows if row.first_response_at is not None]
     business = any(row.clock == Clock.BUSINESS for row in answered)
     schedule = clock.from_config(config) if business else None
