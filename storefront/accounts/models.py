@@ -81,6 +81,11 @@ class User(UserMixin, db.Model):
     staff_session_id = None  # that session's row, to mark "this browser" in the list of sessions
     session_remembered = False  # whether that sign-in ticked "keep me signed in"
 
+    @property
+    def role_label(self) -> str:
+        """The role as staff read it, in the page's language."""
+        return str(ROLE_LABELS.get(self.role, self.role))
+
     def get_id(self) -> str:
         """The staff session's token, which `accounts.sessions.load_session` accepts while the
         session lasts. A user not signed in through `begin_session` has none: what is returned

@@ -134,3 +134,10 @@ def test_a_marketer_refused_the_catalog_sees_the_same_back_office_403(client, st
 def test_a_shopper_facing_error_keeps_the_shop_layout(client):
     page = client.get("/no-such-page").get_data(as_text=True)
     assert "site-header" in page and 'class="sidebar"' not in page
+
+
+@pytest.mark.parametrize("lang, label", [("en", "Marketer"), ("es", "Marketing"), ("lv", "Mārketinga speciālists")])
+def test_the_top_bar_names_the_role_in_the_staff_members_language(client, staff, lang, label):
+    staff("marketer")
+    page = client.get(f"/admin/?lang={lang}").get_data(as_text=True)
+    assert f'<span class="badge">{label}</span>' in page
