@@ -365,28 +365,18 @@ def smtp_server(app):
     app.config.update(SMTP_HOST=saved[0], SMTP_PORT=saved[1])
 
 
-@pytest.fixture(scope="session")
-def gunicorn_server(app, database_url):
-    """The shop under gunicorn with four worker processes on the test database: for races that
-    must cross processes, as in production."""
+@contextmanager
+def serving_with_gunicorn(options: list[str], env: dict[str, str]):
+    """`gunicorn OPTIONS wsgi:app` on a free loopback port, with `env` added to this process's
+    environment; yields its base URL once /healthz answers, and stops it afterwards."""
     import subprocess
     import sys
     import urllib.request
 
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
-               SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
-               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="", PAGE_CACHE_URL=app.config["PAGE_CACHE_URL"],
-               # Races fire more checkouts at once than the admission check lets in: they test
-               # the limits behind it (tests/checkout/test_admission.py tests the check itself).
-               CHECKOUT_MAX_CONCURRENT="0", MAX_QUEUE_WAIT_MS="0",
-               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-               # The same social apps as the test app, so launches signed in tests verify there.
-               SOCIAL_APPS=json.dumps(app.config["SOCIAL_APPS"]))
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=Path(__file__).parent.parent, env=env)
+        [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"], cwd=Path(__file__).parent.parent, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
 
     def answers():
@@ -395,11 +385,30 @@ def gunicorn_server(app, database_url):
         except OSError:
             return process.poll() is not None
 
-    # Four processes importing the app on a loaded 2-core machine can take a while: wait long,
+    # Several processes importing the app on a loaded 2-core machine can take a while: wait long,
     # since a slow start is not what these tests are about.
     wait_for(answers, timeout=120)
     if process.poll() is not None:
         pytest.fail("gunicorn did not start")
-    yield url
-    process.send_signal(2)  # SIGINT: gunicorn's quick shutdown; TERM waits for idle keep-alives
-    process.wait(timeout=15)
+    try:
+        yield url
+    finally:
+        process.send_signal(2)  # SIGINT: gunicorn's quick shutdown; TERM waits for idle keep-alives
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(app, database_url):
+    """The shop under gunicorn with four worker processes on the test database: for races that
+    must cross processes, as in production."""
+    env = dict(DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
+               SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
+               UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="", PAGE_CACHE_URL=app.config["PAGE_CACHE_URL"],
+               # Races fire more checkouts at once than the admission check lets in: they test
+               # the limits behind it (tests/checkout/test_admission.py tests the check itself).
+               CHECKOUT_MAX_CONCURRENT="0", MAX_QUEUE_WAIT_MS="0",
+               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+               # The same social apps as the test app, so launches signed in tests verify there.
+               SOCIAL_APPS=json.dumps(app.config["SOCIAL_APPS"]))
+    with serving_with_gunicorn(["--workers", "4", "--threads", "4"], env) as url:
+        yield url

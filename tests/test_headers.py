@@ -2,18 +2,13 @@
 page, HTTPS only once seen, and no server banner."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import serving_with_gunicorn
 from tests.factories import make_product
 from tests.factories import make_order as place_order
-
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -98,29 +93,11 @@ def test_hsts_through_the_trusted_proxy_only(app):
 @pytest.fixture(scope="module")
 def production_server(app, database_url):
     """The shop under gunicorn with its production settings file, as the README starts it."""
-    import os
-
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
-               SECRET_KEY="test-secret-key", HUEY_URL="memory://", TASKS_IMMEDIATE="true",
-               GUNICORN_WORKERS="1", GUNICORN_THREADS="2", PAGE_CACHE_URL="memory://")
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:storefront.gunicorn_conf",
-                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-                               cwd=PROJECT, env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def answers():
-        try:
-            return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
-        except OSError:
-            return process.poll() is not None
-
-    wait_for(answers, timeout=120)
-    if process.poll() is not None:
-        pytest.fail("gunicorn did not start")
-    yield url
-    process.send_signal(2)
-    process.wait(timeout=15)
+    env = dict(DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path, SECRET_KEY="test-secret-key",
+               HUEY_URL="memory://", TASKS_IMMEDIATE="true", GUNICORN_WORKERS="1", GUNICORN_THREADS="2",
+               PAGE_CACHE_URL="memory://")
+    with serving_with_gunicorn(["-c", "python:storefront.gunicorn_conf"], env) as url:
+        yield url
 
 
 def test_the_production_server_names_no_server_software(production_server):
