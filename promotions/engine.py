@@ -17,7 +17,8 @@ Rules, in the order they are applied:
      amount — one rounding, on the offer's total, never per line;
    - fixed: ``min(amount, base)``, once per order;
    - buy X get Y: of every X+Y targeted units (cheapest last), the Y cheapest are free;
-   - free shipping: the shipping charge; nothing off the items.
+   - free shipping: the shipping charge of the delivery methods the offer covers (standard by
+     default); nothing off the items, nothing off another method.
 3. **Spread over lines.** An offer's item discount is split over its target lines in proportion
    to their remaining amounts by the largest-remainder method (ties to the earlier line), so the
    shares are whole minor units, add up to the offer's discount exactly, and never exceed a line's
@@ -92,6 +93,10 @@ class OfferRule:
     state: str = OfferState.SCHEDULED
     # The total cap is reached (every redemption is held or confirmed).
     sold_out: bool = False
+    # Free shipping: the delivery methods (`checkout.service.shipping_options` codes) it makes free.
+    shipping_methods: frozenset[str] = frozenset({"standard"})
+    # A per-customer cap: a shopper who used it up no longer gets it, so it is no promise to everyone.
+    capped_per_customer: bool = False
 
 
 # --- outputs --------------------------------------------------------------------------------
@@ -110,6 +115,7 @@ class Reason:
     FIRST_ORDER_ONLY = "first_order_only"
     FIRST_ORDER_UNKNOWN = "first_order_unknown"  # decided when the e-mail is known
     NO_TARGET_ITEMS = "no_target_items"
+    OTHER_DELIVERY = "other_delivery"    # free shipping for other delivery methods than the one chosen
     MIN_SUBTOTAL = "min_subtotal"        # missing = minor units to add
     MIN_QUANTITY = "min_quantity"        # missing = units to add
     NOTHING_OFF = "nothing_off"          # eligible, but nothing left to take off (e.g. free shipping already)
@@ -167,9 +173,10 @@ NO_OFFERS = Outcome((), (), (), 0)
 # --- the function ---------------------------------------------------------------------------
 
 def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
-             offers: Sequence[OfferRule], shipping: int = 0) -> Outcome:
+             offers: Sequence[OfferRule], shipping: int = 0, method: str = "standard") -> Outcome:
     """The discounts `offers` give this cart and shopper at `now`; `shipping` is the charge
-    before offers. See the module documentation for the rules."""
+    before offers for the delivery `method` chosen (the cart estimates with standard delivery).
+    See the module documentation for the rules."""
     lines = tuple(lines)
     if not offers:
         return Outcome((), (), tuple(0 for _ in lines), 0)
@@ -178,7 +185,7 @@ def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
     eligible: list[OfferRule] = []
     subtotal = sum(line.unit_price * line.quantity for line in lines)
     for offer in ordered:
-        verdict = _eligibility(offer, lines, shopper, now, subtotal)
+        verdict = _eligibility(offer, lines, shopper, now, subtotal, method)
         if verdict is None:
             eligible.append(offer)
         else:
@@ -255,8 +262,14 @@ def in_audience(offer: OfferRule, shopper: Shopper) -> str | None:
     return None
 
 
+def covers(offer: OfferRule, method: str) -> bool:
+    """Whether the offer takes anything off delivery by `method` (only free shipping does, and
+    only for the methods the marketer chose)."""
+    return offer.benefit == "free_shipping" and method in offer.shipping_methods
+
+
 def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopper, now: dt.datetime,
-                 subtotal: int) -> Verdict | None:
+                 subtotal: int, method: str) -> Verdict | None:
     status = status_at(offer.state, offer.starts_at, offer.ends_at, now)
     if status != OfferStatus.LIVE:
         return Verdict(offer.id, not_live_reason(status))
@@ -267,6 +280,8 @@ def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopp
         return Verdict(offer.id, Reason.SOLD_OUT)
     if offer.id in shopper.used_up_offer_ids:
         return Verdict(offer.id, Reason.USED_UP)
+    if offer.benefit == "free_shipping" and not covers(offer, method):
+        return Verdict(offer.id, Reason.OTHER_DELIVERY)
     target_units = sum(line.quantity for line in lines if targets(offer, line))
     if target_units == 0:
         return Verdict(offer.id, Reason.NO_TARGET_ITEMS)

@@ -27,6 +27,10 @@ def benefit_choices():
             (Benefit.FREE_SHIPPING.value, _l("Free shipping")), (Benefit.BUY_X_GET_Y.value, _l("Buy X, get Y free"))]
 
 
+def delivery_choices():
+    return [("standard", _l("Standard delivery")), ("express", _l("Express delivery"))]
+
+
 def target_choices():
     return [(Target.ORDER.value, _l("The whole order")), (Target.PRODUCTS.value, _l("Chosen products")),
             (Target.CATEGORIES.value, _l("Chosen categories"))]
@@ -52,6 +56,9 @@ class OfferForm(ShopForm):
     buy_qty = StringField(_l("Buy (X)"), validators=[Optional(), Length(max=12)])
     get_qty = StringField(_l("Get free (Y)"), validators=[Optional(), Length(max=12)],
                           description=_l("Of every X + Y items, the Y cheapest are free."))
+    shipping_methods = CheckboxList(_l("Free on"), choices=delivery_choices, default=["standard"],
+                                    validate_choice=False,
+                                    description=_l("The deliveries this offer makes free; the others are charged."))
     target = SelectField(_l("Applies to"), choices=target_choices, validate_choice=False)
     product_ids = SelectMultipleField(_l("Products"), coerce=int, validate_choice=False,
                                       description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
@@ -78,11 +85,19 @@ class OfferForm(ShopForm):
                            description=_l("Higher applies first when offers combine."))
     thank_you = BooleanField(_l("Send a single-use code for this offer with each paid order's receipt"))
 
+    translated_fields = ("name", "description")
+
     def data_for_service(self) -> dict:
-        return {name: getattr(self, name).data for name in (
-            "name", "description", "benefit", "percent", "amount", "buy_qty", "get_qty", "target", "product_ids",
+        """The fields as `terms.clean_terms` reads them; with `translated_form`'s fields, the name and
+        description in the other languages too."""
+        data = {name: getattr(self, name).data for name in (
+            "name", "description", "benefit", "percent", "amount", "buy_qty", "get_qty", "shipping_methods", "target", "product_ids",
             "category_ids", "min_subtotal", "min_quantity", "audience", "audience_pages", "starts_at", "ends_at",
             "timezone", "cap_total", "cap_per_customer", "exclusive", "priority", "thank_you")}
+        languages = getattr(self, "translation_languages", ())
+        if languages:
+            data["translations"] = translations_of(self, languages)
+        return data
 
 
 class CodeForm(ShopForm):

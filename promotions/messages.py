@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from storefront.money import format_money
@@ -39,9 +40,35 @@ def target_text(offer, names: list[str] | None = None) -> str:
     return _("On everything in %(categories)s", categories=listed) if listed else _("On selected categories")
 
 
+# The delivery methods a free-shipping offer may cover, in a sentence ("On %(delivery)s").
+DELIVERY_NAMES = {
+    frozenset({"standard"}): _l("standard delivery"),
+    frozenset({"express"}): _l("express delivery"),
+    frozenset({"standard", "express"}): _l("standard and express delivery"),
+}
+
+
+def delivery_text(offer) -> str:
+    """The delivery methods a free-shipping offer makes free, as words ("standard delivery")."""
+    methods = frozenset(offer.shipping_methods or ("standard",))
+    return str(DELIVERY_NAMES.get(methods, DELIVERY_NAMES[frozenset({"standard"})]))
+
+
+def free_shipping_promise(threshold: int | None) -> str:
+    """The shop's one free-shipping sentence for `threshold` (`free_shipping.public_free_shipping_from`
+    or a cart's `Totals.free_shipping_from`); empty when nothing ships free."""
+    if threshold is None:
+        return ""
+    if threshold <= 0:
+        return _("Free shipping on every order")
+    return _("Free shipping from %(amount)s", amount=format_money(threshold))
+
+
 def conditions_text(offer) -> list[str]:
     """The conditions besides the audience, one sentence each (empty: no condition)."""
     conditions = []
+    if offer.benefit == Benefit.FREE_SHIPPING:
+        conditions.append(_("On %(delivery)s", delivery=delivery_text(offer)))
     if offer.min_subtotal:
         conditions.append(_("On orders from %(amount)s", amount=format_money(offer.min_subtotal)))
     if offer.min_quantity:
@@ -129,24 +156,73 @@ def verdict_text(verdict: Verdict | None, offer) -> str | None:
         return _("Add an item from this offer to your cart to get %(benefit)s.", benefit=benefit_text(offer))
     if reason == Reason.NOTHING_OFF:
         return _("Nothing more to take off: your order already has it.")
+    if reason == Reason.OTHER_DELIVERY:
+        return _("Free shipping covers %(delivery)s only, not the delivery you chose.",
+                 delivery=delivery_text(offer))
     return None
 
 
 # What a cart tells its shopper about an offer that did not apply. An offer for another audience
 # (tab visitors of a page, holders of a code) is not named to a shopper outside it.
 CART_NOTE_REASONS = (Reason.MIN_SUBTOTAL, Reason.MIN_QUANTITY, Reason.FIRST_ORDER_UNKNOWN, Reason.MEMBERS_ONLY,
-                     Reason.NOT_COMBINED, Reason.USED_UP)
+                     Reason.NOT_COMBINED, Reason.USED_UP, Reason.OTHER_DELIVERY)
 
 
-def cart_notes(outcome: Outcome, rules: Iterable[OfferRule]) -> list[tuple[str, str]]:
-    """(offer name, words) for each offer in play (`rules`) that did not apply and is worth a word."""
+def cart_notes(outcome: Outcome, rules: Iterable[OfferRule], skip: Iterable[int] = ()) -> list[tuple[str, str]]:
+    """(offer name, words) for each offer in play (`rules`) that did not apply and is worth a word,
+    but those in `skip` (already explained, e.g. as lost: `notices.lost_offers`).
+
+    A free-shipping offer short of its minimum is left out: the cart's one free-shipping message
+    (`Totals.free_shipping_remaining`) already counts it."""
     by_id = {rule.id: rule for rule in rules}
+    skip = set(skip)
     notes = []
     for verdict in outcome.verdicts:
         rule = by_id.get(verdict.offer_id)
-        if rule is None or verdict.reason not in CART_NOTE_REASONS:
+        if rule is None or verdict.reason not in CART_NOTE_REASONS or verdict.offer_id in skip:
+            continue
+        if rule.benefit == Benefit.FREE_SHIPPING and verdict.reason == Reason.MIN_SUBTOTAL:
             continue
         text = verdict_text(verdict, rule)
         if text:
             notes.append((rule.name, text))
     return notes
+
+
+def lost_text(lost) -> str:
+    """Why an offer the shopper had (a `notices.LostOffer`) no longer applies, naming it (by the
+    code they entered, else by its name) and, for a per-customer cap, the order that used it."""
+    what = lost.code or lost.name
+    if lost.reason == "code_refused":
+        return lost.refusal or _("The code %(code)s no longer applies.", code=what)
+    if lost.reason == Reason.USED_UP:
+        if lost.order_number:
+            return _("You already used %(offer)s on order %(order)s, so it no longer applies.", offer=what,
+                     order=lost.order_number)
+        return _("You have already used %(offer)s, so it no longer applies.", offer=what)
+    if lost.reason == Reason.SOLD_OUT:
+        return _("%(offer)s has just run out, so it no longer applies.", offer=what)
+    if lost.reason == Reason.ENDED:
+        return _("%(offer)s has ended, so it no longer applies.", offer=what)
+    if lost.reason == Reason.NOT_STARTED:
+        return _("%(offer)s is not running now, so it does not apply.", offer=what)
+    if lost.reason == Reason.FIRST_ORDER_ONLY:
+        return _("%(offer)s is for a first order, and this e-mail address has ordered before.", offer=what)
+    if lost.reason == Reason.MEMBERS_ONLY:
+        return _("%(offer)s is for shoppers signed in with their social account, so it no longer applies.",
+                 offer=what)
+    if lost.reason == Reason.TAB_ONLY:
+        return _("%(offer)s is for shoppers who came from our page, so it no longer applies.", offer=what)
+    return _("%(offer)s is for holders of its code: enter the code in your cart.", offer=what)
+
+
+def summary_notes(outcome: Outcome | None, rules: Iterable[OfferRule], lost=()) -> list[tuple[str, str]]:
+    """What a priced cart's summary says about offers: which deliveries each applied free-shipping
+    offer makes free, then `cart_notes` (less the offers `lost` explains)."""
+    if outcome is None:
+        return []
+    rules = tuple(rules)
+    by_id = {rule.id: rule for rule in rules}
+    notes = [(applied.name, _("Free shipping on %(delivery)s.", delivery=delivery_text(by_id[applied.offer_id])))
+             for applied in outcome.applied if applied.shipping_discount and applied.offer_id in by_id]
+    return notes + cart_notes(outcome, rules, skip=(item.offer_id for item in lost))

@@ -104,6 +104,9 @@ class Offer(db.Model):
     priority: so.Mapped[int] = so.mapped_column(default=0)
     # Send each paid order of this offer's audience a single-use code for it ("thank you").
     thank_you: so.Mapped[bool] = so.mapped_column(default=False)
+    # Free shipping: the delivery methods it makes free (codes of `checkout.service.shipping_options`).
+    shipping_methods: so.Mapped[list] = so.mapped_column(sa.JSON, default=lambda: ["standard"],
+                                                         server_default='["standard"]')
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default=OfferState.DRAFT)
     ended_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

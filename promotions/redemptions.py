@@ -48,10 +48,31 @@ from .service import per_customer_caps
 
 
 class OfferRanOut(ConflictError):
-    """A cap was reached between the shopper's look and their order."""
+    """A cap was reached between the shopper's look and their order; `reason` says which: the
+    offer's total cap (SOLD_OUT), this customer's (USED_UP) or a single-use code's (CODE_USED)."""
 
     code = "offer_ran_out"
     default_message = _l("Sorry, an offer in your cart has just run out. Please check the new total.")
+
+    def __init__(self, message=None, *, reason: str = "sold_out", **details):
+        super().__init__(message, reason=reason, **details)
+        self.reason = reason
+
+
+SOLD_OUT, USED_UP, CODE_USED = "sold_out", "used_up", "code_used"
+
+
+def ran_out(reason: str, offer_name: str, code: str | None) -> OfferRanOut:
+    """The refusal for a cap reached at checkout, in words for that cap."""
+    if reason == CODE_USED:
+        message = _l("The code %(code)s has just been used for another order. Please check the new total.",
+                     code=code)
+    elif reason == USED_UP:
+        message = _l("%(offer)s is limited per customer, and your e-mail address has already used it. "
+                     "Please check the new total.", offer=code or offer_name)
+    else:
+        message = _l("Sorry, %(offer)s has just run out. Please check the new total.", offer=code or offer_name)
+    return OfferRanOut(message, reason=reason)
 
 
 class CodeAlreadyUsed(ConflictError):
@@ -137,21 +158,25 @@ def _give_back(redemption: Redemption) -> None:
             _note_fill(row[0], row[1], taking=False)
 
 
-def _take(offer_id: int, keys: tuple[str, ...], cap_per_customer: int | None, code_id: int | None) -> bool:
+def _take(offer_id: int, keys: tuple[str, ...], cap_per_customer: int | None, code_id: int | None) -> str | None:
+    """Move every counter of one redemption: None when all moved, else the cap that was reached
+    (SOLD_OUT, USED_UP or CODE_USED); the caller rolls back what did move."""
     if not _take_offer(offer_id):
-        return False
+        return SOLD_OUT
     if cap_per_customer:
         for key in keys:
             if not _take_customer(offer_id, key, cap_per_customer):
-                return False
-    return not (code_id is not None and not _take_code(code_id))
+                return USED_UP
+    if code_id is not None and not _take_code(code_id):
+        return CODE_USED
+    return None
 
 
 def hold(order, outcome: Outcome, context, *, now: dt.datetime) -> list[Redemption]:
     """Hold one redemption per applied offer for `order`, in the checkout's transaction.
 
-    :raise OfferRanOut: a cap (total, per customer or the code's) is reached; the caller rolls
-        the whole checkout back.
+    :raise OfferRanOut: a cap (total, per customer or the code's) is reached, with which one; the
+        caller rolls the whole checkout back.
     """
     applied = sorted(outcome.applied, key=lambda a: a.offer_id)
     caps = per_customer_caps(a.offer_id for a in applied)
@@ -160,8 +185,9 @@ def hold(order, outcome: Outcome, context, *, now: dt.datetime) -> list[Redempti
     for offer in applied:
         code_id = code.id if code is not None and code.offer_id == offer.offer_id else None
         cap = caps.get(offer.offer_id)
-        if not _take(offer.offer_id, context.customer_keys, cap, code_id):
-            raise OfferRanOut()
+        refused = _take(offer.offer_id, context.customer_keys, cap, code_id)
+        if refused:
+            raise ran_out(refused, offer.name, code.code if code_id else None)
         redemption = Redemption(
             offer_id=offer.offer_id, order_id=order.id, code_id=code_id,
             customer_keys=list(context.customer_keys) if cap else [], status=RedemptionStatus.HELD,
@@ -223,7 +249,7 @@ def retake(order_id: int, *, now: dt.datetime) -> bool:
     caps = per_customer_caps(r.offer_id for r in released)
     for redemption in released:
         cap = caps.get(redemption.offer_id) if redemption.customer_keys else None
-        if not _take(redemption.offer_id, tuple(sorted(redemption.customer_keys or [])), cap, redemption.code_id):
+        if _take(redemption.offer_id, tuple(sorted(redemption.customer_keys or [])), cap, redemption.code_id):
             return False
         db.session.execute(
             sa.update(Redemption).where(Redemption.id == redemption.id)

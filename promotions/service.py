@@ -32,6 +32,7 @@ from .engine import EngineLine, OfferRule, Shopper
 from .liveness import OfferStatus
 from .models import (Audience, CustomerUse, Offer, OfferCode, OfferState, Redemption, offer_categories,
                      offer_products)
+from .notices import note_dropped_code
 
 CODE_SESSION_KEY = "offer_code"
 # Orders in these states count as "an earlier order" for first-order offers.
@@ -86,12 +87,13 @@ def rule_for(offer: Offer, *, product_ids: Iterable[int] | None = None, category
     pages = frozenset(tuple(p.split(":", 1)) for p in (offer.audience_pages or []) if ":" in p)
     state = OfferState.SCHEDULED if preview and offer.state == OfferState.DRAFT else offer.state
     return OfferRule(
-        id=offer.id, name=offer.name, benefit=offer.benefit, starts_at=offer.starts_at, ends_at=offer.ends_at,
+        id=offer.id, name=offer.localized("name"), benefit=offer.benefit, starts_at=offer.starts_at, ends_at=offer.ends_at,
         percent=offer.percent, amount=offer.amount, buy_qty=offer.buy_qty, get_qty=offer.get_qty,
         target=offer.target, product_ids=frozenset(product_ids), category_ids=frozenset(category_ids),
         min_subtotal=offer.min_subtotal, min_quantity=offer.min_quantity, audience=offer.audience,
         audience_pages=pages, exclusive=offer.exclusive, priority=offer.priority, state=state,
-        sold_out=not offer.has_room,
+        sold_out=not offer.has_room, shipping_methods=frozenset(offer.shipping_methods or ("standard",)),
+        capped_per_customer=bool(offer.cap_per_customer),
     )
 
 
@@ -239,8 +241,9 @@ def session_code(launch: tuple[str, str] | None, now: dt.datetime) -> OfferCode 
         return None
     try:
         return check_code(raw, launch=launch, now=now)
-    except CodeRefused:
+    except CodeRefused as refused:
         session.pop(CODE_SESSION_KEY, None)
+        note_dropped_code(normalise_code(raw), refused)  # its page says why the code went
         return None
 
 

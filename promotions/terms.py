@@ -26,10 +26,16 @@ from storefront.social.platforms import FORBIDDEN_AUDIENCES, configured_pages, p
 
 from .models import Audience, Benefit, Target
 
+OFFER_TEXT_LIMITS = {"name": 120, "description": 500}
+
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
 MAX_AMOUNT = 10**10                            # money in minor units: likewise
+
+# The deliveries a free-shipping offer may make free (`checkout.service.shipping_options` codes;
+# pick-up is free anyway).
+FREE_SHIPPING_METHODS = ("standard", "express")
 
 WINDOW_OVER = _l("This window is already over: choose an end in the future.")
 BAD_UTM = _l("UTM tags: up to 80 letters, digits, dots, dashes or underscores.")
@@ -208,7 +214,8 @@ def _clean_benefit(data: Mapping) -> dict:
     benefit = data.get("benefit")
     if benefit not in set(Benefit):
         raise InvalidOffer(_l("Choose what the offer gives."), field="benefit")
-    columns = {"benefit": str(benefit), "percent": None, "amount": None, "buy_qty": None, "get_qty": None}
+    columns = {"benefit": str(benefit), "percent": None, "amount": None, "buy_qty": None, "get_qty": None,
+               "shipping_methods": ["standard"]}
     if benefit == Benefit.PERCENT:
         columns["percent"] = whole_number(
             data.get("percent"), "percent", minimum=1, maximum=100, required=True,
@@ -216,6 +223,8 @@ def _clean_benefit(data: Mapping) -> dict:
     elif benefit == Benefit.FIXED:
         columns["amount"] = _money(data.get("amount"), "amount", required=True,
                                    message=_l("A fixed amount off must be more than zero, e.g. 5.00."))
+    elif benefit == Benefit.FREE_SHIPPING:
+        columns["shipping_methods"] = _clean_methods(data.get("shipping_methods"))
     elif benefit == Benefit.BUY_X_GET_Y:
         message = _l("Buy X get Y needs X and Y of at least 1.")
         for key in ("buy_qty", "get_qty"):
@@ -224,6 +233,17 @@ def _clean_benefit(data: Mapping) -> dict:
             if columns[key] is None:
                 raise InvalidOffer(message, field=key)
     return columns
+
+
+def _clean_methods(values) -> list[str]:
+    """The delivery methods a free-shipping offer makes free, in the shop's order; standard when
+    none is given (an API caller or an older form). :raise InvalidOffer: an unknown method."""
+    chosen = {str(value) for value in values or ()} if not isinstance(values, str) else {values}
+    if not chosen:
+        return ["standard"]
+    if not chosen <= set(FREE_SHIPPING_METHODS):
+        raise InvalidOffer(_l("Choose standard or express delivery (or both)."), field="shipping_methods")
+    return [method for method in FREE_SHIPPING_METHODS if method in chosen]
 
 
 def _clean_target(data: Mapping) -> tuple[str, list[int], list[int]]:

@@ -82,9 +82,11 @@ HTTP_MESSAGES = {
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
               503: "unavailable"}
-# What the layout calls that would query the database (header and footer) or count a visit (the
-# beacon), replaced on a 503 page: it runs no query, and a refused request counts nothing.
-WITHOUT_DATABASE = {"nav_categories": lambda: [], "cart_item_count": lambda: 0, "beacon_page": lambda: False}
+# What the layout calls that would query the database (header and footer, the free-shipping promise
+# read from the live offers) or count a visit (the beacon), replaced on a 503 page: it runs no query,
+# promises nothing, and a refused request counts nothing.
+WITHOUT_DATABASE = {"nav_categories": lambda: [], "cart_item_count": lambda: 0, "beacon_page": lambda: False,
+                    "public_free_shipping": lambda: ""}
 
 
 def wants_json() -> bool:

@@ -28,6 +28,8 @@ from jinja2 import FileSystemBytecodeCache, pass_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from promotions.free_shipping import public_free_shipping_from
+from promotions.messages import free_shipping_promise, lost_text
 from promotions.stats import offers_shown
 
 from .cart.session_cart import item_count
@@ -299,6 +301,12 @@ def signed_in() -> bool:
     return current_user.is_authenticated
 
 
+def public_free_shipping() -> str:
+    """The free-shipping sentence of pages every anonymous visitor shares (top bar, footer, product
+    page): only what is true for everyone (`promotions.free_shipping`); a cart says its own."""
+    return free_shipping_promise(public_free_shipping_from())
+
+
 def format_rate_bps(bps: int) -> str:
     """A tax rate in basis points as the shopper reads it (2100 → "21%", "21 %")."""
     return format_percent(Decimal(bps) / 10000, locale=str(get_locale()), format="#,##0.##%")
@@ -313,6 +321,8 @@ def init_app(app: Flask) -> None:
     install_template_words(app)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate_bps"] = format_rate_bps
+    app.jinja_env.filters["free_shipping_promise"] = free_shipping_promise
+    app.jinja_env.filters["offer_lost"] = lost_text
     app.jinja_env.globals.update(
         url_with_lang=url_with_lang,
         url_with_args=url_with_args,
@@ -324,6 +334,7 @@ def init_app(app: Flask) -> None:
         cart_item_count=cart_item_count,
         beacon_page=is_tracked_page,
         offers_shown=offers_shown,
+        public_free_shipping=public_free_shipping,
         stock_state=stock_state,
         variant_image=variant_image,
     )
@@ -336,6 +347,5 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
             "prices_include_tax": current_app.config["PRICES_INCLUDE_TAX"],
-            "free_shipping_threshold": current_app.config["FREE_SHIPPING_THRESHOLD"],
             "staff_user": current_user if signed_in() else None,
         }

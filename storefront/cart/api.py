@@ -2,13 +2,16 @@
 
 The cart's token in the path is its only credential (no cookie, hence no CSRF token). Views
 parse the body, call `cart.service` (which validates, checks stock and commits) and answer the
-cart priced by `cart.service.load_cart_view`; domain errors become JSON in `storefront.errors`.
+cart priced by `cart.service.load_cart_view` with the offers for everyone (and those the request's
+verified visit qualifies for), as the quote prices it; domain errors become JSON in `storefront.errors`.
 """
 from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from promotions.service import pricing_context
 
 from ..api_errors import error_responses
 from . import service
@@ -28,7 +31,7 @@ class Carts(MethodView):
     def post(self):
         """Create an empty cart. The `Location` header is the cart's address."""
         cart = service.create_cart()
-        return service.load_cart_view(cart), 201, {"Location": url_for("carts.CartByToken", token=cart.token)}
+        return _priced(cart), 201, {"Location": url_for("carts.CartByToken", token=cart.token)}
 
 
 @blp.route(f"/{TOKEN}")
@@ -37,7 +40,7 @@ class CartByToken(MethodView):
     @error_responses(blp, 404)
     def get(self, token: str):
         """The cart with its lines and totals at today's prices. 404 `cart_not_found`."""
-        return service.load_cart_view(service.get_cart(token))
+        return _priced(service.get_cart(token))
 
 
 @blp.route(f"/{TOKEN}/lines")
@@ -59,7 +62,7 @@ class CartLines(MethodView):
         variant = service.find_variant(variant_id=body.get("variant_id"), sku=body.get("sku"))
         line = service.add_item(cart, variant, quantity)
         # A line holding exactly what was sent is new; a larger one was merged.
-        return service.load_cart_view(cart), 201 if line.quantity == quantity else 200
+        return _priced(cart), 201 if line.quantity == quantity else 200
 
 
 @blp.route(f"/{TOKEN}/lines/{VARIANT}")
@@ -76,7 +79,7 @@ class CartLineByVariant(MethodView):
         cart = service.get_cart(token)
         quantity = service.parse_quantity(body["quantity"])
         service.set_quantity(cart, variant_id, quantity)
-        return service.load_cart_view(cart)
+        return _priced(cart)
 
     @blp.response(200, CartSchema)
     @error_responses(blp, 404)
@@ -84,4 +87,10 @@ class CartLineByVariant(MethodView):
         """Remove the line for this variant. 404 `cart_not_found` / `unknown_variant`."""
         cart = service.get_cart(token)
         service.remove_line(cart, variant_id)
-        return service.load_cart_view(cart)
+        return _priced(cart)
+
+
+def _priced(cart) -> service.CartView:
+    """The cart at today's prices with the offers live for this request's shopper: the figures
+    (free shipping included) the quote and the cart page give the same cart."""
+    return service.load_cart_view(cart, pricing_context())

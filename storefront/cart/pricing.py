@@ -4,7 +4,9 @@
 the offers in play. Offers apply here, and nowhere else: the promotion engine
 (`promotions.engine.evaluate`) takes the lines and the shipping charge and returns each line's
 discount and any shipping discount; the shop's own free-shipping threshold is judged on the items
-after their discount.
+after their discount. How far the cart is from free shipping is the nearest of the shop's threshold
+and the free-shipping offers this shopper qualifies for (`Totals.free_shipping_remaining`): the one
+figure every message about it reads.
 
 Tax follows the shop setting. When list prices include tax (usual for EU shops) the total is the
 sum of gross amounts and the tax shown is the part of it that is tax:
@@ -46,10 +48,12 @@ class PricingRules:
 
 @dataclass(frozen=True)
 class ShippingRate:
-    """What one delivery option costs, and from which items total it is free (None: never)."""
+    """What one delivery option costs, and from which items total it is free (None: never);
+    `method` is its code, which free-shipping offers name."""
 
     rate: int
     free_from: int | None
+    method: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,17 @@ class Totals:
     tax: int
     tax_included: bool
     total: int
-    # How much more the shopper must add for free shipping (None when it does not apply).
+    # How much more the shopper must add for free shipping: the nearest of the shop's threshold
+    # and the free-shipping offers they qualify for; 0 once it is free; None when nothing makes
+    # this delivery free.
     free_shipping_remaining: int | None
     # What a free-shipping offer took off the shipping charge.
     shipping_discount: int = 0
     # The engine's result: the offers applied and a verdict for every offer in play.
     offers: Outcome | None = None
+    # The items total from which this delivery ships free (the threshold `free_shipping_remaining`
+    # counts towards), while it does not yet.
+    free_shipping_from: int | None = None
 
     @property
     def item_count(self) -> int:
@@ -138,12 +147,13 @@ def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: Shippin
     engine_lines = [EngineLine(i.variant_id, i.product_id, i.category_ids, i.quantity, i.unit_price)
                     for i in items]
     items_subtotal = sum(item.unit_price * item.quantity for item in items)
-    first = evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=0)
-    best = _totals(items, rules, shipping, first)
+    first = evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=0, method=shipping.method)
+    best = _totals(items, rules, shipping, first, offers.rules)
     charge, _ = shipping_for(items_subtotal - first.items_discount, True, shipping)
     if charge:
         second = _totals(items, rules, shipping,
-                         evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=charge))
+                         evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=charge,
+                                  method=shipping.method), offers.rules)
         if second.total < best.total:
             best = second
     return best
@@ -166,8 +176,23 @@ def _waive_only(outcome: Outcome, waived: int) -> Outcome:
                    outcome.line_discounts, waived)
 
 
+def nearest_free_shipping(shop_remaining: int | None, shipping: ShippingRate, outcome: Outcome | None,
+                          offer_rules: Iterable[OfferRule]) -> tuple[int | None, int | None]:
+    """(threshold, amount still to add) of the nearest free shipping for a cart that does not ship
+    free yet: the shop's own threshold, or a free-shipping offer for this delivery that the shopper
+    qualifies for but for its minimum subtotal. (None, None) when nothing would make it free."""
+    options = [(shop_remaining, shipping.free_from)] if shop_remaining is not None else []
+    if outcome is not None:
+        for rule in offer_rules:
+            verdict = outcome.verdict(rule.id)
+            if rule.benefit == "free_shipping" and verdict is not None and verdict.reason == Reason.MIN_SUBTOTAL:
+                options.append((verdict.missing, rule.min_subtotal))
+    remaining, threshold = min(options, default=(None, None))
+    return threshold, remaining
+
+
 def _totals(items: tuple[LineItem, ...], rules: PricingRules, shipping: ShippingRate,
-            outcome: Outcome | None) -> Totals:
+            outcome: Outcome | None, offer_rules: Iterable[OfferRule] = ()) -> Totals:
     line_discounts = outcome.line_discounts if outcome is not None else (0,) * len(items)
     priced = tuple(
         PricedLine(item.variant_id, item.quantity, item.unit_price,
@@ -181,11 +206,15 @@ def _totals(items: tuple[LineItem, ...], rules: PricingRules, shipping: Shipping
     shipping_discount = min(outcome.shipping_discount, shipping_cost) if outcome is not None else 0
     if outcome is not None and shipping_discount != outcome.shipping_discount:
         outcome = _waive_only(outcome, shipping_discount)
-    if shipping_discount:
-        shipping_cost -= shipping_discount
-        remaining = None
+    shipping_cost -= shipping_discount
+    free_from = None
+    if priced and shipping.rate and not shipping_cost:
+        remaining = 0
+    elif priced:
+        free_from, remaining = nearest_free_shipping(remaining, shipping, outcome, offer_rules)
     taxable = items_subtotal - discount + shipping_cost
     tax = compute_tax(taxable, rules)
     total = taxable if rules.prices_include_tax else taxable + tax
     return Totals(rules.currency, priced, items_subtotal, discount, shipping_cost, tax,
-                  rules.prices_include_tax, total, remaining, shipping_discount, outcome)
+                  rules.prices_include_tax, total, remaining, shipping_discount, outcome,
+                  free_shipping_from=free_from)

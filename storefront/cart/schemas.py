@@ -12,6 +12,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
+from promotions.messages import lost_text
+
 from ..catalog.pages import variant_image
 from ..catalog.schemas import absolute_media_url
 from ..text_input import Text
@@ -91,7 +93,10 @@ class TotalsSchema(Schema):
     tax_included = fields.Boolean()
     total = fields.Integer(metadata={"description": "What the shopper pays, in minor units."})
     free_shipping_remaining = fields.Integer(allow_none=True, metadata={
-        "description": "How much more to add for free shipping; 0 once it is free; null if never."})
+        "description": "How much more to add for free shipping (the nearest of the shop's threshold and the "
+                       "free-shipping offers this shopper qualifies for); 0 once it is free; null if never."})
+    free_shipping_from = fields.Integer(allow_none=True, metadata={
+        "description": "The items total from which this delivery ships free, while it does not yet; else null."})
     item_count = fields.Integer()
     shipping_discount = fields.Integer(metadata={"description": "What a free-shipping offer took off shipping."})
     offers = fields.Method("dump_offers", metadata={
@@ -107,12 +112,26 @@ class TotalsSchema(Schema):
                                 for v in outcome.verdicts if not v.applied]}
 
 
+class LostOfferSchema(Schema):
+    """An offer the shopper had (their code, or applied before) that no longer applies, and why."""
+
+    offer_id = fields.Integer(allow_none=True, metadata={"description": "Null for a code that is no longer valid."})
+    reason = fields.String(metadata={"description": "used_up, sold_out, ended, not_started, tab_only, code_only, "
+                                                    "members_only, first_order_only or code_refused."})
+    code = fields.String(allow_none=True, metadata={"description": "The code the shopper entered for it."})
+    order_number = fields.String(allow_none=True, metadata={
+        "description": "For used_up: the customer's order that used it."})
+    message = fields.Function(lambda lost: lost_text(lost), metadata={"description": "The reason in words."})
+
+
 class CartSchema(Schema):
     """A cart as the server prices it. Every amount is in minor units of `totals.currency`."""
 
     token = fields.String(metadata={"description": "The cart's secret: whoever holds it may read and change it."})
     lines = fields.List(fields.Nested(CartLineSchema))
     totals = fields.Nested(TotalsSchema)
+    lost_offers = fields.List(fields.Nested(LostOfferSchema), metadata={
+        "description": "Offers the shopper had (e.g. their code) that no longer apply, each with why."})
     max_line_quantity = fields.Integer()
 
     @pre_dump
@@ -121,6 +140,7 @@ class CartSchema(Schema):
             "token": view.cart.token,
             "lines": [_line(line, priced) for line, priced in view.lines],
             "totals": view.totals,
+            "lost_offers": view.lost,
             "max_line_quantity": current_app.config["MAX_LINE_QUANTITY"],
         }
 

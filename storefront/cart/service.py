@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
+from promotions.messages import summary_notes
+from promotions.notices import LostOffer, lost_offers
 from promotions.service import PricingContext, category_ancestry
 
 from ..catalog.models import Product, Variant
@@ -219,15 +221,20 @@ class CartView:
     cart: Cart | None
     lines: tuple[tuple[CartLine, object], ...]  # (CartLine, PricedLine)
     totals: Totals
+    # Offers the shopper had that no longer apply, each with why (`promotions.notices`).
+    lost: tuple[LostOffer, ...] = ()
+    # (offer name, words) about the offers in play (`promotions.messages.summary_notes`).
+    notes: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not self.lines
 
 
-def load_cart_view(cart: Cart | None, pricing=None) -> CartView:
+def load_cart_view(cart: Cart | None, pricing=None, seen=()) -> CartView:
     """Price a cart at current catalog prices, loading all its lines in one query, with the
-    offers of `pricing` (a `promotions.service.PricingContext`; none without it)."""
+    offers of `pricing` (a `promotions.service.PricingContext`; none without it). `seen`: the
+    offers applied on the shopper's earlier pages, whose loss since is explained."""
     lines: list[CartLine] = []
     if cart is not None:
         lines = list(db.session.scalars(
@@ -236,7 +243,19 @@ def load_cart_view(cart: Cart | None, pricing=None) -> CartView:
                      so.joinedload(CartLine.variant).joinedload(Variant.image))
         ).unique())
     totals = price_cart(line_items(lines) if lines else (), pricing_rules(), offers=offers_for(pricing))
-    return CartView(cart, tuple(zip(lines, totals.lines)), totals)
+    if not lines or pricing is None:
+        return CartView(cart, tuple(zip(lines, totals.lines)), totals)
+    lost = lost_for(totals, pricing, seen)
+    return CartView(cart, tuple(zip(lines, totals.lines)), totals, lost,
+                    tuple(summary_notes(totals.offers, pricing.offers, lost)))
+
+
+def lost_for(totals: Totals, pricing: PricingContext | None, seen=()) -> tuple[LostOffer, ...]:
+    """The offers this shopper had (entered code, `seen` applied) that `totals` no longer applies."""
+    if pricing is None:
+        return ()
+    return tuple(lost_offers(totals.offers, pricing.offers, seen=seen, code=pricing.code,
+                             customer_keys=pricing.customer_keys, now=pricing.now))
 
 
 def line_items(lines: list[CartLine]) -> list[LineItem]:

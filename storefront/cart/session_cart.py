@@ -16,6 +16,12 @@ from . import service
 from .models import Cart, CartLine
 
 SESSION_KEY = "cart_token"
+# The checkout's saved details (written by `checkout.views`): their e-mail prices the cart as the
+# checkout will (first order, per-customer caps).
+CHECKOUT_DETAILS_KEY = "checkout_details"
+# Offers applied on the shopper's pages so far: one that stops applying is explained.
+OFFERS_SEEN_KEY = "offers_seen"
+MAX_OFFERS_SEEN = 20
 
 
 def current_cart() -> Cart | None:
@@ -39,10 +45,31 @@ def require_cart() -> Cart:
 
 
 def current_cart_view() -> service.CartView:
-    """The session's cart priced for this shopper: the offers their visit qualifies for."""
-    view = service.load_cart_view(current_cart(), pricing_context())
+    """The session's cart priced for this shopper: the offers their visit (and the e-mail they gave
+    at checkout) qualifies for, with any offer they had that no longer applies and why."""
+    email = (session.get(CHECKOUT_DETAILS_KEY) or {}).get("email") or None
+    view = service.load_cart_view(current_cart(), pricing_context(email=email), seen=offers_seen())
+    remember_offers(view.totals)
     g.cart_item_count = view.totals.item_count
     return view
+
+
+def offers_seen() -> frozenset[int]:
+    return frozenset(session.get(OFFERS_SEEN_KEY) or ())
+
+
+def remember_offers(totals) -> None:
+    """Keep the offers `totals` applies among those seen (the session is written only when one is
+    new, so a page shown again writes nothing)."""
+    applied = {a.offer_id for a in totals.offers.applied} if totals.offers is not None else set()
+    seen = offers_seen()
+    if not applied <= seen:
+        session[OFFERS_SEEN_KEY] = sorted(seen | applied)[-MAX_OFFERS_SEEN:]
+
+
+def forget_offers() -> None:
+    """The order is placed: its offers are no longer the shopper's to lose."""
+    session.pop(OFFERS_SEEN_KEY, None)
 
 
 def item_count() -> int:

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..cart.schemas import TotalsSchema
+from ..cart.schemas import LostOfferSchema, TotalsSchema
 from ..idempotency import KEY_PATTERN
 from ..orders.models import PaymentMethod
 from ..text_input import Text
@@ -49,6 +49,9 @@ class OptionSchema(Schema):
 
 class QuoteSchema(Schema):
     totals = fields.Nested(TotalsSchema)
+    lost_offers = fields.List(fields.Nested(LostOfferSchema), metadata={
+        "description": "Offers the shopper had (the code sent) that no longer apply, each with why (e.g. "
+                       "used_up with the order that used it, once the e-mail is known)."})
     shipping_methods = fields.List(fields.Nested(OptionSchema))
     payment_methods = fields.List(fields.Nested(OptionSchema))
 

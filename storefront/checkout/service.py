@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,11 +11,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from promotions import redemptions
+from promotions.messages import lost_text
 from promotions.service import PricingContext, live_rules
 
 from ..cart.models import Cart, CartLine
 from ..cart.pricing import PricingRules, ShippingRate, Totals, price_cart
-from ..cart.service import get_cart, line_items, offers_for
+from ..cart.service import get_cart, line_items, lost_for, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import write_transaction
@@ -60,10 +62,10 @@ def shipping_options(config) -> dict[str, ShippingOption]:
     threshold = config.get("FREE_SHIPPING_THRESHOLD") or None
     return {
         "standard": ShippingOption("standard", _l("Standard delivery (2–4 working days)"),
-                                   ShippingRate(config["SHIPPING_FLAT_RATE"], threshold)),
+                                   ShippingRate(config["SHIPPING_FLAT_RATE"], threshold, "standard")),
         "express": ShippingOption("express", _l("Express delivery (next working day)"),
-                                  ShippingRate(config["SHIPPING_EXPRESS_RATE"], None)),
-        "pickup": ShippingOption("pickup", _l("Pick up at our Riga studio"), ShippingRate(0, None)),
+                                  ShippingRate(config["SHIPPING_EXPRESS_RATE"], None, "express")),
+        "pickup": ShippingOption("pickup", _l("Pick up at our Riga studio"), ShippingRate(0, None, "pickup")),
     }
 
 
@@ -129,8 +131,10 @@ def quote_for_cart(cart_token: str, shipping_method: str, pricing: PricingContex
     if not lines:
         raise EmptyCart()
     config = current_app.config
+    totals = quote(lines, shipping_method, pricing)
     return {
-        "totals": quote(lines, shipping_method, pricing),
+        "totals": totals,
+        "lost_offers": lost_for(totals, pricing),
         "shipping_methods": [{"code": o.code, "name": str(o.name)} for o in shipping_options(config).values()],
         "payment_methods": [{"code": m.value, "name": str(PAYMENT_METHOD_NAMES[m])}
                             for m in enabled_payment_methods(config)],
@@ -147,12 +151,14 @@ def recent_order_from_cart(cart_token: str, *, now: dt.datetime) -> Order | None
 
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
                 shown_total: int | None = None, pricing: PricingContext | None = None,
-                keyed: KeyedRequest | None = None) -> Order:
+                keyed: KeyedRequest | None = None, seen_offer_ids: Iterable[int] = ()) -> Order:
     """Turn the cart into an order awaiting payment, holding its stock until `reserved_until`.
 
     `shown_total` is the total the shopper saw and agreed to; if the server's total differs (a
     price changed in between, an offer ended or ran out), nothing is written and TotalChanged asks
-    them to look again, so the amount charged is always the amount shown.
+    them to look again, so the amount charged is always the amount shown; when an offer they had
+    (their code, or one of `seen_offer_ids`, applied on their pages) stopped applying, it says
+    which and why.
 
     The offers applied are those of `pricing` (the shopper's verified context, with their e-mail),
     re-read after the cart is locked; each applied offer's redemption is held with the stock, in
@@ -169,14 +175,24 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     with write_transaction():
         if keyed is not None:
             claim(keyed, now=now)
-        order = _place_order(cart_token, details, config, now=now, shown_total=shown_total, pricing=pricing)
+        order = _place_order(cart_token, details, config, now=now, shown_total=shown_total, pricing=pricing,
+                             seen_offer_ids=seen_offer_ids)
         if keyed is not None:
             remember(keyed, order)
     return order
 
 
+def _total_changed(totals: Totals, pricing: PricingContext | None, seen_offer_ids: Iterable[int]) -> TotalChanged:
+    """The refusal of an order whose total is no longer the one shown: why, when it is an offer."""
+    lost = lost_for(totals, pricing, seen_offer_ids)
+    if not lost:
+        return TotalChanged(total=totals.total)
+    return TotalChanged(_l("%(why)s Please check the new total.", why=lost_text(lost[0])), total=totals.total,
+                        reason=lost[0].reason)
+
+
 def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.datetime,
-                 shown_total: int | None, pricing: PricingContext | None) -> Order:
+                 shown_total: int | None, pricing: PricingContext | None, seen_offer_ids: Iterable[int]) -> Order:
     # The cart row is locked first: a second "place order" for the same cart (a double click, an
     # API retry) waits here, then finds the cart emptied and places nothing (SQLite's BEGIN
     # IMMEDIATE already serialises writers; FOR UPDATE does it on PostgreSQL).
@@ -230,14 +246,17 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
             variant_id=variant.id, product_id=product.id, sku=variant.sku, title=product.title,
             variant_label=variant.label, unit_price=priced.unit_price, quantity=priced.quantity,
             discount=priced.discount, total=priced.total))
+    order.discounts = [OrderDiscount(name=applied.name[:120], items_discount=applied.items_discount,
+                                     shipping_discount=applied.shipping_discount)
+                       for applied in (totals.offers.applied if totals.offers else ())]
     db.session.add(order)
     db.session.flush()
     order.number = f"{config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
     if totals.offers is not None and totals.offers.applied:
         try:
             redemptions.hold(order, totals.offers, pricing, now=now)
-        except redemptions.OfferRanOut:
-            raise TotalChanged(_l("Sorry, an offer in your cart has just run out. Please check the new total."))
+        except redemptions.OfferRanOut as ran_out:
+            raise TotalChanged(ran_out.message, reason=ran_out.reason) from None
     if details.payment_method == PaymentMethod.BANK_TRANSFER:
         order.payment_reference = order.number
     add_event(order, "placed", now=now)

@@ -10,9 +10,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from promotions.limits import code_guess_limit
+from promotions.messages import summary_notes
 from promotions.service import pricing_context
 
 from ..cart import session_cart
+from ..cart.service import lost_for
 from ..database import utcnow
 from ..errors import ShopError
 from ..orders.models import PaymentMethod
@@ -21,7 +23,7 @@ from .admission import admit_checkout
 from .forms import DetailsForm, PlaceOrderForm
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
-DETAILS_KEY = "checkout_details"
+DETAILS_KEY = session_cart.CHECKOUT_DETAILS_KEY
 
 
 def _choices():
@@ -30,6 +32,14 @@ def _choices():
     shipping = [(code, str(option.name)) for code, option in options.items()]
     payment = [(m.value, str(service.PAYMENT_METHOD_NAMES[m])) for m in service.enabled_payment_methods(config)]
     return options, shipping, payment
+
+
+def _offer_words(totals, pricing) -> dict:
+    """The summary's words about offers: those the shopper had that stopped applying (and why),
+    and what the others do or lack; the offers applied now are remembered for the next page."""
+    lost = lost_for(totals, pricing, session_cart.offers_seen())
+    session_cart.remember_offers(totals)
+    return {"lost": lost, "notes": summary_notes(totals.offers, pricing.offers, lost)}
 
 
 def _lines_or_redirect():
@@ -62,7 +72,7 @@ def details():
     chosen = form.shipping_method.data if form.shipping_method.data in quotes else "standard"
     status = 400 if form.is_submitted() else 200
     return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes,
-                           totals=quotes[chosen]), status
+                           totals=quotes[chosen], **_offer_words(quotes[chosen], pricing)), status
 
 
 @bp.get("/review")
@@ -74,8 +84,9 @@ def review():
         return redirect(url_for("cart.show"), 303)
     if not saved:
         return redirect(url_for("checkout.details"), 303)
+    pricing = pricing_context(email=saved.get("email"))
     try:
-        totals = service.quote(lines, saved["shipping_method"], pricing_context(email=saved.get("email")))
+        totals = service.quote(lines, saved["shipping_method"], pricing)
     except ShopError as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.details"), 303)
@@ -83,7 +94,8 @@ def review():
     form = PlaceOrderForm(shown_total=str(totals.total))
     return render_template("checkout/review.html", form=form, lines=lines, totals=totals, details=saved,
                            shipping=options[saved["shipping_method"]],
-                           payment_name=service.PAYMENT_METHOD_NAMES[PaymentMethod(saved["payment_method"])])
+                           payment_name=service.PAYMENT_METHOD_NAMES[PaymentMethod(saved["payment_method"])],
+                           **_offer_words(totals, pricing))
 
 
 @bp.post("/place")
@@ -109,7 +121,7 @@ def place():
     try:
         now = utcnow()
         order = service.place_order(cart.token, details, now=now, shown_total=shown_total,
-                                    pricing=pricing_context(now=now))
+                                    pricing=pricing_context(now=now), seen_offer_ids=session_cart.offers_seen())
     except service.EmptyCart:
         # Pressed twice: the first press placed the order and emptied the cart; show that order.
         order = service.recent_order_from_cart(cart.token, now=utcnow())
@@ -123,6 +135,7 @@ def place():
         flash(error.message, "error")
         return redirect(url_for("cart.show"), 303)
     session.pop(DETAILS_KEY, None)
+    session_cart.forget_offers()
     return _after_placing(order)
 
 

@@ -42,7 +42,7 @@ def test_a_new_cart_is_empty_and_has_a_secret_token(api):
     assert response.headers["Location"].endswith(f"/api/v1/carts/{body['token']}")
     assert body["lines"] == []
     assert body["totals"] == {"currency": "EUR", "items_subtotal": 0, "discount": 0, "shipping": 0, "tax": 0,
-                              "tax_included": True, "total": 0, "free_shipping_remaining": None,
+                              "tax_included": True, "total": 0, "free_shipping_remaining": None, "free_shipping_from": None,
                               "item_count": 0, "shipping_discount": 0,
                               "offers": {"applied": [], "not_applied": []}}
     assert db.session.scalar(sa.select(sa.func.count(Cart.id)).where(Cart.token == body["token"])) == 1
@@ -62,7 +62,8 @@ def test_adding_by_sku_prices_the_line_and_totals_on_the_server(api, new_cart, k
     # €49.00 + €4.95 shipping (free from €60); 21 % VAT included: 5395 - round(5395 / 1.21) = 936.
     assert response.json["totals"] == {"currency": "EUR", "items_subtotal": 4900, "discount": 0, "shipping": 495,
                                        "tax": 936, "tax_included": True, "total": 5395,
-                                       "free_shipping_remaining": 1100, "item_count": 1, "shipping_discount": 0,
+                                       "free_shipping_remaining": 1100, "free_shipping_from": 6000,
+                                       "item_count": 1, "shipping_discount": 0,
                                        "offers": {"applied": [], "not_applied": []}}
     assert lines_in_db(token) == {"SWEATER-M-NAVY": 1}
 

@@ -1,0 +1,65 @@
+"""Free shipping, said once: from which items total delivery ships free.
+
+Two readers, one rule (the shop's threshold, `FREE_SHIPPING_THRESHOLD`, and the live free-shipping
+offers; the lowest true one wins):
+
+- pages kept in the page cache for every anonymous visitor (the top bar, the footer, the product
+  page) ask `public_free_shipping_from()`, which counts only offers true for everyone: for every
+  audience, on the whole order, with room left and no per-customer cap;
+- a cart (its page, the checkout, the API) reads `Totals.free_shipping_remaining` and
+  `Totals.free_shipping_from`, which `cart.pricing` takes from the same threshold and the offers
+  this shopper qualifies for (a tab visitor's offer included).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from flask import current_app, g, has_app_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from storefront.database import utcnow
+from storefront.extensions import db
+
+from .engine import OfferRule, covers
+from .liveness import OfferStatus, status_at
+from .models import Audience, Target
+from .service import live_rules
+
+STANDARD = "standard"
+
+
+def promised_to_everyone(offer: OfferRule, now: dt.datetime, method: str = STANDARD) -> bool:
+    """A free-shipping offer for `method` that any shopper gets at `now` once their items reach its
+    minimum subtotal."""
+    return (covers(offer, method) and offer.audience == Audience.EVERYONE and offer.target == Target.ORDER
+            and not offer.min_quantity and not offer.sold_out and not offer.capped_per_customer
+            and status_at(offer.state, offer.starts_at, offer.ends_at, now) == OfferStatus.LIVE)
+
+
+def lowest_free_shipping(shop_threshold: int | None, offers: Iterable[OfferRule], now: dt.datetime,
+                         method: str = STANDARD) -> int | None:
+    """The lowest items total from which `method` ships free for everyone (0: every order); None
+    when nothing makes it free."""
+    thresholds = [offer.min_subtotal or 0 for offer in offers if promised_to_everyone(offer, now, method)]
+    if shop_threshold is not None:
+        thresholds.append(shop_threshold)
+    return min(thresholds, default=None)
+
+
+def public_free_shipping_from() -> int | None:
+    """`lowest_free_shipping` for standard delivery now, found once per request (the top bar and
+    the footer both say it). While the database is away (an error page) the shop's own threshold,
+    which is always true, is said."""
+    if has_app_context() and "public_free_shipping_from" in g:
+        return g.public_free_shipping_from
+    threshold = current_app.config.get("FREE_SHIPPING_THRESHOLD") or None
+    now = utcnow()
+    try:
+        lowest = lowest_free_shipping(threshold, live_rules(now), now)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return threshold
+    if has_app_context():
+        g.public_free_shipping_from = lowest
+    return lowest
