@@ -99,12 +99,21 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "STOCK_HOLD_MINUTES": _int("STOCK_HOLD_MINUTES", 15),
         "MANUAL_PAYMENT_HOLD_HOURS": _int("MANUAL_PAYMENT_HOLD_HOURS", 72),
         "MANUAL_PAYMENT_METHODS": _list("MANUAL_PAYMENT_METHODS", "bank_transfer,cash_on_delivery"),
+        # Refunds are the admin's; true lets support staff refund too (accounts.models.User.can).
+        "SUPPORT_MAY_REFUND": _bool("SUPPORT_MAY_REFUND", False),
         # Countries the shop delivers to (ISO 3166 alpha-2).
         "SHIP_TO_COUNTRIES": _list("SHIP_TO_COUNTRIES", "LV,LT,EE,FI,SE,DK,DE,PL,NL,BE,FR,ES,IT,AT,IE,PT"),
         # Where bank transfers go, shown with the order's reference. The defaults are the demo's.
         "BANK_ACCOUNT_HOLDER": os.environ.get("BANK_ACCOUNT_HOLDER", "SIA Ziemeļu Vilna (demo)"),
         "BANK_IBAN": os.environ.get("BANK_IBAN", "LV80 BANK 0000 4351 9500 1"),
         "BANK_BIC": os.environ.get("BANK_BIC", "BANKLV22"),
+        # Who the shop is, as its legal pages (imprint, withdrawal, privacy) name it. The defaults are the demo's.
+        "SHOP_LEGAL_NAME": os.environ.get("SHOP_LEGAL_NAME", "SIA Ziemeļu Vilna (demo)"),
+        "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003, Latvia"),
+        "SHOP_EMAIL": os.environ.get("SHOP_EMAIL", "shop@example.com"),
+        "SHOP_PHONE": os.environ.get("SHOP_PHONE", "+371 2000 0000"),
+        "SHOP_REGISTRATION_NUMBER": os.environ.get("SHOP_REGISTRATION_NUMBER", "40000000000 (demo)"),
+        "SHOP_VAT_NUMBER": os.environ.get("SHOP_VAT_NUMBER", "LV40000000000 (demo)"),
         "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "ZV"),
         # Stripe: card payments are offered only when a secret key is set. STRIPE_API_BASE points
         # the library at a local Stripe test server (tests, demo); empty means Stripe itself.

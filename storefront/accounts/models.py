@@ -5,6 +5,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -33,6 +34,10 @@ class Permission(StrEnum):
     ACCESS_BACKOFFICE = "access_backoffice"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_ORDERS = "manage_orders"
+    # Move orders along: record a manual payment, pack, ship, deliver, cancel, resend mail, notes.
+    HANDLE_ORDERS = "handle_orders"
+    # Give money back (admins; support too where SUPPORT_MAY_REFUND is set).
+    REFUND_ORDERS = "refund_orders"
     VIEW_ORDERS = "view_orders"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -48,7 +53,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MARKETER: frozenset({Permission.ACCESS_BACKOFFICE, Permission.MANAGE_OFFERS,
                               Permission.VIEW_ORDERS, Permission.REDEEM_IN_STORE}),
     Role.SUPPORT: frozenset({Permission.ACCESS_BACKOFFICE, Permission.ANSWER_CUSTOMERS,
-                             Permission.VIEW_ORDERS, Permission.REDEEM_IN_STORE}),
+                             Permission.VIEW_ORDERS, Permission.HANDLE_ORDERS, Permission.REDEEM_IN_STORE}),
 }
 
 
@@ -117,9 +122,12 @@ class User(UserMixin, db.Model):
 
     def can(self, permission: Permission) -> bool:
         try:
-            return permission in ROLE_PERMISSIONS[Role(self.role)]
+            role = Role(self.role)
         except ValueError:
             return False
+        return permission in ROLE_PERMISSIONS[role] or (
+            permission == Permission.REFUND_ORDERS and role == Role.SUPPORT
+            and current_app.config["SUPPORT_MAY_REFUND"])
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

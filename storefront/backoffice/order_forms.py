@@ -1,4 +1,4 @@
-"""Forms of the staff order pages: the list's filters and the ship and refund actions.
+"""Forms of the staff order pages: the list's filters, the ship and refund actions and notes.
 
 They check shape (known choices, dates, lengths, an amount the currency can hold); the order rules
 (which move the state allows, how much may still be refunded) are checked by orders.staff, and
@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+
+from promotions.models import RedemptionStatus
 
 from ..checkout.service import PAYMENT_METHOD_NAMES
 from ..money import minor_digits, parse_major
 from ..orders.models import OrderStatus, PaymentMethod
 from ..orders.queries import MAX_SEARCH_LENGTH, OrderFilters
+from ..orders.staff import MAX_NOTE_LENGTH
 from ..text_input import ShopForm
 
 # Staff read the state as it is; the shopper's tracking page words it for shoppers.
@@ -27,6 +30,13 @@ ORDER_STATUS_NAMES = {
     OrderStatus.DELIVERED: _l("Delivered"),
     OrderStatus.CANCELLED: _l("Cancelled"),
     OrderStatus.REFUNDED: _l("Refunded"),
+}
+# An order's offers in the words the offer pages use: held until paid, redeemed once paid,
+# released when the order ended unpaid.
+REDEMPTION_STATUS_NAMES = {
+    RedemptionStatus.HELD: _l("Held"),
+    RedemptionStatus.CONFIRMED: _l("Redeemed"),
+    RedemptionStatus.RELEASED: _l("Released"),
 }
 # Dates outside these bounds cannot be turned into instants in every time zone; no order is there.
 EARLIEST_DAY = dt.date(1970, 1, 1)
@@ -110,3 +120,11 @@ class RefundForm(ShopForm):
         except ValueError:
             raise ValidationError(_l("Enter an amount such as 12.50, above zero and with at most "
                                      "%(digits)d decimal places.", digits=minor_digits(self.currency))) from None
+
+
+class NoteForm(ShopForm):
+    """An internal note on an order (staff read it on the timeline; the shopper never does)."""
+
+    text = TextAreaField(_l("Note"), filters=[_strip], validators=[
+        DataRequired(_l("Write the note.")),
+        Length(max=MAX_NOTE_LENGTH, message=_l("Write a note of at most %(max)d characters."))])

@@ -24,7 +24,7 @@ from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember
 from ..mail.service import queue_order_email
-from ..orders.models import Order, OrderLine, OrderStatus, PaymentMethod
+from ..orders.models import Order, OrderDiscount, OrderLine, OrderStatus, PaymentMethod
 from ..orders.service import add_event
 
 
@@ -216,7 +216,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
                                  customer_keys=pricing.customer_keys)
     totals = quote(lines, details.shipping_method, pricing)
     if shown_total is not None and shown_total != totals.total:
-        raise TotalChanged(total=totals.total)
+        raise _total_changed(totals, pricing, seen_offer_ids)
 
     quantities: dict[int, int] = {}
     for line in lines:

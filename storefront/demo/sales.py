@@ -4,10 +4,12 @@ dashboard's charts and its comparison with the previous period say something on 
 These are history, not shopping: the rows are written directly and in bulk (a few hundred orders
 through the checkout would make `make run` start slowly), already packed, shipped and delivered
 where they are old enough, and they take no stock (it went out long ago). Orders placed while a
-demo offer was live (15% for page-tab shoppers, free shipping from €40) carry its discount and a
-redemption, confirmed, held or released with the order's payment, and the offer's counter. Everything comes from a
-random generator with a fixed seed and times relative to the moment of loading, so every machine
-gets the same mix. Idempotent: a second load finds its first visit and adds nothing.
+demo offer was live (15% for page-tab shoppers, free shipping from €40) carry its discount, named
+as the checkout names it (`OrderDiscount`), and a redemption, confirmed, held or released with the
+order's payment, and the offer's counter; their tax is the checkout's (`cart.pricing`), so their
+breakdowns add up as a real order's do. Everything comes from a random generator with a fixed seed
+and times relative to the moment of loading, so every machine gets the same mix. Idempotent: a
+second load finds its first visit and adds nothing.
 """
 from __future__ import annotations
 
@@ -20,10 +22,12 @@ from flask import current_app
 
 from promotions.models import Offer, Redemption, RedemptionStatus
 
+from ..cart.pricing import PricingRules, compute_tax
 from ..catalog.models import Product, Variant
+from ..catalog.translations import localized
 from ..database import write_transaction
 from ..extensions import db
-from ..orders.models import Order, OrderLine, OrderStatus, PaymentMethod
+from ..orders.models import Order, OrderDiscount, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from ..social.models import Visit
 
 SEED = "zv-demo-sales"
@@ -58,12 +62,18 @@ FOLLOWERS_OFFER, FREE_SHIPPING_OFFER = "followers-week", "free-shipping-40"
 @dataclass(frozen=True)
 class LiveOffer:
     id: int
+    name: str
+    translations: dict
     starts_at: dt.datetime
     ends_at: dt.datetime
     min_subtotal: int
 
     def live(self, at: dt.datetime) -> bool:
         return self.starts_at <= at < self.ends_at
+
+    def name_in(self, language: str) -> str:
+        """The name the checkout would have shown a shopper in `language` (and kept on the order)."""
+        return localized(self.translations, "name", self.name, language)
 
 
 @dataclass
@@ -74,6 +84,8 @@ class History:
     orders: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     redemptions: list[dict] = field(default_factory=list)
+    discounts: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
 
 
 BUYERS = (("Anna Bērziņa", "lv", "Rīga", "LV-1010", "LV"), ("Jānis Kalniņš", "lv", "Liepāja", "LV-3401", "LV"),
@@ -124,61 +136,86 @@ def _order(rng: random.Random, at: dt.datetime, now: dt.datetime, channel: Chann
     variant_id, product_id, sku, title, price = rng.choice(variants)
     quantity = rng.choice((1, 1, 1, 2))
     subtotal = price * quantity
-    used: list[tuple[int, int]] = []  # (offer id, discount)
+    used: list[tuple[LiveOffer, int, int]] = []  # (offer, off the items, off the shipping)
     discount = 0
     followers = offers.get(FOLLOWERS_OFFER)
     if channel.channel in TAB_CHANNELS and followers and followers.live(at):
         discount = (subtotal * 15 + 50) // 100  # 15 %, rounded half up
-        used.append((followers.id, discount))
+        used.append((followers, discount, 0))
     threshold = config["FREE_SHIPPING_THRESHOLD"]
     shipping = 0 if threshold is not None and subtotal - discount >= threshold else config["SHIPPING_FLAT_RATE"]
     shipping_discount = 0
     free = offers.get(FREE_SHIPPING_OFFER)
-    if shipping and free and free.live(at) and subtotal - discount >= free.min_subtotal:
+    # An offer's minimum is judged on the items at list prices, as the promotion engine does.
+    if shipping and free and free.live(at) and subtotal >= free.min_subtotal:
         shipping_discount, shipping = shipping, 0
-        used.append((free.id, shipping_discount))
+        used.append((free, 0, shipping_discount))
     status = _status(now - at, rng)
-    total = subtotal - discount + shipping
+    # Tax as the checkout computes it (`cart.pricing`), so the demo's orders add up the same way.
+    rules = PricingRules.from_config(config)
+    tax = compute_tax(subtotal - discount + shipping, rules)
+    total = subtotal - discount + shipping + (0 if rules.prices_include_tax else tax)
     name, locale, city, postal_code, country = rng.choice(BUYERS)
     paid = status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
-    paid_at = at + dt.timedelta(hours=3) if paid else None
+    paid_at = min(at + dt.timedelta(hours=3), now) if paid else None
     shipped = status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
     number = f"{config['ORDER_NUMBER_PREFIX']}D{n + 1:05d}"
     history.lines.append({"number": number, "variant_id": variant_id, "product_id": product_id, "sku": sku,
                           "title": title, "unit_price": price, "quantity": quantity, "discount": discount,
                           "total": subtotal - discount})
+    payment = rng.choice((PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH_ON_DELIVERY))
     history.orders.append({
         "number": number, "status": status, "email": f"buyer{n % 97}@example.com", "locale": locale,
         "full_name": name, "address_line1": "Brīvības iela 1", "city": city, "postal_code": postal_code,
         "country": country, "shipping_method": "standard",
-        "payment_method": rng.choice((PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH_ON_DELIVERY)),
+        "payment_method": payment,
+        # A transfer names the order, as the checkout asks the shopper to (`checkout.service`).
+        "payment_reference": number if payment == PaymentMethod.BANK_TRANSFER else "",
         "currency": config["SHOP_CURRENCY"], "items_subtotal": subtotal, "discount": discount, "shipping": shipping,
-        "shipping_discount": shipping_discount, "tax": _included_tax(total, config["TAX_RATE_BPS"]),
-        "tax_included": True, "total": total,
+        "shipping_discount": shipping_discount, "tax": tax, "tax_included": rules.prices_include_tax,
+        "total": total,
         "amount_refunded": total if status == OrderStatus.REFUNDED else 0, "channel": channel.channel,
         "utm_source": channel.source, "utm_campaign": channel.campaign, "created_at": at, "paid_at": paid_at,
         "reserved_until": at + dt.timedelta(hours=72) if status == OrderStatus.PENDING_PAYMENT else None,
         "stock_held": False, "carrier": "Omniva" if shipped else "",
         "tracking_number": f"CC{n + 1:09d}LV" if shipped else "", "tracking_token": f"demo-{SEED}-{n:08d}"})
+    history.events.extend({"number": number, "kind": kind, "created_at": when, "public": True, "details": {}}
+                          for kind, when in _timeline(status, at, paid_at, now))
     # A redemption is confirmed when its order is paid, held while it waits, released if it never was.
     state = (RedemptionStatus.CONFIRMED if paid else RedemptionStatus.RELEASED if status == OrderStatus.CANCELLED
              else RedemptionStatus.HELD)
-    for offer_id, given in used:
+    for offer, items_off, shipping_off in used:
+        history.discounts.append({"number": number, "name": offer.name_in(locale), "items_discount": items_off,
+                                  "shipping_discount": shipping_off})
         history.redemptions.append({
-            "number": number, "offer_id": offer_id, "status": state, "discount": given, "channel": channel.channel,
-            "utm_source": channel.source, "customer_keys": [], "created_at": at, "confirmed_at": paid_at,
+            "number": number, "offer_id": offer.id, "status": state, "discount": items_off + shipping_off,
+            "channel": channel.channel, "utm_source": channel.source, "customer_keys": [], "created_at": at,
+            "confirmed_at": paid_at,
             "released_at": at + dt.timedelta(hours=72) if state == RedemptionStatus.RELEASED else None})
 
 
-def _included_tax(total: int, rate_bps: int) -> int:
-    """The VAT inside a tax-inclusive total, rounded half up (the demo's prices include it)."""
-    return (total * rate_bps + (10_000 + rate_bps) // 2) // (10_000 + rate_bps)
+# How long after it was placed each step of an order's life came (never later than the load).
+STEPS = {OrderStatus.FULFILLED: dt.timedelta(days=1), OrderStatus.SHIPPED: dt.timedelta(days=1, hours=2),
+         OrderStatus.DELIVERED: dt.timedelta(days=3), OrderStatus.REFUNDED: dt.timedelta(days=5),
+         OrderStatus.CANCELLED: dt.timedelta(hours=72)}
+LIFE = (OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+def _timeline(status: str, at: dt.datetime, paid_at: dt.datetime | None,
+              now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """The events the tracking page and the back office show for an order that reached `status`."""
+    events = [("placed", at)] + ([(OrderStatus.PAID, paid_at)] if paid_at else [])
+    reached = LIFE if status == OrderStatus.REFUNDED else LIFE[:LIFE.index(status) + 1] if status in LIFE else ()
+    if status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+        reached += (status,)
+    return events + [(step.value, min(at + STEPS[step], now)) for step in reached]
 
 
 def _demo_offers() -> dict[str, LiveOffer]:
-    return {slug: LiveOffer(offer_id, starts_at, ends_at, min_subtotal or 0)
-            for slug, offer_id, starts_at, ends_at, min_subtotal in db.session.execute(
-                sa.select(Offer.slug, Offer.id, Offer.starts_at, Offer.ends_at, Offer.min_subtotal)
+    return {slug: LiveOffer(offer_id, name, translations or {}, starts_at, ends_at, min_subtotal or 0)
+            for slug, offer_id, name, translations, starts_at, ends_at, min_subtotal in db.session.execute(
+                sa.select(Offer.slug, Offer.id, Offer.name, Offer.translations, Offer.starts_at, Offer.ends_at,
+                          Offer.min_subtotal)
                 .where(Offer.slug.in_([FOLLOWERS_OFFER, FREE_SHIPPING_OFFER])))}
 
 
@@ -204,8 +241,10 @@ def load_sales(now: dt.datetime) -> int:
             return {**{k: v for k, v in row.items() if k != "number"}, "order_id": ids[row["number"]]}
 
         db.session.execute(sa.insert(OrderLine), [{**with_order(line), "variant_label": ""} for line in history.lines])
+        db.session.execute(sa.insert(OrderEvent), [with_order(event) for event in history.events])
         if history.redemptions:
             db.session.execute(sa.insert(Redemption), [with_order(row) for row in history.redemptions])
+            db.session.execute(sa.insert(OrderDiscount), [with_order(row) for row in history.discounts])
         # The offers' counters hold their held and confirmed redemptions (promotions.models).
         for offer_id in {row["offer_id"] for row in history.redemptions}:
             counted = sum(1 for row in history.redemptions if row["offer_id"] == offer_id

@@ -3,7 +3,8 @@ the change it reports, and a task-queue worker sends it over SMTP, retrying unti
 
 Owns `OutboundEmail`, rendering in the shopper's language and delivery. The receipt and the
 shipping notice follow the order's life (`receivers`, on `orders.signals`); checkout and payments
-queue the mail only they know is due (payment instructions, refunds).
+queue the mail only they know is due (payment instructions, refunds); staff may send an order's
+last mail again (`service.resend_last_order_email`).
 """
 from __future__ import annotations
 

@@ -13,10 +13,15 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ..audit.service import record
 from ..database import write_transaction
+from ..errors import ConflictError
 from ..extensions import db
-from ..orders.models import Order
+from ..orders.breakdown import order_breakdown
+from ..orders.models import Order, OrderStatus
+from ..orders.service import get_order
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -81,6 +86,40 @@ def queue_order_email(order: Order, kind: str, *, now: dt.datetime) -> OutboundE
     return email
 
 
+class NothingToResend(ConflictError):
+    code = "nothing_to_resend"
+    default_message = _l("No e-mail was sent about this order yet.")
+
+
+def last_order_email(order_id: int) -> OutboundEmail | None:
+    """The latest mail about the order (instructions, receipt, shipping or refund notice), if any."""
+    return db.session.scalar(
+        sa.select(OutboundEmail).where(OutboundEmail.order_id == order_id, OutboundEmail.kind.in_(KINDS))
+        .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc()).limit(1))
+
+
+def resend_last_order_email(order_id: int, *, actor, now: dt.datetime) -> OutboundEmail:
+    """Send the order's latest mail (instructions, receipt, shipping or refund notice) again, as it
+    reads now: the shopper lost it, or it went to spam. Its outbox row goes back to pending (one
+    row per order and kind, so a resend is the same mail once more), audited.
+
+    :raise OrderNotFound: (404)
+    :raise NothingToResend: (409) when the order has had no mail yet (a card order before payment),
+        or was cancelled (its last mail asked for a payment that is no longer due).
+    """
+    with write_transaction():
+        email = last_order_email(order_id)
+        order = get_order(order_id)
+        if order.status == OrderStatus.CANCELLED:
+            raise NothingToResend(_l("This order is cancelled: its last e-mail no longer holds."))
+        if email is None:
+            raise NothingToResend()
+        email.status, email.next_attempt_at, email.last_error = "pending", now, ""
+        db.session.info.setdefault("outbox", []).append(email)
+        record(actor, "order.resend_email", "order", order.number, kind=email.kind, recipient=email.recipient)
+    return email
+
+
 def public_url(endpoint: str, **values) -> str:
     """An absolute link for mail, built without a request (mail is sent by the task worker)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)
@@ -110,7 +149,8 @@ def render(email: OutboundEmail) -> EmailMessage:
             "refunded": _("Refund for your order %(number)s", number=order.number),
         }
         tracking_url = public_url("tracking.track", token=order.tracking_token)
-        context = {"order": order, "kind": email.kind, "tracking_url": tracking_url}
+        context = {"order": order, "kind": email.kind, "tracking_url": tracking_url,
+                   "breakdown": order_breakdown(order)}
         message = EmailMessage()
         message["Subject"] = subjects[email.kind]
         message["From"] = current_app.config["MAIL_FROM"]

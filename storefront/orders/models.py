@@ -90,6 +90,8 @@ class Order(db.Model):
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan")
     events: so.Mapped[list[OrderEvent]] = so.relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan")
+    discounts: so.Mapped[list[OrderDiscount]] = so.relationship(
+        back_populates="order", order_by="OrderDiscount.id", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
@@ -117,6 +119,30 @@ class OrderLine(db.Model):
     total: so.Mapped[int] = so.mapped_column()
 
     order: so.Mapped[Order] = so.relationship(back_populates="lines")
+
+
+class OrderDiscount(db.Model):
+    """An offer the order got, under the name the shopper read at checkout, and what it took off
+    the items and the shipping. Kept with the order as the lines are: the offer may be renamed or
+    deleted later, the receipt stays as it was. The items parts add up to `Order.discount`, the
+    shipping parts to `Order.shipping_discount`."""
+
+    __tablename__ = "order_discounts"
+    __table_args__ = (
+        sa.CheckConstraint("items_discount >= 0 AND shipping_discount >= 0", name="amounts_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    items_discount: so.Mapped[int] = so.mapped_column(default=0)
+    shipping_discount: so.Mapped[int] = so.mapped_column(default=0)
+
+    order: so.Mapped[Order] = so.relationship(back_populates="discounts")
+
+    @property
+    def amount(self) -> int:
+        return self.items_discount + self.shipping_discount
 
 
 class OrderEvent(db.Model):

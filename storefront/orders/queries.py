@@ -82,13 +82,13 @@ def order_page(filters: OrderFilters, *, time_zone: str, page: int = 1,
 
 
 def order_for_staff(order_id: int) -> Order:
-    """One order with its lines and its whole timeline (public and internal events).
+    """One order with its lines, its discounts and its whole timeline (public and internal events).
 
     :raise OrderNotFound: (404)
     """
     order = db.session.scalar(
         sa.select(Order).where(Order.id == order_id)
-        .options(so.selectinload(Order.lines), so.selectinload(Order.events)))
+        .options(so.selectinload(Order.lines), so.selectinload(Order.events), so.selectinload(Order.discounts)))
     if order is None:
         raise service.OrderNotFound()
     return order

@@ -1,4 +1,4 @@
-"""What staff do to an order's state: fulfil, ship, deliver, cancel.
+"""What staff do to an order: fulfil, ship, deliver, cancel, and keep internal notes on it.
 
 Each action is one write transaction with its audit entry and timeline event; the signals the
 state machine sends (mail's shipping notice, promotions giving back a cancelled sale's place under
@@ -21,6 +21,13 @@ from .models import Order, OrderStatus, PaymentMethod
 
 class InvalidShipment(ShopError):
     code = "invalid_shipment"
+
+
+class InvalidNote(ShopError):
+    code = "invalid_note"
+
+
+MAX_NOTE_LENGTH = 1000
 
 
 def fulfil(order_id: int, *, actor, now: dt.datetime) -> Order:
@@ -69,4 +76,19 @@ def cancel(order_id: int, *, actor, now: dt.datetime) -> Order:
             # and the sale it made is undone.
             service.undo_sale(order, reason="cancelled", now=now, restock=True)
         record(actor, "order.cancel", "order", order.number)
+    return order
+
+
+def add_note(order_id: int, text: str, *, actor, now: dt.datetime) -> Order:
+    """Add an internal note to the order's timeline: staff read it there, the shopper never does.
+
+    :raise InvalidNote: for an empty note or one longer than MAX_NOTE_LENGTH.
+    """
+    text = text.strip()
+    if not text or len(text) > MAX_NOTE_LENGTH:
+        raise InvalidNote(_l("Write a note of at most %(max)d characters.", max=MAX_NOTE_LENGTH), field="text")
+    with write_transaction():
+        order = service.get_order(order_id)
+        service.add_event(order, "note", now=now, public=False, note=text, author=actor.email)
+        record(actor, "order.note", "order", order.number)
     return order

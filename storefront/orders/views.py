@@ -8,6 +8,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..security import allow_sources
+from .breakdown import order_breakdown
 from .models import OrderStatus, PaymentMethod
 from .service import get_order_by_token
 
@@ -35,6 +36,7 @@ EVENT_LABELS = {
     "late_payment_honoured": _l("Payment received"),
     "late_payment_refunded": _l("Payment arrived after the items sold out and was refunded"),
     "provider_refund_failed": _l("A refund failed at the payment provider"),
+    "note": _l("Internal note"),
 }
 
 
@@ -66,7 +68,7 @@ def _origin(url: str) -> str:
 @bp.get("/<token>")
 def track(token: str):
     order = get_order_by_token(token)
-    response = render_template("orders/track.html", order=order,
+    response = render_template("orders/track.html", order=order, breakdown=order_breakdown(order),
                                timeline=[e for e in order.events if e.public])
     return response, 200, PRIVATE
 
@@ -90,6 +92,6 @@ def pay(token: str):
     allow_sources("frame-src", "https://js.stripe.com", "https://hooks.stripe.com")
     allow_sources("connect-src", "https://api.stripe.com", _origin(config["STRIPE_API_BASE"]))
     allow_sources("img-src", "https://*.stripe.com")
-    response = render_template("orders/pay.html", order=order, stripe_js=stripe_js,
+    response = render_template("orders/pay.html", order=order, breakdown=order_breakdown(order), stripe_js=stripe_js,
                                publishable_key=config["STRIPE_PUBLISHABLE_KEY"])
     return response, 200, PRIVATE

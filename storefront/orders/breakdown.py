@@ -1,0 +1,74 @@
+"""An order's money as the checkout's review page showed it, built once for every page and mail
+that shows an order: the tracking page, the order e-mails and the back office.
+
+The review showed each line at its list price, the items subtotal, the offers' discount, shipping
+before a free-shipping offer ("Free" when there was nothing to charge) and what the offer took off
+it, the tax (added to the total, or the VAT inside it), the total, and the offers by name. The order
+keeps those figures (its lines' list prices, its `OrderDiscount`s); this puts them in that shape,
+so every rendering shows the same rows and they add up:
+
+    sum(line amounts) = items_subtotal
+    items_subtotal - discount + shipping - shipping_discount (+ tax when added) = total
+    sum(offer amounts) = discount + shipping_discount
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Order
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    """One line at its list price, before any offer (the offers are shown below the lines)."""
+
+    id: int
+    product_id: int | None
+    title: str
+    variant_label: str
+    sku: str
+    quantity: int
+    unit_price: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class NamedDiscount:
+    """An offer the order got and all it took off (items and shipping), as the review listed it."""
+
+    name: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class OrderBreakdown:
+    currency: str
+    lines: tuple[BreakdownLine, ...]
+    items_subtotal: int
+    discount: int           # off the items
+    shipping: int           # the delivery charge before any free-shipping offer
+    shipping_discount: int  # what a free-shipping offer took off it
+    tax: int
+    tax_included: bool      # the tax is inside the total (shown beside it), else added before it
+    total: int
+    offers: tuple[NamedDiscount, ...]
+    refunded: int
+
+    @property
+    def shipping_free(self) -> bool:
+        """Nothing to charge for delivery (pickup, the shop's threshold): the review said "Free"."""
+        return self.shipping == 0
+
+
+def order_breakdown(order: Order) -> OrderBreakdown:
+    """The breakdown of `order` (its lines and discounts loaded, or loaded here)."""
+    lines = tuple(
+        BreakdownLine(line.id, line.product_id, line.title, line.variant_label, line.sku, line.quantity,
+                      line.unit_price, line.unit_price * line.quantity)
+        for line in order.lines)
+    return OrderBreakdown(
+        currency=order.currency, lines=lines, items_subtotal=order.items_subtotal, discount=order.discount,
+        shipping=order.shipping + order.shipping_discount, shipping_discount=order.shipping_discount,
+        tax=order.tax, tax_included=order.tax_included, total=order.total,
+        offers=tuple(NamedDiscount(d.name, d.amount) for d in order.discounts if d.amount),
+        refunded=order.amount_refunded)
