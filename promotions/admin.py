@@ -20,15 +20,17 @@ from pygal.style import Style
 
 from storefront.accounts.models import Permission
 from storefront.accounts.permissions import permission_required
+from storefront.backoffice.forms import translated_form
 from storefront.backoffice.shell import (ConfirmForm, acting_user, require_confirmation, show_error,
                                          staff_blueprint)
+from storefront.catalog.translations import other_languages
 from storefront.database import utcnow
 from storefront.errors import ShopError
-from storefront.money import format_major, to_decimal
+from storefront.money import format_major
 from storefront.security import allow_sources
 from storefront.social import platforms
 
-from . import channel_codes, exports, lifecycle, preview, redemptions, results, terms
+from . import channel_codes, exports, lifecycle, preview, redemptions, results, staff_actions, terms
 from .forms import BatchForm, CodeForm, OfferForm, PreviewForm, RedeemForm, ScanForm
 from .models import Offer
 
@@ -129,10 +131,12 @@ def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: in
     code_form = code_form or CodeForm(formdata=None)
     batch_form = batch_form or BatchForm(formdata=None)
     code_form.channel.choices = batch_form.channel.choices = _channel_choices()
+    audit_entries = results.offer_audit(offer_id)
     return render_template(
         "admin/offers/detail.html", offer=offer, results=results.results(offer_id, now),
         codes=results.offer_codes(offer_id), batches=results.offer_batches(offer_id),
-        audit_entries=results.offer_audit(offer_id), code_form=code_form, batch_form=batch_form,
+        audit_entries=audit_entries, action_sentences=staff_actions.offer_action_sentences(audit_entries),
+        code_form=code_form, batch_form=batch_form,
         confirm_form=ConfirmForm(), offer_url=exports.offer_url(offer),
         local=lambda value: terms.utc_to_local(value, offer.timezone)), status
 

@@ -27,7 +27,7 @@ from .models import Audience, Offer, OfferState, OfferStatus
 from .terms import OfferTerms, check_not_over, check_tab_pages, clean_terms
 
 # What may change once an offer is live: shoppers were promised the rest.
-LIVE_EDITABLE = frozenset({"name", "description"})
+LIVE_EDITABLE = frozenset({"name", "description", "translations"})
 NOT_A_DRAFT = _l("Only a draft can be scheduled; this offer is already scheduled or ended.")
 
 
@@ -131,7 +131,7 @@ def update_offer(offer_id: int, data: Mapping, actor, now: dt.datetime) -> Offer
     if has_ended(status):
         raise OfferNotEditable()
     terms = clean_terms(data, now=now, check_past=status != OfferStatus.LIVE)
-    changed = _changed_fields(offer, terms)
+    changed = _changes(offer, terms)
     locked = [key for key in changed if key not in LIVE_EDITABLE]
     if status == OfferStatus.LIVE and locked:
         raise OfferLocked(field=locked[0])
@@ -142,13 +142,13 @@ def update_offer(offer_id: int, data: Mapping, actor, now: dt.datetime) -> Offer
     if {"product_ids", "category_ids"} & set(changed):
         _set_targets(offer, terms)
     offer.updated_at = now
-    values = terms.fields()
-    record(actor, "offer.updated", "offer", offer.id, status=str(status), **{k: _plain(values[k]) for k in changed})
+    record(actor, "offer.updated", "offer", offer.id, status=str(status), changed=changed)
     return offer
 
 
-def _changed_fields(offer: Offer, terms: OfferTerms) -> list[str]:
-    """The names of the fields `terms` change, in the form's order.
+def _changes(offer: Offer, terms: OfferTerms) -> dict[str, list]:
+    """The fields `terms` change, in the form's order, each with its [old, new] value as the audit
+    log keeps them (so the staff-actions list can say "from … to …").
 
     The form shows whole minutes, so a start or end sent back in its stored minute is the stored
     moment: `terms` takes the stored value then, seconds and all.
@@ -160,7 +160,8 @@ def _changed_fields(offer: Offer, terms: OfferTerms) -> list[str]:
     for key in ("starts_at", "ends_at"):
         if terms.columns[key] == current[key].replace(second=0, microsecond=0):
             terms.columns[key] = current[key]
-    return [key for key, value in terms.fields().items() if current[key] != value]
+    return {key: [_plain(current[key]), _plain(value)] for key, value in terms.fields().items()
+            if current[key] != value}
 
 
 @write_transaction()

@@ -6,6 +6,7 @@ and `promotions.channel_codes`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -26,11 +27,18 @@ CHART_DAYS = 92
 
 @dataclass
 class ChannelResult:
+    """One channel's figures (or an offer's, over all its channels), in the words every page uses:
+    a redemption is **held** while its order waits for payment, **redeemed** once the order is
+    paid (or store staff marked the code used), **released** when the order went unpaid or the
+    sale was undone (its place under the caps given back). Revenue and discount are those of the
+    redeemed."""
+
     channel: str
     views: int = 0
     carts: int = 0
     held: int = 0
-    confirmed: int = 0
+    redeemed: int = 0
+    released: int = 0
     revenue: int = 0
     discount: int = 0
 
@@ -38,6 +46,17 @@ class ChannelResult:
         """Add `other`'s counts and sums to this row's."""
         for counter in fields(self)[1:]:
             setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
+
+    def count(self, status: str, number: int, discount: int, revenue: int) -> None:
+        """Add `number` redemptions in `status` (and, for the redeemed, their discount and revenue)."""
+        if status == RedemptionStatus.HELD:
+            self.held += number
+        elif status == RedemptionStatus.RELEASED:
+            self.released += number
+        elif status == RedemptionStatus.CONFIRMED:
+            self.redeemed += number
+            self.discount += int(discount)
+            self.revenue += int(revenue)
 
 
 @dataclass
@@ -60,11 +79,11 @@ class OfferResults:
 
 
 def results(offer_id: int, now: dt.datetime) -> OfferResults:
-    """Views, carts, redemptions (held and confirmed), revenue and discount per channel, the cap
-    left, and a daily series of the last `CHART_DAYS` days. Four queries, however many channels,
-    codes or days.
+    """Views, carts, redemptions (held, redeemed, released), revenue and discount per channel,
+    the cap left, and a daily series of the last `CHART_DAYS` days. Four queries, however many
+    channels, codes or days.
 
-    Revenue is the total of the orders of confirmed redemptions; a store redemption has no order.
+    Revenue is the total of the orders of redeemed redemptions; a store redemption has no order.
     :raise OfferNotFound:
     """
     offer = get_offer(offer_id)
@@ -82,14 +101,8 @@ def results(offer_id: int, now: dt.datetime) -> OfferResults:
         for row in (channel(name), day(date)):
             row.views += views
             row.carts += carts
-    for name, status, count, discount, revenue in _redemptions_by_channel(offer_id):
-        row = channel(name)
-        if status == RedemptionStatus.HELD:
-            row.held += count
-        else:
-            row.confirmed += count
-            row.discount += int(discount)
-            row.revenue += int(revenue)
+    for _offer_id, name, status, count, discount, revenue in redemption_counts([offer_id]):
+        channel(name).count(status, count, discount, revenue)
     for date, count, revenue in _confirmed_by_day(offer_id):
         if date is not None:
             day(date).redemptions += count
@@ -97,12 +110,22 @@ def results(offer_id: int, now: dt.datetime) -> OfferResults:
     for date in _window_days(offer, now):
         day(date)  # quiet days show as zero rather than vanish
 
-    ordered = sorted(channels.values(), key=lambda c: (-c.confirmed, -c.views, c.channel))
+    ordered = sorted(channels.values(), key=lambda c: (-c.redeemed, -c.views, c.channel))
     total = ChannelResult(str(_l("All channels")))
     for row in ordered:
         total.add(row)
     series = [days[d] for d in sorted(days)][-CHART_DAYS:]
     return OfferResults(offer, offer.status_at(now), ordered, total, offer.remaining, series)
+
+
+def offer_totals(offer_ids: Sequence[int]) -> dict[int, ChannelResult]:
+    """Each offer's redemptions over all its channels (held, redeemed, released, revenue and
+    discount), as its results page adds them up: the offers list and the dashboard read these.
+    One query, however many offers."""
+    totals = {offer_id: ChannelResult("") for offer_id in offer_ids}
+    for offer_id, _channel, status, count, discount, revenue in redemption_counts(list(offer_ids)):
+        totals[offer_id].count(status, count, discount, revenue)
+    return totals
 
 
 def _daily_stats(offer_id: int) -> sa.Result:
@@ -112,20 +135,22 @@ def _daily_stats(offer_id: int) -> sa.Result:
         .where(OfferDailyStat.offer_id == offer_id))
 
 
-def _redemptions_by_channel(offer_id: int) -> sa.Result:
-    """(channel, status, count, discount, revenue) of the held and confirmed redemptions."""
-    counted = (RedemptionStatus.HELD, RedemptionStatus.CONFIRMED)
-    return db.session.execute(
-        sa.select(Redemption.channel, Redemption.status, sa.func.count(Redemption.id),
+def redemption_counts(offer_ids: Sequence[int]) -> list[tuple]:
+    """(offer id, channel, status, count, discount, revenue) of the offers' redemptions: the one
+    definition of every redemption figure the marketer and the dashboard see."""
+    if not offer_ids:
+        return []
+    return list(db.session.execute(
+        sa.select(Redemption.offer_id, Redemption.channel, Redemption.status, sa.func.count(Redemption.id),
                   sa.func.coalesce(sa.func.sum(Redemption.discount), 0),
                   sa.func.coalesce(sa.func.sum(Order.total), 0))
         .outerjoin(Order, Order.id == Redemption.order_id)
-        .where(Redemption.offer_id == offer_id, Redemption.status.in_(counted))
-        .group_by(Redemption.channel, Redemption.status))
+        .where(Redemption.offer_id.in_(offer_ids))
+        .group_by(Redemption.offer_id, Redemption.channel, Redemption.status)))
 
 
 def _confirmed_by_day(offer_id: int) -> sa.Result:
-    """(UTC day, count, revenue) of the confirmed redemptions."""
+    """(UTC day, count, revenue) of the redeemed (confirmed) redemptions, by the day they were paid."""
     day_column = _utc_day(Redemption.confirmed_at)
     return db.session.execute(
         sa.select(day_column, sa.func.count(Redemption.id), sa.func.coalesce(sa.func.sum(Order.total), 0))
@@ -156,14 +181,17 @@ class OfferRow:
     offer: Offer
     status: OfferStatus
     codes: int
+    figures: ChannelResult
 
 
 def offer_rows(now: dt.datetime) -> list[OfferRow]:
-    """Every offer, newest first, with its status and number of codes (two queries)."""
+    """Every offer, newest first, with its status, number of codes and redemption figures
+    (three queries)."""
     offers = list(db.session.scalars(sa.select(Offer).order_by(Offer.created_at.desc(), Offer.id.desc())))
     codes = dict(db.session.execute(sa.select(OfferCode.offer_id, sa.func.count(OfferCode.id))
                                     .group_by(OfferCode.offer_id)).all())
-    return [OfferRow(o, o.status_at(now), codes.get(o.id, 0)) for o in offers]
+    totals = offer_totals([o.id for o in offers])
+    return [OfferRow(o, o.status_at(now), codes.get(o.id, 0), totals[o.id]) for o in offers]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
 """Views and carts per offer, channel and UTC day (`OfferDailyStat`), for the marketer's results.
 
-A view is an offer's banner or page shown to a shopper it is for; a cart is a cart page showing
-the offer applied. Each counts once per visit and offer: the offers already counted are kept in
-the session. The view that shows offers notes them (`note_view`, `note_banner_views`,
-`note_cart_offers`). Reading a page writes nothing (pages are cached for every anonymous visitor
-of their audience), so a page's views are counted by its beacon: the layout lists the offers the
-page showed (`offers_shown`) and static/js/shop.js posts them once the page has loaded
-(`count_page_views`). A cart is counted when the cart page is built (`flush`, the after-request
-hook `promotions.init_app` registers), only for a page that was shown (below 400) to a shopper
-who has a cart, and so a session. Each count is one upsert per offer that adds in SQL
-(``views = views + 1``), so two visits counted at once never lose one. Templates only read.
+A view is an offer's page or banner shown to a shopper: every load of the offer page counts (it is
+where the offer's links lead, whoever opens them), a banner once per visit, to a shopper the offer
+is for. A cart is a cart page showing the offer applied, once per visit. The offers a visit has
+counted are kept in the session. Reading a page writes nothing (pages are cached for every
+anonymous visitor of their audience), so a page's views are counted by its beacon: the layout
+lists the banners the page showed (`offers_shown`) and static/js/beacon.js posts them with the
+page's address once it has loaded (`count_page_views`, which knows an offer page by that address,
+so a copy from the cache counts like a fresh one). A cart is counted when the cart page is built
+(`flush`, the after-request hook `promotions.init_app` registers), only for a page that was shown
+(below 400) to a shopper who has a cart, and so a session. Each counts under the visit's channel,
+or under the channel of the offer's code when the shopper entered one (the channel that brought
+the shopper to it), as the offer's redemptions do. Each count is one upsert per offer that adds in
+SQL (``views = views + 1``), so two visits counted at once never lose one. Templates only read.
 """
 from __future__ import annotations
 
@@ -18,17 +21,21 @@ import logging
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import g, has_request_context, session
+from flask import current_app, g, has_request_context, session
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from storefront.database import NestedWriteError, utcnow, write_transaction
 from storefront.extensions import db
 
 from .banners import banners_for, is_eligible
+from .codes import find_code
 from .models import Offer, OfferDailyStat
+from .service import CODE_SESSION_KEY, offer_by_slug
 
 SESSION_KEY = "offer_seen"
+OFFER_PAGE_ENDPOINT = "offers.show"
 # A beacon names at most this many offers (a page shows a handful; more is not a page's beacon).
 MAX_BEACON_OFFERS = 20
 log = logging.getLogger(__name__)
@@ -73,28 +80,52 @@ def parse_offer_ids(raw: str | None) -> list[int]:
     return sorted(ids)
 
 
-def count_page_views(offer_ids: Iterable[int]) -> None:
-    """Count a view of each named offer that exists and this visit has not counted yet (the
-    beacon of a page that showed them), in a write transaction of its own."""
+def offer_on_page(page_path: str | None) -> int | None:
+    """The offer whose page is at `page_path` (as a beacon names it), None for any other page."""
+    if not page_path:
+        return None
+    try:
+        endpoint, values = current_app.url_map.bind("").match(page_path, method="GET")
+    except HTTPException:
+        return None
+    if endpoint != OFFER_PAGE_ENDPOINT:
+        return None
+    offer = offer_by_slug(values["slug"])
+    return offer.id if offer is not None else None
+
+
+def count_page_views(offer_ids: Iterable[int], page_path: str | None = None) -> None:
+    """The beacon of a page at `page_path` that showed the banners of `offer_ids`: count a view of
+    the offer whose page it is, every time, and of each banner's offer that exists and this visit
+    has not counted yet, in a write transaction of its own."""
     seen = session.get(SESSION_KEY) or {}
-    wanted = sorted(set(offer_ids) - set(seen.get("views", [])))
-    if not wanted:
-        return
-    existing = db.session.scalars(sa.select(Offer.id).where(Offer.id.in_(wanted))).all()
-    if not existing:
-        return
-    _write({"views": sorted(existing), "carts": []}, seen)
+    page_offer = offer_on_page(page_path)
+    wanted = sorted(set(offer_ids) - set(seen.get("views", [])) - {page_offer})
+    banners = db.session.scalars(sa.select(Offer.id).where(Offer.id.in_(wanted))).all() if wanted else []
+    if banners or page_offer is not None:
+        _write({"views": sorted(banners), "carts": [], "page": page_offer}, seen)
 
 
-def _write(new: dict[str, list[int]], seen: dict) -> bool:
-    channel = session.get("channel") or "web"
+def _channel_of(offer_id: int, code) -> str:
+    """Where this view or cart of the offer came from: its code's channel if the shopper entered
+    one of its codes, else the visit's."""
+    if code is not None and code.offer_id == offer_id and code.channel:
+        return code.channel
+    return session.get("channel") or "web"
+
+
+def _write(new: dict, seen: dict) -> bool:
+    raw_code = session.get(CODE_SESSION_KEY)
+    code = find_code(raw_code) if raw_code else None
     day = utcnow().date()
     try:
         with write_transaction():
+            if new.get("page") is not None:
+                count(new["page"], _channel_of(new["page"], code), day, views=1)
             for offer_id in new["views"]:
-                count(offer_id, channel, day, views=1)
+                count(offer_id, _channel_of(offer_id, code), day, views=1)
             for offer_id in new["carts"]:
-                count(offer_id, channel, day, carts=1)
+                count(offer_id, _channel_of(offer_id, code), day, carts=1)
     except (SQLAlchemyError, NestedWriteError):
         log.exception("could not count offer views and carts")
         return False

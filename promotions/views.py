@@ -3,7 +3,8 @@ and the template helpers the shop's pages use to show offers.
 
 An offer link's `?code=` goes through the wrong-code limit (`promotions.limits`), as every route
 that tries a code does. Nothing a client says about itself (is_follower, price, discount) is read.
-The offer page counts itself as a view (`stats.note_view`); the template helpers below only read.
+Every load of the offer page counts as a view, through its beacon (`stats.count_page_views`);
+the template helpers below only read.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from storefront.errors import ShopError, error_response
 from storefront.extensions import limiter
 from storefront.mail.service import public_url
 
-from . import banners, messages, service, stats, store_codes, thanks
+from . import banners, messages, service, store_codes, thanks
 from .limits import TooManyCodes, code_guess_limit, retry_headers
 
 bp = Blueprint("offers", __name__)
@@ -59,11 +60,10 @@ def show(slug: str):
 
 
 def render_offer_page(offer, *, error: ShopError | None = None, status: int = 200):
-    """The offer page, counted as a view when the shopper is in the offer's audience."""
+    """The offer page. Its beacon counts the view, by the page's address
+    (`stats.count_page_views`): the page itself writes nothing, and may be a cached copy."""
     context = banners.shopper_context()
     verdict = banners.page_verdict(offer, context)
-    if banners.is_eligible(verdict):
-        stats.note_view([offer.id])
     store_code = store_codes.session_store_code(offer)
     return render_template(
         "offers/offer.html", offer=offer, verdict=verdict, verdict_text=messages.verdict_text(verdict, offer),

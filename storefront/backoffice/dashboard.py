@@ -9,7 +9,8 @@ them). The figures use the order list's own rules, so a figure and the list it l
 - "paid" orders are those in a state that was reached by paying and not undone by a cancellation
   (`PAID_STATES`: paid, packed, shipped, delivered, refunded); revenue is their totals, refunds
   what was given back of them, discount what offers took off their items and shipping;
-- an offer's redemptions and revenue are those of its results page (`promotions.results`).
+- an offer's redemptions (held, redeemed, released) and revenue are those of its results page
+  (`promotions.results.offer_totals`).
 
 Periods, and the shop-zone day of a stored instant in SQL, are in `dashboard_periods`.
 """
@@ -21,7 +22,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from promotions.models import Offer, OfferState, OfferStatus, Redemption, RedemptionStatus
+from promotions.models import Offer, OfferState, OfferStatus
+from promotions.results import ChannelResult, offer_totals
 from reviews import inbox
 from reviews.inbox_figures import weekly
 from reviews.inbox_pages import BadgeState, badge
@@ -186,30 +188,25 @@ class OfferLine:
     offer: Offer
     status: OfferStatus
     remaining: int | None
-    redemptions: int   # confirmed, as on its results page
-    revenue: int       # totals of those redemptions' orders
+    figures: ChannelResult   # held, redeemed, released, revenue: its results page's total row
     countdown: dt.timedelta  # until it ends (live) or starts (scheduled)
 
 
 def current_offers(now: dt.datetime) -> list[OfferLine]:
-    """Live and scheduled offers, soonest change first, with their confirmed redemptions and
-    revenue (two queries, however many offers or redemptions)."""
+    """Live and scheduled offers, soonest change first, with their redemption figures as their
+    results pages add them up (`promotions.results.offer_totals`; two queries, however many
+    offers or redemptions)."""
     offers = list(db.session.scalars(
         sa.select(Offer).where(Offer.state == OfferState.SCHEDULED.value, Offer.ends_at > now)
         .order_by(Offer.starts_at, Offer.id)))
     if not offers:
         return []
-    totals = {offer_id: (int(count), int(revenue)) for offer_id, count, revenue in db.session.execute(
-        sa.select(Redemption.offer_id, sa.func.count(Redemption.id), sa.func.coalesce(sa.func.sum(Order.total), 0))
-        .outerjoin(Order, Order.id == Redemption.order_id)
-        .where(Redemption.offer_id.in_([o.id for o in offers]), Redemption.status == RedemptionStatus.CONFIRMED.value)
-        .group_by(Redemption.offer_id))}
+    totals = offer_totals([o.id for o in offers])
     lines = []
     for offer in offers:
         status = offer.status_at(now)
-        count, revenue = totals.get(offer.id, (0, 0))
         moment = offer.ends_at if status == OfferStatus.LIVE else offer.starts_at
-        lines.append(OfferLine(offer, status, offer.remaining, count, revenue, moment - now))
+        lines.append(OfferLine(offer, status, offer.remaining, totals[offer.id], moment - now))
     lines.sort(key=lambda line: (line.status != OfferStatus.LIVE, line.countdown))
     return lines
 

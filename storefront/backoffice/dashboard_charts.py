@@ -142,9 +142,9 @@ def ratings_csv(care: Care) -> str:
 
 
 def offers_csv(lines: list[OfferLine], currency: str) -> str:
-    return _csv(["offer", "status", "starts_at_utc", "ends_at_utc", "cap", "remaining", "redemptions",
-                 f"revenue_{currency.lower()}"],
+    return _csv(["offer", "status", "starts_at_utc", "ends_at_utc", "cap", "remaining", "held", "redeemed",
+                 "released", f"revenue_{currency.lower()}"],
                 [[line.offer.name, line.status.value, line.offer.starts_at.isoformat(), line.offer.ends_at.isoformat(),
                   "" if line.offer.cap_total is None else line.offer.cap_total,
-                  "" if line.remaining is None else line.remaining, line.redemptions,
-                  format_major(line.revenue, currency)] for line in lines])
+                  "" if line.remaining is None else line.remaining, line.figures.held, line.figures.redeemed,
+                  line.figures.released, format_major(line.figures.revenue, currency)] for line in lines])

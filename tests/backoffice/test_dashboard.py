@@ -142,8 +142,8 @@ def test_offer_redemptions_and_revenue_agree_with_each_offers_results_page(app, 
     assert set(lines) == {o.id for o in offers}
     for offer in offers:
         expected = results(offer.id, NOW)
-        assert lines[offer.id].redemptions == expected.total.confirmed
-        assert lines[offer.id].revenue == expected.total.revenue
+        assert lines[offer.id].figures.redeemed == expected.total.redeemed
+        assert lines[offer.id].figures.revenue == expected.total.revenue
         assert lines[offer.id].remaining == expected.remaining
     assert lines[offers[0].id].status == "live" and lines[offers[2].id].status == "scheduled"
     assert lines[offers[2].id].countdown == dt.timedelta(days=2)

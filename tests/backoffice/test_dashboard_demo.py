@@ -49,10 +49,10 @@ def test_loading_the_demo_again_adds_no_second_set_of_orders(demo):
 def test_the_demo_offers_show_redemptions_and_revenue_that_agree_with_their_results_pages(demo):
     lines = dashboard.current_offers(NOW)
 
-    used = [line for line in lines if line.redemptions]
+    used = [line for line in lines if line.figures.redeemed]
     assert {line.offer.slug for line in used} == {"followers-week", "free-shipping-40"}
     for line in lines:
         expected = results(line.offer.id, NOW)
-        assert (line.redemptions, line.revenue, line.remaining) == (
-            expected.total.confirmed, expected.total.revenue, expected.remaining)
-        assert line.offer.redemptions_count == expected.total.confirmed + expected.total.held
+        assert (line.figures.redeemed, line.figures.revenue, line.remaining) == (
+            expected.total.redeemed, expected.total.revenue, expected.remaining)
+        assert line.offer.redemptions_count == expected.total.redeemed + expected.total.held

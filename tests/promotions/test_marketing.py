@@ -201,9 +201,9 @@ def test_results_count_views_carts_redemptions_revenue_and_discount_per_channel(
     by_channel = {row.channel: row for row in answer.channels}
     assert set(by_channel) == {"meta", "telegram"}
     meta = by_channel["meta"]
-    assert (meta.views, meta.carts, meta.held, meta.confirmed, meta.revenue, meta.discount) == (15, 5, 1, 1, 5000, 500)
+    assert (meta.views, meta.carts, meta.held, meta.redeemed, meta.revenue, meta.discount) == (15, 5, 1, 1, 5000, 500)
     assert by_channel["telegram"].revenue == 5001
-    assert (answer.total.confirmed, answer.total.revenue, answer.total.discount) == (2, 10001, 1000)
+    assert (answer.total.redeemed, answer.total.revenue, answer.total.discount) == (2, 10001, 1000)
     assert answer.remaining == 46
     days = {d.day: d for d in answer.days}
     assert [d.day for d in answer.days] == [dt.date(2026, 6, 13), dt.date(2026, 6, 14), dt.date(2026, 6, 15)]
