@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, send_from_directory
 
 from . import config
 
@@ -60,6 +60,7 @@ def import_models() -> None:
     from .cart import models as _cart  # noqa: F401
     from .catalog import models as _catalog  # noqa: F401
     from . import idempotency as _idempotency  # noqa: F401
+    from .legal import models as _legal  # noqa: F401
     from .orders import models as _orders  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .payments import models as _payments  # noqa: F401
@@ -108,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from .checkout.views import bp as checkout_bp
     from .extensions import ShopApi, csrf
     from .health import bp as health_bp
+    from .legal.admin import bp as legal_admin_bp
+    from .legal.views import bp as legal_bp
     from .media import bp as media_bp
     from .orders.views import bp as orders_bp
     from .payments.webhooks import bp as webhooks_bp
@@ -127,8 +130,11 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
                       checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp, reviews_bp,
                       review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp, staff_bp,
-                      my_account_bp):
+                      my_account_bp, legal_bp, legal_admin_bp):
         app.register_blueprint(blueprint)
+    # Browsers ask for /favicon.ico whatever a page links: the static file, kept by them for a day.
+    app.add_url_rule("/favicon.ico", "favicon",
+                     lambda: send_from_directory(app.static_folder, "favicon.ico", max_age=86400))
     # Stripe signs its webhooks; they carry no session cookie and no CSRF token.
     csrf.exempt(webhooks_bp)
 

@@ -5,8 +5,9 @@ anonymous visitor of a page in one language can be served the same cached bytes)
 picked with `?lang=` is kept by the links instead: while a page was asked for with `?lang=`,
 every link and form the shop builds to its own storefront pages carries it. The social tab's
 launch (a POST) puts the platform's language in the session, which is "the session" here, and so
-do the beacon of a page read with `?lang=` and the first form a shopper sends from such a page
-(either may set the session cookie).
+does the first form a shopper sends from a page read with `?lang=` (it may set the session
+cookie). The beacon of such a page keeps the language only in a session the visitor already has:
+browsing never sets a cookie.
 Staff always have a session (they are signed in) and their pages are never cached: there a GET
 with `?lang=` keeps the choice in the session, as before.
 
@@ -72,8 +73,9 @@ def keep_requested_language(endpoint: str, values: dict) -> None:
 
 
 def keep_language(language: str | None) -> None:
-    """Remember a language the visitor chose (a page they read with `?lang=`, named by its beacon)."""
-    if language in current_app.config["LANGUAGES"] and session.get("lang") != language:
+    """Remember a language the visitor chose (a page they read with `?lang=`, named by its beacon)
+    in the session they have; none is started for it."""
+    if session and language in current_app.config["LANGUAGES"] and session.get("lang") != language:
         session["lang"] = language
 
 

@@ -75,6 +75,7 @@ SHARED_PAGES: dict[str, frozenset[str]] = {
     "review_pages.ledger": frozenset({"lang"}),
     "review_pages.how_they_work": frozenset({"lang"}),
     "question_pages.product_questions": frozenset({"lang", "q", "page"}),
+    "legal.page": frozenset({"lang"}),
 }
 # Session keys that do not make a page personal: the key says them already (language, launch,
 # code), or no page shows them (attribution, the CSRF token forms fetch when sent).

@@ -129,7 +129,16 @@ def test_error_pages_speak_the_shoppers_language(client):
     assert "Lapa nav atrasta" in page and "Atpakaļ uz veikalu" in page
 
 
-def test_the_beacon_of_a_page_read_in_a_chosen_language_keeps_it_for_the_visit(client, shop):
+def test_a_language_chosen_while_browsing_is_kept_by_the_links_not_by_a_cookie(client, shop):
+    page = client.get("/?lang=lv").get_data(as_text=True)
+    beacon = client.post("/beacon", data={"page": "/?lang=lv"})
+    assert beacon.status_code == 204 and "Set-Cookie" not in beacon.headers
+    assert 'href="/c/sweaters?lang=lv"' in page
+
+
+def test_the_beacon_of_a_page_read_in_a_chosen_language_keeps_it_in_a_session_the_visitor_has(client, shop):
+    with client.session_transaction() as session:
+        session["channel"] = "telegram"  # a tab launch started the session
     client.get("/?lang=lv")
     assert client.post("/beacon", data={"page": "/?lang=lv"}).status_code == 204
     assert "Jaunumi" in client.get("/").get_data(as_text=True)

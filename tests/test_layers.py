@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("checkout", ("storefront.checkout",)),
     ("social", ("storefront.social",)),
     ("reviews", ("reviews",)),  # reviews, replies, questions, the support inbox
+    ("legal", ("storefront.legal",)),  # the legal pages
     ("backoffice", ("storefront.backoffice",)),  # import jobs, the back office's queries
     ("demo", ("storefront.demo",)),  # the demo shop, loaded through every area's services
 ]

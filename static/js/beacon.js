@@ -1,8 +1,8 @@
 /* The page beacon: a storefront page writes nothing when it is read (the same cached bytes serve
  * every anonymous visitor), so once it has loaded this posts what the shop counts: the page the
  * shopper landed on (with its utm_* tags), the site that sent them and the offers the page showed.
- * The server starts the visit's session here. A page seen again from the back/forward cache is
- * not a new view.
+ * It sets no cookie: a visitor's session starts only with something they do. A page seen again
+ * from the back/forward cache is not a new view.
  */
 (function () {
   "use strict";

@@ -23,7 +23,9 @@ from ..extensions import db
 from ..storage import Storage, storage
 from . import images
 from .content import BRAND, CATEGORIES, COLOURS, PRODUCTS, STAFF, ProductSpec
+from .legal import load_legal_pages
 from .offers import load_offers
+from .translated import category_translations, product_translations
 from .reviews import load_reviews
 from .sales import DAYS, load_sales
 
@@ -191,6 +193,7 @@ def load_demo(now: dt.datetime | None = None) -> str:
     now = now or utcnow()
     load_catalog(report, now)
     report.offers = load_offers(now)
+    load_legal_pages(current_app.config["LANGUAGES"], now)
     load_staff(report)
     # Orders are placed through the checkout, which asks the request for the shopper's language.
     with current_app.test_request_context():

@@ -1,17 +1,20 @@
 """Channel attribution: which platform and campaign brought each visit (and so each order).
 
-Reading a page writes nothing and sets no cookie (so pages can be cached for every anonymous
-visitor). A visit is recorded instead by the first request that may have a session:
-- the page's beacon (`POST /beacon`, sent by static/js/shop.js once a storefront page has loaded)
-  names the page the shopper landed on, with its `?utm_source=` / `?utm_campaign=`, and the
-  referring site (`attribute_page_view`);
-- without script, the first form the shopper sends on a storefront page (add to cart, …) does the
-  same from its Referer (`attribute_action`).
-Either way the tags go into the session, last touch wins (checkout copies `session["channel"]`,
-`["utm_source"]` and `["utm_campaign"]` into the order), and the first request of a visit writes
-one `Visit` row and keeps its random key in `session["visit_id"]`; later ones write nothing. A
-new touch (another channel, or another UTM source or campaign) starts a new visit, so each row
-says truly where that visit came from.
+Browsing sets no cookie, so no consent banner is needed to read the shop: reading a page writes
+nothing (pages are cached for every anonymous visitor), and the page's beacon (`POST /beacon`,
+static/js/beacon.js) never starts a session (`without_new_session`). What is recorded, and where:
+- a visitor without a session: the beacon of a page they entered the shop on (from another site,
+  or with no referrer) writes one `Visit` row with the page's `?utm_source=` / `?utm_campaign=` and
+  the referring site, and keeps nothing on their device (`count_entry`); pages reached from one
+  of ours are the same visit and count nothing;
+- the first thing they do that needs a session (add to cart, apply a code: an accepted form of a
+  storefront page) starts it, and the tags of the page it was sent from (its Referer) go into it
+  (`attribute_action`); the visit itself was counted when they entered. A visitor without script
+  sends no beacon, so is not counted as a visit, but their order still carries the page's tags;
+- a visitor with a session (the social tab's launch starts one; so does a cart): each beacon
+  keeps the page's tags in the session, last touch wins, and the first beacon of a new touch
+  (another channel, UTM source or campaign) writes its `Visit` (`attribute_page_view`).
+Checkout copies `session["channel"]`, `["utm_source"]` and `["utm_campaign"]` into the order.
 Tags come from anyone's links, so they are cleaned, never trusted: control characters and
 unexpected symbols are dropped and the length is bounded; a bad tag is never a 500.
 """
@@ -21,6 +24,8 @@ import logging
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 from flask import request, session
@@ -36,7 +41,7 @@ log = logging.getLogger(__name__)
 # webhooks, feeds, platform launches, the demo page) is not a visit to the shop. Pages of these
 # blueprints send the beacon (`is_tracked_page`, read by the layout).
 TRACKED_BLUEPRINTS = frozenset({"catalog", "cart", "checkout", "tracking", "offers", "review_pages",
-                                "question_pages"})
+                                "question_pages", "legal"})
 # Link unfurlers and crawlers fetch pages too; a visit from them would inflate every channel.
 BOT_USER_AGENT = re.compile(r"bot|crawl|spider|slurp|facebookexternalhit|preview|headless", re.IGNORECASE)
 # Letters and digits of any script (campaign names may be Latvian or Spanish) and these marks.
@@ -92,9 +97,16 @@ def record_visit(landing_path: str, referrer: str | None) -> Visit | None:
     the next request will try again.
     """
     touch = list(_touch())
-    if session.get("visit_id") and session.get("visit_touch") == touch:
+    if session.get("visit_touch") == touch:
         return None
-    channel, source, campaign = touch
+    visit = _write_visit(*touch, landing_path, referrer)
+    if visit is not None:
+        session["visit_id"] = visit.visit_key
+        session["visit_touch"] = touch
+    return visit
+
+
+def _write_visit(channel: str, source: str, campaign: str, landing_path: str, referrer: str | None) -> Visit | None:
     visit = Visit(visit_key=secrets.token_hex(16), channel=channel, utm_source=source, utm_campaign=campaign,
                   landing_path=landing_path[:PATH_LENGTH], referrer_host=referrer_host(referrer))
     try:
@@ -103,9 +115,47 @@ def record_visit(landing_path: str, referrer: str | None) -> Visit | None:
     except (SQLAlchemyError, NestedWriteError):
         log.exception("could not record a visit")
         return None
-    session["visit_id"] = visit.visit_key
-    session["visit_touch"] = touch
     return visit
+
+
+def visit_known() -> bool:
+    """This visitor's session already holds their visit (a tab launch, or something they did)."""
+    return "visit_touch" in session or "channel" in session
+
+
+def is_entry(referrer: str | None) -> bool:
+    """A page the visitor came to from another site, or from nowhere (typed, bookmarked): for a
+    visitor without a session, the start of a visit. A page reached from one of ours is not."""
+    host = referrer_host(referrer)
+    return not host or host != referrer_host(request.host_url)
+
+
+def counts_once_per_visit(referrer: str | None) -> bool:
+    """Whether what a page showed (an offer's banner) is counted for this beacon: always for a
+    visitor with a session, which remembers what it counted; without one, on the page that
+    started the visit only."""
+    return visit_known() or is_entry(referrer)
+
+
+def count_entry(landing_path: str, tags: dict, referrer: str | None) -> Visit | None:
+    """A visitor without a session entered the shop on this page: write its `Visit` and keep
+    nothing. A page reached from one of the shop's own pages is the same visit (None)."""
+    if not is_entry(referrer):
+        return None
+    source, campaign = clean_tag(tags.get("utm_source"), lower=True), clean_tag(tags.get("utm_campaign"))
+    return _write_visit("web", source, campaign, landing_path, referrer)
+
+
+@contextmanager
+def without_new_session() -> Iterator[None]:
+    """Whatever the block keeps in the session is dropped when the visitor had none: counting a
+    page view must not set a cookie (only something the shopper does may). A visitor who has a
+    session keeps what the block wrote."""
+    had_session = bool(session)
+    yield
+    if not had_session and session:
+        session.clear()
+        session.modified = False  # empty and unmodified: Flask sends no Set-Cookie at all
 
 
 def is_bot() -> bool:
@@ -146,19 +196,23 @@ def attribute_page_view(page: str | None, referrer: str | None) -> Visit | None:
     if landed is None:
         return None
     path, args = landed
-    remember_utm_tags({name: _first(args, name) for name in ("utm_source", "utm_campaign")})
+    tags = {name: _first(args, name) for name in ("utm_source", "utm_campaign")}
+    if not visit_known():  # no session, or one holding only a language or a form's token
+        return count_entry(path, tags, referrer)
+    remember_utm_tags(tags)
     return record_visit(path, referrer)
 
 
 def attribute_action(response):
-    """The `after_request` hook: a form sent from a storefront page and accepted starts the visit
-    when no beacon did (a shopper without script), from the page it was sent from. A refused post
-    (a forged one among them) starts nothing."""
+    """The `after_request` hook: the first form a shopper sends from a storefront page, accepted,
+    keeps the tags of the page it was sent from in the session it starts, and marks this touch as
+    counted (its beacon counted the visit when the shopper entered). A refused post (a forged one
+    among them) keeps nothing."""
     if (request.method != "POST" or request.blueprint not in TRACKED_BLUEPRINTS or response.status_code >= 400
-            or is_bot() or session.get("visit_id")):
+            or is_bot() or session.get("visit_touch")):
         return response
     landed = same_site_page(request.referrer)
-    path, args = landed if landed else (request.path, {})
+    args = landed[1] if landed else {}
     remember_utm_tags({name: _first(args, name) for name in ("utm_source", "utm_campaign")})
-    record_visit(path, None)
+    session["visit_touch"] = list(_touch())
     return response

@@ -24,8 +24,8 @@ bp = Blueprint("social", __name__)
 # posts this once the page has loaded, naming the page. It keeps the language the visitor chose
 # with `?lang=`, if they did, and, for a person rather than a crawler, starts the visit and counts
 # the offers the page showed. It only ever counts, so it needs no CSRF token (sendBeacon cannot
-# send one); it is the first request of a visit that may set the session cookie. A visit is
-# written at most once per session and touch, as when pages wrote it themselves.
+# send one), and it never starts a session: only something the shopper does sets the cookie
+# (storefront.social.attribution says how visits are counted without one).
 @bp.post("/beacon")
 @csrf.exempt
 def beacon():
@@ -33,10 +33,13 @@ def beacon():
     landed = attribution.same_site_page(page)
     if landed is None:
         return "", 204
-    keep_language((landed[1].get("lang") or [None])[0])
-    if not attribution.is_bot():
-        attribution.attribute_page_view(page, request.form.get("referrer"))
-        offer_stats.count_page_views(offer_stats.parse_offer_ids(request.form.get("offers")))
+    with attribution.without_new_session():  # browsing sets no cookie
+        keep_language((landed[1].get("lang") or [None])[0])
+        if not attribution.is_bot():
+            referrer = request.form.get("referrer")
+            banners = request.form.get("offers") if attribution.counts_once_per_visit(referrer) else ""
+            attribution.attribute_page_view(page, referrer)
+            offer_stats.count_page_views(offer_stats.parse_offer_ids(banners), landed[0])
     return "", 204
 
 

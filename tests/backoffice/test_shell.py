@@ -39,7 +39,8 @@ def assert_staff_headers(response) -> None:
 ALL_LINKS = [("/admin/", "Dashboard"), ("/admin/orders", "Orders"), ("/admin/products", "Products"),
              ("/admin/categories", "Categories"), ("/admin/catalog/import", "Import & export"),
              ("/admin/offers/", "Offers"), ("/admin/offers/scan", "Store scan"), ("/admin/inbox/", "Inbox"),
-             ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log"), ("/admin/staff", "Staff"),
+             ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log"), ("/admin/legal", "Legal pages"),
+             ("/admin/staff", "Staff"),
              ("/admin/account", "My account")]
 
 

@@ -101,14 +101,20 @@ def test_shopper_switches_language_to_spanish_and_latvian(page: Page, live_serve
     expect(page.locator("[data-add-to-cart]")).to_have_text("Añadir al carrito")
     expect(page.locator("[data-price]")).to_have_text("89,00\xa0€")
 
-    # The page's beacon keeps the choice in the session (reading the page itself writes nothing):
-    # wait for it, since a shopper typing an address a moment later would race it.
-    with page.expect_response(lambda r: r.url.endswith("/beacon") and "lang%3Dlv" in (r.request.post_data or "")):
-        page.locator(".lang-switch").get_by_role("link", name="LV").click()
+    page.locator(".lang-switch").get_by_role("link", name="LV").click()
     expect(page.locator("html")).to_have_attribute("lang", "lv")
     expect(page.locator("[data-add-to-cart]")).to_have_text("Pievienot grozam")
     expect(page.locator(".tax-note")).to_contain_text("PVN iekļauts")
-    # The choice is kept for the rest of the visit, even at an address typed without ?lang=.
+    # Browsing sets no cookie, so the choice travels in the shop's own links ...
+    assert page.context.cookies() == []
+    page.locator(".cart-link").click()
+    expect(page.locator("h1")).to_have_text("Jūsu grozs")
+    # ... and the first thing that needs a session keeps it, even at an address typed without ?lang=.
+    page.go_back()
+    expect(page.locator("[data-add-to-cart]")).to_be_enabled()
+    page.locator("[data-add-to-cart]").click()
+    expect(page).to_have_url(re.compile(r"/cart/"))
+    expect(page.locator("[data-cart-line]")).to_have_count(1)
     page.goto(live_server.url + "/cart/")
     expect(page.locator("h1")).to_have_text("Jūsu grozs")
 

@@ -5,6 +5,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -23,19 +24,32 @@ def visits() -> list[Visit]:
     return db.session.scalars(sa.select(Visit).order_by(Visit.id)).all()
 
 
+SHOP = "http://localhost"
+
+
 def land(client, url: str, referrer: str = "", **kwargs):
-    """What a browser does: read the page (which writes nothing), then send its beacon."""
+    """What a browser does: read the page (which writes nothing), then send its beacon; for a
+    visitor without a session, neither sets a cookie."""
+    browsing = client.get_cookie(current_app.config["SESSION_COOKIE_NAME"]) is None
     page = client.get(url, **kwargs)
-    assert page.status_code == 200 and "Set-Cookie" not in page.headers
     beacon = client.post("/beacon", data={"page": url, "referrer": referrer}, **kwargs)
-    assert beacon.status_code == 204
+    assert page.status_code == 200 and beacon.status_code == 204
+    if browsing:
+        assert "Set-Cookie" not in page.headers and "Set-Cookie" not in beacon.headers
     return page
+
+
+def add_to_cart(client, product, page: str):
+    """The first thing a shopper does that needs a session, sent from `page`."""
+    response = client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1},
+                           headers={"Referer": SHOP + page})
+    assert response.status_code == 303 and "Set-Cookie" in response.headers
 
 
 def test_a_visit_from_a_facebook_post_is_recorded_once_with_its_source_and_campaign(client, product):
     land(client, "/?utm_source=facebook&utm_medium=social&utm_campaign=spring",
          referrer="https://l.facebook.com/l.php?u=x")
-    land(client, f"/p/{product.slug}")
+    land(client, f"/p/{product.slug}", referrer=SHOP + "/?utm_source=facebook&utm_medium=social&utm_campaign=spring")
     client.get("/cart/")
     [visit] = visits()
     assert (visit.channel, visit.utm_source, visit.utm_campaign) == ("web", "facebook", "spring")
@@ -49,21 +63,31 @@ def test_reading_pages_writes_nothing_and_later_beacons_of_a_visit_write_nothing
     assert not [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     client.post("/beacon", data={"page": "/?utm_source=facebook"})
     with count_queries() as counter:
-        client.post("/beacon", data={"page": f"/p/{product.slug}"})
+        client.post("/beacon", data={"page": f"/p/{product.slug}", "referrer": SHOP + "/?utm_source=facebook"})
     assert not [s for s in counter.statements if "visits" in s.lower()]
 
 
-def test_a_shopper_without_script_starts_the_visit_with_the_first_form_they_send(client, product):
+def test_a_shopper_without_script_keeps_the_pages_tags_from_the_first_form_they_send(client, product):
     client.get(f"/p/{product.slug}?utm_source=vk&utm_campaign=winter")
-    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1},
-                headers={"Referer": f"http://localhost/p/{product.slug}?utm_source=vk&utm_campaign=winter"})
+    add_to_cart(client, product, f"/p/{product.slug}?utm_source=vk&utm_campaign=winter")
+    with client.session_transaction() as session:
+        assert (session["utm_source"], session["utm_campaign"]) == ("vk", "winter")
+    assert visits() == []  # no beacon: not counted as a visit, and the form counts none
+
+
+def test_the_first_form_starts_the_session_without_counting_the_visit_a_second_time(client, product):
+    page = f"/p/{product.slug}?utm_source=vk&utm_campaign=winter"
+    land(client, page, referrer="https://vk.com/wall")
+    add_to_cart(client, product, page)
+    land(client, "/cart/", referrer=SHOP + page)
+    land(client, f"/p/{product.slug}", referrer=SHOP + "/cart/")
     [visit] = visits()
-    assert (visit.utm_source, visit.utm_campaign, visit.landing_path) == ("vk", "winter", f"/p/{product.slug}")
+    assert (visit.utm_source, visit.utm_campaign, visit.referrer_host) == ("vk", "winter", "vk.com")
 
 
 def test_a_shopper_from_facebook_who_checks_out_places_an_order_attributed_to_facebook(client, product):
     land(client, f"/p/{product.slug}?utm_source=facebook&utm_campaign=spring")
-    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
+    add_to_cart(client, product, f"/p/{product.slug}?utm_source=facebook&utm_campaign=spring")
     client.post("/checkout", data=DETAILS)
     page = client.get("/checkout/review").get_data(as_text=True)
     total = re.search(r'name="shown_total"[^>]*value="(\d+)"', page).group(1)
@@ -83,7 +107,8 @@ def test_a_shopper_launched_from_a_platform_visits_through_that_channel(client, 
 
 def test_the_last_touch_wins_and_starts_a_new_visit(client, product):
     land(client, "/?utm_source=facebook&utm_campaign=spring")
-    land(client, f"/p/{product.slug}?utm_source=vk")
+    add_to_cart(client, product, "/?utm_source=facebook&utm_campaign=spring")
+    land(client, f"/p/{product.slug}?utm_source=vk", referrer="https://vk.com/")
     first, second = visits()
     assert (first.utm_source, second.utm_source, second.utm_campaign) == ("facebook", "vk", "")
     with client.session_transaction() as session:
@@ -131,6 +156,7 @@ def test_bad_tags_are_cleaned_and_cut_never_an_error(client, product, raw, store
 
 def test_a_tag_of_nothing_but_bad_characters_keeps_the_previous_touch(client, product):
     land(client, "/?utm_source=facebook")
+    add_to_cart(client, product, "/?utm_source=facebook")
     land(client, "/?" + urlencode({"utm_source": "\x00\x01<>"}))
     with client.session_transaction() as session:
         assert session["utm_source"] == "facebook"

@@ -1,0 +1,70 @@
+/* Live field errors. A message the server wrote under a field is about the value it judged: as
+ * soon as the shopper changes that value the message is hidden and the field is no longer marked
+ * invalid (aria-invalid and aria-describedby follow); put the judged value back and the message
+ * returns. Nothing is judged here (the server stays the one judge, in the page's language): the
+ * next submit decides. Without script the server's messages simply stay, as they always did.
+ */
+(function () {
+  "use strict";
+  var MESSAGES = ".field-error, .error";
+  var CONTROLS = "input:not([type=hidden]), select, textarea";
+  var groups = [];
+
+  function signature(group) {
+    return group.controls.map(function (control) {
+      return (control.type === "checkbox" || control.type === "radio") ? String(control.checked) : control.value;
+    }).join("\u0000");
+  }
+
+  function show(group, wrong) {
+    group.messages.forEach(function (message) { message.hidden = !wrong; });
+    group.box.classList.toggle("has-error", wrong && group.hadClass);
+    group.controls.forEach(function (control, i) {
+      if (group.invalid[i]) { control.setAttribute("aria-invalid", wrong ? "true" : "false"); }
+      var described = group.described[i];
+      if (described === null) { return; }
+      var kept = wrong ? described : described.split(/\s+/).filter(function (id) {
+        return group.messageIds.indexOf(id) === -1;
+      }).join(" ");
+      if (kept) { control.setAttribute("aria-describedby", kept); } else { control.removeAttribute("aria-describedby"); }
+    });
+  }
+
+  function track(box) {
+    var messages = Array.prototype.slice.call(box.querySelectorAll(MESSAGES));
+    var controls = Array.prototype.slice.call(box.querySelectorAll(CONTROLS));
+    if (!messages.length || !controls.length) { return; }
+    var messageIds = [];
+    messages.forEach(function (message) {
+      for (var node = message; node && node !== box; node = node.parentElement) {
+        if (node.id) { messageIds.push(node.id); }
+      }
+    });
+    var group = {
+      box: box, messages: messages, controls: controls, messageIds: messageIds,
+      hadClass: box.classList.contains("has-error"),
+      invalid: controls.map(function (c) { return c.getAttribute("aria-invalid") === "true"; }),
+      described: controls.map(function (c) { return c.getAttribute("aria-describedby"); })
+    };
+    group.judged = signature(group);
+    groups.push(group);
+  }
+
+  function onEdit(event) {
+    groups.forEach(function (group) {
+      if (group.controls.indexOf(event.target) !== -1) { show(group, signature(group) === group.judged); }
+    });
+  }
+
+  function start() {
+    // A field's own box, or the fieldset of a group of choices (delivery, payment, rating).
+    document.querySelectorAll(".field.has-error, fieldset").forEach(function (box) {
+      if (box.matches("fieldset") && box.querySelector(".field.has-error")) { return; }
+      track(box);
+    });
+    document.addEventListener("input", onEdit);
+    document.addEventListener("change", onEdit);
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

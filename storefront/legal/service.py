@@ -1,0 +1,174 @@
+"""Reading and editing the legal pages.
+
+A shopper reads a page in their language, or in the shop's default language where that one was
+never written (a page is never half in one language). Texts are Markdown without HTML: an admin
+can write headings, lists, emphasis and links, never markup or script, and the shop's name and
+contact details (`{shop_name}`, `{email}`, …) are filled in from configuration at render time, so
+the same stored text stays true when the shop moves or renames itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.service import record
+from ..database import write_transaction
+from ..errors import ConflictError, NotFoundError, ShopError
+from ..extensions import db
+from .models import BODY_LENGTH, TITLE_LENGTH, LegalText
+
+# The pages, in the order the footer lists them, with the label links use.
+PAGES: dict[str, object] = {
+    "returns": _l("Returns & withdrawal"),
+    "terms": _l("Terms of sale"),
+    "privacy": _l("Privacy"),
+    "contact": _l("Contact & imprint"),
+    "accessibility": _l("Accessibility"),
+}
+# The configuration each placeholder reads: the shop's real name and contact, never the demo's.
+PLACEHOLDERS = {
+    "shop_name": "SHOP_NAME",
+    "legal_name": "SHOP_LEGAL_NAME",
+    "address": "SHOP_ADDRESS",
+    "email": "SHOP_EMAIL",
+    "phone": "SHOP_PHONE",
+    "registration_number": "SHOP_REGISTRATION_NUMBER",
+    "vat_number": "SHOP_VAT_NUMBER",
+}
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+# CommonMark with raw HTML off (typed markup is shown as text) and its own link check (no
+# `javascript:` or `data:` links); tables for the imprint's details.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+class LegalPageNotFound(NotFoundError):
+    default_message = _l("We could not find that page.")
+
+
+class LegalTextRefused(ShopError):
+    code = "invalid_legal_text"
+    status = 400
+
+
+class LegalPageSavedMeanwhile(ConflictError):
+    code = "legal_page_saved_meanwhile"
+    default_message = _l("Someone else saved this page at the same moment. Reload it and try again.")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an admin sent for one language: both blank means "not written in this language"."""
+
+    title: str
+    body: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.title and not self.body
+
+
+def check_page(page: str) -> str:
+    """:raise LegalPageNotFound: for a page the shop does not have."""
+    if page not in PAGES:
+        raise LegalPageNotFound()
+    return page
+
+
+def page_text(page: str, language: str, default_language: str) -> LegalText:
+    """The page in `language`, else in the default language (one query).
+
+    :raise LegalPageNotFound: for an unknown page, or one written in neither language.
+    """
+    check_page(page)
+    rows = db.session.scalars(sa.select(LegalText).where(
+        LegalText.page == page, LegalText.language.in_({language, default_language}))).all()
+    by_language = {row.language: row for row in rows}
+    text = by_language.get(language) or by_language.get(default_language)
+    if text is None:
+        raise LegalPageNotFound()
+    return text
+
+
+def texts_of(page: str) -> dict[str, LegalText]:
+    """Every language's text of one page, by language. :raise LegalPageNotFound:"""
+    check_page(page)
+    rows = db.session.scalars(sa.select(LegalText).where(LegalText.page == page)).all()
+    return {row.language: row for row in rows}
+
+
+def written_languages() -> dict[str, set[str]]:
+    """For the back office's list: which languages each page is written in (one query)."""
+    written: dict[str, set[str]] = {page: set() for page in PAGES}
+    for page, language in db.session.execute(sa.select(LegalText.page, LegalText.language)):
+        written.setdefault(page, set()).add(language)
+    return written
+
+
+def fill_placeholders(text: str, config) -> str:
+    return _PLACEHOLDER.sub(lambda match: str(config.get(PLACEHOLDERS[match.group(1)]) or ""), text)
+
+
+def render_body(body: str, config) -> Markup:
+    """The stored Markdown as safe HTML, the shop's details filled in."""
+    return Markup(_MARKDOWN.render(fill_placeholders(body, config)))  # noqa: S704 - html is off: no markup passes
+
+
+def _check_drafts(drafts: dict[str, Draft], default_language: str) -> None:
+    """:raise LegalTextRefused: naming the field to fix."""
+    if drafts[default_language].blank:
+        raise LegalTextRefused(_l("Write this page in the shop's default language: shoppers of every "
+                                  "other language read it where theirs is missing."),
+                               field=f"title_{default_language}")
+    for language, draft in drafts.items():
+        if draft.blank:
+            continue
+        if not draft.title:
+            raise LegalTextRefused(_l("Give the page a title in this language too."), field=f"title_{language}")
+        if not draft.body:
+            raise LegalTextRefused(_l("Write the page's text in this language too, or leave its title empty."),
+                                   field=f"body_{language}")
+        if len(draft.title) > TITLE_LENGTH or len(draft.body) > BODY_LENGTH:
+            raise LegalTextRefused(_l("This text is too long."), field=f"body_{language}")
+
+
+def save_page(actor, page: str, drafts: dict[str, Draft], *, default_language: str, now: dt.datetime) -> list[str]:
+    """Store one page's texts in every language at once; a language left blank is removed (its
+    shoppers then read the default language). Returns the languages that changed, which the audit
+    log names.
+
+    :raise LegalPageNotFound: :raise LegalTextRefused: :raise LegalPageSavedMeanwhile:
+    """
+    check_page(page)
+    _check_drafts(drafts, default_language)
+    try:
+        with write_transaction():
+            stored = {row.language: row for row in db.session.scalars(
+                sa.select(LegalText).where(LegalText.page == page).with_for_update())}
+            changed = []
+            for language, draft in drafts.items():
+                row = stored.get(language)
+                if draft.blank:
+                    if row is not None:
+                        db.session.delete(row)
+                        changed.append(language)
+                elif row is None:
+                    db.session.add(LegalText(page=page, language=language, title=draft.title, body=draft.body,
+                                             updated_at=now))
+                    changed.append(language)
+                elif (row.title, row.body) != (draft.title, draft.body):
+                    row.title, row.body, row.updated_at = draft.title, draft.body, now
+                    changed.append(language)
+            if changed:
+                record(actor, "legal_page.update", "legal_page", page, languages=changed)
+    except IntegrityError:
+        # Two admins wrote the first text of one language at once (PostgreSQL: the lock above
+        # covers only rows that already existed); the unique constraint kept one.
+        raise LegalPageSavedMeanwhile() from None
+    return changed

@@ -1,0 +1,59 @@
+"""A field's error message goes as soon as the shopper corrects the field (static/js/field-errors.js):
+the server's message is about the value it judged, so changing the value hides it and clears
+aria-invalid and the field's aria-describedby link to it; putting the judged value back shows it
+again. The other fields keep theirs until they too are changed."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import make_user
+
+SHOTS = "/work/tr/shots/H4"
+
+
+def test_a_checkout_field_error_goes_as_soon_as_the_shopper_corrects_the_field(page: Page, live_server,
+                                                                                knitwear_shop):
+    page.set_viewport_size({"width": 400, "height": 900})
+    page.goto(live_server.url + "/p/bobble-hat?lang=lv")
+    page.locator("[data-add-to-cart]").click()
+    expect(page).to_have_url(re.compile(r"/cart/"))
+    page.goto(live_server.url + "/checkout?lang=lv")
+    page.locator("form.checkout button[type=submit]").last.click()
+    email = page.locator('input[name="email"]')
+    email_error = page.locator(".field:has(input[name=email]) .field-error")
+    name_error = page.locator(".field:has(input[name=full_name]) .field-error")
+    expect(email_error).to_have_text("Šis lauks ir obligāts.")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=f"{SHOTS}/lv-checkout-form-error-400.png", full_page=True)
+
+    email.fill("anna@example.com")
+    expect(email_error).to_be_hidden()
+    expect(email).to_have_attribute("aria-invalid", "false")
+    expect(name_error).to_be_visible()  # a field not yet corrected keeps its message
+
+    email.fill("")
+    expect(email_error).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+
+
+def test_a_staff_form_error_goes_with_its_aria_describedby_link(page: Page, live_server):
+    make_user("legal-admin@example.com", "admin", password="correct horse battery staple")
+    page.goto(live_server.url + "/account/login")
+    page.fill('input[name="email"]', "legal-admin@example.com")
+    page.fill('input[name="password"]', "correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/"))
+    page.goto(live_server.url + "/admin/legal/terms")
+    page.fill('input[name="title_en"]', "Terms")
+    page.fill('textarea[name="body_en"]', "Our terms.")
+    page.fill('input[name="title_lv"]', "Noteikumi")
+    page.get_by_role("button", name="Save page").click()
+    body = page.locator('textarea[name="body_lv"]')
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(body).to_have_attribute("aria-describedby", "legal-markdown-help body_lv-errors")
+    body.fill("Mūsu noteikumi.")
+    expect(page.locator("#body_lv-errors p")).to_be_hidden()
+    expect(body).to_have_attribute("aria-invalid", "false")
+    expect(body).to_have_attribute("aria-describedby", "legal-markdown-help")
