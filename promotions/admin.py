@@ -51,7 +51,7 @@ def offers():
 
 
 def _offer_form(offer: Offer | None = None) -> OfferForm:
-    form = OfferForm(data=None if request.method == "POST" else _form_data(offer))
+    form = translated_form(OfferForm, tuple(other_languages()))(data=None if request.method == "POST" else _form_data(offer))
     form.product_ids.choices = results.product_choices()
     form.category_ids.choices = results.category_choices()
     form.audience_pages.choices = platforms.configured_pages()
@@ -68,7 +68,8 @@ def _form_data(offer: Offer | None) -> dict:
     return {
         "name": offer.name, "description": offer.description, "benefit": offer.benefit,
         "percent": text(offer.percent), "amount": money(offer.amount), "buy_qty": text(offer.buy_qty),
-        "get_qty": text(offer.get_qty), "target": offer.target, "product_ids": [p.id for p in offer.products],
+        "get_qty": text(offer.get_qty), "shipping_methods": list(offer.shipping_methods or ["standard"]),
+        "target": offer.target, "product_ids": [p.id for p in offer.products],
         "category_ids": [c.id for c in offer.categories], "min_subtotal": money(offer.min_subtotal),
         "min_quantity": text(offer.min_quantity), "audience": offer.audience,
         "audience_pages": list(offer.audience_pages or []),
@@ -76,6 +77,8 @@ def _form_data(offer: Offer | None) -> dict:
         "ends_at": terms.utc_to_local(offer.ends_at, offer.timezone), "timezone": offer.timezone,
         "cap_total": text(offer.cap_total), "cap_per_customer": text(offer.cap_per_customer),
         "exclusive": offer.exclusive, "priority": str(offer.priority), "thank_you": offer.thank_you,
+        **{f"{field}_{language}": text for language, entry in (offer.translations or {}).items()
+           for field, text in entry.items()},
     }
 
 
@@ -217,18 +220,31 @@ CHART_STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground=
                     legend_font_size=13, title_font_size=14)
 
 
-def chart_svg(series, currency: str) -> str:
-    """Redemptions (bars) and revenue (a line, right axis) per day, as SVG without scripts."""
-    chart = pygal.Bar(js=[], style=CHART_STYLE, width=900, height=320, legend_at_bottom=True,
+def whole_ticks(top: int, most: int = 6) -> list[int]:
+    """Ticks for a count axis from 0 to at least `top`: whole numbers 1, 2 or 5 × 10ⁿ apart, at
+    most `most` steps (a count of redemptions has no 0.2 or 1.5, and no tick is shown twice)."""
+    top, magnitude = max(top, 1), 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            steps = -(-top // step)  # rounded up
+            if steps <= most:
+                return list(range(0, steps * step + 1, step))
+        magnitude *= 10
+
+
+def chart_svg(series) -> str:
+    """Redeemed (paid) redemptions per day as bars on one axis of whole numbers, as SVG without
+    scripts; an empty state when there is none yet (a draft, an offer that has not started)."""
+    counts = [day.redemptions for day in series]
+    ticks = whole_ticks(max(counts, default=0))
+    chart = pygal.Bar(js=[], style=CHART_STYLE, width=900, height=320, show_legend=False,
                       show_y_guides=True, x_label_rotation=0, truncate_label=-1, print_values=False,
                       margin=16, no_data_text=_("No redemptions yet"), show_minor_x_labels=False,
-                      legend_at_bottom_columns=2, value_formatter=lambda value: f"{value:,.0f}",
-                      include_x_axis=True,
+                      value_formatter=lambda value: f"{value:,.0f}", include_x_axis=True,
+                      y_title=_("Redeemed per day"), y_labels=ticks, range=(0, ticks[-1]),
                       x_labels_major_every=max(1, len(series) // 10) if series else None)
     chart.x_labels = [format_date(day.day, "d MMM") for day in series]
-    chart.add(_("Redemptions"), [day.redemptions for day in series])
-    chart.add(_("Revenue (%(currency)s)", currency=currency),
-              [float(to_decimal(day.revenue, currency)) for day in series], secondary=True)
+    chart.add(_("Redeemed per day"), counts if any(counts) else [])
     svg = chart.render(is_unicode=True)
     # js=[] still leaves a config <script>, and the tooltip (unused without scripts) an inline style.
     svg = re.sub(r"<script\b[^>]*>.*?</script>", "", svg, flags=re.DOTALL)
@@ -238,8 +254,7 @@ def chart_svg(series, currency: str) -> str:
 @bp.get("/<int:offer_id>/chart.svg")
 @manage
 def offer_chart(offer_id: int):
-    currency = _currency()
-    svg = chart_svg(results.results(offer_id, utcnow()).days, currency)
+    svg = chart_svg(results.results(offer_id, utcnow()).days)
     # An SVG shown through <img> is governed by its own response's CSP: allow exactly its own
     # <style> blocks, by hash (a nonce-based policy ignores 'unsafe-inline').
     for style in re.findall(r"<style[^>]*>(.*?)</style>", svg, flags=re.DOTALL):

@@ -10,6 +10,7 @@ from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from storefront.backoffice.forms import translations_of
 from storefront.text_input import ShopForm
 
 from .models import Audience, Benefit, Target
@@ -112,9 +113,11 @@ class CodeForm(ShopForm):
 class BatchForm(ShopForm):
     size = IntegerField(_l("Number of codes"), validators=[DataRequired()], default=100,
                         description=_l("1 to 10,000 single-use codes."))
-    channel = SelectField(_l("Channel"), validate_choice=False)
-    utm_source = StringField(_l("UTM source"), validators=[Optional(), Length(max=80)])
-    utm_campaign = StringField(_l("UTM campaign"), validators=[Optional(), Length(max=80)])
+    # The offer's page shows this form under the shared code's: ids of their own, or each label
+    # would point at the other form's field.
+    channel = SelectField(_l("Channel"), validate_choice=False, id="batch-channel")
+    utm_source = StringField(_l("UTM source"), validators=[Optional(), Length(max=80)], id="batch-utm_source")
+    utm_campaign = StringField(_l("UTM campaign"), validators=[Optional(), Length(max=80)], id="batch-utm_campaign")
 
 
 def persona_choices():

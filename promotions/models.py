@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 
+from storefront.catalog.translations import OFFER_FIELDS, Translated
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 
@@ -55,7 +56,7 @@ offer_categories = sa.Table(
 )
 
 
-class Offer(db.Model):
+class Offer(Translated, db.Model):
     __tablename__ = "offers"
     __table_args__ = (
         sa.CheckConstraint("benefit IN ('percent', 'fixed', 'free_shipping', 'bxgy')", name="benefit_known"),
@@ -73,6 +74,8 @@ class Offer(db.Model):
                            name="redemptions_within_cap"),
         sa.Index("ix_offers_window", "state", "ends_at", "starts_at"),
     )
+
+    translated_fields = OFFER_FIELDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from storefront.catalog.editing import merged_translations
 from storefront.catalog.models import Category, Product
 from storefront.errors import ShopError
 from storefront.extensions import db
@@ -189,6 +190,8 @@ def clean_terms(data: Mapping, *, now: dt.datetime, check_past: bool = True) -> 
     if len(description) > 500:
         raise InvalidOffer(_l("Keep the description to 500 characters."), field="description")
     columns = {"name": name, "description": description, **_clean_benefit(data)}
+    if "translations" in data:  # the name and description in the shop's other languages
+        columns["translations"] = merged_translations({}, data["translations"], OFFER_TEXT_LIMITS)
     target, product_ids, category_ids = _clean_target(data)
     columns["target"] = target
     columns["min_subtotal"] = _money(data.get("min_subtotal"), "min_subtotal",

@@ -283,6 +283,12 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {"info": {"description": (
+            "Answers are in the language asked for: `?lang=en|es|lv`, else the `Accept-Language` header "
+            "(the shop's default language when neither names one it speaks). Product titles, descriptions, "
+            "option names and values, category names and messages come in that language, falling back to "
+            "the default language where a text has no translation; `Content-Language` says which. Slugs, "
+            "SKUs and `options` (the keys a cart and an order use) are the same in every language.")}},
         # Staff sessions (storefront/accounts/sessions.py). Each sign-in is a session the server
         # can end: "keep me signed in" keeps it at most STAFF_REMEMBER_DAYS (also the remember
         # cookie's life); one without it ends after STAFF_IDLE_HOURS unused.

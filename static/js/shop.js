@@ -105,7 +105,9 @@
         pill.parentNode.classList.toggle("is-unavailable", unavailable);
       });
       Array.prototype.forEach.call(pickers.querySelectorAll("[data-option-current]"), function (el) {
-        el.textContent = choice[el.getAttribute("data-option-current")] || "";
+        var name = el.getAttribute("data-option-current");
+        var pill = pills.filter(function (p) { return p.checked && p.getAttribute("data-option-name") === name; })[0];
+        el.textContent = pill ? pill.getAttribute("data-option-label") : "";
       });
     }
 

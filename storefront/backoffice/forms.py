@@ -3,12 +3,83 @@ rules (unique SKU, price format, stock ≥ 0, category cycles) are checked by ca
 its errors are shown on the field they name. Buttons without fields use `shell.ConfirmForm`."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from ..i18n import LANGUAGE_NAMES
 from ..text_input import ShopForm
+
+
+@cache
+def translated_form(form_class: type[ShopForm], languages: tuple[str, ...]) -> type[ShopForm]:
+    """`form_class` with, for each of `languages` (all but the default), an optional copy of each
+    field in its `translated_fields`, named `<field>_<language>` ("title_es"): staff write every
+    language side by side, and a blank one falls back to the default language."""
+
+    class TranslatedForm(form_class):
+        translation_languages = languages
+
+    for language in languages:
+        for name in form_class.translated_fields:
+            unbound = getattr(form_class, name)
+            kwargs = dict(unbound.kwargs)
+            kwargs["validators"] = [Optional()] + [v for v in kwargs.get("validators", [])
+                                                 if not isinstance(v, (DataRequired, Optional))]
+            kwargs.pop("description", None)
+            label = _l("%(field)s (%(language)s)", field=unbound.args[0], language=LANGUAGE_NAMES.get(language, language))
+            setattr(TranslatedForm, f"{name}_{language}", unbound.field_class(label, **kwargs))
+    return TranslatedForm
+
+
+def translations_of(form: ShopForm, languages) -> dict[str, dict[str, str]]:
+    """The translated fields' texts as {language: {field: text}} (blank ones included: a blank
+    text removes that translation)."""
+    return {language: {name: getattr(form, f"{name}_{language}").data or "" for name in form.translated_fields}
+            for language in languages}
+
+
+def fill_translations(form: ShopForm, translations: dict | None, languages) -> None:
+    """Put a row's stored translations into the form's fields (on a GET)."""
+    for language in languages:
+        entry = (translations or {}).get(language) or {}
+        for name in form.translated_fields:
+            getattr(form, f"{name}_{language}").data = entry.get(name, "")
+
+
+def option_translations_of(formdata, option_names: list[str], values: dict[str, list[str]],
+                           languages) -> dict[str, dict[str, dict]]:
+    """The product form's option words, posted as `option-<lang>-<i>` (the i-th option's name)
+    and `value-<lang>-<i>-<j>` (its j-th value), as {language: {"options": …, "values": …}}."""
+    result = {}
+    for language in languages:
+        names = {name: formdata.get(f"option-{language}-{i}", "") for i, name in enumerate(option_names)}
+        words = {name: {value: formdata.get(f"value-{language}-{i}-{j}", "")
+                        for j, value in enumerate(values.get(name, []))}
+                 for i, name in enumerate(option_names)}
+        result[language] = {"options": names, "values": words}
+    return result
+
+
+def option_word_rows(option_names: list[str], values: dict[str, list[str]], translations: dict | None,
+                     language: str, formdata=None) -> list[dict]:
+    """The product form's inputs for one language's option words: each option's name, then its
+    values, with what staff sent (`formdata`) or what is stored."""
+    entry = (translations or {}).get(language) or {}
+    rows = []
+    for i, name in enumerate(option_names):
+        key = f"option-{language}-{i}"
+        stored = (entry.get("options") or {}).get(name, "")
+        rows.append({"name": key, "label": name, "text": formdata.get(key, "") if formdata else stored, "option": True})
+        for j, value in enumerate(values.get(name, [])):
+            key = f"value-{language}-{i}-{j}"
+            stored = ((entry.get("values") or {}).get(name) or {}).get(value, "")
+            rows.append({"name": key, "label": value, "text": formdata.get(key, "") if formdata else stored,
+                         "option": False})
+    return rows
 
 
 class ProductForm(ShopForm):
@@ -21,6 +92,8 @@ class ProductForm(ShopForm):
     option_names = StringField(_l("Option names"), validators=[Optional(), Length(max=200)],
                                description=_l("Comma-separated, in order, e.g. “Size, Colour”."))
     active = BooleanField(_l("Visible in the shop"), default=True)
+
+    translated_fields = ("title", "description")
 
 
 class VariantForm(ShopForm):
@@ -64,6 +137,8 @@ class CategoryForm(ShopForm):
                        description=_l("Leave blank to make one from the name."))
     parent_id = SelectField(_l("Parent category"), coerce=int, validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
+
+    translated_fields = ("name", "description")
 
 
 class ImageUploadForm(ShopForm):

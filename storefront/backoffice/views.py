@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
-from ..catalog import editing, images
+from ..catalog import csv_io, editing, images, pages
 from ..catalog.csv_io import export_lines
+from ..catalog.translations import other_languages
 from ..database import utcnow
 from ..errors import ShopError
 from ..security import allow_sources
@@ -28,7 +29,8 @@ from . import dashboard_charts as charts
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
 from . import order_views  # noqa: F401  (adds the order pages to this blueprint)
 from .forms import (CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm, ProductForm,
-                    StockForm, option_values, variant_form_for)
+                    StockForm, fill_translations, option_translations_of, option_values, option_word_rows,
+                    translated_form, translations_of, variant_form_for)
 from .shell import ConfirmForm, acting_user, page_number, submit
 
 catalog_permission = permission_required(Permission.MANAGE_CATALOG)
@@ -164,18 +166,43 @@ def variant_stock(variant_id: int):
     return redirect(url_for(".products", **request.args))
 
 
+def _languages() -> tuple[str, ...]:
+    """The languages staff write beside the default one."""
+    return tuple(other_languages())
+
+
 def _product_form(product=None, **kwargs) -> ProductForm:
-    form = ProductForm(obj=product, **kwargs)
+    form = translated_form(ProductForm, _languages())(obj=product, **kwargs)
     form.category_id.choices = queries.category_choices(_("Choose a category"))
     if product is not None and request.method == "GET":
         form.option_names.data = ", ".join(product.option_names or [])
+        fill_translations(form, product.translations, _languages())
     return form
 
 
-def _product_fields(form: ProductForm) -> dict:
+def _option_values(product) -> dict[str, list[str]]:
+    """Each of the product's options with the values its variants use, as stored."""
+    return {choice.name: [value for value, _label in choice.values] for choice in pages.option_values(product)}
+
+
+def _product_fields(form: ProductForm, product=None) -> dict:
+    translations = translations_of(form, _languages())
+    if product is not None:
+        words = option_translations_of(request.form, list(product.option_names or []), _option_values(product),
+                                       _languages())
+        for language, entry in words.items():
+            translations[language].update(entry)
     return {"title": form.title.data, "slug": form.slug.data, "description": form.description.data,
             "brand": form.brand.data, "category_id": form.category_id.data, "active": form.active.data,
-            "option_names": form.option_names.data or ""}
+            "option_names": form.option_names.data or "", "translations": translations}
+
+
+def _option_words(product) -> dict[str, list[dict]]:
+    """The product form's option-word inputs per language (what was sent, on a refused POST)."""
+    formdata = request.form if request.method == "POST" else None
+    names, values = list(product.option_names or []), _option_values(product)
+    return {language: option_word_rows(names, values, product.translations, language, formdata)
+            for language in _languages()}
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -186,12 +213,14 @@ def product_new():
     if sent.done:
         flash(_("Product created. Now add its variants."), "success")
         return redirect(url_for(".product_edit", product_id=sent.result.id))
-    return render_template("admin/product_form.html", form=form, product=None), sent.status
+    return render_template("admin/product_form.html", form=form, product=None,
+                           translation_languages=_languages(), option_words={}), sent.status
 
 
 def _render_product_edit(product, form=None, upload_form=None, status: int = 200):
     return render_template(
         "admin/product_form.html", product=product, form=form or _product_form(product),
+        translation_languages=_languages(), option_words=_option_words(product),
         upload_form=upload_form or ImageUploadForm(formdata=None), confirm_form=ConfirmForm(),
         alt_form=ImageAltForm(formdata=None), move_form=ImageMoveForm(formdata=None),
         price_text=editing.price_as_text, low_stock=queries.LOW_STOCK), status
@@ -200,8 +229,9 @@ def _render_product_edit(product, form=None, upload_form=None, status: int = 200
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 @catalog_permission
 def product_edit(product_id: int):
-    form = _product_form(editing.get_product_for_edit(product_id))
-    sent = submit(form, lambda: editing.update_product(acting_user(), product_id, **_product_fields(form)))
+    product = editing.get_product_for_edit(product_id)
+    form = _product_form(product)
+    sent = submit(form, lambda: editing.update_product(acting_user(), product_id, **_product_fields(form, product)))
     if sent.done:
         flash(_("Product saved."), "success")
         return redirect(url_for(".product_edit", product_id=product_id))
@@ -313,14 +343,16 @@ def categories():
 
 
 def _save_category(category=None):
-    form = CategoryForm(obj=category)
+    form = translated_form(CategoryForm, _languages())(obj=category)
     form.parent_id.choices = queries.category_choices(_("None (top level)"))
     if category is not None and request.method == "GET":
         form.parent_id.data = category.parent_id or 0
+        fill_translations(form, category.translations, _languages())
 
     def save():
         fields = {"name": form.name.data, "slug": form.slug.data, "parent_id": form.parent_id.data or None,
-                  "description": form.description.data or ""}
+                  "description": form.description.data or "",
+                  "translations": translations_of(form, _languages())}
         if category is None:
             return editing.create_category(acting_user(), **fields)
         return editing.update_category(acting_user(), category.id, **fields)
@@ -330,7 +362,7 @@ def _save_category(category=None):
         flash(_("Category saved."), "success")
         return redirect(url_for(".categories"))
     return render_template("admin/category_form.html", form=form, category=category,
-                           confirm_form=ConfirmForm()), sent.status
+                           translation_languages=_languages(), confirm_form=ConfirmForm()), sent.status
 
 
 @bp.route("/categories/new", methods=["GET", "POST"])
@@ -383,7 +415,7 @@ def catalog_import():
     if sent.done:
         return redirect(url_for(".import_job", job_id=sent.result.id))
     return render_template("admin/import.html", form=form, jobs=imports.recent_jobs(),
-                           export_form=ConfirmForm(), columns=imports.CSV_COLUMNS,
+                           export_form=ConfirmForm(), columns=csv_io.all_columns(),
                            required=imports.CSV_REQUIRED), sent.status
 
 

@@ -71,7 +71,7 @@ def enter_code():
         code = offers.enter_code(form.code.data, now=utcnow())
     except offers.CodeRefused as refused:
         return render_cart_page(error=refused, status=refused.status)
-    flash(_("Code %(code)s applied: %(offer)s.", code=code.code, offer=code.offer.name), "success")
+    flash(_("Code %(code)s applied: %(offer)s.", code=code.code, offer=code.offer.localized("name")), "success")
     return redirect(url_for("cart.show"), 303)
 
 
@@ -116,5 +116,6 @@ def _refused_add(form: AddToCartForm, error: ShopError):
 
 
 def _line_name(line) -> str:
-    label = line.variant.label
-    return f"{line.variant.product.title} ({label})" if label else line.variant.product.title
+    label = line.variant.localized_label()
+    title = line.variant.product.localized("title")
+    return f"{title} ({label})" if label else title

@@ -1,21 +1,34 @@
 """`/api/v1/products`: the catalog for partners and the demo page, read-only.
 
 Views parse the query, ask `catalog.browse` and dump with `catalog.schemas`; errors propagate to
-`storefront.errors`, which answers `{"error": {"code", "message", "field"}}`.
+`storefront.errors`, which answers `{"error": {"code", "message", "field"}}`. Texts are in the
+language asked for (`?lang=`, else Accept-Language; `storefront.i18n`), which `Content-Language`
+names.
 """
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from . import browse
 from .schemas import ProductDetailSchema, ProductListArgsSchema, ProductPageSchema, error_responses
 
-blp = Blueprint("products", __name__, description="Products for sale, with their variants.")
+blp = Blueprint("products", __name__, description="Products for sale, with their variants, in the language "
+                                                  "asked for (`?lang=` or Accept-Language).")
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the route keeps them away from SQL
 # (SQLite cannot bind integers past 64 bits at all).
 MAX_ID = 2**31 - 1
+
+
+@blp.after_request
+def name_the_language(response: Response) -> Response:
+    """Say which language the texts are in; a cache keeps one answer per Accept-Language."""
+    response.headers["Content-Language"] = str(get_locale())
+    response.vary.add("Accept-Language")
+    return response
 
 
 @blp.route("")

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import NotFoundError
 from ..extensions import db
 from .models import Category, Product, ProductImage, Variant
+from .translations import content_language, localized
 
 T = TypeVar("T")
 
@@ -257,6 +258,7 @@ def cards_of(ids, order):
         cheapest.scalar_subquery(),
         first_image.with_only_columns(ProductImage.filename).scalar_subquery(),
         first_image.with_only_columns(ProductImage.alt).scalar_subquery(),
+        Product.translations,
     ).where(Product.id.in_(ids)).order_by(*order)
 
 
@@ -271,9 +273,15 @@ def read_columns(statement, parameters: dict):
 
 
 def run_cards(statement, parameters: dict) -> list[ProductCard]:
-    """The cards a statement of `cards_of` selects."""
-    return [ProductCard(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8], row[9])
-            for row in read_columns(statement, parameters)]
+    """The cards a statement of `cards_of` selects, titled in the request's language."""
+    language = content_language()
+    cards = []
+    for row in read_columns(statement, parameters):
+        title = localized(row[10], "title", row[2], language)
+        # A picture's own text is in the default language: a translated card is described by its title.
+        alt = row[9] if title == row[2] else None
+        cards.append(ProductCard(row[0], row[1], title, row[3], row[4], row[5], bool(row[6]), row[7], row[8], alt))
+    return cards
 
 
 def _listing(category: Category | None, search: str | None, sort: str | None, page: int, per_page: int):

@@ -10,6 +10,10 @@ The format (UTF-8, comma- or semicolon-separated, a header row naming the column
     compare_at_price                              the "was" price, blank for none
     option1_name, option1_value … option3_*       e.g. Size / M, Colour / Navy
     active                                        yes/no (blank: yes)
+    title_es, description_es,                     the product's words in each of the shop's other
+    option1_name_es, option1_value_es … (and      languages (here es); blank: that language shows
+    the same for lv)                              the default language's. A file without these
+                                                  columns leaves the translations as they are.
 
 `category` names a category by slug or by name; a missing one is created at the top level.
 Import is an upsert by SKU: a known SKU is updated (and moved to the product its row names), an
@@ -42,8 +46,10 @@ from ..spreadsheets import dict_writer, unguard_cell
 from ..text_input import TextRefused, clean_text
 from .editing import (MAX_OPTIONS, SLUG_PATTERN, InvalidCatalogInput, clean_sku, parse_price,
                       parse_stock, slugify)
+from .editing import PRODUCT_LIMITS, merged_translations
 from .models import Category, Product, Variant
 from .service import refresh_price_min
+from .translations import other_languages
 
 REQUIRED_COLUMNS = ("sku", "title", "price", "stock", "category")
 OPTION_COLUMNS = tuple(f"option{i}_{part}" for i in range(1, MAX_OPTIONS + 1) for part in ("name", "value"))
@@ -68,6 +74,17 @@ class RowError:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
+def language_columns() -> tuple[str, ...]:
+    """The columns of the product's words in the shop's other languages (`title_es`, …)."""
+    return tuple(column for language in other_languages() for column in (
+        f"title_{language}", f"description_{language}",
+        *(f"option{i}_{part}_{language}" for i in range(1, MAX_OPTIONS + 1) for part in ("name", "value"))))
+
+
+def all_columns() -> tuple[str, ...]:
+    return (*COLUMNS, *language_columns())
+
+
 @dataclass
 class CatalogRow:
     line: int
@@ -82,6 +99,9 @@ class CatalogRow:
     stock: int
     options: dict[str, str]
     active: bool
+    # {language: {"title", "description", "options": {name: word}, "values": {name: {value: word}}}},
+    # with only what the file has columns for.
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -105,8 +125,9 @@ def export_lines() -> Iterator[str]:
     is guarded against spreadsheet formulas (`storefront.spreadsheets`); import removes the guard,
     so a round trip keeps the text as it was."""
     currency = current_app.config["SHOP_CURRENCY"]
+    languages = other_languages()
     buffer = io.StringIO()
-    writer = dict_writer(buffer, COLUMNS)
+    writer = dict_writer(buffer, all_columns())
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -133,8 +154,23 @@ def export_lines() -> Iterator[str]:
         for index, name in enumerate(list(product.option_names or [])[:MAX_OPTIONS], start=1):
             row[f"option{index}_name"] = name
             row[f"option{index}_value"] = variant.options.get(name, "")
+        row.update(_translated_cells(product, variant, languages))
         writer.writerow(row)
         yield flush()
+
+
+def _translated_cells(product: Product, variant: Variant, languages: list[str]) -> dict[str, str]:
+    """The row's cells in the other languages: blank where a text has no translation."""
+    cells = {}
+    for language in languages:
+        entry = (product.translations or {}).get(language) or {}
+        cells[f"title_{language}"] = entry.get("title", "")
+        cells[f"description_{language}"] = entry.get("description", "")
+        for index, name in enumerate(list(product.option_names or [])[:MAX_OPTIONS], start=1):
+            value = str(variant.options.get(name, ""))
+            cells[f"option{index}_name_{language}"] = (entry.get("options") or {}).get(name, "")
+            cells[f"option{index}_value_{language}"] = ((entry.get("values") or {}).get(name) or {}).get(value, "")
+    return cells
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -165,7 +201,8 @@ def _cells(line: int, raw: dict[str, str], errors: list[RowError]) -> dict[str, 
     cells = {}
     for column, value in raw.items():
         try:
-            cells[column] = unguard_cell(clean_text(value, multiline=column in MULTILINE_COLUMNS))
+            multiline = column.partition("_")[0] in MULTILINE_COLUMNS
+            cells[column] = unguard_cell(clean_text(value, multiline=multiline))
         except TextRefused as refused:
             errors.append(RowError(line, column, f"{column}: {refused.message}"))
             cells[column] = ""
@@ -229,6 +266,7 @@ def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> Catalo
         errors.append(RowError(line, "active", _("active: write yes or no.")))
     if len(text("description")) > 20_000 or len(text("brand")) > 120:
         errors.append(RowError(line, "description", _("description or brand: too long.")))
+    translations = _row_translations(line, cells, options, errors)
     if len(errors) > before:
         # One message per cell: a refused cell is read as empty, which must not add "enter a title".
         seen: set[str | None] = set()
@@ -236,7 +274,33 @@ def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> Catalo
         return None
     return CatalogRow(line=line, sku=sku, title=title, product_slug=slug, description=text("description"),
                       brand=text("brand"), category=category, price=price, compare_at_price=compare_at,
-                      stock=stock, options=options, active=active_text not in FALSE_WORDS)
+                      stock=stock, options=options, active=active_text not in FALSE_WORDS,
+                      translations=translations)
+
+
+def _row_translations(line: int, cells: dict[str, str], options: dict[str, str], errors: list[RowError]) -> dict:
+    """The row's words in the other languages, for the columns the file has."""
+    result = {}
+    for language in other_languages():
+        entry: dict = {}
+        for column, limit in PRODUCT_LIMITS.items():
+            name = f"{column}_{language}"
+            if name in cells:
+                if len(cells[name]) > limit:
+                    errors.append(RowError(line, name, _("%(column)s: at most %(n)d characters.", column=name, n=limit)))
+                entry[column] = cells[name]
+        for index, option in enumerate(options, start=1):
+            name_column, value_column = f"option{index}_name_{language}", f"option{index}_value_{language}"
+            if name_column in cells:
+                entry.setdefault("options", {})[option] = cells[name_column]
+            if value_column in cells:
+                entry.setdefault("values", {})[option] = {options[option]: cells[value_column]}
+            if len(cells.get(name_column, "")) > 40 or len(cells.get(value_column, "")) > 60:
+                errors.append(RowError(line, name_column, _("option%(i)d: names have at most 40 characters, "
+                                                             "values 60.", i=index)))
+        if entry:
+            result[language] = entry
+    return result
 
 
 def _check_duplicate_skus(sku_lines: list[tuple[int, str]], errors: list[RowError]) -> None:
@@ -297,14 +361,15 @@ def parse_catalog(data: bytes, progress: Progress | None = None) -> ParsedCatalo
         return result
     reader.fieldnames = header
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    known = all_columns()
+    unknown = [name for name in header if name not in known]
     if missing:
         result.errors.append(RowError(1, None, _("Missing columns: %(names)s. The header needs at least %(needed)s.",
                                                  names=", ".join(missing), needed=", ".join(REQUIRED_COLUMNS))))
     if unknown:
         result.errors.append(RowError(1, None, _("Unknown columns: %(names)s. Known columns: %(known)s.",
                                                  names=", ".join(n or "(blank)" for n in unknown),
-                                                 known=", ".join(COLUMNS))))
+                                                 known=", ".join(known))))
     if len(set(header)) != len(header):
         result.errors.append(RowError(1, None, _("A column name appears twice in the header.")))
     if result.errors:
@@ -391,6 +456,7 @@ to the file's value (see the module's docstring).
 
     touched: dict[int, Product] = {}
     configured: set[str] = set()
+    words: dict[str, dict] = {}  # each product's translations, gathered over its rows
     for done, row in enumerate(rows, start=1):
         reference = row.category.lower()
         category = categories.get(reference) or categories.get(slugify(row.category))
@@ -425,17 +491,32 @@ to the file's value (see the module's docstring).
                 touched[id(variant.product)] = variant.product
                 variant.product = product  # the backref moves it between the two collections
             summary["variants_updated"] += 1
+        _gather_translations(words.setdefault(key, {}), row)
         variant.options, variant.price = dict(row.options), row.price
         variant.compare_at_price, variant.stock = row.compare_at_price, row.stock
         touched[id(product)] = product
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)
+    for key, gathered in words.items():
+        if gathered:
+            products[key].translations = merged_translations(products[key].translations, gathered, PRODUCT_LIMITS)
     for product in touched.values():
         refresh_price_min(product)
     db.session.flush()
     if progress:
         progress(len(rows))
     return summary
+
+
+def _gather_translations(gathered: dict, row: CatalogRow) -> None:
+    """Add a row's words to its product's: the first row's texts and option names, every row's
+    option values."""
+    for language, entry in row.translations.items():
+        target = gathered.get(language)
+        if target is None:
+            target = gathered[language] = {k: v for k, v in entry.items() if k != "values"}
+        for name, words in (entry.get("values") or {}).items():
+            target.setdefault("values", {}).setdefault(name, {}).update(words)
 
 
 def _lock_variants(skus: list[str]) -> None:

@@ -30,6 +30,7 @@ from ..spreadsheets import starts_like_formula
 from ..text_input import TextRefused, clean_text
 from .models import Category, Product, Variant
 from .service import refresh_price_min
+from .translations import other_languages
 
 MAX_OPTIONS = 3
 MAX_STOCK = 1_000_000
@@ -217,6 +218,80 @@ def _clean_options(option_names: list[str], values: Mapping[str, str]) -> dict[s
     return options
 
 
+# --- translations --------------------------------------------------------------------------------
+
+# The longest text of each translated field, as its default-language column allows.
+PRODUCT_LIMITS = {"title": 200, "description": 20_000}
+CATEGORY_LIMITS = {"name": 120, "description": 5_000}
+
+
+def merged_translations(current: Mapping | None, changes: Mapping | None, limits: Mapping[str, int]) -> dict:
+    """`current` translations with `changes` ({language: {field: text}}, as staff or a file sent
+    them) applied: a text replaces its field, a blank removes it (the default language shows), a
+    field not sent stays. Product option words come as {"options": {name: word}, "values":
+    {name: {value: word}}}. A new dict, so the ORM sees the change.
+    :raise InvalidCatalogInput: for an unknown language or a text too long (field `<field>_<lang>`)."""
+    result = {language: dict(entry) for language, entry in (current or {}).items()}
+    for language, texts in (changes or {}).items():
+        if language not in other_languages():
+            raise InvalidCatalogInput(_l("The shop has no language “%(language)s”.", language=language),
+                                      field="translations")
+        entry = result.get(language, {})
+        for field, text in texts.items():
+            if field in ("options", "values"):
+                _put(entry, field, _clean_option_words(field, text, language))
+            elif field in limits:
+                _put(entry, field, _clean_text(text, field=f"{field}_{language}", max_length=limits[field]))
+            else:
+                raise InvalidCatalogInput(_l("Please check this value."), field=f"{field}_{language}")
+        if entry:
+            result[language] = entry
+        else:
+            result.pop(language, None)
+    return result
+
+
+def _put(entry: dict, field: str, value) -> None:
+    if value:
+        entry[field] = value
+    else:
+        entry.pop(field, None)
+
+
+def changed_languages(before: Mapping | None, after: Mapping | None) -> list[str]:
+    """The languages whose translations differ (for the audit log, which need not hold the texts)."""
+    before, after = before or {}, after or {}
+    return sorted(language for language in set(before) | set(after) if before.get(language) != after.get(language))
+
+
+def _clean_option_words(kind: str, words: Mapping, language: str) -> dict:
+    """An option's translated names ({name: word}) or values ({name: {value: word}}), blanks dropped."""
+    if kind == "options":
+        cleaned = {name: _clean_text(word, field=f"options_{language}", max_length=40)
+                   for name, word in (words or {}).items()}
+        return {name: word for name, word in cleaned.items() if word}
+    result = {}
+    for name, values in (words or {}).items():
+        cleaned = {value: _clean_text(word, field=f"values_{language}", max_length=60)
+                   for value, word in (values or {}).items()}
+        cleaned = {value: word for value, word in cleaned.items() if word}
+        if cleaned:
+            result[name] = cleaned
+    return result
+
+
+def _renamed_option_words(translations: Mapping, renames: Mapping[str, str]) -> dict:
+    """Translations whose option words follow renamed options (old name → new name)."""
+    result = {}
+    for language, entry in translations.items():
+        entry = dict(entry)
+        for kind in ("options", "values"):
+            if kind in entry:
+                entry[kind] = {renames.get(name, name): words for name, words in entry[kind].items()}
+        result[language] = entry
+    return result
+
+
 # --- lookups -----------------------------------------------------------------------------------
 
 def get_product_for_edit(product_id: int) -> Product:
@@ -281,6 +356,7 @@ def _apply_product_fields(product: Product, *, title, slug, description, brand, 
                 field="option_names")
         for variant in product.variants:
             variant.options = {new: variant.options.get(previous, "") for previous, new in zip(old, names)}
+        product.translations = _renamed_option_words(product.translations or {}, dict(zip(old, names)))
     product.title = title
     product.slug = slug
     product.description = _clean_text(description, field="description", max_length=20_000)
@@ -292,16 +368,18 @@ def _apply_product_fields(product: Product, *, title, slug, description, brand, 
 
 def create_product(actor, *, title: str, slug: str | None, description: str = "", brand: str = "",
                    category_id: int | None, active: bool = True,
-                   option_names: str | Iterable[str] = ()) -> Product:
-    """Create a product (without variants yet; it is hidden until it has one it can sell).
+                   option_names: str | Iterable[str] = (), translations: Mapping | None = None) -> Product:
+    """Create a product (without variants yet; it is hidden until it has one it can sell), with
+    its words in the shop's other languages (`merged_translations`).
 
     :raise InvalidCatalogInput: for a missing title, bad slug, unknown category or bad options.
     :raise DuplicateSlug: if another product uses the slug.
     """
     with catalog_write(DuplicateSlug, field="slug"):
-        product = Product(title="", slug="", option_names=[])
+        product = Product(title="", slug="", option_names=[], translations={})
         _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
                               category_id=category_id, active=active, option_names=option_names)
+        product.translations = merged_translations(product.translations, translations, PRODUCT_LIMITS)
         db.session.add(product)
         db.session.flush()
         record(actor, "product.create", "product", product.id, slug=product.slug, title=product.title)
@@ -310,18 +388,21 @@ def create_product(actor, *, title: str, slug: str | None, description: str = ""
 
 def update_product(actor, product_id: int, *, title: str, slug: str | None, description: str = "",
                    brand: str = "", category_id: int | None, active: bool = True,
-                   option_names: str | Iterable[str] = ()) -> Product:
-    """Change a product's fields. Raises as `create_product`, and :raise CatalogItemNotFound:."""
+                   option_names: str | Iterable[str] = (), translations: Mapping | None = None) -> Product:
+    """Change a product's fields; `translations` changes only the languages and fields it names.
+    Raises as `create_product`, and :raise CatalogItemNotFound:."""
     with catalog_write(DuplicateSlug, field="slug"):
         product = get_product_for_edit(product_id)
         before = {"title": product.title, "slug": product.slug, "active": product.active,
-                  "category_id": product.category_id}
+                  "category_id": product.category_id, "translations": product.translations}
         _apply_product_fields(product, title=title, slug=slug, description=description, brand=brand,
                               category_id=category_id, active=active, option_names=option_names)
+        product.translations = merged_translations(product.translations, translations, PRODUCT_LIMITS)
         after = {"title": product.title, "slug": product.slug, "active": product.active,
                  "category_id": product.category_id}
         record(actor, "product.update", "product", product.id,
-               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+               translated=changed_languages(before["translations"], product.translations))
     return product
 
 
@@ -504,11 +585,12 @@ def _apply_category_fields(category: Category, *, name, slug, parent_id, descrip
 
 
 def create_category(actor, *, name: str, slug: str | None = None, parent_id: int | None = None,
-                    description: str = "") -> Category:
+                    description: str = "", translations: Mapping | None = None) -> Category:
     """:raise InvalidCatalogInput: :raise DuplicateSlug:"""
     with catalog_write(DuplicateSlug, field="slug"):
-        category = Category(name="", slug="")
+        category = Category(name="", slug="", translations={})
         _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+        category.translations = merged_translations({}, translations, CATEGORY_LIMITS)
         db.session.add(category)
         db.session.flush()
         record(actor, "category.create", "category", category.id, slug=category.slug, name=category.name)
@@ -516,17 +598,21 @@ def create_category(actor, *, name: str, slug: str | None = None, parent_id: int
 
 
 def update_category(actor, category_id: int, *, name: str, slug: str | None = None,
-                    parent_id: int | None = None, description: str = "") -> Category:
+                    parent_id: int | None = None, description: str = "",
+                    translations: Mapping | None = None) -> Category:
     """:raise CategoryCycle: if the new parent is the category or below it.
     :raise InvalidCatalogInput: :raise DuplicateSlug: :raise CatalogItemNotFound:"""
     with catalog_write(DuplicateSlug, field="slug"):
         category = get_category_for_edit(category_id)
-        before = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
+        before = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id,
+                  "translations": category.translations}
         _apply_category_fields(category, name=name, slug=slug, parent_id=parent_id, description=description)
+        category.translations = merged_translations(category.translations, translations, CATEGORY_LIMITS)
         db.session.flush()
         after = {"name": category.name, "slug": category.slug, "parent_id": category.parent_id}
         record(actor, "category.update", "category", category.id,
-               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+               translated=changed_languages(before["translations"], category.translations))
     return category
 
 

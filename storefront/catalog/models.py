@@ -7,9 +7,11 @@ import sqlalchemy.orm as so
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from .translations import (CATEGORY_FIELDS, PRODUCT_FIELDS, Translated, localized_option_name,
+                           localized_option_value)
 
 
-class Category(db.Model):
+class Category(Translated, db.Model):
     __tablename__ = "categories"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -24,6 +26,8 @@ class Category(db.Model):
     # its "N products" instead of counting 100,000 rows per request. The app never writes it.
     active_product_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
+    translated_fields = CATEGORY_FIELDS
+
     parent: so.Mapped[Category | None] = so.relationship(remote_side=[id], back_populates="children")
     children: so.Mapped[list[Category]] = so.relationship(back_populates="parent", order_by="Category.position")
 
@@ -31,7 +35,7 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class Product(db.Model):
+class Product(Translated, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         # Category pages count and sort within a category's active products: these indexes cover
@@ -58,11 +62,34 @@ class Product(db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    translated_fields = PRODUCT_FIELDS
+
     category: so.Mapped[Category] = so.relationship()
     variants: so.Mapped[list[Variant]] = so.relationship(
         back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan")
     images: so.Mapped[list[ProductImage]] = so.relationship(
         back_populates="product", order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan")
+
+    def option_label(self, name: str, language: str | None = None) -> str:
+        """An option's name ("Colour") in the language (default: the request's)."""
+        return localized_option_name(self.translations, name, language)
+
+    def option_value_label(self, name: str, value, language: str | None = None) -> str:
+        """An option's value ("Navy") in the language (default: the request's)."""
+        return localized_option_value(self.translations, name, value, language)
+
+    def image_alt(self, image: ProductImage, language: str | None = None) -> str:
+        """A picture's text alternative in the language: as written in the default language; in
+        another, the product's title and what the variants showing it have in common ("Azul
+        marino"), since a picture's own text is kept in the default language only."""
+        title = self.localized("title", language)
+        if title == self.title:
+            return image.alt or title
+        shown = [variant.options or {} for variant in self.variants if variant.image_id == image.id]
+        common = [name for name in self.option_names or [] if shown and all(
+            name in options and options[name] == shown[0][name] for options in shown)]
+        values = [self.option_value_label(name, shown[0][name], language) for name in common]
+        return " – ".join([title, *values])
 
     @property
     def total_stock(self) -> int:
@@ -127,7 +154,14 @@ class Variant(db.Model):
 
     @property
     def label(self) -> str:
+        """The option values as stored (the default language), e.g. "M / Navy"."""
         return " / ".join(str(self.options[name]) for name in self.product.option_names if name in self.options)
+
+    def localized_label(self, language: str | None = None) -> str:
+        """The option values in the language (default: the request's), e.g. "M / Azul marino"."""
+        product = self.product
+        return " / ".join(product.option_value_label(name, self.options[name], language)
+                          for name in product.option_names if name in self.options)
 
     @property
     def on_sale(self) -> bool:

@@ -79,8 +79,18 @@ def stock_state(quantity: int) -> StockState:
     return StockState("in_stock", quantity)
 
 
-def option_values(product: Product) -> list[tuple[str, list[str]]]:
-    """Each option name with its values in the order the variants list them (S, M, L …)."""
+@dataclass(frozen=True)
+class OptionChoice:
+    """One option the shopper picks ("Colour"), with its values; names and labels as the page's
+    language says them, values as stored (what the variants and the cart match on)."""
+
+    name: str
+    label: str
+    values: list[tuple[str, str]]  # (value, label)
+
+
+def option_values(product: Product) -> list[OptionChoice]:
+    """Each option with its values in the order the variants list them (S, M, L …)."""
     result = []
     for name in product.option_names or []:
         values: list[str] = []
@@ -89,7 +99,8 @@ def option_values(product: Product) -> list[tuple[str, list[str]]]:
             if value is not None and str(value) not in values:
                 values.append(str(value))
         if values:
-            result.append((name, values))
+            result.append(OptionChoice(name, _(product.option_label(name)),
+                                       [(value, product.option_value_label(name, value)) for value in values]))
     return result
 
 

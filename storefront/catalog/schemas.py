@@ -79,15 +79,22 @@ class ImageSchema(Schema):
 class CategorySchema(Schema):
     id = fields.Integer()
     slug = fields.String()
-    name = fields.String()
+    name = fields.Function(lambda c: c.localized("name"), metadata={
+        "type": "string", "description": "In the requested language."})
 
 
 class VariantSchema(Schema):
     id = fields.Integer()
     sku = fields.String()
     options = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
-        "description": "Option values keyed by the product's option names, e.g. {\"Size\": \"M\"}."})
-    label = fields.String(metadata={"description": "The options as one line, e.g. \"M / Navy\"."})
+        "description": "Option values keyed by the product's option names, e.g. {\"Size\": \"M\"}, as stored "
+                       "in the shop's default language: the same in every language."})
+    option_labels = fields.Function(
+        lambda v: {name: v.product.option_value_label(name, value) for name, value in (v.options or {}).items()},
+        metadata={"type": "object", "additionalProperties": {"type": "string"},
+                  "description": "The option values in the requested language, keyed as `options`."})
+    label = fields.Function(lambda v: v.localized_label(), metadata={
+        "type": "string", "description": "The options as one line in the requested language, e.g. \"M / Navy\"."})
     price = fields.Integer(metadata={"description": "Price in minor units of `currency` (cents)."})
     compare_at_price = fields.Integer(allow_none=True, metadata={
         "description": "The earlier price, in minor units, when the variant is on sale."})
@@ -107,8 +114,9 @@ class VariantSchema(Schema):
 
 class ProductSummarySchema(Schema):
     id = fields.Integer()
-    slug = fields.String()
-    title = fields.String()
+    slug = fields.String(metadata={"description": "The same in every language."})
+    title = fields.Function(lambda p: p.localized("title"), metadata={
+        "type": "string", "description": "In the requested language (else the shop's default)."})
     brand = fields.String()
     category = fields.Function(_category_slug, metadata={"type": "string", "description": "Category slug."})
     currency = fields.Function(shop_currency, metadata={"type": "string", "example": "EUR"})
@@ -123,8 +131,13 @@ class ProductSummarySchema(Schema):
 
 
 class ProductDetailSchema(ProductSummarySchema):
-    description = fields.String()
-    option_names = fields.List(fields.String(), metadata={"description": "Options a shopper picks, in order."})
+    description = fields.Function(lambda p: p.localized("description"), metadata={
+        "type": "string", "description": "In the requested language (else the shop's default)."})
+    option_names = fields.List(fields.String(), metadata={
+        "description": "Options a shopper picks, in order: the keys of each variant's `options`."})
+    option_labels = fields.Function(lambda p: {name: p.option_label(name) for name in p.option_names or []}, metadata={
+        "type": "object", "additionalProperties": {"type": "string"},
+        "description": "Each option's name in the requested language, keyed by `option_names`."})
     category = fields.Nested(CategorySchema)
     images = fields.List(fields.Nested(ImageSchema))
     variants = fields.List(fields.Nested(VariantSchema))

@@ -57,9 +57,9 @@ def short_description(text: str | None) -> str:
 def product_meta_tags(product: Product, shop_name: str) -> list[tuple[str, str, str]]:
     """(attribute, name, content) triples: Open Graph uses `property`, Twitter uses `name`."""
     currency = current_app.config["SHOP_CURRENCY"]
-    description = short_description(product.description)
+    description = short_description(product.localized("description"))
     image = product_image_urls(product)[0]
-    title = product.title
+    title = product.localized("title")
     available = any(v.stock > 0 for v in product.variants)
     tags = [
         ("property", "og:type", "product"),
@@ -76,8 +76,8 @@ def product_meta_tags(product: Product, shop_name: str) -> list[tuple[str, str, 
         ("name", "twitter:description", description),
         ("name", "twitter:image", image),
     ]
-    if product.main_image is not None and product.main_image.alt:
-        tags.append(("property", "og:image:alt", product.main_image.alt))
+    if product.main_image is not None:
+        tags.append(("property", "og:image:alt", product.image_alt(product.main_image)))
     return tags
 
 
@@ -115,13 +115,15 @@ def reviews_json_ld(reviews) -> dict:
 def product_json_ld(product: Product, shop_name: str, *, reviews=None) -> dict:
     """A schema.org Product with one Offer per variant; prices as decimal strings, never floats;
     with the reviews the page shows. The template writes it with `tojson`, which escapes `<`, `>`,
-    `&` and `'` as \\u003c…, so a review saying `</script>` cannot end the script block."""
+    `&` and `'` as \\u003c…, so a review saying `</script>` cannot end the script block. Names and
+    descriptions are in the page's language."""
     currency = current_app.config["SHOP_CURRENCY"]
+    title = product.localized("title")
     offers = [
         {
             "@type": "Offer",
             "sku": variant.sku,
-            "name": variant.label or product.title,
+            "name": variant.localized_label() or title,
             "price": format_major(variant.price, currency),
             "priceCurrency": currency,
             "availability": stock_state(variant.stock).schema_availability,
@@ -133,8 +135,8 @@ def product_json_ld(product: Product, shop_name: str, *, reviews=None) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.title,
-        "description": short_description(product.description),
+        "name": title,
+        "description": short_description(product.localized("description")),
         "image": product_image_urls(product),
         "url": product_url(product),
         "brand": {"@type": "Brand", "name": product.brand or shop_name},
@@ -143,6 +145,6 @@ def product_json_ld(product: Product, shop_name: str, *, reviews=None) -> dict:
     if product.variants:
         data["sku"] = product.variants[0].sku
     if product.category is not None:
-        data["category"] = product.category.name
+        data["category"] = product.category.localized("name")
     data.update(reviews_json_ld(reviews))
     return data

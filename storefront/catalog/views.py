@@ -90,7 +90,7 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
         meta_tags=seo.product_meta_tags(product, shop_name),
         json_ld=seo.product_json_ld(product, shop_name, reviews=reviews),
         canonical_url=seo.product_url(product),
-        description=seo.short_description(product.description),
+        description=seo.short_description(product.localized("description")),
         quantity=quantity,
         error=error,
         reviews=reviews,

@@ -149,7 +149,7 @@ def apply_coupon(raw: str | None, outcome: LinkOutcome) -> None:
         outcome.problems.append(_("The code %(code)s was not applied: %(reason)s",
                                   code=code.upper(), reason=refused.message))
         return
-    outcome.notes.append(_("The code %(code)s is applied: %(offer)s.", code=accepted.code, offer=accepted.offer.name))
+    outcome.notes.append(_("The code %(code)s is applied: %(offer)s.", code=accepted.code, offer=accepted.offer.localized("name")))
 
 
 def fill_cart_from_link(args) -> LinkOutcome:

@@ -124,6 +124,7 @@ def _ensure_categories(report: LoadReport) -> dict[str, Category]:
         if spec.slug in by_slug:
             continue
         category = Category(slug=spec.slug, name=spec.name, description=spec.description,
+                            translations=category_translations(spec.slug),
                             parent=by_slug[spec.parent] if spec.parent else None, position=position)
         db.session.add(category)
         by_slug[spec.slug] = category
@@ -135,6 +136,7 @@ def _add_product(spec: ProductSpec, category: Category, now: dt.datetime) -> Pro
     # Spread over the past weeks (at varied hours) so that "newest first" means something.
     created = now - dt.timedelta(days=spec.days_ago, hours=(len(spec.slug) * 7) % 24)
     product = Product(slug=spec.slug, title=spec.title, description=spec.description, brand=BRAND,
+                      translations=product_translations(spec.slug, spec.option_names, spec.colours),
                       category=category, option_names=spec.option_names, active=True,
                       created_at=created, updated_at=created)
     pictures = {}
@@ -149,6 +151,22 @@ def _add_product(spec: ProductSpec, category: Category, now: dt.datetime) -> Pro
     refresh_price_min(product)
     db.session.add(product)
     return product
+
+
+def _translate_untranslated(categories: dict[str, Category]) -> None:
+    """Give the demo's categories and products loaded before they were translated their Spanish
+    and Latvian words. Only rows with no translation at all: what a shop owner wrote stays."""
+    for spec in CATEGORIES:
+        category = categories[spec.slug]
+        if not category.translations:
+            category.translations = category_translations(spec.slug)
+    untranslated = db.session.scalars(sa.select(Product).where(
+        Product.slug.in_([spec.slug for spec in PRODUCTS]))).all()
+    specs = {spec.slug: spec for spec in PRODUCTS}
+    for product in untranslated:
+        if not product.translations:
+            spec = specs[product.slug]
+            product.translations = product_translations(spec.slug, spec.option_names, spec.colours)
 
 
 def load_catalog(report: LoadReport, now: dt.datetime) -> None:
@@ -166,6 +184,7 @@ def load_catalog(report: LoadReport, now: dt.datetime) -> None:
             sa.select(Product.slug).where(Product.slug.in_([spec.slug for spec in PRODUCTS]))))
         taken_skus = set(db.session.scalars(sa.select(Variant.sku).where(Variant.sku.in_(all_skus))))
         categories = _ensure_categories(report)
+        _translate_untranslated(categories)
         for spec in PRODUCTS:
             if spec.slug in taken_slugs:
                 continue

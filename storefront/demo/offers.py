@@ -16,6 +16,7 @@ from promotions.models import (Audience, Benefit, CodeKind, Offer, OfferCode, Of
 from ..catalog.models import Category
 from ..database import write_transaction
 from ..extensions import db
+from .translated import offer_translations
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,11 @@ OFFERS = (
 def load_offers(now: dt.datetime) -> int:
     """Add the demo offers that are missing; returns how many were added."""
     with write_transaction():
-        existing = set(db.session.scalars(
-            sa.select(Offer.slug).where(Offer.slug.in_([o.slug for o in OFFERS]))))
+        loaded = db.session.scalars(sa.select(Offer).where(Offer.slug.in_([o.slug for o in OFFERS]))).all()
+        for offer in loaded:
+            if not offer.translations:  # loaded before the demo was translated: nobody wrote these
+                offer.translations = offer_translations(offer.slug)
+        existing = {offer.slug for offer in loaded}
         categories = dict(db.session.execute(sa.select(Category.slug, Category.id)).all())
         zone = current_app.config["SHOP_TIMEZONE"]
         start_of_hour = now.replace(minute=0, second=0, microsecond=0)
@@ -77,7 +81,8 @@ def load_offers(now: dt.datetime) -> int:
                 continue
             starts = start_of_hour + dt.timedelta(days=spec.starts_in_days)
             offer = Offer(
-                slug=spec.slug, name=spec.name, description=spec.description, benefit=spec.benefit,
+                slug=spec.slug, name=spec.name, description=spec.description,
+                translations=offer_translations(spec.slug), benefit=spec.benefit,
                 percent=spec.percent, amount=spec.amount, buy_qty=spec.buy_qty, get_qty=spec.get_qty,
                 target=spec.target, min_subtotal=spec.min_subtotal, audience=spec.audience, audience_pages=[],
                 starts_at=starts, ends_at=starts + dt.timedelta(days=spec.days), timezone=zone,

@@ -11,6 +11,10 @@ The feed is built from two queries whatever the catalog's size. Its ETag is a ha
 it changes with anything the feed shows (a stock change does not touch `products.updated_at`);
 `Last-Modified` says when a product last changed and is informative only: 304 is answered to
 `If-None-Match` alone.
+
+Titles, descriptions and option values are in the language asked for (`?lang=`, else
+Accept-Language, else the shop's default; `Content-Language` names it), read from the rows'
+`translations` in the same statement; a `?lang=` feed links to product pages in that language.
 """
 from __future__ import annotations
 
@@ -23,10 +27,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..catalog.models import Product, ProductImage, Variant
 from ..catalog.seo import absolute_url
+from ..catalog.translations import localized, localized_option_value
 from ..extensions import db
 from ..money import format_major
 from ..spreadsheets import writer as csv_writer
@@ -72,13 +78,14 @@ def build_catalog_feed() -> CatalogFeed:
     """The feed's CSV (UTF-8, header row first) with its ETag; two SQL statements in all."""
     config = current_app.config
     currency = config["SHOP_CURRENCY"]
+    language = get_locale().language
     default_brand = _flat(config["SHOP_NAME"], BRAND_LENGTH)
     first_images = _first_images()
     variant_image = so.aliased(ProductImage)
     rows = db.session.execute(
         sa.select(Variant.id, Variant.sku, Variant.options, Variant.price, Variant.compare_at_price, Variant.stock,
                   Product.id, Product.slug, Product.title, Product.description, Product.brand, Product.option_names,
-                  Product.updated_at, variant_image.filename)
+                  Product.updated_at, variant_image.filename, Product.translations)
         .join(Product, Product.id == Variant.product_id)
         .outerjoin(variant_image, variant_image.id == Variant.image_id)
         .where(Product.active.is_(True))
@@ -91,8 +98,11 @@ def build_catalog_feed() -> CatalogFeed:
     writer.writerow(FEED_COLUMNS)
     last_modified = None
     for (variant_id, sku, options, price, compare_at, stock, product_id, slug, title, description, brand,
-         option_names, updated_at, image) in rows:
-        label = " / ".join(str(options[n]) for n in (option_names or []) if n in (options or {}))
+         option_names, updated_at, image, translations) in rows:
+        title = localized(translations, "title", title, language)
+        description = localized(translations, "description", description, language)
+        label = " / ".join(localized_option_value(translations, n, options[n], language)
+                           for n in (option_names or []) if n in (options or {}))
         # Variants share the product's title; the option label tells the rows of a group apart.
         full_title = f"{title} ({label})" if label else title
         on_sale = compare_at is not None and compare_at > price
@@ -128,6 +138,8 @@ def catalog_csv():
         response.last_modified = feed.last_modified
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
+    response.headers["Content-Language"] = str(get_locale())
+    response.vary.add("Accept-Language")
     if not not_modified:
         response.headers["Content-Disposition"] = 'inline; filename="catalog.csv"'
     return response

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from storefront.audit.models import AuditEntry
 from storefront.backoffice.models import ImportJob
+from storefront.catalog import csv_io
 from storefront.catalog.models import Category, Product, Variant
 from storefront.extensions import db
 from tests.factories import make_category, make_product
@@ -88,7 +89,7 @@ def test_export_then_import_round_trips_unchanged(client, admin, catalog):
 
 def test_an_edited_export_updates_prices_and_stock_and_adds_new_rows(client, admin, catalog):
     text = export(client).replace("24.90", "19.90")
-    text += "NEW-1,Alpaca scarf,45,8,Scarves,,,,,,,,,,,yes\r\n"
+    text += "NEW-1,Alpaca scarf,45,8,Scarves,,,,,,,,,,,yes" + "," * len(csv_io.language_columns()) + "\r\n"
     progress, job = run_import(client, text)
     assert progress["status"] == "done", job.errors
     variant = db.session.scalar(sa.select(Variant).where(Variant.sku == "BEANIE-S-NAVY"))

@@ -59,13 +59,15 @@ def json_ld(page_html: str) -> dict:
 
 
 def bulk_products(category: Category, count: int, *, prefix: str = "bulk", variants_per_product: int = 1,
-                  compare_at: bool = True) -> None:
-    """Insert `count` products (with variants) in two statements; commits."""
+                  compare_at: bool = True, translated: bool = False) -> None:
+    """Insert `count` products (with variants) in two statements; commits. `translated`: with
+    Spanish and Latvian titles, descriptions and size names."""
     now = utcnow()
     rows = [
         {"slug": f"{prefix}-{i}", "title": f"Wool thing {prefix} {i}", "description": "Soft wool.",
          "brand": "", "category_id": category.id, "option_names": ["Size"], "active": True,
-         "price_min": 1000 + i, "created_at": now - dt.timedelta(seconds=i + 1), "updated_at": now}
+         "price_min": 1000 + i, "created_at": now - dt.timedelta(seconds=i + 1), "updated_at": now,
+         "translations": _translations(f"{prefix} {i}") if translated else {}}
         for i in range(count)
     ]
     db.session.execute(sa.insert(Product), rows)
@@ -77,3 +79,8 @@ def bulk_products(category: Category, count: int, *, prefix: str = "bulk", varia
     ]
     db.session.execute(sa.insert(Variant), variants)
     db.session.commit()
+
+
+def _translations(name: str) -> dict:
+    return {"es": {"title": f"Cosa de lana {name}", "description": "Lana suave.", "options": {"Size": "Talla"}},
+            "lv": {"title": f"Vilnas lieta {name}", "description": "Mīksta vilna.", "options": {"Size": "Izmērs"}}}

@@ -128,7 +128,7 @@ def stock_file(stock: int) -> bytes:
     """The catalog as exported now, with every variant's stock set to `stock`."""
     rows = list(csv.DictReader(io.StringIO("".join(csv_io.export_lines()))))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=csv_io.COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=csv_io.all_columns(), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows([dict(row, stock=str(stock)) for row in rows])
     return out.getvalue().encode()
