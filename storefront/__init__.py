@@ -72,13 +72,16 @@ def import_models() -> None:
 def register_extensions(app: Flask) -> None:
     from . import i18n, mail, page_cache, payments, security, social, tasks, text_input
     from .accounts.service import load_user
+    from .catalog import search
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     import promotions
     import reviews
 
     page_cache.init_app(app)  # first: its after_request hook runs last
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    # The search index's tables are no model's (see storefront.catalog.search): Alembic leaves them be.
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     include_name=search.belongs_to_models)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)

@@ -17,6 +17,7 @@ from reviews import questions as review_questions
 from ..database import utcnow
 from ..templating import path_for
 from . import browse, pages, seo
+from . import search as product_search
 
 bp = Blueprint("catalog", __name__)
 
@@ -56,12 +57,14 @@ def category(slug: str):
 @bp.get("/search")
 def search():
     query = request.args.get("q", "").strip()[:browse.MAX_SEARCH_LENGTH]
-    sort = browse.normalise_sort(request.args.get("sort"))
+    sort = product_search.normalise_sort(request.args.get("sort"))
     listing = None
     if query:
-        listing = browse.list_cards(search=query, sort=sort, page=pages.parse_page(request.args.get("page")),
-                                    per_page=current_app.config["CATALOG_PAGE_SIZE"])
-    return render_template("catalog/search.html", query=query, listing=listing, sort=sort, sorts=browse.SORTS)
+        listing = product_search.search_cards(
+            query, language=str(get_locale()), sort=sort, page=pages.parse_page(request.args.get("page")),
+            per_page=current_app.config["CATALOG_PAGE_SIZE"])
+    return render_template("catalog/search.html", query=query, listing=listing, sort=sort,
+                           sorts=product_search.SEARCH_SORTS)
 
 
 @bp.get("/p/<slug>")
