@@ -4,7 +4,7 @@
  *   picture). Here they are replaced by one pill group per option (Size, Colour) that checks the
  *   matching variant radio and updates price, compare-at price, stock state and picture.
  * - Sort selects submit on change.
- * - Gallery thumbnails swap the main picture.
+ * - Gallery thumbnails swap the main picture; the highlighted thumbnail follows the picture on show.
  */
 (function () {
   "use strict";
@@ -13,6 +13,18 @@
 
   function setHidden(element, hidden) {
     if (element) { element.hidden = hidden; }
+  }
+
+  // The thumbnail of the picture on show is the highlighted one, whoever changed the picture:
+  // a thumbnail's click or a colour chosen in the variant picker.
+  function highlightThumb(url) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (thumb) {
+      if (thumb.getAttribute("data-full") === url) {
+        thumb.setAttribute("aria-current", "true");
+      } else {
+        thumb.removeAttribute("aria-current");
+      }
+    });
   }
 
   function enhanceVariantPicker(form) {
@@ -64,6 +76,7 @@
       var image = radio.getAttribute("data-variant-image");
       if (mainImage && image && mainImage.getAttribute("src") !== image) {
         mainImage.setAttribute("src", image);
+        highlightThumb(image);
       }
     }
 
@@ -151,10 +164,7 @@
       if (!main) { return; }
       event.preventDefault();
       main.setAttribute("src", link.getAttribute("data-full"));
-      Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (other) {
-        other.removeAttribute("aria-current");
-      });
-      link.setAttribute("aria-current", "true");
+      highlightThumb(link.getAttribute("data-full"));
     });
   });
 })();

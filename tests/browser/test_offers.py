@@ -88,8 +88,8 @@ def a_marketer_creates_and_schedules_the_tab_offer(page: Page, base_url: str, sc
 
     page.get_by_role("link", name="New offer").click()
     expect(page.locator("h1")).to_have_text("New offer")
-    page.get_by_label("Name").fill(OFFER_NAME)
-    page.get_by_label("Description").fill("For everyone who shops from our Facebook page's tab.")
+    page.get_by_label("Name", exact=True).fill(OFFER_NAME)
+    page.get_by_label("Description", exact=True).fill("For everyone who shops from our Facebook page's tab.")
     page.get_by_label("Benefit", exact=True).select_option(label="Percentage off")
     page.get_by_label("Percent off").fill("20")
     expect(page.get_by_label("Amount off")).to_be_hidden()  # the form shows what the benefit needs
