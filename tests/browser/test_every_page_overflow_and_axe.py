@@ -337,34 +337,35 @@ def look_at_social_tab(sweep: Sweep, base_url: str) -> None:
         assert not violations.response["violations"], describe(violations.response["violations"])
 
 
+# One test per language, so the test runs' workers share the sweep.
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_fits_a_phone_and_passes_axe_in_every_language(app, browser, live_server, stripe_shop,
-                                                                    social_tab, demo_shop, subtests):
+                                                                    social_tab, demo_shop, subtests, language):
     axe = Axe()
-    for language, locale in LANGUAGES.items():
-        context = browser.new_context(viewport=PHONE, locale=locale)
-        page = context.new_page()
-        page.set_default_timeout(10_000)  # a step that waits longer has failed
-        sweep = Sweep(page, axe, subtests, language)
-        storefront = storefront_pages(demo_shop)
-        # The footer's pages (the legal ones among them); its categories are all one page to us.
-        with subtests.test(page="footer", language=language, check="links"):
-            storefront |= linked_pages(page, live_server.url, "footer a:not([href*='/c/'])", storefront)
-        for name, visit in storefront.items():
-            sweep.visit(name, live_server.url, visit)
-        # A step that cannot be taken (a page that broke) is a failure of its own; the sweep
-        # goes on with the next one.
-        with subtests.test(page="social tab", language=language, check="opens"):
-            look_at_social_tab(sweep, live_server.url)
-        with subtests.test(page="shopper's way to the pay page", language=language, check="steps"):
-            shop_and_pay(sweep, live_server.url)
-        signed_in = False
-        with subtests.test(page="staff sign-in", language=language, check="signs in"):
-            sign_in(page, live_server.url)
-            signed_in = True
-        back_office = back_office_pages(demo_shop)
-        with subtests.test(page="back-office menu", language=language, check="links"):
-            if signed_in:
-                back_office |= linked_pages(page, live_server.url, "nav.sidebar a", back_office)
-        for name, visit in back_office.items() if signed_in else ():
-            sweep.visit(name, live_server.url, visit)
-        context.close()
+    context = browser.new_context(viewport=PHONE, locale=LANGUAGES[language])
+    page = context.new_page()
+    page.set_default_timeout(10_000)  # a step that waits longer has failed
+    sweep = Sweep(page, axe, subtests, language)
+    storefront = storefront_pages(demo_shop)
+    # The footer's pages (the legal ones among them); its categories are all one page to us.
+    with subtests.test(page="footer", language=language, check="links"):
+        storefront |= linked_pages(page, live_server.url, "footer a:not([href*='/c/'])", storefront)
+    for name, visit in storefront.items():
+        sweep.visit(name, live_server.url, visit)
+    # A step that cannot be taken (a page that broke) is a failure of its own; the sweep
+    # goes on with the next one.
+    with subtests.test(page="social tab", language=language, check="opens"):
+        look_at_social_tab(sweep, live_server.url)
+    with subtests.test(page="shopper's way to the pay page", language=language, check="steps"):
+        shop_and_pay(sweep, live_server.url)
+    signed_in = False
+    with subtests.test(page="staff sign-in", language=language, check="signs in"):
+        sign_in(page, live_server.url)
+        signed_in = True
+    back_office = back_office_pages(demo_shop)
+    with subtests.test(page="back-office menu", language=language, check="links"):
+        if signed_in:
+            back_office |= linked_pages(page, live_server.url, "nav.sidebar a", back_office)
+    for name, visit in back_office.items() if signed_in else ():
+        sweep.visit(name, live_server.url, visit)
+    context.close()
