@@ -15,6 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..catalog.models import Variant
+from ..catalog.translations import content_language, shop_languages
+from ..extensions import db
 from .models import Order
 
 
@@ -60,11 +66,34 @@ class OrderBreakdown:
         return self.shipping == 0
 
 
+def _names_in_language(order: Order) -> dict[int, tuple[str, str]]:
+    """Each line's product title and option values in the reader's language (the page's, or the
+    e-mail's under `force_locale`), by line id, for the lines whose variant still exists. In the
+    default language the order's own words stand: they are what the shopper bought, even if the
+    product was renamed since. One query, whatever the number of lines."""
+    language = content_language()
+    variant_ids = [line.variant_id for line in order.lines if line.variant_id is not None]
+    if not variant_ids or language in (None, shop_languages()[0]):
+        return {}
+    variants = db.session.scalars(sa.select(Variant).where(Variant.id.in_(variant_ids))
+                                  .options(so.joinedload(Variant.product))).all()
+    by_id = {variant.id: variant for variant in variants}
+    names = {}
+    for line in order.lines:
+        variant = by_id.get(line.variant_id)
+        if variant is not None and variant.product.translations.get(language):
+            names[line.id] = (variant.product.localized("title", language),
+                              variant.localized_label(language) if line.variant_label else "")
+    return names
+
+
 def order_breakdown(order: Order) -> OrderBreakdown:
-    """The breakdown of `order` (its lines and discounts loaded, or loaded here)."""
+    """The breakdown of `order` (its lines and discounts loaded, or loaded here), its lines named in
+    the reader's language."""
+    names = _names_in_language(order)
     lines = tuple(
-        BreakdownLine(line.id, line.product_id, line.title, line.variant_label, line.sku, line.quantity,
-                      line.unit_price, line.unit_price * line.quantity)
+        BreakdownLine(line.id, line.product_id, *names.get(line.id, (line.title, line.variant_label)), line.sku,
+                      line.quantity, line.unit_price, line.unit_price * line.quantity)
         for line in order.lines)
     return OrderBreakdown(
         currency=order.currency, lines=lines, items_subtotal=order.items_subtotal, discount=order.discount,

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from promotions.models import Offer
 from storefront.demo.data import load_demo
 from storefront.extensions import db
+from storefront.mail.models import OutboundEmail
+from storefront.mail.service import render
 from storefront.orders.breakdown import order_breakdown
 from storefront.orders.models import Order, OrderDiscount
 from tests.factories import checkout_form, make_product
@@ -103,3 +105,26 @@ def test_the_migration_names_the_offers_of_orders_placed_before_it(app, client):
     assert sorted((d.name, d.items_discount, d.shipping_discount) for d in order.discounts) == [
         ("Free delivery", 0, 4_95), ("€10 off", 10_00, 0)]
     assert adds_up(order)
+
+
+def test_a_latvian_shoppers_order_reads_in_latvian_and_the_english_one_keeps_the_words_bought(app, client):
+    mittens = make_product("Pattern mittens", option_names=("Colour",),
+                           variants=[{"options": {"Colour": "Red"}, "price": 45_00, "stock": 5}],
+                           translations={"lv": {"title": "Rakstainie dūraiņi", "values": {"Colour": {"Red": "Sarkana"}}}})
+    client.post("/cart/add", data={"variant_id": mittens.variants[0].id, "quantity": 1},
+                query_string={"lang": "lv"})
+    client.post("/checkout", data=checkout_form(), query_string={"lang": "lv"})
+    review = client.get("/checkout/review", query_string={"lang": "lv"}).text
+    shown = re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1)
+    client.post("/checkout/place", data={"shown_total": shown}, query_string={"lang": "lv"})
+    order = db.session.scalars(sa.select(Order)).one()
+    assert order.locale == "lv"
+
+    latvian = client.get(f"/orders/{order.tracking_token}", query_string={"lang": "lv"}).text
+    mail = render(OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email, locale="lv"))
+    english = client.get(f"/orders/{order.tracking_token}", query_string={"lang": "en"}).text
+
+    assert "Rakstainie dūraiņi" in latvian and "(Sarkana)" in latvian and "Pattern mittens" not in latvian
+    text = mail.get_body(("plain",)).get_content()
+    assert "1 × Rakstainie dūraiņi (Sarkana)" in text
+    assert "Pattern mittens" in english and "(Red)" in english and "dūraiņi" not in english
