@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -191,6 +191,19 @@ def _total_changed(totals: Totals, pricing: PricingContext | None, seen_offer_id
                         reason=lost[0].reason)
 
 
+def _attributed(details: ShopperDetails, pricing: PricingContext | None, totals: Totals) -> ShopperDetails:
+    """The order's channel: the visit's, unless the shopper came from nowhere in particular ("web")
+    and the order used a channel's code (ZV-TELEGRAM is Telegram's): then the code says where they
+    came from, as the offer's redemption already does, so the dashboard's channels count it there."""
+    code = pricing.code if pricing is not None else None
+    if code is None or (details.channel or "web") != "web" or (code.channel or "web") == "web":
+        return details
+    if not any(applied.offer_id == code.offer_id for applied in (totals.offers.applied if totals.offers else ())):
+        return details
+    return replace(details, channel=code.channel, utm_source=code.utm_source or details.utm_source,
+                   utm_campaign=code.utm_campaign or details.utm_campaign)
+
+
 def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.datetime,
                  shown_total: int | None, pricing: PricingContext | None, seen_offer_ids: Iterable[int]) -> Order:
     # The cart row is locked first: a second "place order" for the same cart (a double click, an
@@ -227,6 +240,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
         raise SoldOut(_l("Sorry, these items sold out while you were checking out: %(names)s.", names=names),
                       variant_ids=",".join(map(str, short)))
 
+    details = _attributed(details, pricing, totals)
     hold = dt.timedelta(minutes=config["STOCK_HOLD_MINUTES"])
     if details.payment_method != PaymentMethod.CARD:
         hold = dt.timedelta(hours=config["MANUAL_PAYMENT_HOLD_HOURS"])

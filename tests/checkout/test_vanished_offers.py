@@ -144,3 +144,16 @@ def test_a_per_customer_cap_reached_at_the_last_moment_is_its_own_refusal(app, s
         assert refused.value.reason == "used_up"
         assert str(refused.value.message).startswith("Once each is limited per customer")
     db.session.rollback()
+
+
+def test_an_order_that_used_a_channels_code_counts_under_that_channel(client, sweater, telegram):
+    order = buy_with_the_code(client, sweater)  # a shopper who typed the address: the visit says "web"
+    assert order.discount == 1000
+    assert order.channel == "telegram"
+
+
+def test_an_order_from_a_tab_keeps_its_tabs_channel_whatever_code_it_used(client, sweater, telegram):
+    with client.session_transaction() as session:
+        session["channel"] = "facebook"
+    order = buy_with_the_code(client, sweater)
+    assert order.discount == 1000 and order.channel == "facebook"
