@@ -34,8 +34,18 @@ _apply_lock = threading.Lock()
 _live_progress: dict[int, int] = {}
 
 
-CSV_COLUMNS = csv_io.COLUMNS
 CSV_REQUIRED = csv_io.REQUIRED_COLUMNS
+# An import's state as staff read it, on the import list and on the import's own page.
+STATUS_LABELS = {
+    ImportStatus.PENDING: _l("Waiting to start"), ImportStatus.VALIDATING: _l("Checking rows"),
+    ImportStatus.APPLYING: _l("Saving to the catalog"), ImportStatus.DONE: _l("Imported"),
+    ImportStatus.FAILED: _l("Not imported"),
+}
+
+
+def status_labels() -> dict[str, str]:
+    """`STATUS_LABELS` in the reader's language, by stored value (the progress script reads them too)."""
+    return {status.value: str(label) for status, label in STATUS_LABELS.items()}
 
 
 def record_export(actor) -> None:

@@ -416,14 +416,15 @@ def catalog_import():
         return redirect(url_for(".import_job", job_id=sent.result.id))
     return render_template("admin/import.html", form=form, jobs=imports.recent_jobs(),
                            export_form=ConfirmForm(), columns=csv_io.all_columns(),
-                           required=imports.CSV_REQUIRED), sent.status
+                           required=imports.CSV_REQUIRED, labels=imports.status_labels()), sent.status
 
 
 @bp.get("/catalog/import/<int:job_id>")
 @catalog_permission
 def import_job(job_id: int):
     job = imports.get_job(job_id)
-    return render_template("admin/import_job.html", job=job, progress=imports.progress_of(job))
+    return render_template("admin/import_job.html", job=job, progress=imports.progress_of(job),
+                           labels=imports.status_labels())
 
 
 @bp.get("/catalog/import/<int:job_id>/progress")

@@ -197,3 +197,11 @@ def test_the_import_page_refreshes_itself_without_javascript_while_running(clien
     assert 'value="20"' in page  # validation is the first half of the bar
     assert client.get(f"/admin/catalog/import/{job.id}/progress").json["percent"] == 20
     assert client.get("/admin/catalog/import/999999/progress").status_code == 404
+
+
+def test_the_import_list_names_each_imports_state_in_the_staff_members_language(client, admin, catalog):
+    run_import(client, HEADER + "A-1,Hat,abc,3,Hats,,,,\n")
+    run_import(client, HEADER + "A-2,Hat,10.00,3,Hats,,,,\n")
+    latvian = client.get("/admin/catalog/import", query_string={"lang": "lv"}).get_data(as_text=True)
+    states = re.findall(r'<span class="badge status-(\w+)">([^<]+)</span>', latvian)
+    assert sorted(states) == [("done", "Importēts"), ("failed", "Nav importēts")]

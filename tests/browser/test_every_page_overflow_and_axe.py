@@ -222,11 +222,17 @@ def linked_pages(page: Page, base_url: str, menu: str, known: dict[str, Visit]) 
             if path not in seen}
 
 
+# Pages a person looks at after a run, as tests/artifacts/phone-<page>-<language>.png.
+PICTURED = ("home", "product", "search", "tracking, awaiting a transfer", "checkout review",
+            "CSV import, file format open")
+
+
 class Sweep:
     """Looks at pages in one language and records each finding as a subtest."""
 
-    def __init__(self, page: Page, axe: Axe, subtests, language: str):
+    def __init__(self, page: Page, axe: Axe, subtests, language: str, screenshot):
         self.page, self.axe, self.subtests, self.language = page, axe, subtests, language
+        self.screenshot = screenshot
 
     def visit(self, name: str, base_url: str, visit: Visit) -> None:
         opened = False
@@ -246,6 +252,8 @@ class Sweep:
             expect(self.page.locator(shows).first).to_be_visible()
             if then:
                 then(self.page)
+        if name in PICTURED:
+            self.screenshot(self.page, "phone-" + re.sub(r"[^a-z]+", "-", name.lower()).strip("-") + f"-{self.language}")
         with self.subtests.test(page=name, language=self.language, check="fits 400 px"):
             assert_fits(self.page, f"{name} in {self.language}")
         with self.subtests.test(page=name, language=self.language, check="axe"):
@@ -340,12 +348,12 @@ def look_at_social_tab(sweep: Sweep, base_url: str) -> None:
 # One test per language, so the test runs' workers share the sweep.
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_fits_a_phone_and_passes_axe_in_every_language(app, browser, live_server, stripe_shop,
-                                                                    social_tab, demo_shop, subtests, language):
+                                                                    social_tab, demo_shop, subtests, screenshot, language):
     axe = Axe()
     context = browser.new_context(viewport=PHONE, locale=LANGUAGES[language])
     page = context.new_page()
     page.set_default_timeout(10_000)  # a step that waits longer has failed
-    sweep = Sweep(page, axe, subtests, language)
+    sweep = Sweep(page, axe, subtests, language, screenshot)
     storefront = storefront_pages(demo_shop)
     # The footer's pages (the legal ones among them); its categories are all one page to us.
     with subtests.test(page="footer", language=language, check="links"):
