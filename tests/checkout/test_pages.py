@@ -62,6 +62,13 @@ def test_missing_or_bad_details_are_shown_next_to_their_fields_and_nothing_is_or
     page = response.get_data(as_text=True)
     assert page.count('class="field-error"') >= 3
     assert orders() == []
+    # Each refused field names its message as its description, for a screen reader to read with it.
+    for name in ("email", "city"):
+        control = re.search(rf'<(?:input|select)[^>]*\bid="{name}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in control
+        described = re.search(r'aria-describedby="([^"]+)"', control).group(1).split()
+        assert f"{name}-error-0" in described
+        assert re.search(rf'<p class="field-error" id="{name}-error-0">[^<]+</p>', page)
 
 
 def test_a_tampered_or_stale_total_orders_nothing_and_shows_the_review_again(client, product):
