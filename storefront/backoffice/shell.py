@@ -99,6 +99,25 @@ def _layout_context() -> dict:
             "back_office_nav": lambda: navigation(staff, request.endpoint or "")}
 
 
+def _unmatched_staff_address_context() -> dict:
+    """An address under a staff area that matches no page (a mistyped /admin/… link) belongs to no
+    blueprint, so its 404 would render in the shop; for a signed-in staff member it stays in the
+    back office, with its navigation."""
+    if request.blueprint is not None or not any(request.path == prefix or request.path.startswith(prefix + "/")
+                                                for prefix in _staff_prefixes):
+        return {}
+    return _layout_context()
+
+
+_staff_prefixes: set[str] = set()
+
+
+def _keep_unmatched_staff_addresses_in_the_back_office(state) -> None:
+    processors = state.app.template_context_processors[None]
+    if _unmatched_staff_address_context not in processors:  # once, however many staff areas
+        processors.append(_unmatched_staff_address_context)
+
+
 def deny_unmarked_routes() -> None:
     """Deny by default: a staff view without a declared permission is never served. :raise 403:"""
     if endpoint_permission(request.endpoint) is None:
@@ -112,6 +131,8 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     blueprint.before_request(deny_unmarked_routes)
     blueprint.context_processor(_layout_context)
+    _staff_prefixes.add(url_prefix.rstrip("/"))
+    blueprint.record_once(_keep_unmatched_staff_addresses_in_the_back_office)
     serve_as_staff_pages(blueprint)
     return blueprint
 

@@ -36,3 +36,16 @@ def test_every_refused_staff_page_is_shown_in_the_back_office_in_the_members_lan
         for word in WORDS[lang]:
             assert word in page, (address, word)
     assert "/admin/legal" in refused and "/admin/staff" in refused
+
+
+@pytest.mark.parametrize("address", ["/admin/no-such-page", "/admin/offers/no/such/page"])
+def test_a_mistyped_staff_address_is_a_404_inside_the_back_office_for_staff_and_the_shops_for_others(
+        client, staff, address):
+    shopper = client.get(address, query_string={"lang": "lv"})
+    assert shopper.status_code == 404 and 'class="admin"' not in shopper.get_data(as_text=True)
+    staff("support")
+    response = client.get(address, query_string={"lang": "lv"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert 'class="admin"' in page and "site-header" not in page and '<nav class="sidebar"' in page
+    assert '<html lang="lv">' in page and "Atpakaļ uz pārskatu" in page
