@@ -64,7 +64,9 @@ class ProductListArgsSchema(Schema):
     category = Text(validate=validate.Length(min=1, max=80), metadata={
         "description": "A category slug; its subcategories are included."})
     q = Text(validate=validate.Length(max=browse.MAX_SEARCH_LENGTH), metadata={
-        "description": "Search words, matched in titles and descriptions."})
+        "description": "Search words, matched as the search page does: in titles, descriptions and category "
+                       "names in every language the shop speaks, accents and case ignored, every word "
+                       "matching (the start of a word from three letters on); punctuation is no syntax."})
     sort = fields.String(load_default=browse.DEFAULT_SORT, validate=validate.OneOf(
         list(browse.SORTS), error=_l("Choose one of: newest, price_asc, price_desc, name.")))
 

@@ -95,6 +95,23 @@ def _query_parameters(dialect: str, words: list[str], own: str) -> dict[str, str
     return {"match": match, "own": f"{{{own_columns}}} : ({match})"}
 
 
+def query_terms(dialect: str, query: str) -> dict[str, str] | None:
+    """The parameters of `matching_ids` for `query` (None: it has no word, so nothing matches)."""
+    words = query_words(query)
+    if not words:
+        return None
+    found = _query_parameters(dialect, words, DEFAULT_LANGUAGE)
+    return {name: found[name] for name in ("match", "terms") if name in found}
+
+
+@cache
+def matching_ids(dialect: str):
+    """The ids of the active products matching the query (in any language), for other listings to
+    filter by (the API's, with its category and sort): parameters from `query_terms`."""
+    matching = sa.text(_matching_ids(dialect)).columns(sa.column("id", sa.Integer))
+    return sa.select(matching.subquery().c.id)
+
+
 def _own_language(language: str) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
@@ -153,8 +170,7 @@ def _cards_statement():
 @cache
 def _sorted_cards_statement(dialect: str, sort: str):
     """A page of the matches' cards in one of the catalog's orders."""
-    matching = sa.text(_matching_ids(dialect)).columns(sa.column("id", sa.Integer))
-    ids = (sa.select(Product.id).where(Product.id.in_(sa.select(matching.subquery().c.id)))
+    ids = (sa.select(Product.id).where(Product.id.in_(matching_ids(dialect)))
            .order_by(*SORTS[sort]).limit(sa.bindparam("limit", type_=sa.Integer))
            .offset(sa.bindparam("offset", type_=sa.Integer)))
     return cards_of(ids, SORTS[sort])

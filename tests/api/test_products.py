@@ -72,6 +72,24 @@ def test_product_list_searches_titles_and_descriptions(api):
     assert found["pagination"]["total"] == 2
 
 
+def test_product_list_searches_every_language_without_accents_within_a_category(api):
+    knitwear, socks = make_category(slug="knitwear"), make_category(slug="socks")
+    make_product("Gauja sweater", category=knitwear, translations={"lv": {"title": "Gaujas džemperis"},
+                                                                    "es": {"title": "Jersey Gauja"}})
+    make_product("Gauja socks", category=socks, translations={"lv": {"title": "Gaujas zeķes"}})
+    make_product("Rain boots", category=knitwear)
+
+    latvian = api.get("/api/v1/products?q=dzemperis", headers={"Accept-Language": "lv"}).json
+    spanish = api.get("/api/v1/products?q=JERSEY&lang=es").json
+    in_knitwear = api.get("/api/v1/products?q=gauja&category=knitwear").json
+    no_word = api.get("/api/v1/products?q=%25%2A%3A").json
+
+    assert [p["title"] for p in latvian["items"]] == ["Gaujas džemperis"]
+    assert [p["title"] for p in spanish["items"]] == ["Jersey Gauja"]
+    assert [p["title"] for p in in_knitwear["items"]] == ["Gauja sweater"]
+    assert no_word["items"] == [] and no_word["pagination"]["total"] == 0
+
+
 @pytest.mark.parametrize(("sort", "expected"), [
     ("price_asc", ["Mittens", "Beanie", "Cardigan"]),
     ("price_desc", ["Cardigan", "Beanie", "Mittens"]),
