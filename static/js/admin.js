@@ -40,6 +40,19 @@
     poll();
   }
 
+  // "Select all on this page" ticks the page's boxes; unticking one unticks it (the server reads
+  // it as "every product on the page").
+  document.addEventListener("change", function (event) {
+    var box = event.target, all = document.querySelector("[data-select-all]");
+    if (!all || box.type !== "checkbox") { return; }
+    var boxes = document.querySelectorAll("input[type=checkbox][name=" + all.getAttribute("data-select-all") + "]");
+    if (box === all) {
+      boxes.forEach(function (each) { each.checked = all.checked; });
+    } else if (box.name === all.getAttribute("data-select-all")) {
+      all.checked = Array.prototype.every.call(boxes, function (each) { return each.checked; });
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("import-job");
     if (box && box.getAttribute("data-finished") === "false") {

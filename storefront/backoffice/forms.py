@@ -158,3 +158,70 @@ class ImageMoveForm(ShopForm):
 
 class ImportForm(ShopForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ProductFilterForm(ShopForm):
+    """The product list's filters, read from the query string (a GET form: no CSRF token). The
+    search is plain text matched inside titles, slugs and SKUs. `category` choices are set by the view."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("Search for at most %(max)d characters."))])
+    category = SelectField(_l("Category"), coerce=int, validate_choice=True, default=0)
+    stock = SelectField(_l("Stock"), validate_choice=True, default="", choices=[
+        ("", _l("Any stock")), ("in_stock", _l("In stock")), ("low", _l("Low on stock")), ("sold_out", _l("Sold out"))])
+    active = SelectField(_l("Visibility"), validate_choice=True, default="", choices=[
+        ("", _l("Shown and hidden")), ("active", _l("Shown in the shop")), ("inactive", _l("Hidden"))])
+
+    def __init__(self, *args, category_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(0, _l("Any category")), *category_choices]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in (self.category, self.stock, self.active):
+            if field.errors:  # an id or word from an old link, or typed into the address bar
+                field.errors = [_l("Unknown choice: pick one from the list.")]
+        return valid
+
+    @property
+    def filters(self) -> dict:
+        """Keyword arguments for `queries.product_page`."""
+        return {"search": self.q.data or None, "stock": self.stock.data or None,
+                "category_id": self.category.data or None,
+                "active": {"active": True, "inactive": False}.get(self.active.data)}
+
+    @property
+    def active_filters(self) -> bool:
+        return bool(self.q.data or self.category.data or self.stock.data or self.active.data)
+
+
+BULK_ACTIONS = ("activate", "deactivate", "set_category")
+
+
+class BulkProductsForm(ShopForm):
+    """A bulk action on the products ticked in the list (`product_id`, repeated). Without
+    `confirmed` it asks for the confirmation page; with it, it acts."""
+
+    action = SelectField(_l("With the selected products"), validate_choice=False, validators=[
+        AnyOf(BULK_ACTIONS, message=_l("Choose what to do with the selected products."))], choices=[
+        ("activate", _l("Show in the shop")), ("deactivate", _l("Hide from the shop")),
+        ("set_category", _l("Move to a category"))])
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=False, default=0)
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+    def __init__(self, *args, category_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [(0, _l("Choose a category")), *category_choices]
+
+    def change(self) -> dict:
+        """Keyword arguments for `editing.bulk_update_products`."""
+        if self.action.data == "set_category":
+            return {"category_id": self.category_id.data or 0}
+        return {"active": self.action.data == "activate"}

@@ -40,11 +40,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def product_page(search: str | None = None, page: int = 1, stock: str | None = None,
-                 per_page: int = PRODUCTS_PER_PAGE) -> Page[Product]:
-    """Every product (active or not), newest first, matching title, slug or a variant's SKU.
+STOCK_STATES = ("in_stock", "low", "sold_out")
 
-    `stock` = "low" or "sold_out" keeps products with such a variant.
+
+def product_page(search: str | None = None, page: int = 1, stock: str | None = None,
+                 per_page: int = PRODUCTS_PER_PAGE, *, category_id: int | None = None,
+                 active: bool | None = None) -> Page[Product]:
+    """Every product (active or not), newest first, matching title, slug or a variant's SKU (as
+    plain text: `%` and `_` match themselves).
+
+    `stock` = "in_stock" keeps products with a variant of more than LOW_STOCK, "low" those with a
+    variant of 1 to LOW_STOCK, "sold_out" those with a variant at 0. `category_id` keeps that
+    category's products (not its subcategories'); `active` True or False keeps shown or hidden ones.
     """
     page = max(1, page)
     conditions = []
@@ -54,10 +61,14 @@ def product_page(search: str | None = None, page: int = 1, stock: str | None = N
         conditions.append(sa.or_(sa.func.lower(Product.title).like(pattern, escape="\\"),
                                  sa.func.lower(Product.slug).like(pattern, escape="\\"),
                                  Product.id.in_(sku_match)))
-    if stock == "low":
-        conditions.append(Product.id.in_(sa.select(Variant.product_id).where(Variant.stock.between(1, LOW_STOCK))))
-    elif stock == "sold_out":
-        conditions.append(Product.id.in_(sa.select(Variant.product_id).where(Variant.stock == 0)))
+    stock_rules = {"in_stock": Variant.stock > LOW_STOCK, "low": Variant.stock.between(1, LOW_STOCK),
+                   "sold_out": Variant.stock == 0}
+    if stock in stock_rules:
+        conditions.append(Product.id.in_(sa.select(Variant.product_id).where(stock_rules[stock])))
+    if category_id is not None:
+        conditions.append(Product.category_id == category_id)
+    if active is not None:
+        conditions.append(Product.active == active)
     total = db.session.scalar(sa.select(sa.func.count(Product.id)).where(*conditions)) or 0
     items = list(db.session.scalars(
         sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())

@@ -15,6 +15,7 @@ from flask import (Response, current_app, flash, jsonify, redirect, render_templ
                    stream_with_context, url_for)
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
@@ -28,9 +29,9 @@ from . import bp, dashboard, imports, queries
 from . import dashboard_charts as charts
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
 from . import order_views  # noqa: F401  (adds the order pages to this blueprint)
-from .forms import (CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm, ProductForm,
-                    StockForm, fill_translations, option_translations_of, option_values, option_word_rows,
-                    translated_form, translations_of, variant_form_for)
+from .forms import (BulkProductsForm, CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm,
+                    ProductFilterForm, ProductForm, StockForm, fill_translations, option_translations_of,
+                    option_values, option_word_rows, translated_form, translations_of, variant_form_for)
 from .shell import ConfirmForm, acting_user, page_number, submit
 
 catalog_permission = permission_required(Permission.MANAGE_CATALOG)
@@ -137,19 +138,66 @@ def dashboard_offers_csv():
 
 # --- products ----------------------------------------------------------------------------------
 
-def _render_product_list(status: int = 200, stock_errors: dict | None = None):
-    search = request.args.get("q", "")[:queries.MAX_SEARCH_LENGTH]
-    stock = request.args.get("stock")
-    page = queries.product_page(search, page_number(), stock=stock)
-    return render_template("admin/products.html", page=page, search=search, stock=stock,
-                           stock_form=StockForm(formdata=None), stock_errors=stock_errors or {},
-                           low_stock=queries.LOW_STOCK), status
+def _render_product_list(status: int = 200, stock_errors: dict | None = None, bulk_form=None):
+    """The product list for the filters in the query string: 400 for a filter it does not know,
+    404 for a page past the last one (each with the reason on the page)."""
+    choices = queries.category_choices()
+    filters = ProductFilterForm(request.args, category_choices=choices)
+    bulk_form = bulk_form or BulkProductsForm(formdata=None, category_choices=choices)
+    context = {"filters": filters, "bulk_form": bulk_form, "stock_form": StockForm(formdata=None),
+               "stock_errors": stock_errors or {}, "low_stock": queries.LOW_STOCK, "page": None,
+               "page_missing": False}
+    if not filters.validate():
+        return render_template("admin/products.html", **context), 400
+    page = queries.product_page(page=page_number(), **filters.filters)
+    if page.page > page.pages:
+        return render_template("admin/products.html", **context | {"page_missing": True, "last": page.pages}), 404
+    return render_template("admin/products.html", **context | {"page": page}), status
 
 
 @bp.get("/products")
 @catalog_permission
 def products():
     return _render_product_list()
+
+
+def _selected_ids() -> list[int]:
+    """The ticked products' ids (`product_id`, repeated), or with "all on this page" ticked every
+    product the page showed (`page_product_id`); a value that is not a number reads as not selected."""
+    name = "page_product_id" if request.form.get("all_on_page") == "yes" else "product_id"
+    return [int(value) for value in request.form.getlist(name) if value.isdigit() and len(value) < 12]
+
+
+@bp.post("/products/bulk")
+@catalog_permission
+def products_bulk():
+    """A bulk action on the ticked products: first a page naming how many will change, then (with
+    `confirmed`) the change itself, all or nothing. The list's filters ride along in the query string."""
+    form = BulkProductsForm(category_choices=queries.category_choices())
+    ids = _selected_ids()
+    try:
+        if not form.validate_on_submit():
+            raise editing.InvalidCatalogInput(_("Choose what to do with the selected products."), field="action")
+        if not form.confirmed.data:
+            selected, changing = editing.preview_bulk_change(ids, **form.change())
+            category = dict(form.category_id.choices).get(form.category_id.data, "").lstrip("\u2014 ")
+            return render_template("admin/products_bulk_confirm.html", form=form, selected=selected,
+                                   changing=changing, category_name=category)
+        changed = editing.bulk_update_products(acting_user(), ids, **form.change())
+    except ShopError as error:
+        flash(str(error.message), "error")
+        return _render_product_list(error.status, bulk_form=form)
+    flash(ngettext("%(num)d product changed.", "%(num)d products changed.", len(changed)), "success")
+    return redirect(url_for(".products", **_list_args_after(form)))
+
+
+def _list_args_after(form: BulkProductsForm) -> dict:
+    """The list's query string to go back to: its filters, and its page unless the change may have
+    taken products out of the filtered list (that page may then be past the end)."""
+    args = request.args.to_dict()
+    if args.get("category" if form.action.data == "set_category" else "active"):
+        args.pop("page", None)
+    return args
 
 
 @bp.post("/variants/<int:variant_id>/stock")

@@ -633,3 +633,85 @@ def delete_category(actor, category_id: int) -> None:
 def price_as_text(minor: int | None) -> str:
     """A stored price as staff type it ("12.50"), for filling forms."""
     return "" if minor is None else format_major(minor, current_app.config["SHOP_CURRENCY"])
+
+
+# --- several products at once -------------------------------------------------------------------
+
+MAX_BULK_PRODUCTS = 200
+
+
+class NoProductsSelected(InvalidCatalogInput):
+    code = "no_products_selected"
+    default_message = _l("Select at least one product.")
+
+
+class SelectedProductsGone(ConflictError):
+    code = "selected_products_gone"
+    default_message = _l("Some of the selected products no longer exist. Reload the list and select again.")
+
+
+def _selected_products(product_ids: Iterable[int]) -> list[Product]:
+    """The products staff ticked, in one query.
+
+    :raise NoProductsSelected: for none (or more than MAX_BULK_PRODUCTS).
+    :raise SelectedProductsGone: if one of them was deleted since the list was shown.
+    """
+    ids = sorted(set(product_ids))
+    if not ids or len(ids) > MAX_BULK_PRODUCTS:
+        raise NoProductsSelected(field="product_id")
+    products = list(db.session.scalars(sa.select(Product).where(Product.id.in_(ids)).order_by(Product.id)))
+    if len(products) != len(ids):
+        raise SelectedProductsGone(field="product_id")
+    return products
+
+
+def _bulk_change(product: Product, active: bool | None, category: Category | None) -> dict:
+    """What a bulk action changes on `product`, as the audit log's {field: [before, after]}."""
+    changed = {}
+    if active is not None and product.active != active:
+        changed["active"] = [product.active, active]
+    if category is not None and product.category_id != category.id:
+        changed["category_id"] = [product.category_id, category.id]
+    return changed
+
+
+def _bulk_target(active: bool | None, category_id: int | None) -> Category | None:
+    """Check that a bulk action says exactly one thing: shown or hidden, or a category to move to.
+    :raise InvalidCatalogInput:"""
+    if (active is None) == (category_id is None):
+        raise InvalidCatalogInput(_l("Choose what to do with the selected products."), field="action")
+    return _require_category(category_id) if category_id is not None else None
+
+
+def preview_bulk_change(product_ids: Iterable[int], *, active: bool | None = None,
+                        category_id: int | None = None) -> tuple[list[Product], list[Product]]:
+    """The selected products and those of them the action would change, for the confirmation
+    step (it reads the same rules `bulk_update_products` writes by). Raises as it does."""
+    category = _bulk_target(active, category_id)
+    products = _selected_products(product_ids)
+    return products, [product for product in products if _bulk_change(product, active, category)]
+
+
+def bulk_update_products(actor, product_ids: Iterable[int], *, active: bool | None = None,
+                         category_id: int | None = None) -> list[Product]:
+    """Show or hide the selected products, or move them to one category: all of them or none.
+    Each product that changes gets its own "product.update" audit entry, as one edited alone does.
+    Returns the changed products.
+
+    :raise NoProductsSelected: :raise SelectedProductsGone: :raise InvalidCatalogInput: (no action,
+        or an unknown category).
+    """
+    with write_transaction():
+        category = _bulk_target(active, category_id)
+        changed_products = []
+        for product in _selected_products(product_ids):
+            changed = _bulk_change(product, active, category)
+            if not changed:
+                continue
+            if active is not None:
+                product.active = active
+            if category is not None:
+                product.category = category
+            record(actor, "product.update", "product", product.id, changed=changed, translated=[], bulk=True)
+            changed_products.append(product)
+    return changed_products

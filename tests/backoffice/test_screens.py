@@ -38,6 +38,8 @@ def test_admin_signs_in_edits_stock_and_imports_a_csv_in_the_browser(live_server
     screenshot(page, "admin-dashboard")
 
     page.goto(f"{live_server.url}/admin/products")
+    variants = page.locator("details.variant-stock", has=page.locator(f"#stock-{beanie.variants[1].id}"))
+    variants.locator("summary").click()
     page.fill("#stock-" + str(beanie.variants[1].id), "-3")
     page.locator(f"#stock-{beanie.variants[1].id} ~ button").click()
     assert "Stock cannot be negative." in page.locator(".stock-row.has-error").inner_text()
