@@ -144,3 +144,21 @@ def test_the_beacon_of_a_page_read_in_a_chosen_language_keeps_it_in_a_session_th
     assert "Jaunumi" in client.get("/").get_data(as_text=True)
     client.post("/beacon", data={"page": "/?lang=xx"})  # not a language the shop speaks: ignored
     assert "Jaunumi" in client.get("/").get_data(as_text=True)
+
+
+# Latvian's plural forms in this catalog's order (its Plural-Forms header): one (1, 21, 31…), other,
+# zero. Written in another order, "1 atbildēti" and "5 rakstzīmei" slipped through once.
+@pytest.mark.parametrize(("singular", "plural", "expected"), [
+    ("%(num)d review", "%(num)d reviews", ("21 atsauksme", "5 atsauksmes", "0 atsauksmju")),
+    ("%(num)d answered", "%(num)d answered", ("21 atbildēts", "5 atbildēti", "0 atbildētu")),
+    ("%(num)d hold ends within 24 hours", "%(num)d holds end within 24 hours",
+     ("21 rezervācijai termiņš", "5 rezervācijām termiņš", "0 rezervāciju termiņš")),
+    ("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.",
+     ("21 rakstzīmei", "5 rakstzīmēm", "0 rakstzīmēm")),
+])
+def test_latvian_plurals_agree_with_their_number(app, singular, plural, expected):
+    from flask_babel import force_locale, ngettext
+    with app.test_request_context("/"), force_locale("lv"):
+        shown = [ngettext(singular, plural, n, min=n) for n in (21, 5, 0)]
+    for text, words in zip(shown, expected):
+        assert words in text, (text, words)
