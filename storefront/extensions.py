@@ -76,12 +76,30 @@ class SqliteLimitStorage(Storage):
         if connection is None or self._local.pid != os.getpid():
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self._path, timeout=60, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS counters"
                                " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)")
             self._local.connection, self._local.pid = connection, os.getpid()
         return connection
+
+    @staticmethod
+    def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
+        """Put the file in WAL mode (readers never wait for the writer), once for every process.
+        Asking for WAL takes the file's exclusive lock, and SQLite answers "database is locked" at
+        once, without its busy timeout, while another process holds the file: so a file already in
+        WAL mode (every connection after the first) is only read, and the first switch is retried
+        while the other workers, starting at the same moment, open it too."""
+        for attempt in range(attempts):
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()

@@ -16,6 +16,7 @@ import http.client
 import os
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -319,3 +320,33 @@ def test_the_sqlite_store_counts_every_hit_once_and_starts_a_new_window_when_one
     store.clear("LIMITER/b")
     assert store.get("LIMITER/b") == 0 and store.check()
     assert store.reset() == 1 and store.get("LIMITER/a") == 0
+
+
+class LockedAtFirst:
+    """A connection whose first statements meet "database is locked" at once, as when several
+    gunicorn workers open a new counters file together and each asks for WAL mode (SQLite finds
+    the deadlock and refuses one of them without waiting)."""
+
+    def __init__(self, connection, refusals: int):
+        self.connection, self.refusals = connection, refusals
+
+    def execute(self, sql: str, *args):
+        if self.refusals:
+            self.refusals -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self.connection.execute(sql, *args)
+
+
+def test_the_sqlite_store_puts_a_new_file_in_wal_mode_though_another_worker_holds_it_a_moment(tmp_path):
+    connection = sqlite3.connect(tmp_path / "limits.db", isolation_level=None)
+    SqliteLimitStorage._use_wal(LockedAtFirst(connection, refusals=3))
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(sqlite3.OperationalError):  # a lock that never goes is an error, not a hang
+        SqliteLimitStorage._use_wal(LockedAtFirst(sqlite3.connect(tmp_path / "other.db"), refusals=5), attempts=5)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):  # any other error is not waited out
+        SqliteLimitStorage._use_wal(Broken())
+
+
+class Broken:
+    def execute(self, sql: str, *args):
+        raise sqlite3.OperationalError("disk I/O error")
