@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -103,7 +103,7 @@ def _unmatched_staff_address_context() -> dict:
     """An address under a staff area that matches no page (a mistyped /admin/… link) belongs to no
     blueprint, so its 404 would render in the shop; for a signed-in staff member it stays in the
     back office, with its navigation."""
-    if request.blueprint is not None or not any(request.path == prefix or request.path.startswith(prefix + "/")
+    if not has_request_context() or request.blueprint is not None or not any(request.path == prefix or request.path.startswith(prefix + "/")
                                                 for prefix in _staff_prefixes):
         return {}
     return _layout_context()
