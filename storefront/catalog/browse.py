@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import NotFoundError
 from ..extensions import db
+from . import search_index
 from .models import Category, Product, ProductImage, Variant
 from .translations import content_language, localized
 
@@ -208,14 +209,13 @@ def _ids_statement(sort: str, *, merged: int = 0, in_categories: bool = False, s
 
 
 def _conditions(in_categories: bool, search: str) -> list:
-    """`search`: the database dialect whose full-text index finds the matches (`catalog.search`,
+    """`search`: the database dialect whose full-text index finds the matches (`catalog.search_index`,
     the same words in every language as the search page), or "" for no search."""
     conditions = [Product.active.is_(True)]
     if in_categories:
         conditions.append(Product.category_id.in_(sa.bindparam("categories", expanding=True)))
     if search:
-        from . import search as full_text  # it builds on this module's cards
-        conditions.append(Product.id.in_(full_text.matching_ids(search)))
+        conditions.append(Product.id.in_(search_index.matching_ids(search)))
     return conditions
 
 
@@ -291,12 +291,11 @@ def _listing(category: Category | None, search: str | None, sort: str | None, pa
     parameters = {"limit": per_page, "offset": (page - 1) * per_page}
     options: dict = {}
     if search:
-        from . import search as full_text
         dialect = db.session.get_bind().dialect.name
         options = {"in_categories": bool(categories), "search": dialect}
         if categories:
             parameters["categories"] = categories
-        terms = full_text.query_terms(dialect, search)
+        terms = search_index.query_terms(dialect, search)
         parameters.update(terms or {})
         # A query of no word at all (only punctuation) finds nothing, without asking.
         total = read_columns(_count_statement(**options), parameters).scalar() or 0 if terms else 0

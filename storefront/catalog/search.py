@@ -21,7 +21,6 @@ count of all matches, and their cards (in another order than relevance: the coun
 """
 from __future__ import annotations
 
-import re
 from functools import cache
 
 import sqlalchemy as sa
@@ -29,33 +28,18 @@ import sqlalchemy as sa
 from ..extensions import db
 from .browse import Page, ProductCard, SORTS, cards_of, read_columns, run_cards
 from .models import Product
+from .search_index import (DEFAULT_LANGUAGE, FIELDS, LANGUAGES, matching_ids, matching_ids_sql, postgresql_match,
+                           query_parameters, query_words, tsquery)
 
-# The index's languages (its columns, made by the migration: a new language needs one).
-LANGUAGES = ("en", "es", "lv")
-DEFAULT_LANGUAGE = "en"
-# The PostgreSQL text-search configuration of each language, as the migration built the documents.
-CONFIGURATIONS = {"en": "english", "es": "spanish", "lv": "simple"}
-FIELDS = ("title", "category", "description")
 # SQLite's bm25 weight of each field, as the PostgreSQL documents weigh them (A, B and D).
 FIELD_WEIGHTS = {"title": 10.0, "category": 4.0, "description": 1.0}
 RELEVANCE = "relevance"
 # The search page's orders: relevance first (its default), then the catalog's.
 SEARCH_SORTS = (RELEVANCE, *SORTS)
-MAX_WORDS = 10
-# Shorter words match whole words only: "a" as the start of a word would match nearly every
-# product, and rank them all, for nothing.
-PREFIX_FROM = 3
 # The index's tables, which the models do not describe (see `belongs_to_models`): on SQLite,
 # the FTS5 table and the shadow tables it keeps its index in.
 INDEX_TABLES = frozenset({"product_search", *(f"product_search_{shadow}"
                                                for shadow in ("data", "idx", "content", "docsize", "config"))})
-_WORD = re.compile(r"[^\W_]+")
-
-
-def query_words(query: str) -> list[str]:
-    """The words of a query, as the index splits text: runs of letters and digits. Anything else
-    (quotes, `*`, `:`, `-`, `%`) separates words and is never query syntax."""
-    return _WORD.findall(query.lower())[:MAX_WORDS]
 
 
 def normalise_sort(sort: str | None) -> str:
@@ -71,7 +55,7 @@ def search_cards(query: str, *, language: str, sort: str | None = None, page: in
     if not words:
         return Page([], 0, page, per_page)
     dialect, own = db.session.get_bind().dialect.name, _own_language(language)
-    parameters = {**_query_parameters(dialect, words, own), "limit": per_page, "offset": (page - 1) * per_page}
+    parameters = {**query_parameters(dialect, words, own), "limit": per_page, "offset": (page - 1) * per_page}
     if sort != RELEVANCE:
         total = read_columns(_count_statement(dialect), parameters).scalar() or 0
         return Page(run_cards(_sorted_cards_statement(dialect, sort), parameters), total, page, per_page)
@@ -82,34 +66,6 @@ def search_cards(query: str, *, language: str, sort: str | None = None, page: in
         return Page([], total or 0, page, per_page)
     cards = {card.id: card for card in run_cards(_cards_statement(), {"ids": [row[0] for row in rows]})}
     return Page([cards[row[0]] for row in rows if row[0] in cards], rows[0][1], page, per_page)
-
-
-def _query_parameters(dialect: str, words: list[str], own: str) -> dict[str, str]:
-    """The query in the index's own syntax: every word must match, as the start of a word from
-    PREFIX_FROM letters on. The words hold letters and digits only, so nothing a shopper types is
-    read as an operator."""
-    if dialect != "sqlite":
-        return {"terms": " & ".join(word + (":*" if len(word) >= PREFIX_FROM else "") for word in words)}
-    match = " AND ".join(f'"{word}"' + ("*" if len(word) >= PREFIX_FROM else "") for word in words)
-    own_columns = " ".join(f"{field}_{own}" for field in FIELDS)
-    return {"match": match, "own": f"{{{own_columns}}} : ({match})"}
-
-
-def query_terms(dialect: str, query: str) -> dict[str, str] | None:
-    """The parameters of `matching_ids` for `query` (None: it has no word, so nothing matches)."""
-    words = query_words(query)
-    if not words:
-        return None
-    found = _query_parameters(dialect, words, DEFAULT_LANGUAGE)
-    return {name: found[name] for name in ("match", "terms") if name in found}
-
-
-@cache
-def matching_ids(dialect: str):
-    """The ids of the active products matching the query (in any language), for other listings to
-    filter by (the API's, with its category and sort): parameters from `query_terms`."""
-    matching = sa.text(_matching_ids(dialect)).columns(sa.column("id", sa.Integer))
-    return sa.select(matching.subquery().c.id)
 
 
 def _own_language(language: str) -> str:
@@ -124,23 +80,9 @@ def belongs_to_models(name: str | None, type_: str, parent_names: dict) -> bool:
 
 # --- the statements, built once per shape -----------------------------------------------------------
 
-def _tsquery(language: str) -> str:
-    return f"to_tsquery('{CONFIGURATIONS[language]}', search_unaccent(:terms))"
-
-
-def _postgresql_match() -> str:
-    return " OR ".join(f"{language} @@ {_tsquery(language)}" for language in LANGUAGES)
-
-
-def _matching_ids(dialect: str) -> str:
-    if dialect == "sqlite":
-        return "SELECT rowid AS id FROM product_search WHERE product_search MATCH :match"
-    return f"SELECT product_id AS id FROM product_search WHERE {_postgresql_match()}"
-
-
 @cache
 def _count_statement(dialect: str):
-    return sa.text(f"SELECT count(*) FROM ({_matching_ids(dialect)}) AS matched")
+    return sa.text(f"SELECT count(*) FROM ({matching_ids_sql(dialect)}) AS matched")
 
 
 @cache
@@ -155,10 +97,10 @@ def _ranked_statement(dialect: str, own: str):
             "rowid IN (SELECT rowid FROM product_search WHERE product_search MATCH :own) AS own, "
             f"bm25(product_search, {weights}) AS rank FROM product_search WHERE product_search MATCH :match) "
             "ORDER BY own DESC, rank, id DESC LIMIT :limit OFFSET :offset")
-    relevance = ", ".join(f"ts_rank({language}, {_tsquery(language)})" for language in LANGUAGES)
+    relevance = ", ".join(f"ts_rank({language}, {tsquery(language)})" for language in LANGUAGES)
     return sa.text(
-        f"SELECT product_id, count(*) OVER () FROM product_search WHERE {_postgresql_match()} "
-        f"ORDER BY {own} @@ {_tsquery(own)} DESC, greatest({relevance}) DESC, product_id DESC "
+        f"SELECT product_id, count(*) OVER () FROM product_search WHERE {postgresql_match()} "
+        f"ORDER BY {own} @@ {tsquery(own)} DESC, greatest({relevance}) DESC, product_id DESC "
         "LIMIT :limit OFFSET :offset")
 
 
