@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
+    from .customers.admin import bp as customers_bp
     from .extensions import ShopApi, csrf
     from .health import bp as health_bp
     from .legal.admin import bp as legal_admin_bp
@@ -133,7 +134,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
                       checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp, reviews_bp,
                       review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp, staff_bp,
-                      my_account_bp, legal_bp, legal_admin_bp):
+                      my_account_bp, legal_bp, legal_admin_bp, customers_bp):
         app.register_blueprint(blueprint)
     # Browsers ask for /favicon.ico whatever a page links: the static file, kept by them for a day.
     app.add_url_rule("/favicon.ico", "favicon",

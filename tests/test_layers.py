@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "storefront.api_errors", "storefront.money", "storefront.i18n", "storefront.security",
                 "storefront.tasks", "storefront.audit", "storefront.accounts", "storefront.page_cache",
                 "storefront.storage", "storefront.text_input", "storefront.idempotency",
-                "storefront.spreadsheets")),
+                "storefront.spreadsheets", "storefront.shop_settings")),
     ("platforms", ("storefront.social.platforms", "storefront.social.adapters")),
     ("catalog", ("storefront.catalog",)),
     ("orders", ("storefront.orders",)),
@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("social", ("storefront.social",)),
     ("reviews", ("reviews",)),  # reviews, replies, questions, the support inbox
     ("legal", ("storefront.legal",)),  # the legal pages
+    ("customers", ("storefront.customers",)),  # shoppers by e-mail: their figures, export, erasure
     ("backoffice", ("storefront.backoffice",)),  # import jobs, the back office's queries
     ("demo", ("storefront.demo",)),  # the demo shop, loaded through every area's services
 ]

@@ -46,6 +46,10 @@ class Permission(StrEnum):
     REDEEM_IN_STORE = "redeem_in_store"
     ANSWER_CUSTOMERS = "answer_customers"
     VIEW_AUDIT_LOG = "view_audit_log"
+    # Shoppers by e-mail (storefront.customers): see them; export or erase one's personal data.
+    VIEW_CUSTOMERS = "view_customers"
+    EXPORT_CUSTOMERS = "export_customers"
+    ERASE_CUSTOMERS = "erase_customers"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -53,7 +57,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MARKETER: frozenset({Permission.ACCESS_BACKOFFICE, Permission.MANAGE_OFFERS,
                               Permission.VIEW_ORDERS, Permission.REDEEM_IN_STORE}),
     Role.SUPPORT: frozenset({Permission.ACCESS_BACKOFFICE, Permission.ANSWER_CUSTOMERS,
-                             Permission.VIEW_ORDERS, Permission.HANDLE_ORDERS, Permission.REDEEM_IN_STORE}),
+                             Permission.VIEW_ORDERS, Permission.HANDLE_ORDERS, Permission.REDEEM_IN_STORE,
+                             Permission.VIEW_CUSTOMERS}),
 }
 
 

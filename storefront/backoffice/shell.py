@@ -48,6 +48,7 @@ class NavEntry:
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(Permission.ACCESS_BACKOFFICE, "admin.dashboard", _l("Dashboard"), ("admin.dashboard",)),
     NavEntry(Permission.VIEW_ORDERS, "admin.orders", _l("Orders"), ("admin.order",)),
+    NavEntry(Permission.VIEW_CUSTOMERS, "customers.customers", _l("Customers"), ("customers.",)),
     NavEntry(Permission.MANAGE_CATALOG, "admin.products", _l("Products"),
              ("admin.product", "admin.variant", "admin.image")),
     NavEntry(Permission.MANAGE_CATALOG, "admin.categories", _l("Categories"), ("admin.categor",)),

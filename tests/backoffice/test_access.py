@@ -14,7 +14,8 @@ from .conftest import sign_in
 
 
 def test_every_back_office_endpoint_names_the_permission_it_needs(app):
-    admin_endpoints = [rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")]
+    admin_endpoints = [rule.endpoint for rule in app.url_map.iter_rules()
+                       if rule.endpoint.startswith(("admin.", "customers."))]
     assert len(admin_endpoints) > 15
     unmarked = [e for e in admin_endpoints
                 if not isinstance(getattr(app.view_functions[e], "required_permission", None), Permission)]
@@ -41,7 +42,7 @@ def test_a_back_office_route_without_a_permission_is_refused_to_everyone(app, da
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/products", "/admin/products/new", "/admin/categories",
-                                 "/admin/catalog/import", "/admin/audit"])
+                                 "/admin/catalog/import", "/admin/audit", "/admin/customers"])
 def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302

@@ -1,0 +1,292 @@
+"""Erasing a customer on request: their personal data anonymised everywhere, the books kept.
+
+What goes, in one write transaction:
+
+- on their orders: the address (e-mail becomes `erased-<random>@erased.invalid`), the name, the
+  phone, the street address, city and postal code, and the carrier's tracking number (it opens
+  the delivery address on the carrier's site). What stays is what the books need: the number,
+  dates, status, lines, totals, tax, discounts, refunds, payment references and the country
+  (which decides the tax). Staff notes and every event detail on those orders lose any mention of
+  the e-mail, name, phone, street address or tracking number.
+- their reviews, questions and the answers they wrote stay published — they are about the products,
+  and the product's figures rest on them — under "Erased shopper" in the review's own language.
+  A verified review keeps its badge: the purchase happened, and the badge names nobody. The texts
+  (and their earlier versions, the follow-up, the brand's reply and the inbox's messages about
+  them) lose any mention of the e-mail, name, phone or street address; the reviewer's secret link
+  is replaced, so an old e-mail cannot open the review any more.
+- mail: the outbox rows keep their kind and dates for the books, addressed to the placeholder (the
+  outbox stores no bodies: a mail is rendered from the rows above when it is sent); mail not sent
+  yet is dropped. Review requests and answer invitations expire, reminders are cancelled; the
+  review-mail opt-out is deleted (nothing can be sent to the placeholder anyway).
+- offers: the per-customer counters keyed "email:<address>" move to the placeholder's key (so a
+  later refund still gives back exactly what was taken).
+- the audit log: entries that named the address, or are about their orders, lose any mention;
+  an order placed through the API loses the address from its stored answer (kept for retries).
+
+The shop stores no shopper IP address. A customer is refused while one of their orders is still
+open (awaiting payment, packing, shipping or delivery): erasing the address would break its
+fulfilment. Erasing an erased customer does nothing (idempotent). The audit entry names the
+customer's key and a keyed hash of the address (`email_digest`), never the address itself: it can
+answer "did we erase this address?" without keeping it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from promotions.models import CustomerUse, Redemption
+from reviews.models import (Answer, InboxEvent, InboxItem, Question, QuestionInvitation, Reply, ReplyVersion,
+                            Review, ReviewFollowUp, ReviewMailOptOut, ReviewRequest, ReviewRequestItem,
+                            ReviewVersion, new_token)
+
+from ..audit.models import AuditEntry
+from ..audit.service import record
+from ..database import write_transaction
+from ..errors import ConflictError, ShopError
+from ..extensions import db
+from ..idempotency import IdempotencyKey
+from ..mail.models import OutboundEmail
+from ..orders.models import Order, OrderEvent, OrderStatus
+from ..page_cache import mark_pages_changed
+from . import queries
+
+# An order in one of these states still needs its shopper's address.
+OPEN_STATES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED)
+ERASED_NAME = "Erased shopper"  # on orders (staff pages show it translated); reviews get their language's
+REDACTED = "[erased]"
+# Mentions shorter than this are not searched for in free texts (a two-letter name would eat words).
+MIN_MENTION = 3
+
+
+class CustomerHasOpenOrders(ConflictError):
+    code = "customer_has_open_orders"
+    default_message = _l("This customer has an order that is still open. Erase them once it is delivered or "
+                         "cancelled.")
+
+
+class ConfirmationMismatch(ShopError):
+    code = "confirmation_mismatch"
+    status = 400
+    default_message = _l("Type the customer's e-mail address exactly to confirm.")
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did: `already` when the customer had been erased before (nothing done)."""
+
+    key: int
+    placeholder: str
+    orders: int = 0
+    reviews: int = 0
+    questions: int = 0
+    answers: int = 0
+    mails: int = 0
+    already: bool = False
+
+
+def email_digest(email: str) -> str:
+    """A keyed hash of the address (the shop's secret key): the same address always gives the same
+    digest, and the digest alone gives no address back."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, queries.normalise_email(email).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def erased_name(language: str | None) -> str:
+    """"Erased shopper" in `language`, as a review written in it shows the author."""
+    with force_locale(language or current_app.config["LANGUAGES"][0]):
+        return _("Erased shopper")
+
+
+class Redactor:
+    """Takes every mention of the customer's identifiers out of a text (or of every string in a
+    JSON value): case-insensitive, longest first, each replaced by "[erased]"."""
+
+    def __init__(self, identifiers: Iterable[str]):
+        words = {text.strip() for text in identifiers if text and len(text.strip()) >= MIN_MENTION}
+        # As a JSON text stores them too ("Bērziņa" as "B\u0113rzi\u0146a"): a stored API answer.
+        words |= {json.dumps(word)[1:-1] for word in words}
+        words = sorted(words, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+
+    def text(self, value: str) -> str:
+        if not value or self._pattern is None:
+            return value
+        return self._pattern.sub(REDACTED, value)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def _set(row, field: str, value) -> None:
+    if getattr(row, field) != value:
+        setattr(row, field, value)
+
+
+def erase_customer(key: int, *, confirmation: str, actor, now: dt.datetime) -> Erasure:
+    """Anonymise the customer whose key is `key` (`queries`), in one write transaction, audited.
+
+    :raise CustomerNotFound: (404)
+    :raise ConfirmationMismatch: (400, field "email") when `confirmation` is not their address.
+    :raise CustomerHasOpenOrders: (409) while one of their orders awaits payment, packing, shipping
+        or delivery.
+    """
+    with write_transaction():
+        email = queries.email_for_key(key)
+        if queries.is_erased(email):
+            return Erasure(key=key, placeholder=email, already=True)
+        if queries.normalise_email(confirmation) != email:
+            raise ConfirmationMismatch(field="email")
+        orders = queries.orders_of(email, lock=True)
+        still_open = [order.number or str(order.id) for order in orders if order.status in OPEN_STATES]
+        if still_open:
+            raise CustomerHasOpenOrders(
+                _l("This customer's orders %(numbers)s are still open (awaiting payment, packing, shipping or "
+                   "delivery). Erase them once those are delivered or cancelled.", numbers=", ".join(still_open)))
+        placeholder = f"erased-{secrets.token_hex(5)}@{queries.ERASED_DOMAIN}"
+        erasure = _erase(email, placeholder, orders, key=key, now=now)
+        record(actor, "customer.erase", "customer", key, email_digest=email_digest(email),
+               orders=erasure.orders, reviews=erasure.reviews, questions=erasure.questions,
+               answers=erasure.answers, mails=erasure.mails)
+    return erasure
+
+
+def _erase(email: str, placeholder: str, orders: list[Order], *, key: int, now: dt.datetime) -> Erasure:
+    order_ids = [order.id for order in orders]
+    reviews = list(db.session.scalars(sa.select(Review).where(
+        sa.or_(sa.func.lower(Review.email) == email, Review.order_id.in_(order_ids)))))
+    questions = list(db.session.scalars(sa.select(Question).where(sa.func.lower(Question.email) == email)))
+    invitations = list(db.session.scalars(
+        sa.select(QuestionInvitation).where(sa.func.lower(QuestionInvitation.email) == email)))
+    answers = list(db.session.scalars(sa.select(Answer).where(
+        Answer.invitation_id.in_([invitation.id for invitation in invitations]))))
+
+    stored_emails = {order.email for order in orders} | {r.email for r in reviews if r.email} | \
+        {q.email for q in questions} | {email}
+    identifiers = stored_emails | {order.full_name for order in orders} | {order.phone for order in orders} | \
+        {order.address_line1 for order in orders} | {order.address_line2 for order in orders} | \
+        {order.tracking_number for order in orders} | \
+        {r.author_name for r in reviews} | {q.author_name for q in questions} | {a.author_name for a in answers}
+    redact = Redactor(identifiers)
+
+    for order in orders:
+        for field, value in (("email", placeholder), ("full_name", ERASED_NAME), ("address_line1", ""),
+                             ("address_line2", ""), ("city", ""), ("postal_code", ""), ("phone", ""),
+                             ("tracking_number", "")):
+            _set(order, field, value)
+    for event in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id.in_(order_ids))):
+        _set(event, "details", redact.value(event.details))
+
+    review_ids = [review.id for review in reviews]
+    for review in reviews:
+        _set(review, "email", placeholder)
+        _set(review, "author_name", erased_name(review.language))
+        _set(review, "title", redact.text(review.title))
+        _set(review, "body", redact.text(review.body))
+        review.reviewer_token = new_token()
+    for model in (ReviewVersion, ReviewFollowUp):
+        for row in db.session.scalars(sa.select(model).where(model.review_id.in_(review_ids))):
+            _set(row, "body", redact.text(row.body))
+            if model is ReviewVersion:
+                _set(row, "title", redact.text(row.title))
+    replies = list(db.session.scalars(sa.select(Reply).where(Reply.review_id.in_(review_ids))))
+    for reply in replies:
+        _set(reply, "body", redact.text(reply.body))
+    for version in db.session.scalars(
+            sa.select(ReplyVersion).where(ReplyVersion.reply_id.in_([reply.id for reply in replies]))):
+        _set(version, "body", redact.text(version.body))
+
+    question_ids = [question.id for question in questions]
+    for question in questions:
+        _set(question, "email", placeholder)
+        _set(question, "author_name", erased_name(question.language))
+        _set(question, "body", redact.text(question.body))
+    for answer in answers:
+        _set(answer, "author_name", erased_name(answer.language))
+    # Answers to their questions (the brand's, other buyers') may greet them by name.
+    for answer in db.session.scalars(sa.select(Answer).where(
+            sa.or_(Answer.question_id.in_(question_ids), Answer.id.in_([a.id for a in answers])))):
+        _set(answer, "body", redact.text(answer.body))
+    for invitation in invitations:
+        _set(invitation, "email", placeholder)
+        _set(invitation, "expires_at", min(invitation.expires_at, now))
+
+    items = db.session.scalars(sa.select(InboxItem.id).where(
+        sa.or_(InboxItem.review_id.in_(review_ids), InboxItem.question_id.in_(question_ids)))).all()
+    for event in db.session.scalars(sa.select(InboxEvent).where(InboxEvent.item_id.in_(items))):
+        _set(event, "body", redact.text(event.body))
+        _set(event, "details", redact.value(event.details))
+
+    for request in db.session.scalars(sa.select(ReviewRequest).where(
+            sa.or_(sa.func.lower(ReviewRequest.email) == email, ReviewRequest.order_id.in_(order_ids)))):
+        _set(request, "email", placeholder)
+        _set(request, "expires_at", min(request.expires_at, now))
+        _set(request, "reminder_due_at", None)
+    db.session.execute(sa.update(ReviewRequestItem).where(sa.func.lower(ReviewRequestItem.email) == email)
+                       .values(email=placeholder).execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(ReviewMailOptOut).where(sa.func.lower(ReviewMailOptOut.email) == email)
+                       .execution_options(synchronize_session=False))
+
+    mails = 0
+    for mail in db.session.scalars(sa.select(OutboundEmail).where(sa.func.lower(OutboundEmail.recipient) == email)):
+        if mail.status != "sent":
+            db.session.delete(mail)  # never left the shop: nothing of it to keep
+            continue
+        mails += 1
+        mail.recipient = placeholder
+        _set(mail, "last_error", redact.text(mail.last_error))
+        if mail.key:
+            _set(mail, "key", _replace(mail.key, email, placeholder)[:120])
+
+    _move_customer_keys(email, placeholder, order_ids)
+
+    numbers = [order.number for order in orders if order.number]
+    for entry in db.session.scalars(sa.select(AuditEntry).where(sa.or_(
+            sa.func.lower(sa.cast(AuditEntry.details, sa.Text)).contains(email, autoescape=True),
+            sa.and_(AuditEntry.target_type == "order", AuditEntry.target_id.in_(numbers))))):
+        _set(entry, "details", redact.value(entry.details))
+    # An order placed through the API keeps its answer (with the address) for retries, a day.
+    for answer in db.session.scalars(sa.select(IdempotencyKey).where(
+            sa.func.lower(IdempotencyKey.body).contains(email, autoescape=True))):
+        _set(answer, "body", redact.text(answer.body))
+    db.session.execute(sa.update(AuditEntry).where(sa.func.lower(AuditEntry.target_id) == email)
+                       .values(target_id=str(key)).execution_options(synchronize_session=False))
+
+    if reviews or questions or answers:
+        mark_pages_changed()  # published reviews and questions show the new names
+    return Erasure(key=key, placeholder=placeholder, orders=len(orders), reviews=len(reviews),
+                   questions=len(questions), answers=len(answers), mails=mails)
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
+
+
+def _move_customer_keys(email: str, placeholder: str, order_ids: list[int]) -> None:
+    """Per-customer offer counters follow the customer to the placeholder's key, in the caller's
+    transaction: the counter row and the redemptions that name it (a refund gives back by name)."""
+    old_key, new_key = f"email:{email}"[:200], f"email:{placeholder}"[:200]
+    db.session.execute(sa.update(CustomerUse).where(CustomerUse.customer_key == old_key)
+                       .values(customer_key=new_key).execution_options(synchronize_session=False))
+    for redemption in db.session.scalars(sa.select(Redemption).where(Redemption.order_id.in_(order_ids))):
+        keys = list(redemption.customer_keys or [])
+        if old_key in keys:
+            redemption.customer_keys = sorted(new_key if k == old_key else k for k in keys)
