@@ -64,13 +64,14 @@ def import_models() -> None:
     from .orders import models as _orders  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .shop_settings import models as _shop_settings  # noqa: F401
     from .social import models as _social  # noqa: F401
     from promotions import models as _promotions  # noqa: F401
     from reviews import models as _reviews  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, mail, page_cache, payments, security, social, tasks, text_input
+    from . import i18n, mail, page_cache, payments, security, shop_settings, social, tasks, text_input
     from .accounts.service import load_user
     from .catalog import search
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -82,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     # The search index's tables are no model's (see storefront.catalog.search): Alembic leaves them be.
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
                      include_name=search.belongs_to_models)
+    shop_settings.init_app(app)  # the settings an admin changed, applied whenever the app is entered
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
@@ -118,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from .media import bp as media_bp
     from .orders.views import bp as orders_bp
     from .payments.webhooks import bp as webhooks_bp
+    from .shop_settings.admin import bp as settings_admin_bp
     from .social.demo import bp as demo_bp
     from .social.feed import bp as feeds_bp
     from .social.views import bp as social_bp
@@ -134,7 +137,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (catalog_bp, cart_bp, accounts_bp, admin_bp, health_bp, media_bp, webhooks_bp, orders_bp,
                       checkout_bp, social_bp, feeds_bp, demo_bp, offers_bp, offers_admin_bp, reviews_bp,
                       review_forms_bp, questions_bp, review_requests_bp, review_feeds_bp, inbox_bp, staff_bp,
-                      my_account_bp, legal_bp, legal_admin_bp, customers_bp):
+                      my_account_bp, legal_bp, legal_admin_bp, customers_bp, settings_admin_bp):
         app.register_blueprint(blueprint)
     # Browsers ask for /favicon.ico whatever a page links: the static file, kept by them for a day.
     app.add_url_rule("/favicon.ico", "favicon",

@@ -3,6 +3,11 @@
 Every setting can be overridden by an environment variable of the same name. Secrets have no
 production default: without SECRET_KEY the app generates one per instance folder and keeps it
 there, so sessions survive restarts of the demo but never share a key with anyone else's.
+
+The settings an admin may change in the back office (`storefront.shop_settings.registry`: shop
+name and tagline, bank details, delivery rates and threshold, tax, stock holds, ship-to countries,
+languages, FRAME_ANCESTORS, SOCIAL_APPS) take their value here as the default; a change saved at
+/admin/settings overrides it in every process from its next request on, without a restart.
 """
 from __future__ import annotations
 
@@ -89,7 +94,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # "included"; otherwise it is added to the total before the shopper commits.
         "PRICES_INCLUDE_TAX": _bool("PRICES_INCLUDE_TAX", True),
         "TAX_RATE_BPS": _int("TAX_RATE_BPS", 2100),
-        # Shipping estimate shown in the cart: a flat rate, free from a threshold.
+        # Shipping estimate shown in the cart: a flat rate, free from a threshold (these, the tax
+        # and the bank details below are editable at /admin/settings; these are their defaults).
         "SHIPPING_FLAT_RATE": _int("SHIPPING_FLAT_RATE", 495),
         "FREE_SHIPPING_THRESHOLD": _int("FREE_SHIPPING_THRESHOLD", 6000),
         "SHIPPING_EXPRESS_RATE": _int("SHIPPING_EXPRESS_RATE", 1290),

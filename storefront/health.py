@@ -182,7 +182,6 @@ class Shedding:
     def __init__(self, app: Flask, wsgi_app):
         self.flask = app
         self.wsgi_app = wsgi_app
-        self.languages = app.config["LANGUAGES"]
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -247,7 +246,9 @@ class Shedding:
         query = environ.get("QUERY_STRING", "")
         requested = dict(parse_qsl(query)).get("lang") if "lang=" in query else None
         language, _ = i18n.page_language(requested, self._session_language(environ),
-                                         environ.get("HTTP_ACCEPT_LANGUAGE"), self.languages)
+                                         environ.get("HTTP_ACCEPT_LANGUAGE"),
+                                         # read per request: an admin may switch a language off
+                                         self.flask.config["LANGUAGES"])
         return language
 
     def _session_language(self, environ) -> str | None:

@@ -19,8 +19,9 @@ CSRF token or a CSP nonce into its HTML. Anything else passes through untouched.
 
 Freshness. One version number in the store; the key's entry remembers the version it was
 rendered under. Any committed change to a table a page shows (catalog, prices, offers, reviews,
-questions; settings once they live in the database) bumps the version (`SQLAlchemy` session
-events below), so the very next request on any node renders afresh. Stock is the exception, as
+questions) bumps the version (`SQLAlchemy` session events below), and so does a change of the
+settings an admin edits (storefront.shop_settings, once every process can see them), so the very
+next request on any node renders afresh. Stock is the exception, as
 every sale changes it: a sale bumps the version only when a variant's stock state changes
 (in stock, low, sold out), and an offer's or a code's counter only when it fills up or reopens;
 the figure "3 left" may lag by at most PAGE_CACHE_TTL. The cart and checkout always read live
@@ -36,6 +37,8 @@ no longer than the nearest one, so a flash sale's price appears at its first sec
 
 Stores: Redis (every node shares it), a SQLite file (the workers of one machine: `make run`), or
 memory (one process). A store that fails is logged and the page is rendered as if uncached.
+Each store also keeps small named numbers (`read_marker`, `write_marker`) that every process
+sharing it may read cheaply: the version of the settings an admin changed (storefront.shop_settings).
 """
 from __future__ import annotations
 
@@ -91,6 +94,10 @@ QUIET_TABLES = frozenset({
     "offer_customer_uses", "offer_daily_stats", "offer_redemptions", "order_events", "order_lines", "orders",
     "outbound_emails", "processed_webhook_events", "question_invitations", "review_mail_opt_outs",
     "review_reports", "review_request_items", "review_requests", "users", "visits",
+    # Settings bump the version themselves, after the processes can see the new settings'
+    # version (storefront.shop_settings.service): bumped at commit, a page could be rendered
+    # again with the old settings under the new version.
+    "shop_settings",
 })
 # Response headers a stored page keeps (the rest are per response or per visitor).
 STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
@@ -114,6 +121,7 @@ class MemoryStore:
         self._pages: dict[str, tuple[float, bytes]] = {}
         self._claims: dict[str, float] = {}
         self._version = 0
+        self._markers: dict[str, int] = {}
 
     def get(self, key: str) -> tuple[int, bytes | None]:
         with self._lock:
@@ -140,6 +148,12 @@ class MemoryStore:
             self._version += 1
             self._pages.clear()
             return self._version
+
+    def read_marker(self, name: str) -> int | None:
+        return self._markers.get(name)
+
+    def write_marker(self, name: str, value: int) -> None:
+        self._markers[name] = value
 
 
 class RedisStore:
@@ -173,6 +187,19 @@ class RedisStore:
     def bump(self) -> int:
         try:
             return int(self._redis.incr(self._version_key))
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+
+    def read_marker(self, name: str) -> int | None:
+        try:
+            value = self._redis.get(f"{self._prefix}marker:{name}")
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+        return None if value is None else int(value)
+
+    def write_marker(self, name: str, value: int) -> None:
+        try:
+            self._redis.set(f"{self._prefix}marker:{name}", value)
         except self._errors as error:
             raise StoreError(str(error)) from error
 
@@ -235,6 +262,13 @@ class SqliteStore:
         return int(self._run(
             "INSERT INTO meta (name, value) VALUES ('version', 1)"
             " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
+
+    def read_marker(self, name: str) -> int | None:
+        row = self._run("SELECT value FROM meta WHERE name = ?", (f"marker:{name}",)).fetchone()
+        return None if row is None else int(row[0])
+
+    def write_marker(self, name: str, value: int) -> None:
+        self._run("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (f"marker:{name}", value))
 
 
 def open_store(url: str):
@@ -314,7 +348,6 @@ class PageCache:
         self.store = store
         self.ttl = app.config["PAGE_CACHE_TTL"]
         self.stale = app.config["PAGE_CACHE_STALE"]
-        self.languages = app.config["LANGUAGES"]
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -351,7 +384,7 @@ class PageCache:
             return None
         requested = dict(parse_qsl(query)).get("lang")
         language, from_header = i18n.page_language(requested, data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"),
-                                                   self.languages)
+                                                   self.flask.config["LANGUAGES"])
         scheme_host = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         raw = "\n".join([self.release, scheme_host, environ.get("PATH_INFO", ""), query, language, audience])
         return Page(hashlib.sha256(raw.encode()).hexdigest(), language, from_header)
@@ -359,6 +392,8 @@ class PageCache:
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or self.flask.extensions.get("page_cache_paused"):
             return self.pass_through(environ, start_response)
+        for hook in self.flask.extensions.get("page_cache_before_lookup", ()):
+            hook(self.flask)  # the settings an admin changed, before the key reads LANGUAGES
         page = self.page_for(environ)
         if page is None:
             return self.pass_through(environ, start_response)
@@ -499,6 +534,19 @@ def horizon() -> float:
         if moment is not None:
             moments.append(moment.timestamp())
     return min(moments) if moments else 0
+
+
+def before_lookup(app: Flask, hook) -> None:
+    """Run `hook(app)` before the middleware reads the configuration for a request (the settings
+    an admin changes in the back office apply themselves to the config this way). A hook that
+    fails is logged and the request goes on: Flask's own hooks will meet the same failure."""
+    def guarded(flask_app: Flask) -> None:
+        try:
+            hook(flask_app)
+        except Exception:
+            log.exception("a hook before the page cache's lookup failed")
+
+    app.extensions.setdefault("page_cache_before_lookup", []).append(guarded)
 
 
 def mark_pages_changed() -> None:

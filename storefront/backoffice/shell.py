@@ -61,6 +61,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(Permission.ANSWER_CUSTOMERS, "inbox.reviews", _l("Reviews"), ("inbox.review",)),
     NavEntry(Permission.VIEW_AUDIT_LOG, "admin.audit_log", _l("Audit log"), ("admin.audit_log",)),
     NavEntry(Permission.MANAGE_SETTINGS, "legal_admin.pages", _l("Legal pages"), ("legal_admin.",)),
+    NavEntry(Permission.MANAGE_SETTINGS, "settings_admin.edit", _l("Settings"), ("settings_admin.",)),
     # Staff accounts (accounts.admin): admins manage them; everyone has their own account page.
     NavEntry(Permission.MANAGE_USERS, "staff.members", _l("Staff"), ("staff.",)),
     NavEntry(Permission.ACCESS_BACKOFFICE, "my_account.account", _l("My account"), ("my_account.",)),

@@ -36,11 +36,12 @@ def assert_staff_headers(response) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
-ALL_LINKS = [("/admin/", "Dashboard"), ("/admin/orders", "Orders"), ("/admin/products", "Products"),
+ALL_LINKS = [("/admin/", "Dashboard"), ("/admin/orders", "Orders"), ("/admin/customers", "Customers"),
+             ("/admin/products", "Products"),
              ("/admin/categories", "Categories"), ("/admin/catalog/import", "Import & export"),
              ("/admin/offers/", "Offers"), ("/admin/offers/scan", "Store scan"), ("/admin/inbox/", "Inbox"),
              ("/admin/inbox/reviews", "Reviews"), ("/admin/audit", "Audit log"), ("/admin/legal", "Legal pages"),
-             ("/admin/staff", "Staff"),
+             ("/admin/settings", "Settings"), ("/admin/staff", "Staff"),
              ("/admin/account", "My account")]
 
 
@@ -95,7 +96,7 @@ def test_both_areas_show_the_same_nav_with_their_own_page_current(client, admin)
 
 @pytest.mark.parametrize("role, links", [
     ("marketer", ["Dashboard", "Orders", "Offers", "Store scan", "My account"]),
-    ("support", ["Dashboard", "Orders", "Store scan", "Inbox", "Reviews", "My account"]),
+    ("support", ["Dashboard", "Orders", "Customers", "Store scan", "Inbox", "Reviews", "My account"]),
 ])
 def test_the_nav_shows_each_role_only_the_areas_it_may_use(client, staff, role, links):
     staff(role)
@@ -120,7 +121,7 @@ def test_support_refused_the_offers_sees_the_403_inside_the_back_office_in_their
     assert 'class="admin"' in page and "site-header" not in page
     for word in words:
         assert word in page, word
-    assert [href for href, _ in sidebar(page)] == ["/admin/", "/admin/orders", "/admin/offers/scan",
+    assert [href for href, _ in sidebar(page)] == ["/admin/", "/admin/orders", "/admin/customers", "/admin/offers/scan",
                                                    "/admin/inbox/", "/admin/inbox/reviews", "/admin/account"]
     assert current_link(page) == []
 

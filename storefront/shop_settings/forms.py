@@ -1,0 +1,130 @@
+"""The settings page's form: one field per setting (built from the registry), and one row of
+fields per social app plus an empty row to add one. Each field's text is parsed by its setting's
+rule (`registry`); a field left as it was shown is not parsed again, so a default the environment
+set in another spelling never blocks saving the rest. Secrets are password fields, never filled:
+left blank, the app keeps its secret."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..i18n import LANGUAGE_NAMES
+from ..text_input import TextRefused, ShopForm, clean_text
+from .registry import SUPPORTED_LANGUAGES, InvalidSetting
+
+APP_FIELDS = ("platform", "app_id", "bot", "pages", "secret", "remove")
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def platform_choices():
+    return [("", _l("Choose…")), ("meta", "Meta (Facebook, Instagram)"), ("telegram", "Telegram"), ("vk", "VK")]
+
+
+class SettingsForm(ShopForm):
+    """Build it with `for_settings(states)` (states: `service.settings_in_force()`)."""
+
+    states: dict = {}
+    app_rows: int = 0
+    # The settings' version the form was shown with (service.version_seen).
+    version = HiddenField()
+
+    @classmethod
+    def for_settings(cls, states: dict) -> type[SettingsForm]:
+        fields: dict[str, Any] = {}
+        for key, state in states.items():
+            setting = state.setting
+            if setting.widget == "flag":
+                fields[key] = BooleanField(setting.label, description=setting.help)
+            elif setting.widget == "lines":
+                fields[key] = TextAreaField(setting.label, description=setting.help)
+            elif setting.widget == "languages":
+                languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES]
+                fields[key] = CheckboxList(setting.label, validate_choice=False, choices=languages)
+            elif setting.widget == "apps":
+                continue
+            else:
+                fields[key] = StringField(setting.label, description=setting.help)
+        apps = states["SOCIAL_APPS"].value or [] if "SOCIAL_APPS" in states else []
+        rows = len(apps) + 1
+        for row in range(rows):
+            fields[f"app{row}_platform"] = SelectField(_l("Platform"), choices=platform_choices(),
+                                                       validate_choice=False)
+            fields[f"app{row}_app_id"] = StringField(_l("App id"), description=_l("Meta and VK."))
+            fields[f"app{row}_bot"] = StringField(_l("Bot user name"), description=_l("Telegram."))
+            fields[f"app{row}_pages"] = StringField(_l("Page ids"), description=_l("Separated by commas."))
+            fields[f"app{row}_secret"] = PasswordField(
+                _l("Secret"), description=(_l("Set. Leave blank to keep it; type a new one to replace it.")
+                                           if row < len(apps) and apps[row].get("secret") else _l("Not set.")))
+            fields[f"app{row}_remove"] = BooleanField(_l("Remove this app"))
+        return type("SettingsForm", (cls,), {"states": states, "app_rows": rows, **fields})
+
+    def fill(self, version: str) -> None:
+        """Show the settings in force (never a secret), as of `version`."""
+        self.version.data = version
+        for key, state in self.states.items():
+            setting = state.setting
+            if setting.widget == "apps":
+                for row, app in enumerate(state.value or []):
+                    self[f"app{row}_platform"].data = app.get("platform", "")
+                    self[f"app{row}_app_id"].data = str(app.get("app_id") or "")
+                    self[f"app{row}_bot"].data = str(app.get("bot") or "")
+                    self[f"app{row}_pages"].data = ", ".join(str(page) for page in app.get("pages") or [])
+            elif setting.widget in ("flag", "languages"):
+                self[key].data = state.value
+            else:
+                self[key].data = setting.shown(state.value)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        self.parsed: dict[str, Any] = {}
+        for key, state in self.states.items():
+            setting = state.setting
+            field = self._fields.get(key)
+            if field is not None and field.errors:
+                continue
+            try:
+                if setting.widget == "apps":
+                    self.parsed[key] = setting.check(self._apps(), current=state.value, default=state.default)
+                elif setting.widget in ("flag", "languages"):
+                    value = field.data or ([] if setting.widget == "languages" else False)
+                    self.parsed[key] = setting.check(value, current=state.value, default=state.default)
+                elif (field.data or "") != setting.shown(state.value):
+                    self.parsed[key] = setting.parse(field.data or "", current=state.value, default=state.default)
+            except InvalidSetting as refused:
+                target = field if field is not None else self[f"app0_platform"]
+                target.errors = [*target.errors, str(refused.message)]
+                valid = False
+        return valid
+
+    def _apps(self) -> list[dict]:
+        """The app rows as the SocialApps rule reads them (a row left blank is no app)."""
+        apps = []
+        for row in range(self.app_rows):
+            if self[f"app{row}_remove"].data:
+                continue
+            values = {name: self[f"app{row}_{name}"].data or "" for name in APP_FIELDS if name != "remove"}
+            if not any(values.values()):
+                continue
+            try:
+                secret = clean_text(values["secret"])
+            except TextRefused as refused:
+                raise InvalidSetting(refused.message) from None
+            apps.append({"platform": values["platform"], "app_id": values["app_id"], "bot": values["bot"],
+                         "pages": [page for page in values["pages"].replace(";", ",").split(",")],
+                         "secret": secret or None, "keep": row})
+        return apps
+
+    def changes(self) -> dict[str, Any]:
+        """The settings as sent (after `validate`), by key; the service keeps only what changed."""
+        return dict(self.parsed)
+
+    def app_errors(self) -> list[str]:
+        return list(self[f"app0_platform"].errors) if self.app_rows else []

@@ -1,0 +1,56 @@
+"""The settings page in Chromium: axe-clean and no wider than the screen at 400 and 1280 px in
+English, Spanish and Latvian; an admin changes the standard delivery rate there and a shopper's
+cart shows it at once (screenshots of both)."""
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from storefront.extensions import db
+from tests.browser.test_reviews_accessibility import WIDTHS, check
+from tests.factories import make_product, make_user
+
+from .test_settings import environment_settings  # noqa: F401  (the environment's settings before and after)
+
+PASSWORD = "correct horse battery"
+
+
+def test_an_admin_changes_the_delivery_rate_and_the_cart_shows_it(browser, live_server, csrf_enabled, screenshot,
+                                                                  subtests):
+    product = make_product(title="Jūras cardigan", variants=[{"price": 2500, "stock": 5}])
+    make_user("admin@example.com", "admin", PASSWORD)
+    db.session.commit()
+    axe = Axe()
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/account/login")
+    page.get_by_label("E-mail").fill("admin@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/**")
+    for language in ("en", "es", "lv"):
+        response = page.goto(f"{live_server.url}/admin/settings?lang={language}")
+        assert response is not None and response.status == 200
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        for width in WIDTHS:
+            with subtests.test(language=language, width=width):
+                check(page, axe, width)
+                screenshot(page, f"settings-{language}-{width}")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/settings?lang=en")
+    page.get_by_label("Standard delivery rate").fill("6.40")
+    page.get_by_role("button", name="Save settings").first.click()
+    expect(page.locator(".flash-success")).to_contain_text("Settings saved")
+    expect(page.locator("#setting-SHIPPING_FLAT_RATE")).to_contain_text("Changed by admin@example.com")
+    screenshot(page, "settings-saved-1280")
+
+    shopper = browser.new_context(locale="en-GB", viewport={"width": 400, "height": 900}).new_page()
+    shopper.goto(f"{live_server.url}/p/{product.slug}?lang=en")
+    with shopper.expect_navigation():
+        shopper.get_by_role("button", name="Add to cart").click()
+    shopper.goto(f"{live_server.url}/cart/?lang=en")
+    expect(shopper.locator("main")).to_contain_text("€6.40")
+    expect(shopper.locator("main")).to_contain_text("€31.40")
+    screenshot(shopper, "settings-cart-new-rate-400")
+    context.close()
