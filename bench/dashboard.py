@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.dashboard [--sizes 1000,100000] [--postgres URL] [--sqlite-only]
 
 Each database is made by the migrations and given `ORDERS_PER_DAY` orders a day going back as far
-as the size needs (1,000 orders: a month; 100,000: nine years), with twice as many visits and some
-offer redemptions, written in bulk. The shop's trade is the same in both, only its history grows:
+as the size needs (1,000 orders: a month; 100,000: nine years), with twice as many visits, the
+funnel's daily step counts for every day of that history, and some offer redemptions, written in
+bulk. The shop's trade is the same in both, only its history grows:
 what the bench asks is whether any figure reads the whole history rather than its period. Then the
 admin's dashboard (every section) for the last 30 days, and its three charts, are rendered
 in-process by the Flask test client: a few warm-up renders, then the median of `--repeat`. The goal
@@ -86,14 +87,31 @@ def _visits(count: int, now: dt.datetime, rng: random.Random):
         yield rows
 
 
+def _steps(days: int, now: dt.datetime, rng: random.Random):
+    """The funnel's counted steps (`FunnelCount`), one row per day, channel and step, back `days` days."""
+    rows = []
+    for back in range(days + 1):
+        day = (now - dt.timedelta(days=back)).date()
+        for channel, source in CHANNELS:
+            views = rng.randrange(8, 14)
+            for step, count in (("product_views", views), ("carts", views // 3), ("checkouts", views // 5)):
+                rows.append({"day": day, "channel": channel, "utm_source": source, "step": step, "count": count})
+                if len(rows) == CHUNK:
+                    yield rows
+                    rows = []
+    if rows:
+        yield rows
+
+
 def seed(site: Site, orders: int, now: dt.datetime) -> None:
     """The schema, an admin, two offers live for the last OFFER_DAYS days, `orders` orders, twice
-    as many visits, and a redemption for one order in twenty of the offers' days."""
+    as many visits, the funnel's step counts of every day they span, and a redemption for one
+    order in twenty of the offers' days."""
     from promotions.models import Offer, Redemption
     from storefront.accounts.models import User
     from storefront.extensions import db
     from storefront.orders.models import Order
-    from storefront.social.models import Visit
+    from storefront.social.models import FunnelCount, Visit
 
     rng = random.Random(orders)
     app = _app(site)
@@ -120,6 +138,8 @@ def seed(site: Site, orders: int, now: dt.datetime) -> None:
                 db.session.execute(sa.insert(Redemption), redemptions)
         for rows in _visits(2 * orders, now, rng):
             db.session.execute(sa.insert(Visit), rows)
+        for rows in _steps(orders // ORDERS_PER_DAY + 1, now, rng):
+            db.session.execute(sa.insert(FunnelCount), rows)
         db.session.commit()
         db.engine.dispose()
     if site.url:

@@ -151,8 +151,8 @@ def test_the_beacon_of_a_page_read_in_a_chosen_language_keeps_it_in_a_session_th
 @pytest.mark.parametrize(("singular", "plural", "expected"), [
     ("%(num)d review", "%(num)d reviews", ("21 atsauksme", "5 atsauksmes", "0 atsauksmju")),
     ("%(num)d answered", "%(num)d answered", ("21 atbildēts", "5 atbildēti", "0 atbildētu")),
-    ("%(num)d hold ends within 24 hours", "%(num)d holds end within 24 hours",
-     ("21 rezervācijai termiņš", "5 rezervācijām termiņš", "0 rezervāciju termiņš")),
+    ("Stock hold ending within 24 hours", "Stock holds ending within 24 hours",
+     ("rezervācija beidzas", "rezervācijas beidzas", "rezervācijas beidzas")),
     ("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.",
      ("21 rakstzīmei", "5 rakstzīmēm", "0 rakstzīmēm")),
 ])

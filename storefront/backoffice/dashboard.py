@@ -33,7 +33,7 @@ from ..accounts.models import Permission, User
 from ..errors import ShopError
 from ..extensions import db
 from ..orders.models import Order, OrderStatus
-from ..social.models import Visit
+from ..social.models import FunnelCount, FunnelStep, Visit
 from . import queries
 # The periods are part of what the dashboard's pages and tests ask this module for.
 from .dashboard_periods import InvalidPeriod, Period, as_date, local_day, local_today, period_for  # noqa: F401
@@ -41,8 +41,10 @@ from .dashboard_periods import InvalidPeriod, Period, as_date, local_day, local_
 PAID_STATES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
                OrderStatus.REFUNDED)
 # A manual order whose stock hold ends within this long is shown as about to expire.
-HOLD_EXPIRING = dt.timedelta(hours=24)
-# Funnel steps, in order; `None` counts mean the shop does not record that step per channel yet.
+HOLD_EXPIRING = queries.HOLD_EXPIRING
+# Funnel steps, in order: visits (`Visit` rows), product views, carts and checkouts started (counted
+# per day in `FunnelCount`, see `social.attribution` for what each counts), orders and paid orders
+# (the orders themselves).
 FUNNEL_STEPS = ("visits", "product_views", "carts", "checkouts", "orders", "paid")
 
 
@@ -162,7 +164,7 @@ def daily_sales(period: Period) -> list[SalesDay]:
 @dataclass(frozen=True)
 class ToDo:
     awaiting_payment: int
-    holds_expiring: int   # of those, stock held and the hold ending within HOLD_EXPIRING
+    holds_expiring: int   # of those, stock held and the hold ending within HOLD_EXPIRING (`queries.hold_ending`)
     to_pack: int          # paid
     to_ship: int          # packed
 
@@ -172,8 +174,7 @@ def to_do(now: dt.datetime) -> ToDo:
     pending = Order.status == OrderStatus.PENDING_PAYMENT.value
     row = db.session.execute(sa.select(
         sa.func.count(Order.id).filter(pending),
-        sa.func.count(Order.id).filter(pending, Order.stock_held.is_(True), Order.reserved_until.is_not(None),
-                                       Order.reserved_until < now + HOLD_EXPIRING),
+        sa.func.count(Order.id).filter(queries.hold_ending(now)),  # the order list's filter
         sa.func.count(Order.id).filter(Order.status == OrderStatus.PAID.value),
         sa.func.count(Order.id).filter(Order.status == OrderStatus.FULFILLED.value),
     ).where(Order.status.in_([OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAID.value,
@@ -222,33 +223,47 @@ class FunnelRow:
     visits: int = 0
     orders: int = 0
     paid: int = 0
-    # Not recorded per channel yet (see FUNNEL_STEPS): shown as "not recorded", never as 0.
-    product_views: int | None = None
-    carts: int | None = None
-    checkouts: int | None = None
+    product_views: int = 0
+    carts: int = 0
+    checkouts: int = 0
     # The same channel in the previous period, to compare with.
     previous_visits: int = 0
     previous_paid: int = 0
 
+    def counts(self) -> list[tuple[str, int]]:
+        """(step, count) in FUNNEL_STEPS order."""
+        return [(step, getattr(self, step)) for step in FUNNEL_STEPS]
+
+    def step_rates(self) -> list[tuple[str, float | None]]:
+        """(step, its count as a percentage of the step before) from product views on: the rates
+        multiply to `conversion` (each is this step over the last, so the product telescopes).
+        None where the step before counted nothing."""
+        counts = self.counts()
+        return [(step, _rate(count, counts[n][1])) for n, (step, count) in enumerate(counts[1:])]
+
     @property
     def previous_conversion(self) -> float | None:
         """Paid orders per visit in the previous period, in percent."""
-        return None if not self.previous_visits else 100 * self.previous_paid / self.previous_visits
+        return _rate(self.previous_paid, self.previous_visits)
 
     @property
     def order_rate(self) -> float | None:
         """Orders per visit, in percent."""
-        return None if not self.visits else 100 * self.orders / self.visits
+        return _rate(self.orders, self.visits)
 
     @property
     def paid_rate(self) -> float | None:
         """Paid orders per order, in percent."""
-        return None if not self.orders else 100 * self.paid / self.orders
+        return _rate(self.paid, self.orders)
 
     @property
     def conversion(self) -> float | None:
         """Paid orders per visit, in percent."""
-        return None if not self.visits else 100 * self.paid / self.visits
+        return _rate(self.paid, self.visits)
+
+
+def _rate(count: int, base: int) -> float | None:
+    return None if not base else 100 * count / base
 
 
 @dataclass(frozen=True)
@@ -258,10 +273,10 @@ class Funnel:
 
 
 def funnel(period: Period) -> Funnel:
-    """Visits, orders and paid orders per (channel, UTM source) over the period, with the visits
-    and paid orders of the period before: two grouped queries (each over both periods), busiest
-    channel first. Orders carry the channel and source of the visit they came from, so the two
-    counts line up without a join."""
+    """Every step per (channel, UTM source) over the period, with the visits and paid orders of the
+    period before: three grouped queries, each over both periods (visits, the counted steps,
+    orders), busiest channel first. Orders carry the channel and source of the visit they came
+    from, and the steps are counted with the session's, so the counts line up without a join."""
     before = period.previous()
     rows: dict[tuple[str, str], FunnelRow] = {}
 
@@ -279,6 +294,16 @@ def funnel(period: Period) -> Funnel:
             found.visits += int(count)
         else:
             found.previous_visits += int(count)
+    # The counted steps are kept per shop-zone day already: a period is a range of days. Only this
+    # period's are read (the comparison is of paid orders per visit).
+    steps = {step.value for step in FunnelStep}
+    for channel, source, step, count in db.session.execute(
+            sa.select(FunnelCount.channel, FunnelCount.utm_source, FunnelCount.step, sa.func.sum(FunnelCount.count))
+            .where(FunnelCount.day >= period.first_day, FunnelCount.day <= period.last_day)
+            .group_by(FunnelCount.channel, FunnelCount.utm_source, FunnelCount.step)):
+        if step in steps:
+            found = row(channel, source)
+            setattr(found, step, getattr(found, step) + int(count))
     order_now = sa.case((Order.created_at >= period.start, 1), else_=0)
     for current, channel, source, count, paid in db.session.execute(
             sa.select(order_now, Order.channel, Order.utm_source, sa.func.count(Order.id),
@@ -292,9 +317,8 @@ def funnel(period: Period) -> Funnel:
         else:
             found.previous_paid += int(paid)
     ordered = sorted(rows.values(), key=lambda r: (-r.paid, -r.orders, -r.visits, r.channel, r.source))
-    total = FunnelRow("", "", sum(r.visits for r in ordered), sum(r.orders for r in ordered),
-                      sum(r.paid for r in ordered), previous_visits=sum(r.previous_visits for r in ordered),
-                      previous_paid=sum(r.previous_paid for r in ordered))
+    total = FunnelRow("", "", **{name: sum(getattr(r, name) for r in ordered)
+                                 for name in (*FUNNEL_STEPS, "previous_visits", "previous_paid")})
     return Funnel(ordered, total)
 
 

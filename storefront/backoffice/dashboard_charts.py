@@ -12,22 +12,26 @@ import re
 from collections.abc import Callable, Sequence
 
 import pygal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pygal.style import Style
 
 from .. import spreadsheets
 from ..money import format_major, minor_digits
-from .dashboard import Care, Funnel, OfferLine, SalesDay
+from .dashboard import FUNNEL_STEPS, Care, Funnel, OfferLine, SalesDay
 
-CHART_STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground="#1d2330",
-                    foreground_strong="#1d2330", foreground_subtle="#677083",
-                    colors=("#1f5f8b", "#b8860b", "#2e7d32", "#b42318", "#6a3d9a"),
-                    font_family="system-ui, sans-serif", label_font_size=15, major_label_font_size=15,
-                    legend_font_size=16, title_font_size=16, value_font_size=14)
+STYLE = dict(background="#ffffff", plot_background="#ffffff", foreground="#1d2330", foreground_strong="#1d2330",
+             foreground_subtle="#677083", font_family="system-ui, sans-serif", label_font_size=15,
+             major_label_font_size=15, legend_font_size=16, title_font_size=16, value_font_size=14)
+CHART_STYLE = Style(**STYLE, colors=("#1f5f8b", "#b8860b", "#2e7d32", "#b42318", "#6a3d9a"))
+# The funnel: one colour per step, from visits (blues) to paid (red), each 3:1 against white.
+FUNNEL_STYLE = Style(**STYLE, colors=("#1f5f8b", "#4a7fb0", "#6a3d9a", "#b8860b", "#2e7d32", "#b42318"))
 # A wide chart for a desk; a narrow one for a phone (or a social tab), so its text is not shrunk
 # to nothing when the picture is scaled to the screen.
 WIDE, NARROW = (900, 340), (440, 420)
+# The funnel's six bars per channel need more height (the page's <img> and <source> say the same).
+FUNNEL_WIDE, FUNNEL_NARROW = (900, 560), (440, 720)
 
 
 def _clean(svg: str) -> str:
@@ -36,9 +40,11 @@ def _clean(svg: str) -> str:
     return svg.replace(' style="opacity: 0"', "")
 
 
-def _chart(kind: type, *, narrow: bool, y_title: str, formatter: Callable[[float], str], **options) -> pygal.Graph:
-    width, height = NARROW if narrow else WIDE
-    return kind(js=[], style=CHART_STYLE, width=width, height=height, legend_at_bottom=True, show_y_guides=True,
+def _chart(kind: type, *, narrow: bool, y_title: str, formatter: Callable[[float], str],
+           sizes: tuple[tuple[int, int], tuple[int, int]] = (WIDE, NARROW), style: Style = CHART_STYLE,
+           **options) -> pygal.Graph:
+    width, height = sizes[1] if narrow else sizes[0]
+    return kind(js=[], style=style, width=width, height=height, legend_at_bottom=True, show_y_guides=True,
                 truncate_label=-1, truncate_legend=-1, margin=16, margin_right=40,
                 no_data_text=_("Nothing in this period"),
                 include_x_axis=True, y_title=y_title, value_formatter=formatter, **options)
@@ -50,10 +56,15 @@ def _every(labels: Sequence[str], at_most: int = 16) -> list[str]:
     return [label for index, label in enumerate(labels) if index % step == 0]
 
 
+def _count(value: float) -> str:
+    """A whole number as the staff member's language writes it (1,000 · 1.000 · 1 000)."""
+    return format_decimal(value, format="#,##0")
+
+
 def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> str:
     """Revenue per day as bars, with the paid orders' count on a second axis."""
     chart = _chart(pygal.Bar, narrow=narrow, y_title=_("Revenue (%(currency)s)", currency=currency),
-                   formatter=lambda value: f"{value:,.0f}",
+                   formatter=_count,
                    x_label_rotation=-40 if len(days) > (4 if narrow else 10) else 0)
     labels = [day.day.strftime("%m-%d") for day in days]
     chart.x_labels = labels
@@ -75,24 +86,33 @@ class LogBarsFromOne(pygal.HorizontalBar):
 
 
 def funnel_svg(funnel: Funnel, unnamed: str, *, narrow: bool = False) -> str:
-    """Visits, orders and paid orders of the busiest channels, as grouped horizontal bars."""
-    rows = funnel.rows[:8]
+    """Each funnel step of the busiest channels, as grouped horizontal bars (visits at the top of
+    each group down to paid orders)."""
+    rows = funnel.rows[:6]
     # Visits outnumber orders many times over: on a linear axis the orders would be slivers.
-    chart = _chart(LogBarsFromOne, narrow=narrow, y_title=_("count (logarithmic scale)"),
-                   formatter=lambda value: f"{value:,.0f}", logarithmic=True)
-    highest = max([row.visits for row in rows] + [1])
+    chart = _chart(LogBarsFromOne, narrow=narrow, y_title=_("count (logarithmic scale)"), formatter=_count,
+                   logarithmic=True, sizes=(FUNNEL_WIDE, FUNNEL_NARROW), style=FUNNEL_STYLE,
+                   legend_at_bottom_columns=1 if narrow else 3, x_label_rotation=-45 if narrow else 0)
+    highest = max([count for row in rows for _step, count in row.counts()] + [1])
     chart.y_labels = [10 ** n for n in range(len(str(highest)) + 1)]  # 1, 10, 100, … past the largest
     chart.range = (1, chart.y_labels[-1])  # bars grow from 1, the same base for every channel
-    chart.x_labels = [channel_label(row.channel, row.source, unnamed) for row in rows]
-    chart.add(_("Visits"), [row.visits or None for row in rows])
-    chart.add(_("Orders"), [row.orders or None for row in rows])
-    chart.add(_("Paid"), [row.paid or None for row in rows])
+    # pygal draws the first label at the bottom: the busiest channel goes on top.
+    chart.x_labels = [channel_label(row.channel, row.source, unnamed) for row in reversed(rows)]
+    names = step_names()
+    for step in FUNNEL_STEPS:
+        chart.add(names[step], [getattr(row, step) or None for row in reversed(rows)])
     return _clean(chart.render(is_unicode=True))
+
+
+def step_names() -> dict[str, str]:
+    """Each funnel step's name in the staff member's language."""
+    return {"visits": _("Visits"), "product_views": _("Product views"), "carts": _("Carts"),
+            "checkouts": _("Checkouts started"), "orders": _("Orders"), "paid": _("Paid")}
 
 
 def ratings_svg(care: Care, *, narrow: bool = False) -> str:
     """Reviews received per star rating, this period beside the one before."""
-    chart = _chart(pygal.Bar, narrow=narrow, y_title=_("reviews"), formatter=lambda value: f"{value:,.0f}")
+    chart = _chart(pygal.Bar, narrow=narrow, y_title=_("reviews"), formatter=_count)
     highest = max([*care.ratings.values(), *care.previous_ratings.values(), 1])
     chart.y_labels = list(range(0, highest + 1, max(1, -(-highest // 8))))  # whole reviews only
     chart.x_labels = [ngettext("%(num)d star", "%(num)d stars", stars) for stars in range(1, 6)]
@@ -125,14 +145,14 @@ def sales_csv(days: list[SalesDay], currency: str) -> str:
 
 
 def funnel_csv(funnel: Funnel) -> str:
-    def cell(value: int | None) -> str | int:
-        return "" if value is None else value
-
-    return _csv(["channel", "utm_source", "visits", "product_views", "carts", "checkouts_started", "orders", "paid",
-                 "orders_per_visit_percent", "paid_per_order_percent", "paid_per_visit_percent",
+    """Each channel's six steps, each step's share of the one before (percent), paid per visit, and
+    the previous period's visits and paid orders."""
+    rates = ["product_views_per_visit_percent", "carts_per_product_view_percent", "checkouts_per_cart_percent",
+             "orders_per_checkout_percent", "paid_per_order_percent"]
+    return _csv(["channel", "utm_source", *FUNNEL_STEPS, *rates, "paid_per_visit_percent",
                  "visits_previous_period", "paid_previous_period", "paid_per_visit_percent_previous_period"],
-                [[r.channel, r.source, r.visits, cell(r.product_views), cell(r.carts), cell(r.checkouts), r.orders,
-                  r.paid, _percent(r.order_rate), _percent(r.paid_rate), _percent(r.conversion), r.previous_visits,
+                [[r.channel, r.source, *(count for _step, count in r.counts()),
+                  *(_percent(rate) for _step, rate in r.step_rates()), _percent(r.conversion), r.previous_visits,
                   r.previous_paid, _percent(r.previous_conversion)] for r in funnel.rows])
 
 

@@ -18,6 +18,7 @@ from ..catalog import browse
 from ..catalog.views import render_product_page
 from ..database import utcnow
 from ..errors import ShopError
+from ..social.attribution import count_cart
 from . import session_cart
 from .forms import AddToCartForm, ChangeQuantityForm, CodeForm, RemoveLineForm
 from .service import pricing_rules
@@ -37,6 +38,7 @@ def add():
         line = session_cart.add_to_cart(form.variant_id.data, form.quantity.data)
     except ShopError as error:
         return _refused_add(form, error)
+    count_cart(line.cart_id)  # the dashboard's funnel: a cart, counted once, on its first add
     flash(_("Added to your cart: %(item)s.", item=_line_name(line)), "success")
     return redirect(url_for("cart.show"), 303)
 

@@ -18,6 +18,7 @@ from ..cart.service import lost_for
 from ..database import utcnow
 from ..errors import ShopError
 from ..orders.models import PaymentMethod
+from ..social.attribution import count_checkout
 from . import service, social_cart
 from .admission import admit_checkout
 from .forms import DetailsForm, PlaceOrderForm
@@ -59,6 +60,7 @@ def details():
     if not lines:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
+    count_checkout(cart.id)  # the dashboard's funnel: a checkout started, once per cart
     options, shipping, payment = _choices()
     form = DetailsForm(data=session.get(DETAILS_KEY) or {"shipping_method": "standard",
                                                         "country": current_app.config["SHOP_COUNTRY"]})

@@ -1,9 +1,13 @@
-"""The demo shop's recent trading: sixty days of visits and orders from every channel, so that the
-dashboard's charts and its comparison with the previous period say something on a first run.
+"""The demo shop's recent trading: sixty days of visits, funnel steps and orders from every channel,
+so that the dashboard's charts and its comparison with the previous period say something on a
+first run. Each visit goes as far down the funnel (product view, cart, checkout started) as its
+order, if it has one, or as a second random generator takes it, so every channel's funnel narrows.
 
 These are history, not shopping: the rows are written directly and in bulk (a few hundred orders
 through the checkout would make `make run` start slowly), already packed, shipped and delivered
-where they are old enough, and they take no stock (it went out long ago). Orders placed while a
+where they are old enough, and they take no stock (it went out long ago), except the orders still
+awaiting payment: those hold theirs until the manual-payment hold ends, as the checkout would have
+(so some holds end within a day, and the dashboard has holds to show). Orders placed while a
 demo offer was live (15% for page-tab shoppers, free shipping from €40) carry its discount, named
 as the checkout names it (`OrderDiscount`), and a redemption, confirmed, held or released with the
 order's payment, and the offer's counter; their tax is the checkout's (`cart.pricing`), so their
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,10 +34,13 @@ from ..catalog.translations import localized
 from ..database import write_transaction
 from ..extensions import db
 from ..orders.models import Order, OrderDiscount, OrderEvent, OrderLine, OrderStatus, PaymentMethod
-from ..social.models import Visit
+from ..social.models import FunnelCount, FunnelStep, Visit
 
 SEED = "zv-demo-sales"
 DAYS = 60
+# How far a visit without an order goes: it views a product, then puts one in a cart, then starts
+# the checkout, each with this chance given the step before (a visit with an order went all the way).
+STEP_CHANCES = ((FunnelStep.PRODUCT_VIEWS, 0.58), (FunnelStep.CARTS, 0.2), (FunnelStep.CHECKOUTS, 0.5))
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class History:
     """The rows to write."""
 
     visits: list[dict] = field(default_factory=list)
+    steps: Counter = field(default_factory=Counter)  # (local day, channel, source, step) → count
     orders: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     redemptions: list[dict] = field(default_factory=list)
@@ -101,7 +111,9 @@ def _status(age: dt.timedelta, rng: random.Random) -> str:
     if age < dt.timedelta(hours=30):
         return OrderStatus.PENDING_PAYMENT if roll < 0.35 else OrderStatus.PAID
     if age < dt.timedelta(days=3):
-        return (OrderStatus.PENDING_PAYMENT if roll < 0.12 else OrderStatus.PAID if roll < 0.4
+        # Transfers take days: some orders of two days ago are still unpaid, their holds ending soon.
+        unpaid = 0.35 if age >= dt.timedelta(days=2) else 0.12
+        return (OrderStatus.PENDING_PAYMENT if roll < unpaid else OrderStatus.PAID if roll < 0.45
                 else OrderStatus.FULFILLED if roll < 0.7 else OrderStatus.SHIPPED)
     if roll < 0.08:
         return OrderStatus.REFUNDED
@@ -110,6 +122,8 @@ def _status(age: dt.timedelta, rng: random.Random) -> str:
 
 def _rows(now: dt.datetime, variants: list[tuple], offers: dict[str, LiveOffer]) -> History:
     rng = random.Random(SEED)
+    funnel_rng = random.Random(f"{SEED}-funnel")  # apart, so the orders are the same as before
+    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
     history = History()
     for day in range(DAYS, -1, -1):
         # A little growth towards today, and busier weekends.
@@ -124,8 +138,14 @@ def _rows(now: dt.datetime, variants: list[tuple], offers: dict[str, LiveOffer])
                 history.visits.append({"visit_key": f"demo-sales-{len(history.visits):021d}", "created_at": at,
                                        "channel": channel.channel, "utm_source": channel.source,
                                        "utm_campaign": channel.campaign, "landing_path": "/", "referrer_host": ""})
-                if rng.randrange(100) < channel.orders_per_hundred_visits:
+                ordered = rng.randrange(100) < channel.orders_per_hundred_visits
+                if ordered:
                     _order(rng, at, now, channel, variants, offers, history)
+                local_day = at.astimezone(zone).date()
+                for step, chance in STEP_CHANCES:
+                    if not ordered and funnel_rng.random() >= chance:
+                        break
+                    history.steps[(local_day, channel.channel, channel.source, step.value)] += 1
     return history
 
 
@@ -176,8 +196,10 @@ def _order(rng: random.Random, at: dt.datetime, now: dt.datetime, channel: Chann
         "total": total,
         "amount_refunded": total if status == OrderStatus.REFUNDED else 0, "channel": channel.channel,
         "utm_source": channel.source, "utm_campaign": channel.campaign, "created_at": at, "paid_at": paid_at,
-        "reserved_until": at + dt.timedelta(hours=72) if status == OrderStatus.PENDING_PAYMENT else None,
-        "stock_held": False, "carrier": "Omniva" if shipped else "",
+        "reserved_until": (at + dt.timedelta(hours=config["MANUAL_PAYMENT_HOLD_HOURS"])
+                           if status == OrderStatus.PENDING_PAYMENT else None),
+        "stock_held": False,  # set by `_hold_stock` where the variant has the units
+        "carrier": "Omniva" if shipped else "",
         "tracking_number": f"CC{n + 1:09d}LV" if shipped else "", "tracking_token": f"demo-{SEED}-{n:08d}"})
     history.events.extend({"number": number, "kind": kind, "created_at": when, "public": True, "details": {}}
                           for kind, when in _timeline(status, at, paid_at, now))
@@ -219,6 +241,18 @@ def _demo_offers() -> dict[str, LiveOffer]:
                 .where(Offer.slug.in_([FOLLOWERS_OFFER, FREE_SHIPPING_OFFER])))}
 
 
+def _hold_stock(history: History, now: dt.datetime) -> None:
+    """Unpaid orders whose hold has not ended take their units from stock, where there are enough
+    (a conditional UPDATE per line: the CHECK on stock is never tested)."""
+    for order, line in zip(history.orders, history.lines):
+        if order["status"] != OrderStatus.PENDING_PAYMENT or order["reserved_until"] <= now:
+            continue
+        taken = db.session.execute(
+            sa.update(Variant).where(Variant.id == line["variant_id"], Variant.stock >= line["quantity"])
+            .values(stock=Variant.stock - line["quantity"])).rowcount
+        order["stock_held"] = bool(taken)
+
+
 def load_sales(now: dt.datetime) -> int:
     """Add the demo's visits and orders of the last DAYS days unless they are there; returns how
     many orders were added."""
@@ -232,7 +266,11 @@ def load_sales(now: dt.datetime) -> int:
         if not variants:
             return 0
         history = _rows(now, variants, _demo_offers())
+        _hold_stock(history, now)
         db.session.execute(sa.insert(Visit), history.visits)
+        db.session.execute(sa.insert(FunnelCount), [
+            {"day": day, "channel": channel, "utm_source": source, "step": step, "count": count}
+            for (day, channel, source, step), count in sorted(history.steps.items())])
         db.session.execute(sa.insert(Order), history.orders)
         ids = dict(db.session.execute(sa.select(Order.number, Order.id).where(
             Order.number.in_([order["number"] for order in history.orders]))).all())

@@ -17,9 +17,34 @@ static/js/beacon.js) never starts a session (`without_new_session`). What is rec
 Checkout copies `session["channel"]`, `["utm_source"]` and `["utm_campaign"]` into the order.
 Tags come from anyone's links, so they are cleaned, never trusted: control characters and
 unexpected symbols are dropped and the length is bounded; a bad tag is never a 500.
+
+The funnel's middle steps are counted per day (in the shop's zone), channel and UTM source in
+`FunnelCount` rows, one upsert per count (`count_steps`), never per visitor. Each step counts
+something distinct where the shop can tell, so the funnel narrows:
+- product views: visits that reached a product page. With a session, the first product page's
+  beacon of each touch counts, with the session's channel and source (a session started by a form
+  sent from a product page already had that view counted, by its beacon). Without a session the
+  shop cannot tell one visitor from another, so it counts each product page that was not reached
+  from another product page (moving between products is the same look): a page the visitor
+  entered on with its own tags, like its `Visit`; a page reached from one of ours with the tags of
+  that page (entry "/?utm_source=facebook", then a product: facebook), else as "web" with no
+  source. So a sessionless visit that goes back and forth between a list and products counts more
+  than once, and the "web" row without a source may show more product views than visits;
+- carts: a cart created by the first add to cart (`count_cart`), once per cart, with the session's
+  tags (for the first form, those of the page it was sent from, as above);
+- checkouts started: once per cart, when the shopper first reaches the checkout's details step
+  (`count_checkout`); a cart that was not counted yet (one filled by Meta's checkout link) is
+  counted with it, so every checkout has its cart.
+Whether a touch's product view was counted rides on the session's `visit_touch` (a fourth item,
+1), since a new session key would make the page cache treat the visitor's pages as their own;
+which carts and checkouts were counted is kept in the session the cart already needs (a cart
+means a cookie). Crawlers (`BOT_USER_AGENT`) count nothing; neither do carts made through the JSON
+API (no channel) or visitors without script (no beacon: their product views are not counted).
+Orders and paid orders are read from the orders themselves.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import secrets
@@ -27,13 +52,16 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import request, session
+from flask import current_app, request, session
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
-from ..database import NestedWriteError, write_transaction
+from ..database import NestedWriteError, utcnow, write_transaction
 from ..extensions import db
-from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, Visit
+from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, FunnelCount, FunnelStep, Visit
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +76,12 @@ BOT_USER_AGENT = re.compile(r"bot|crawl|spider|slurp|facebookexternalhit|preview
 TAG_PUNCTUATION = frozenset("-_.+~ ")
 # A raw value much longer than a tag is not read at all (it is cut, not scanned).
 RAW_TAG_LIMIT = 4 * UTM_LENGTH
+# The storefront's product page: its beacon is a product view.
+PRODUCT_ENDPOINT = "catalog.product"
+# What a session with a cart remembers having counted: the cart whose creation and whose checkout were.
+CART_COUNTED_KEY, CHECKOUT_COUNTED_KEY = "funnel_cart", "funnel_checkout"
+# `visit_touch`'s fourth item once the touch's product view is counted.
+VIEWED = 1
 
 
 def clean_tag(raw: str | None, *, lower: bool = False) -> str:
@@ -90,32 +124,75 @@ def _touch() -> tuple[str, str, str]:
     return channel, session.get("utm_source", ""), session.get("utm_campaign", "")
 
 
-def record_visit(landing_path: str, referrer: str | None) -> Visit | None:
-    """Write the visit's row when this request starts a visit; None when the visit is already known.
+def _counted_touch() -> tuple[list | None, bool]:
+    """The touch whose visit was counted ([channel, source, campaign]) and whether its product
+    view was too (`visit_touch`'s fourth item)."""
+    counted = session.get("visit_touch")
+    if not isinstance(counted, list):
+        return None, False
+    return list(counted[:3]), counted[3:] == [VIEWED]
+
+
+def record_visit(landing_path: str, referrer: str | None, *, product_view: bool = False) -> Visit | None:
+    """Write the visit's row when this request starts a visit (and, for a product page, the touch's
+    product view if it was not counted yet); None when the visit is already known.
 
     A database failure is logged and swallowed: the page matters more than the statistic, and
     the next request will try again.
     """
     touch = list(_touch())
-    if session.get("visit_touch") == touch:
+    counted, viewed_before = _counted_touch()
+    new_touch = counted != touch
+    visit = _new_visit(*touch, landing_path, referrer) if new_touch else None
+    view = product_view and (new_touch or not viewed_before)
+    if (visit is None and not view) or not _write(visit, [FunnelStep.PRODUCT_VIEWS] if view else [], touch):
         return None
-    visit = _write_visit(*touch, landing_path, referrer)
     if visit is not None:
         session["visit_id"] = visit.visit_key
-        session["visit_touch"] = touch
+    session["visit_touch"] = touch + ([VIEWED] if view or (viewed_before and not new_touch) else [])
     return visit
 
 
-def _write_visit(channel: str, source: str, campaign: str, landing_path: str, referrer: str | None) -> Visit | None:
-    visit = Visit(visit_key=secrets.token_hex(16), channel=channel, utm_source=source, utm_campaign=campaign,
-                  landing_path=landing_path[:PATH_LENGTH], referrer_host=referrer_host(referrer))
+def _new_visit(channel: str, source: str, campaign: str, landing_path: str, referrer: str | None) -> Visit:
+    return Visit(visit_key=secrets.token_hex(16), channel=channel, utm_source=source, utm_campaign=campaign,
+                 landing_path=landing_path[:PATH_LENGTH], referrer_host=referrer_host(referrer))
+
+
+def shop_day(now: dt.datetime) -> dt.date:
+    """The calendar day of `now` in the shop's time zone (the dashboard's days)."""
+    return now.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
+
+
+def _increments(steps: list[FunnelStep], channel: str, source: str, day: dt.date):
+    """One INSERT … ON CONFLICT DO UPDATE adding 1 to each step's row of (day, channel, source):
+    the database adds under its own row lock, so concurrent counts are never lost."""
+    table = FunnelCount.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values([{"day": day, "channel": channel, "utm_source": source, "step": step.value,
+                                       "count": 1} for step in steps])
+    return statement.on_conflict_do_update(index_elements=[table.c.day, table.c.channel, table.c.utm_source,
+                                                           table.c.step],
+                                           set_={"count": table.c.count + 1})
+
+
+def _write(visit: Visit | None, steps: list[FunnelStep], touch, now: dt.datetime | None = None) -> bool:
+    """Write a visit and count funnel steps for `touch` (channel, source, …), in one transaction.
+    False, logged, when the database refused: a statistic never breaks a page."""
     try:
         with write_transaction():
-            db.session.add(visit)
+            if visit is not None:
+                db.session.add(visit)
+            if steps:
+                db.session.execute(_increments(steps, touch[0], touch[1], shop_day(now or utcnow())))
     except (SQLAlchemyError, NestedWriteError):
-        log.exception("could not record a visit")
-        return None
-    return visit
+        log.exception("could not record a visit or a funnel step")
+        return False
+    return True
+
+
+def count_steps(steps: list[FunnelStep], channel: str, source: str, now: dt.datetime | None = None) -> bool:
+    """Add one to each of `steps` for today (in the shop's zone), `channel` and `source`."""
+    return _write(None, steps, (channel, source), now)
 
 
 def visit_known() -> bool:
@@ -137,13 +214,30 @@ def counts_once_per_visit(referrer: str | None) -> bool:
     return visit_known() or is_entry(referrer)
 
 
-def count_entry(landing_path: str, tags: dict, referrer: str | None) -> Visit | None:
-    """A visitor without a session entered the shop on this page: write its `Visit` and keep
-    nothing. A page reached from one of the shop's own pages is the same visit (None)."""
-    if not is_entry(referrer):
-        return None
+def count_entry(landing_path: str, tags: dict, referrer: str | None, *, product_view: bool = False) -> Visit | None:
+    """A visitor without a session entered the shop on this page: write its `Visit` (and, on a
+    product page, its product view) and keep nothing. A page reached from one of the shop's own
+    pages is the same visit (None); on a product page it counts a product view unless it was
+    reached from another product page, with the referring page's tags."""
     source, campaign = clean_tag(tags.get("utm_source"), lower=True), clean_tag(tags.get("utm_campaign"))
-    return _write_visit("web", source, campaign, landing_path, referrer)
+    if is_entry(referrer):
+        visit = _new_visit("web", source, campaign, landing_path, referrer)
+        views = [FunnelStep.PRODUCT_VIEWS] if product_view else []
+        return visit if _write(visit, views, ("web", source)) else None
+    if product_view:
+        came_from = same_site_page(referrer)
+        if came_from is not None and not is_product_page(came_from[0]):
+            count_steps([FunnelStep.PRODUCT_VIEWS], "web", clean_tag(_first(came_from[1], "utm_source"), lower=True))
+    return None
+
+
+def is_product_page(path: str) -> bool:
+    """Whether `path` (of this shop) is a storefront product page."""
+    try:
+        endpoint, _ = current_app.url_map.bind(request.host).match(path, method="GET")
+    except HTTPException:  # not a page of ours, or a redirect to one
+        return False
+    return endpoint == PRODUCT_ENDPOINT
 
 
 @contextmanager
@@ -189,7 +283,8 @@ def _first(values: dict, name: str) -> str | None:
 
 
 def attribute_page_view(page: str | None, referrer: str | None) -> Visit | None:
-    """The beacon of a page the shopper loaded: its tags into the session, a Visit if one starts."""
+    """The beacon of a page the shopper loaded: its tags into the session, a Visit if one starts,
+    a product view if it is a product page (see the module's rules)."""
     if is_bot():
         return None
     landed = same_site_page(page)
@@ -197,10 +292,25 @@ def attribute_page_view(page: str | None, referrer: str | None) -> Visit | None:
         return None
     path, args = landed
     tags = {name: _first(args, name) for name in ("utm_source", "utm_campaign")}
+    product_view = is_product_page(path)
     if not visit_known():  # no session, or one holding only a language or a form's token
-        return count_entry(path, tags, referrer)
+        return count_entry(path, tags, referrer, product_view=product_view)
     remember_utm_tags(tags)
-    return record_visit(path, referrer)
+    return record_visit(path, referrer, product_view=product_view)
+
+
+def _start_touch() -> list:
+    """The session's touch (channel, source, campaign). The first form a shopper sends starts it
+    with the tags of the page it was sent from, and marks it as counted: its visit was counted
+    when the shopper entered, and, for a form on a product page, its product view by that page's
+    beacon."""
+    if not session.get("visit_touch"):
+        landed = same_site_page(request.referrer)
+        args = landed[1] if landed else {}
+        remember_utm_tags({name: _first(args, name) for name in ("utm_source", "utm_campaign")})
+        from_product = landed is not None and is_product_page(landed[0])
+        session["visit_touch"] = list(_touch()) + ([VIEWED] if from_product else [])
+    return list(_touch())
 
 
 def attribute_action(response):
@@ -211,8 +321,26 @@ def attribute_action(response):
     if (request.method != "POST" or request.blueprint not in TRACKED_BLUEPRINTS or response.status_code >= 400
             or is_bot() or session.get("visit_touch")):
         return response
-    landed = same_site_page(request.referrer)
-    args = landed[1] if landed else {}
-    remember_utm_tags({name: _first(args, name) for name in ("utm_source", "utm_campaign")})
-    session["visit_touch"] = list(_touch())
+    _start_touch()
     return response
+
+
+def count_cart(cart_id: int) -> None:
+    """An add to cart succeeded: count the cart once, the first time (its creation), with the
+    session's tags. Call it after the add; a refused add counts nothing."""
+    if is_bot() or session.get(CART_COUNTED_KEY) == cart_id:
+        return
+    touch = _start_touch()
+    if count_steps([FunnelStep.CARTS], touch[0], touch[1]):
+        session[CART_COUNTED_KEY] = cart_id
+
+
+def count_checkout(cart_id: int) -> None:
+    """The shopper reached the checkout's details step with a cart: count its checkout once (and
+    the cart, if it was filled without an add to cart, by Meta's checkout link)."""
+    if is_bot() or session.get(CHECKOUT_COUNTED_KEY) == cart_id:
+        return
+    steps = [FunnelStep.CHECKOUTS] + ([FunnelStep.CARTS] if session.get(CART_COUNTED_KEY) != cart_id else [])
+    touch = list(_touch())
+    if count_steps(steps, touch[0], touch[1]):
+        session[CART_COUNTED_KEY] = session[CHECKOUT_COUNTED_KEY] = cart_id

@@ -1,11 +1,13 @@
-"""Where shoppers come from: one `Visit` row per visit, with its channel and UTM tags.
+"""Where shoppers come from: one `Visit` row per visit, with its channel and UTM tags, and the
+funnel's middle steps (product views, carts, checkouts started) counted per day and channel.
 
 Orders copy the same channel and tags from the session when they are placed, so the dashboard can
-count visits and orders per channel without joining the two.
+count visits, funnel steps and orders per channel without joining them.
 """
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -43,6 +45,37 @@ class Visit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Visit {self.channel} {self.utm_source or '-'}>"
+
+
+class FunnelStep(StrEnum):
+    """The funnel's steps between a visit and an order that the shop counts (`FunnelCount.step`)."""
+
+    PRODUCT_VIEWS = "product_views"
+    CARTS = "carts"
+    CHECKOUTS = "checkouts"
+
+
+class FunnelCount(db.Model):
+    """How many times a funnel step was reached on one day (in the shop's time zone) from one
+    channel and UTM source: one row per (day, channel, source, step), incremented in place by an
+    upsert (`attribution.count_step`), so the dashboard reads a period's steps from at most
+    days × channels × 3 rows however busy the shop is, and nothing about a visitor is kept."""
+
+    __tablename__ = "funnel_counts"
+    __table_args__ = (
+        sa.CheckConstraint("count >= 0", name="count_not_negative"),
+        sa.CheckConstraint("step IN ('product_views', 'carts', 'checkouts')", name="known_step"),
+    )
+
+    # The primary key leads with the day: a period is one range scan of it.
+    day: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(CHANNEL_LENGTH), primary_key=True)
+    utm_source: so.Mapped[str] = so.mapped_column(sa.String(UTM_LENGTH), primary_key=True)
+    step: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<FunnelCount {self.day} {self.channel} {self.utm_source or '-'} {self.step}={self.count}>"
 
 
 class RememberedLaunch(db.Model):

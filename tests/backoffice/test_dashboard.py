@@ -16,12 +16,12 @@ import sqlalchemy as sa
 
 from promotions.models import Redemption
 from promotions.results import results
-from storefront.backoffice import dashboard
+from storefront.backoffice import dashboard, queries
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from storefront.orders.queries import OrderFilters, order_page
-from storefront.social.models import Visit
+from storefront.social.models import FunnelCount, FunnelStep, Visit
 from tests.promotions.conftest import make_offer
 
 UTC = dt.timezone.utc
@@ -125,6 +125,38 @@ def test_orders_to_handle_agree_with_the_order_list_per_state(app, seed):
     assert todo.holds_expiring == 1
 
 
+@pytest.mark.parametrize("seed", [4, 5, 11])
+def test_the_holds_ending_soon_figure_is_the_count_of_the_order_list_it_links_to(client, admin, seed):
+    rng = random.Random(seed)
+    now = utcnow()
+    random_orders(rng, 80, around=now, days=10)
+    for _ in range(40):
+        add_order(now - dt.timedelta(hours=rng.randrange(1, 200)), status=rng.choice(("pending_payment", "paid")),
+                  stock_held=rng.random() < 0.8,
+                  # Minutes away from the 24-hour edge: the page reads its own clock a moment later.
+                  reserved_until=rng.choice((None, now + dt.timedelta(minutes=rng.choice(
+                      [*range(-600, 1430), *range(1450, 3000)])))))
+    db.session.commit()
+
+    page = client.get("/admin/").get_data(as_text=True)
+    figure = re.search(r'href="/admin/orders\?hold=ending">\s*<span class="stat-value">(\d+)</span>', page)
+    listed_page = client.get("/admin/orders?hold=ending&page=1")
+
+    assert figure, "the dashboard links its holds figure to the filtered list"
+    total = re.search(r"<h1>[^<]*<span class=\"muted\">\((\d+)\)</span>", listed_page.get_data(as_text=True))
+    assert listed_page.status_code == 200 and int(figure.group(1)) == int(total.group(1)) > 0
+    assert int(figure.group(1)) == dashboard.to_do(now).holds_expiring == len(
+        queries.order_page(OrderFilters(), time_zone=ZONE, holds_ending_at=now, per_page=1000).items)
+    shown = queries.order_page(OrderFilters(), time_zone=ZONE, holds_ending_at=now, per_page=1000).items
+    assert all(o.status == "pending_payment" and o.stock_held and o.reserved_until < now + dashboard.HOLD_EXPIRING
+               for o in shown)
+
+
+def test_an_unknown_hold_filter_is_refused_with_a_message(client, admin):
+    response = client.get("/admin/orders?hold=forever")
+    assert response.status_code == 400 and "Unknown hold filter" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("seed", [6, 7])
 def test_offer_redemptions_and_revenue_agree_with_each_offers_results_page(app, seed):
     rng = random.Random(seed)
@@ -149,10 +181,24 @@ def test_offer_redemptions_and_revenue_agree_with_each_offers_results_page(app, 
     assert lines[offers[2].id].countdown == dt.timedelta(days=2)
 
 
-def test_the_funnel_counts_visits_orders_and_paid_orders_per_channel_and_source(app):
+def add_steps(rng: random.Random, count: int, *, around: dt.datetime = NOW, days: int = 70) -> None:
+    """Funnel step counts on random days around `around` (one row per day, channel, source, step)."""
+    rows: dict[tuple, int] = {}
+    for _ in range(count):
+        channel, source = rng.choice(CHANNELS)
+        day = (around - dt.timedelta(days=rng.randrange(days))).date()
+        key = (day, channel, source, rng.choice(list(FunnelStep)).value)
+        rows[key] = rows.get(key, 0) + rng.randrange(1, 20)
+    db.session.add_all(FunnelCount(day=day, channel=channel, utm_source=source, step=step, count=n)
+                       for (day, channel, source, step), n in rows.items())
+    db.session.flush()
+
+
+def test_the_funnel_counts_every_step_per_channel_and_source(app):
     rng = random.Random(8)
     orders = random_orders(rng, 200)
     add_visits(rng, 400)
+    add_steps(rng, 300)
     db.session.commit()
     period = dashboard.period_for("30d", NOW, ZONE)
 
@@ -172,8 +218,14 @@ def test_the_funnel_counts_visits_orders_and_paid_orders_per_channel_and_source(
                                                                         date_to=before.last_day))
                                         if (o.channel, o.utm_source) == (row.channel, row.source)
                                         and o.status in dashboard.PAID_STATES)
-        assert row.product_views is None  # not recorded per channel: never shown as a zero
+        for step in FunnelStep:
+            assert getattr(row, step.value) == db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(FunnelCount.count), 0)).where(
+                    FunnelCount.channel == row.channel, FunnelCount.utm_source == row.source,
+                    FunnelCount.step == step.value, FunnelCount.day >= period.first_day,
+                    FunnelCount.day <= period.last_day))
     assert funnel.total.orders == len(inside)
+    assert funnel.total.carts == sum(r.carts for r in funnel.rows)
     assert {(r.channel, r.source) for r in funnel.rows} == set(CHANNELS)
 
 
@@ -292,6 +344,33 @@ def test_the_sales_csv_holds_the_numbers_of_the_chart(client, admin):
         "day": today, "orders": "2", "paid_orders": "1", "revenue_eur": "25.50"}
 
 
+def test_the_channels_csv_holds_every_step_and_rates_that_multiply_to_the_conversion(client, admin):
+    now = utcnow()
+    db.session.add(FunnelCount(day=dashboard.local_today(now, ZONE), channel="vk", utm_source="vk", step="product_views",
+                               count=6))
+    db.session.add(FunnelCount(day=dashboard.local_today(now, ZONE), channel="vk", utm_source="vk", step="carts", count=3))
+    db.session.add(FunnelCount(day=dashboard.local_today(now, ZONE), channel="vk", utm_source="vk", step="checkouts",
+                               count=2))
+    for n in range(10):
+        db.session.add(Visit(visit_key=f"csv{n:029d}", channel="vk", utm_source="vk",
+                             created_at=now - dt.timedelta(minutes=n + 1)))
+    add_order(now - dt.timedelta(minutes=1), channel="vk", source="vk")
+    add_order(now - dt.timedelta(minutes=2), channel="vk", source="vk", status="pending_payment")
+    db.session.commit()
+
+    response = client.get("/admin/dashboard/channels.csv?period=7d")
+
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row[step] for step in dashboard.FUNNEL_STEPS] == ["10", "6", "3", "2", "2", "1"]
+    rates = [float(row[name]) / 100 for name in ("product_views_per_visit_percent", "carts_per_product_view_percent",
+                                                  "checkouts_per_cart_percent", "orders_per_checkout_percent",
+                                                  "paid_per_order_percent")]
+    assert rates == [0.6, 0.5, pytest.approx(0.667, abs=0.001), 1.0, 0.5]
+    assert row["paid_per_visit_percent"] == "10.0"
+    page = client.get("/admin/?period=7d").get_data(as_text=True)
+    assert "66.7 %" in page and "Checkouts started" in page
+
+
 # --- fast whatever the number of orders -----------------------------------------------------------
 
 def test_the_dashboard_runs_as_many_queries_for_many_orders_as_for_few(client, admin, count_queries):
@@ -305,6 +384,7 @@ def test_the_dashboard_runs_as_many_queries_for_many_orders_as_for_few(client, a
         assert client.get("/admin/?period=30d").status_code == 200
     random_orders(rng, 300, around=utcnow(), days=30)
     add_visits(rng, 300, around=utcnow(), days=30)
+    add_steps(rng, 300, around=utcnow(), days=30)
     db.session.commit()
     with count_queries() as many:
         assert client.get("/admin/?period=30d").status_code == 200

@@ -37,7 +37,19 @@ def test_the_demo_has_paid_orders_and_visits_from_every_channel_in_the_last_30_d
     days = dashboard.daily_sales(period)
     assert sum(1 for day in days if day.paid_orders) >= 25
     todo = dashboard.to_do(NOW)
-    assert todo.awaiting_payment and todo.to_pack and todo.to_ship
+    assert todo.awaiting_payment and todo.holds_expiring and todo.to_pack and todo.to_ship
+
+
+def test_every_channels_funnel_narrows_from_visits_to_paid_orders(demo):
+    period = dashboard.period_for("30d", NOW, ZONE)
+
+    rows = {(row.channel, row.source): row for row in dashboard.funnel(period).rows}
+
+    for channel in CHANNELS:
+        row = rows[(channel.channel, channel.source)]
+        counts = [count for _step, count in row.counts()]
+        assert counts == sorted(counts, reverse=True) and len(set(counts)) == len(counts), (channel, counts)
+        assert all(0 < rate <= 100 for _step, rate in row.step_rates()), row
 
 
 def test_loading_the_demo_again_adds_no_second_set_of_orders(demo):
