@@ -61,7 +61,16 @@ def _entered(app: Flask, **extra) -> None:
         _refresh(app, state)
     except SQLAlchemyError:
         db.session.rollback()
+        if _not_migrated_yet():  # `flask db upgrade` on a new database: nothing to apply, nothing wrong
+            return
         log.warning("could not read the shop's settings; keeping those in force", exc_info=True)
+
+
+def _not_migrated_yet() -> bool:
+    try:
+        return not sa.inspect(db.engine).has_table(ShopSetting.__tablename__)
+    except SQLAlchemyError:
+        return False  # the database itself is away: that is worth the warning
 
 
 def new_version() -> int:

@@ -282,6 +282,22 @@ def test_a_worker_process_applies_a_change_at_its_next_task(client, admin, app):
             db.engine.dispose()
 
 
+def test_a_database_not_migrated_yet_is_no_warning(app, tmp_path, caplog):
+    """`make run` enters the app to run `flask db upgrade` on a new database: no settings table yet,
+    and nothing to say about it (a database that is away still gets its warning)."""
+    fresh = create_app({key: app.config[key] for key in ("TESTING", "SECRET_KEY", "HUEY_URL",
+                                                         "RATELIMIT_STORAGE_URI")}
+                       | {"INSTANCE_PATH": str(tmp_path), "PAGE_CACHE_URL": "off",
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new.db'}"})
+    try:
+        with caplog.at_level("WARNING", logger="storefront.shop_settings.runtime"), fresh.app_context():
+            assert fresh.config["SHOP_NAME"] == app.config["SHOP_NAME"]
+        assert not [record for record in caplog.records if record.name == "storefront.shop_settings.runtime"]
+    finally:
+        with fresh.app_context():
+            db.engine.dispose()
+
+
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
 def test_every_page_store_keeps_the_settings_version_for_every_process(kind, tmp_path):
     """The number each process compares lives in the page cache's store: what one process
