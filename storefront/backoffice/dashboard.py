@@ -32,6 +32,7 @@ from reviews.models import InboxItem, Review
 from ..accounts.models import Permission, User
 from ..errors import ShopError
 from ..extensions import db
+from ..orders import queries as order_queries
 from ..orders.models import Order, OrderStatus
 from ..social.models import FunnelCount, FunnelStep, Visit
 from . import queries
@@ -164,7 +165,7 @@ def daily_sales(period: Period) -> list[SalesDay]:
 @dataclass(frozen=True)
 class ToDo:
     awaiting_payment: int
-    holds_expiring: int   # of those, stock held and the hold ending within HOLD_EXPIRING (`queries.hold_ending`)
+    holds_expiring: int   # of those, stock held and the hold ending within HOLD_EXPIRING
     to_pack: int          # paid
     to_ship: int          # packed
 
@@ -174,7 +175,7 @@ def to_do(now: dt.datetime) -> ToDo:
     pending = Order.status == OrderStatus.PENDING_PAYMENT.value
     row = db.session.execute(sa.select(
         sa.func.count(Order.id).filter(pending),
-        sa.func.count(Order.id).filter(queries.hold_ending(now)),  # the order list's filter
+        sa.func.count(Order.id).filter(order_queries.hold_ends_before(now + HOLD_EXPIRING)),  # the list's filter
         sa.func.count(Order.id).filter(Order.status == OrderStatus.PAID.value),
         sa.func.count(Order.id).filter(Order.status == OrderStatus.FULFILLED.value),
     ).where(Order.status.in_([OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAID.value,

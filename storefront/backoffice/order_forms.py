@@ -76,9 +76,13 @@ class OrderFilterForm(ShopForm):
                           message=_l("Unknown payment method: choose one from the list."))])
     date_from = DayField(_l("From"), validators=[Optional()])
     date_to = DayField(_l("To"), validators=[Optional()])
+    # The dashboard's "holds ending soon" links here: unpaid orders whose stock hold ends within 24 h.
+    hold = SelectField(_l("Stock hold"), validate_choice=False, validators=[
+        Optional(), AnyOf(["ending"], message=_l("Unknown hold filter: choose one from the list."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.hold.choices = [("", _l("Any")), ("ending", _l("Ends within 24 h"))]
         self.status.choices = [("", _l("Any status"))] + [(s.value, name) for s, name in ORDER_STATUS_NAMES.items()]
         self.payment_method.choices = [("", _l("Any method"))] + [
             (m.value, PAYMENT_METHOD_NAMES[m]) for m in PaymentMethod]
@@ -87,13 +91,15 @@ class OrderFilterForm(ShopForm):
         if field.data and self.date_from.data and self.date_from.data > field.data:
             raise ValidationError(_l("The end date is before the start date."))
 
-    def filters(self) -> OrderFilters:
+    def filters(self, now: dt.datetime, hold_window: dt.timedelta) -> OrderFilters:
         return OrderFilters(status=self.status.data or None, payment_method=self.payment_method.data or None,
-                            date_from=self.date_from.data, date_to=self.date_to.data, search=self.q.data or None)
+                            date_from=self.date_from.data, date_to=self.date_to.data, search=self.q.data or None,
+                            hold_ends_before=now + hold_window if self.hold.data else None)
 
     @property
     def active(self) -> bool:
-        return any(field.data for field in (self.q, self.status, self.payment_method, self.date_from, self.date_to))
+        return any(field.data for field in (self.q, self.status, self.payment_method, self.date_from, self.date_to,
+                                            self.hold))
 
 
 class ShipForm(ShopForm):

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField
-from wtforms.validators import AnyOf, Optional
 
 from promotions.service import redemptions_for_order
 
@@ -42,22 +39,6 @@ handle_orders = permission_required(Permission.HANDLE_ORDERS)
 refund_orders = permission_required(Permission.REFUND_ORDERS)
 
 
-class OrderListForm(OrderFilterForm):
-    """The order list's filters and the dashboard's "holds ending soon" (`hold=ending`): orders
-    awaiting payment whose stock hold ends within `list_queries.HOLD_EXPIRING`."""
-
-    hold = SelectField(_l("Stock hold"), validate_choice=False, validators=[
-        Optional(), AnyOf(["ending"], message=_l("Unknown hold filter: choose one from the list."))])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.hold.choices = [("", _l("Any")), ("ending", _l("Ends within 24 h"))]
-
-    @property
-    def active(self) -> bool:
-        return super().active or bool(self.hold.data)
-
-
 def _names() -> dict:
     return {"status_names": ORDER_STATUS_NAMES, "payment_names": PAYMENT_METHOD_NAMES,
             "redemption_names": REDEMPTION_STATUS_NAMES}
@@ -66,11 +47,11 @@ def _names() -> dict:
 @bp.get("/orders")
 @view_orders
 def orders():
-    form = OrderListForm(request.args)
+    form = OrderFilterForm(request.args)
     if not form.validate():
         return render_template("admin/orders.html", form=form, page=None, **_names()), 400
-    page = list_queries.order_page(form.filters(), time_zone=current_app.config["SHOP_TIMEZONE"], page=page_number(),
-                                   holds_ending_at=utcnow() if form.hold.data else None)
+    page = queries.order_page(form.filters(utcnow(), list_queries.HOLD_EXPIRING),
+                              time_zone=current_app.config["SHOP_TIMEZONE"], page=page_number())
     return render_template("admin/orders.html", form=form, page=page, **_names())
 
 

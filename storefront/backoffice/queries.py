@@ -44,30 +44,6 @@ def stock_alerts(limit: int = 12) -> list[Variant]:
         .limit(limit).options(so.joinedload(Variant.product))))
 
 
-def hold_ending(now: dt.datetime):
-    """The orders awaiting payment whose stock is held and whose hold ends before `now` +
-    HOLD_EXPIRING (or has ended, and the worker has not released it yet)."""
-    return sa.and_(Order.status == OrderStatus.PENDING_PAYMENT.value, Order.stock_held.is_(True),
-                   Order.reserved_until.is_not(None), Order.reserved_until < now + HOLD_EXPIRING)
-
-
-def order_page(filters: order_queries.OrderFilters, *, time_zone: str, page: int = 1,
-               holds_ending_at: dt.datetime | None = None,
-               per_page: int = order_queries.ORDERS_PER_PAGE) -> Page[Order]:
-    """The staff order list: `orders.queries.order_page`'s filters, and with `holds_ending_at`
-    (now) only the orders whose hold is about to end (`hold_ending`), newest first; two queries."""
-    if holds_ending_at is None:
-        return order_queries.order_page(filters, time_zone=time_zone, page=page, per_page=per_page)
-    page = max(1, page)
-    # The list's own filter rules, so that the dashboard's figure and this list agree.
-    conditions = [*order_queries._conditions(filters, time_zone), hold_ending(holds_ending_at)]
-    total = db.session.scalar(sa.select(sa.func.count(Order.id)).where(*conditions)) or 0
-    items = list(db.session.scalars(
-        sa.select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

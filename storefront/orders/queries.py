@@ -35,6 +35,9 @@ class OrderFilters:
     date_from: dt.date | None = None  # first day included, in the shop's time zone
     date_to: dt.date | None = None  # last day included, in the shop's time zone
     search: str | None = None  # part of an order number or of the shopper's e-mail
+    # Only orders awaiting payment whose stock hold ends before this instant (or has ended and
+    # the worker has not released it yet): the dashboard's "holds ending soon".
+    hold_ends_before: dt.datetime | None = None
 
 
 def day_start_utc(day: dt.date, time_zone: str) -> dt.datetime:
@@ -46,8 +49,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def hold_ends_before(moment: dt.datetime):
+    """Orders awaiting payment whose stock is held until before `moment`."""
+    return sa.and_(Order.status == OrderStatus.PENDING_PAYMENT.value, Order.stock_held.is_(True),
+                   Order.reserved_until.is_not(None), Order.reserved_until < moment)
+
+
 def _conditions(filters: OrderFilters, time_zone: str) -> list:
     conditions = []
+    if filters.hold_ends_before:
+        conditions.append(hold_ends_before(filters.hold_ends_before))
     if filters.status:
         conditions.append(Order.status == OrderStatus(filters.status).value)
     if filters.payment_method:

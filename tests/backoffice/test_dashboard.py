@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from promotions.models import Redemption
 from promotions.results import results
-from storefront.backoffice import dashboard, queries
+from storefront.backoffice import dashboard
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
@@ -146,8 +146,8 @@ def test_the_holds_ending_soon_figure_is_the_count_of_the_order_list_it_links_to
     total = re.search(r"<h1>[^<]*<span class=\"muted\">\((\d+)\)</span>", listed_page.get_data(as_text=True))
     assert listed_page.status_code == 200 and int(figure.group(1)) == int(total.group(1)) > 0
     assert int(figure.group(1)) == dashboard.to_do(now).holds_expiring == len(
-        queries.order_page(OrderFilters(), time_zone=ZONE, holds_ending_at=now, per_page=1000).items)
-    shown = queries.order_page(OrderFilters(), time_zone=ZONE, holds_ending_at=now, per_page=1000).items
+        order_page(OrderFilters(hold_ends_before=now + dashboard.HOLD_EXPIRING), time_zone=ZONE, per_page=1000).items)
+    shown = order_page(OrderFilters(hold_ends_before=now + dashboard.HOLD_EXPIRING), time_zone=ZONE, per_page=1000).items
     assert all(o.status == "pending_payment" and o.stock_held and o.reserved_until < now + dashboard.HOLD_EXPIRING
                for o in shown)
 
