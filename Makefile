@@ -13,8 +13,14 @@ run: export DEMO_PAGE ?= true
 # The PostgreSQL server the second test pass runs on (each run makes and drops its own database).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # Two test processes (pytest-xdist), one per core: each has its own database, upload folder and
-# servers, so the suite's time halves without any test depending on another's.
-PYTEST_ARGS ?= -q -p no:cacheprovider -n 2
+# servers, so the suite's time halves without any test depending on another's. worksteal: a
+# process that runs out of tests takes some of the other's, so no core idles while the other
+# finishes a long queue of browser tests.
+PYTEST_ARGS ?= -q -p no:cacheprovider -n 2 --dist worksteal
+# The PostgreSQL pass leaves out the tests marked `database_independent` (tests/conftest.py):
+# pure functions, the message catalogs and the page sweep's browser checks (HTML, CSS, axe), whose
+# outcome cannot depend on the database. Every test that reads or writes the database runs in both.
+PG_PYTEST_MARKERS ?= -m "not database_independent"
 
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
@@ -63,7 +69,7 @@ test-sqlite: $(DEV_STAMP) translations
 test-postgres: $(DEV_STAMP) translations
 	@if $(PY) tests/postgres_available.py "$(PG_TEST_URL)"; then \
 		echo "== tests on PostgreSQL"; \
-		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest $(PYTEST_ARGS) $(PG_PYTEST_MARKERS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI=true and PostgreSQL is not reachable at $(PG_TEST_URL)"; exit 1; \
 	else \

@@ -31,11 +31,13 @@ def template_messages() -> set[str]:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
 
 
+@pytest.mark.database_independent  # the .po files only
 @pytest.mark.parametrize("language", ["es", "lv"])
 def test_every_message_is_translated_and_none_is_fuzzy(language):
     assert untranslated(language) == []
 
 
+@pytest.mark.database_independent  # the .po files only
 @pytest.mark.parametrize("language", ["es", "lv"])
 def test_the_catalogs_cover_every_extracted_message(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as po:

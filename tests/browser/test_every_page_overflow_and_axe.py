@@ -345,7 +345,11 @@ def look_at_social_tab(sweep: Sweep, base_url: str) -> None:
         assert not violations.response["violations"], describe(violations.response["violations"])
 
 
-# One test per language, so the test runs' workers share the sweep.
+# One test per language, so the test runs' workers share the sweep. What it checks (the pages'
+# HTML and CSS in Chromium, and axe) is the same on either database, so it runs in the SQLite pass
+# only (`database_independent`); that every one of these pages opens on the database, with the
+# demo shop's data, is `test_every_page_of_the_sweep_opens_on_this_database` below, in both passes.
+@pytest.mark.database_independent
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_fits_a_phone_and_passes_axe_in_every_language(app, browser, live_server, stripe_shop,
                                                                     social_tab, demo_shop, subtests, screenshot, language):
@@ -377,3 +381,63 @@ def test_every_page_fits_a_phone_and_passes_axe_in_every_language(app, browser, 
     for name, visit in back_office.items() if signed_in else ():
         sweep.visit(name, live_server.url, visit)
     context.close()
+
+
+def shows(html: str, selector: str) -> bool:
+    """Whether `html` has what the last part of one of `selector`'s alternatives names (its tag,
+    classes, id and attribute names): a rough stand-in for the browser's selector, enough to tell
+    the page from an error page."""
+    for alternative in selector.split(","):
+        compound = alternative.split()[-1]
+        tag = re.match(r"[a-z][a-z0-9]*", compound)
+        patterns = [rf"<{tag.group()}[\s>]"] if tag else []
+        patterns += [rf'class="[^"]*\b{re.escape(name)}\b' for name in re.findall(r"\.([\w-]+)", compound)]
+        patterns += [rf'id="{re.escape(name)}"' for name in re.findall(r"#([\w-]+)", compound)]
+        patterns += [rf"\s{re.escape(name)}[\s=>]" for name in re.findall(r"\[([\w-]+)", compound)]
+        if all(re.search(pattern, html) for pattern in patterns):
+            return True
+    return False
+
+
+def menu_paths(html: str, start: str, end: str) -> list[str]:
+    """The shop's own paths linked between `start` and the next `end` in `html`."""
+    menu = html[html.index(start):]
+    menu = menu[:menu.index(end)]
+    return list(dict.fromkeys(urlsplit(href).path for href in re.findall(r'href="([^"]+)"', menu)
+                              if href.startswith("/")))
+
+
+def test_every_page_of_the_sweep_opens_on_this_database(app, demo_shop):
+    """The sweep's pages (and the footer's and the back-office menu's) through the test client, on
+    the demo shop, in both passes: each answers its status in each language and shows what makes
+    it that page. The browser, overflow and axe checks are the sweep's, in the SQLite pass."""
+    failures, looked_at = [], 0
+    for language, locale in LANGUAGES.items():
+        headers = {"Accept-Language": locale}
+        client = app.test_client()
+        storefront = storefront_pages(demo_shop)
+        home = client.get("/", headers=headers).get_data(as_text=True)
+        storefront |= {f"linked from the footer: {path}": Visit(path, "main h1")
+                       for path in menu_paths(home, '<footer class="site-footer"', "</footer>") if "/c/" not in path}
+        storefront["social page"] = Visit(f"/demo/?platform=telegram&shopper={DEMO_SHOPPERS[language]}&tab=shop",
+                                          "iframe")
+        signed_in = client.post("/account/login", data={"email": ADMIN[0], "password": ADMIN[1]}, headers=headers)
+        assert signed_in.status_code == 302 and "/admin" in signed_in.headers["Location"], signed_in.status_code
+        back_office = back_office_pages(demo_shop)
+        dashboard = client.get(back_office["dashboard"].path, headers=headers).get_data(as_text=True)
+        back_office |= {f"linked from the menu: {path}": Visit(path, "main h1")
+                        for path in menu_paths(dashboard, '<nav class="sidebar"', "</nav>")
+                        if path not in {urlsplit(visit.path).path for visit in back_office.values()}}
+        visits = storefront | {f"back office: {name}": visit for name, visit in back_office.items()}
+        for name, visit in visits.items():
+            # The storefront's pages are read anonymously, as in the sweep: a client without a session.
+            reader = client if name.startswith("back office: ") else app.test_client()
+            response = reader.get(visit.path, headers=headers)
+            html = response.get_data(as_text=True)
+            looked_at += 1
+            if response.status_code != visit.status:
+                failures.append(f"{name} ({visit.path}) in {language}: status {response.status_code}, not {visit.status}")
+            elif f'<html lang="{language}"' not in html or not shows(html, visit.shows):
+                failures.append(f"{name} ({visit.path}): not in {language}, or without {visit.shows!r}")
+    assert not failures, "\n".join(failures)
+    assert looked_at >= 3 * 45, looked_at  # the named pages, the footer's and the menu's, in 3 languages

@@ -1,8 +1,12 @@
 """The pricing rules: what a cart costs, computed in one place, exact to the cent."""
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from storefront.cart.pricing import LineItem, PricingRules, compute_tax, price_cart
+
+# Pure functions: nothing here reads or writes the database, so the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.database_independent
 
 EU = PricingRules(currency="EUR", prices_include_tax=True, tax_rate_bps=2100,
                   shipping_flat_rate=495, free_shipping_threshold=6000)

@@ -1,8 +1,13 @@
 """Offers enter the total in one place, price_cart, between the items and shipping."""
 import datetime as dt
 
+import pytest
+
 from storefront.cart.pricing import LineItem, Offers, PricingRules, price_cart
 from promotions.engine import OfferRule, Shopper
+
+# Pure functions: nothing here reads or writes the database, so the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.database_independent
 
 EU = PricingRules(currency="EUR", prices_include_tax=True, tax_rate_bps=2100,
                   shipping_flat_rate=495, free_shipping_threshold=6000)

@@ -7,10 +7,14 @@ the engine is checked against (percent, buy X get Y, audiences) are computed her
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promotions.engine import EngineLine, OfferRule, Reason, Shopper, evaluate, spread
+
+# Pure functions: nothing here reads or writes the database, so the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.database_independent
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
