@@ -25,6 +25,11 @@ PG_PYTEST_MARKERS ?= -m "not database_independent"
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
 
+# Python may write its compiled modules (__pycache__, ignored by git): some environments set
+# PYTHONDONTWRITEBYTECODE, and then every test process, every server a test starts and pytest's
+# assertion rewriting of its plugins (hypothesis, schemathesis) compile everything again.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test test-sqlite test-postgres bench bench-reviews cluster translations extract-messages clean
 
 $(PY):

@@ -311,4 +311,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         # lists of common and breached passwords, words and names, and the member's own e-mail).
         "STAFF_PASSWORD_MIN_LENGTH": _int("STAFF_PASSWORD_MIN_LENGTH", 10),
         "STAFF_PASSWORD_MIN_SCORE": _int("STAFF_PASSWORD_MIN_SCORE", 3),
+        # How new staff passwords are hashed (werkzeug's method string). The default is werkzeug's
+        # own, scrypt at n=2**15 (~100 ms and 32 MB a hash, slow on purpose). Only the tests lower
+        # it, as Django's docs advise, since a stored hash names its own cost and is checked at it.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
     }

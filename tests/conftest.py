@@ -25,6 +25,7 @@ from storefront.orders.models import Order
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WEBHOOK_SECRET = "whsec_local_test_secret"
+TEST_PASSWORD_HASH = "scrypt:1024:8:1"  # ~1 ms; the shop's default is werkzeug's scrypt:32768:8:1
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -114,6 +115,10 @@ def app(database_url, tmp_path_factory):
         "STRIPE_SECRET_KEY": "", "STRIPE_PUBLISHABLE_KEY": "", "STRIPE_WEBHOOK_SECRET": "",
         "STRIPE_API_BASE": "",
         "SERVER_NAME": None,
+        # Werkzeug's scrypt costs ~100-250 ms a hash; some 150 tests create staff members. A
+        # stored hash names its own cost, so signing in checks these at theirs
+        # (tests/accounts/test_passwords_hash.py checks the production default).
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -425,6 +430,7 @@ def gunicorn_server(app, database_url):
     must cross processes, as in production."""
     env = dict(DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
                SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
+               PASSWORD_HASH_METHOD=TEST_PASSWORD_HASH,
                UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="", PAGE_CACHE_URL=app.config["PAGE_CACHE_URL"],
                # Races fire more checkouts at once than the admission check lets in: they test
                # the limits behind it (tests/checkout/test_admission.py tests the check itself).

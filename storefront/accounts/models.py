@@ -63,9 +63,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 def hash_password(password: str) -> str:
-    """Werkzeug's default: scrypt with a random salt per password (slow on purpose: hash before a
-    write begins, not while holding its lock)."""
-    return generate_password_hash(password)
+    """Scrypt with a random salt per password, at PASSWORD_HASH_METHOD's cost (werkzeug's default
+    unless configured; slow on purpose: hash before a write begins, not while holding its lock)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 class User(UserMixin, db.Model):
