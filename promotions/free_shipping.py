@@ -1,7 +1,8 @@
 """Free shipping, said once: from which items total delivery ships free.
 
 Two readers, one rule (the shop's threshold, `FREE_SHIPPING_THRESHOLD`, and the live free-shipping
-offers; the lowest true one wins):
+offers; the lowest true one wins), for the delivery a cart is priced with before the shopper
+chooses (`storefront.delivery.default_option`):
 
 - pages kept in the page cache for every anonymous visitor (the top bar, the footer, the product
   page) ask `public_free_shipping_from()`, which counts only offers true for everyone: for every
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from flask import current_app, g, has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
+from storefront.delivery import default_option
 from storefront.database import utcnow
 from storefront.extensions import db
 
@@ -48,15 +50,17 @@ def lowest_free_shipping(shop_threshold: int | None, offers: Iterable[OfferRule]
 
 
 def public_free_shipping_from() -> int | None:
-    """`lowest_free_shipping` for standard delivery now, found once per request (the top bar and
+    """`lowest_free_shipping` now for the delivery a cart is estimated with (the first the shop
+    offers: standard, unless the shop stopped offering it), found once per request (the top bar and
     the footer both say it). While the database is away (an error page) the shop's own threshold,
     which is always true, is said."""
     if has_app_context() and "public_free_shipping_from" in g:
         return g.public_free_shipping_from
-    threshold = current_app.config.get("FREE_SHIPPING_THRESHOLD") or None
+    delivery = default_option(current_app.config).rate
+    threshold = delivery.free_from
     now = utcnow()
     try:
-        lowest = lowest_free_shipping(threshold, live_rules(now), now)
+        lowest = lowest_free_shipping(threshold, live_rules(now), now, delivery.method)
     except SQLAlchemyError:
         db.session.rollback()
         return threshold

@@ -5,9 +5,9 @@ production default: without SECRET_KEY the app generates one per instance folder
 there, so sessions survive restarts of the demo but never share a key with anyone else's.
 
 The settings an admin may change in the back office (`storefront.shop_settings.registry`: shop
-name and tagline, bank details, delivery rates and threshold, tax, stock holds, ship-to countries,
-languages, FRAME_ANCESTORS, SOCIAL_APPS) take their value here as the default; a change saved at
-/admin/settings overrides it in every process from its next request on, without a restart.
+name and tagline, bank details, delivery methods, rates and threshold, tax, stock holds, ship-to
+countries, languages, FRAME_ANCESTORS, SOCIAL_APPS) take their value here as the default; a change
+saved at /admin/settings overrides it in every process from its next request on, without a restart.
 """
 from __future__ import annotations
 
@@ -99,6 +99,9 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "SHIPPING_FLAT_RATE": _int("SHIPPING_FLAT_RATE", 495),
         "FREE_SHIPPING_THRESHOLD": _int("FREE_SHIPPING_THRESHOLD", 6000),
         "SHIPPING_EXPRESS_RATE": _int("SHIPPING_EXPRESS_RATE", 1290),
+        # The delivery methods checkout offers, of standard, express and pickup; the cart's estimate
+        # is the first of them on offer (`storefront.delivery`).
+        "DELIVERY_METHODS": _list("DELIVERY_METHODS", "standard,express,pickup"),
         # Checkout: how long stock is held while a shopper pays by card, and for manual methods
         # (a bank transfer takes days). Manual methods are on by default so the shop works
         # without payment keys.

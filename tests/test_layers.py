@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "storefront.api_errors", "storefront.money", "storefront.i18n", "storefront.security",
                 "storefront.tasks", "storefront.audit", "storefront.accounts", "storefront.page_cache",
                 "storefront.storage", "storefront.text_input", "storefront.idempotency",
-                "storefront.spreadsheets", "storefront.shop_settings")),
+                "storefront.spreadsheets", "storefront.shop_settings", "storefront.delivery")),
     ("platforms", ("storefront.social.platforms", "storefront.social.adapters")),
     ("catalog", ("storefront.catalog",)),
     ("orders", ("storefront.orders",)),

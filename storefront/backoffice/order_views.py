@@ -19,7 +19,7 @@ from promotions.service import redemptions_for_order
 
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
-from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_options
+from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_method_names
 from ..database import utcnow
 from ..errors import NotFoundError, ShopError
 from ..mail import service as mail
@@ -82,7 +82,7 @@ def _render_detail(order_id: int, status: int = 200, *, ship_form: ShipForm | No
         confirm_form=ConfirmForm(formdata=None), ship_form=ship_form or ShipForm(formdata=None),
         note_form=note_form or NoteForm(formdata=None),
         refund_form=refund_form, redemptions=redemptions_for_order(order.id), **_names(),
-        shipping_names={code: option.name for code, option in shipping_options(current_app.config).items()}), status
+        shipping_names=shipping_method_names()), status  # an order's method, also one no longer offered
 
 
 @bp.get("/orders/<int:order_id>")

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from promotions.engine import EngineLine, OfferRule, Outcome, Reason, Shopper, Verdict, evaluate
 
+from ..delivery import ShippingRate, default_option
 from ..money import round_minor
 
 
@@ -31,29 +32,23 @@ class PricingRules:
     currency: str
     prices_include_tax: bool
     tax_rate_bps: int
+    # The delivery a cart is priced with before the shopper chooses one (`price_cart` without a
+    # `shipping`): from the shop's config, the first method it offers (`delivery.default_option`).
     shipping_flat_rate: int
     free_shipping_threshold: int | None
+    shipping_method: str = "standard"
 
     @classmethod
     def from_config(cls, config: Mapping) -> PricingRules:
-        threshold = config.get("FREE_SHIPPING_THRESHOLD")
+        estimate = default_option(config).rate
         return cls(
             currency=config["SHOP_CURRENCY"],
             prices_include_tax=bool(config["PRICES_INCLUDE_TAX"]),
             tax_rate_bps=int(config["TAX_RATE_BPS"]),
-            shipping_flat_rate=int(config["SHIPPING_FLAT_RATE"]),
-            free_shipping_threshold=int(threshold) if threshold else None,
+            shipping_flat_rate=estimate.rate,
+            free_shipping_threshold=int(estimate.free_from) if estimate.free_from else None,
+            shipping_method=estimate.method,
         )
-
-
-@dataclass(frozen=True)
-class ShippingRate:
-    """What one delivery option costs, and from which items total it is free (None: never);
-    `method` is its code, which free-shipping offers name."""
-
-    rate: int
-    free_from: int | None
-    method: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -134,14 +129,16 @@ def shipping_for(items_after_discount: int, has_items: bool, shipping: ShippingR
 
 def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: ShippingRate | None = None,
                offers: Offers | None = None) -> Totals:
-    """Price the lines. Without a chosen delivery option, the shop's standard rate is the estimate.
+    """Price the lines. Without a chosen delivery option, the rules' (the first the shop offers) is
+    the estimate.
 
     With offers, the engine runs on the items (shipping 0) and again with the shipping charge the
     shop would then make, so a free-shipping offer competes at its real value; the shopper gets
     whichever of the two results costs them less.
     """
     items = tuple(items)
-    shipping = shipping or ShippingRate(rules.shipping_flat_rate, rules.free_shipping_threshold)
+    shipping = shipping or ShippingRate(rules.shipping_flat_rate, rules.free_shipping_threshold,
+                                        rules.shipping_method)
     if offers is None or not offers.rules or not items:
         return _totals(items, rules, shipping, None)
     engine_lines = [EngineLine(i.variant_id, i.product_id, i.category_ids, i.quantity, i.unit_price)

@@ -6,9 +6,11 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..delivery import DELIVERY_METHODS
 from ..text_input import ShopForm
+from .service import NOT_OFFERED
 
 
 class DetailsForm(ShopForm):
@@ -21,7 +23,9 @@ class DetailsForm(ShopForm):
     postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     phone = TelField(_l("Phone (for the courier, optional)"), validators=[Optional(), Length(max=40)])
-    shipping_method = RadioField(_l("Delivery"), validators=[DataRequired()])
+    # Its choices are the deliveries on offer; one the shop stopped offering (a page open since, a
+    # crafted post) is refused with that reason, not as an unknown value.
+    shipping_method = RadioField(_l("Delivery"), validators=[DataRequired()], validate_choice=False)
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
 
     def set_choices(self, shipping: list[tuple[str, str]], payment: list[tuple[str, str]]) -> None:
@@ -30,6 +34,11 @@ class DetailsForm(ShopForm):
         self.country.choices = sorted(((c, locale.territories.get(c, c)) for c in countries), key=lambda c: c[1])
         self.shipping_method.choices = shipping
         self.payment_method.choices = payment
+
+    def validate_shipping_method(self, field) -> None:
+        if field.data not in {code for code, _name in field.choices}:
+            raise ValidationError(NOT_OFFERED if field.data in DELIVERY_METHODS
+                                  else _l("Please choose a delivery option."))
 
 
 class PlaceOrderForm(ShopForm):

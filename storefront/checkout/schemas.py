@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ..delivery import DELIVERY_METHODS
 from ..cart.schemas import LostOfferSchema, TotalsSchema
 from ..idempotency import KEY_PATTERN
 from ..orders.models import PaymentMethod
@@ -13,9 +14,9 @@ from ..text_input import Text
 
 # What the document lists as accepted values. The checkout refuses a delivery option, payment
 # method or country the shop does not offer with 400 invalid_checkout (which the shop's settings
-# decide: card only with Stripe keys, SHIP_TO_COUNTRIES), so these are the values a client may
-# send, and the quote lists the ones on offer. tests/api/test_openapi.py keeps them in step.
-SHIPPING_METHODS = ("standard", "express", "pickup")
+# decide: DELIVERY_METHODS, card only with Stripe keys, SHIP_TO_COUNTRIES), so these are the values
+# a client may send, and the quote lists the ones on offer. tests/api/test_openapi.py keeps them in step.
+SHIPPING_METHODS = DELIVERY_METHODS
 PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 # ISO 3166-1 alpha-2 codes (with the user-assigned ones Babel knows, such as XK).
 COUNTRY_CODES = tuple(sorted(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()))
@@ -35,7 +36,9 @@ class QuoteArgsSchema(Schema):
         unknown = EXCLUDE
 
     cart_token = Text(required=True, validate=validate.Length(max=64))
-    shipping_method = _choice(SHIPPING_METHODS, load_default="standard")
+    shipping_method = _choice(SHIPPING_METHODS, load_default=None, metadata={
+        "description": "One of the shop's delivery options; without it, the first the shop offers (the first of "
+                       "the quote's `shipping_methods`). 400 invalid_checkout for one it does not offer."})
     code = Text(load_default=None, validate=validate.Length(max=40), metadata={
         "description": "An offer code the shopper entered; 422 code_refused says why one cannot be used."})
     email = _email(load_default=None, metadata={
@@ -82,7 +85,7 @@ class PlaceOrderSchema(Schema):
         "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there."})
     phone = _text(40, required=False)
     shipping_method = _choice(SHIPPING_METHODS, required=True, metadata={
-        "description": "One of the quote's `shipping_methods`."})
+        "description": "One of the quote's `shipping_methods`; 400 invalid_checkout for another."})
     payment_method = _choice(PAYMENT_METHODS, required=True, metadata={
         "description": "One of the quote's `payment_methods` (card only where the shop takes cards); "
                        "400 invalid_checkout for another."})

@@ -15,11 +15,14 @@ from promotions.messages import lost_text
 from promotions.service import PricingContext, live_rules
 
 from ..cart.models import Cart, CartLine
-from ..cart.pricing import PricingRules, ShippingRate, Totals, price_cart
+from ..cart.pricing import PricingRules, Totals, price_cart
 from ..cart.service import get_cart, line_items, lost_for, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import write_transaction
+# The delivery options on offer and every method's name, offered or not (for the checkout's pages
+# and API, and the back office's order page).
+from ..delivery import DELIVERY_METHODS, default_option, shipping_method_names, shipping_options  # noqa: F401
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember
@@ -51,22 +54,7 @@ class InvalidCheckout(ShopError):
     code = "invalid_checkout"
 
 
-@dataclass(frozen=True)
-class ShippingOption:
-    code: str
-    name: object  # a lazy, translated string
-    rate: ShippingRate
-
-
-def shipping_options(config) -> dict[str, ShippingOption]:
-    threshold = config.get("FREE_SHIPPING_THRESHOLD") or None
-    return {
-        "standard": ShippingOption("standard", _l("Standard delivery (2–4 working days)"),
-                                   ShippingRate(config["SHIPPING_FLAT_RATE"], threshold, "standard")),
-        "express": ShippingOption("express", _l("Express delivery (next working day)"),
-                                  ShippingRate(config["SHIPPING_EXPRESS_RATE"], None, "express")),
-        "pickup": ShippingOption("pickup", _l("Pick up at our Riga studio"), ShippingRate(0, None, "pickup")),
-    }
+NOT_OFFERED = _l("This delivery option is not offered.")
 
 
 @dataclass(frozen=True)
@@ -120,18 +108,20 @@ def quote(lines: list[CartLine], shipping_method: str, pricing: PricingContext |
     config = current_app.config
     option = shipping_options(config).get(shipping_method)
     if option is None:
-        raise InvalidCheckout(_l("Please choose a delivery option."), field="shipping_method")
+        raise InvalidCheckout(NOT_OFFERED if shipping_method in DELIVERY_METHODS
+                              else _l("Please choose a delivery option."), field="shipping_method")
     return price_cart(line_items(lines), PricingRules.from_config(config), shipping=option.rate,
                       offers=offers_for(pricing))
 
 
-def quote_for_cart(cart_token: str, shipping_method: str, pricing: PricingContext | None = None) -> dict:
-    """The breakdown and the choices for a cart. :raise CartNotFound, EmptyCart, InvalidCheckout:"""
+def quote_for_cart(cart_token: str, shipping_method: str | None, pricing: PricingContext | None = None) -> dict:
+    """The breakdown and the choices for a cart, with `shipping_method` (None: the first the shop
+    offers). :raise CartNotFound, EmptyCart, InvalidCheckout: (a method the shop does not offer)"""
     lines = cart_lines(get_cart(cart_token))
     if not lines:
         raise EmptyCart()
     config = current_app.config
-    totals = quote(lines, shipping_method, pricing)
+    totals = quote(lines, shipping_method or default_option(config).code, pricing)
     return {
         "totals": totals,
         "lost_offers": lost_for(totals, pricing),

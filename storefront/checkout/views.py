@@ -62,8 +62,11 @@ def details():
         return redirect(url_for("cart.show"), 303)
     count_checkout(cart.id)  # the dashboard's funnel: a checkout started, once per cart
     options, shipping, payment = _choices()
-    form = DetailsForm(data=session.get(DETAILS_KEY) or {"shipping_method": "standard",
-                                                        "country": current_app.config["SHOP_COUNTRY"]})
+    first = next(iter(options))  # the shop's first delivery on offer
+    saved = session.get(DETAILS_KEY) or {"country": current_app.config["SHOP_COUNTRY"]}
+    if saved.get("shipping_method") not in options:  # none yet, or one the shop stopped offering since
+        saved = {**saved, "shipping_method": first}
+    form = DetailsForm(data=saved)
     form.set_choices(shipping, payment)
     if form.validate_on_submit():
         session[DETAILS_KEY] = {name: field.data for name, field in form._fields.items()
@@ -71,7 +74,7 @@ def details():
         return redirect(url_for("checkout.review"), 303)
     pricing = pricing_context(email=form.email.data or None)
     quotes = {code: service.quote(lines, code, pricing) for code in options}
-    chosen = form.shipping_method.data if form.shipping_method.data in quotes else "standard"
+    chosen = form.shipping_method.data if form.shipping_method.data in quotes else first
     status = 400 if form.is_submitted() else 200
     return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes,
                            totals=quotes[chosen], **_offer_words(quotes[chosen], pricing)), status
@@ -133,6 +136,9 @@ def place():
     except service.TotalChanged as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.review"), 303)
+    except service.InvalidCheckout as error:  # a choice no longer on offer: choose again
+        flash(error.message, "error")
+        return redirect(url_for("checkout.details"), 303)
     except ShopError as error:
         flash(error.message, "error")
         return redirect(url_for("cart.show"), 303)

@@ -12,9 +12,8 @@ from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, Sele
                      TextAreaField)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..i18n import LANGUAGE_NAMES
 from ..text_input import TextRefused, ShopForm, clean_text
-from .registry import SUPPORTED_LANGUAGES, InvalidSetting
+from .registry import InvalidSetting
 
 APP_FIELDS = ("platform", "app_id", "bot", "pages", "secret", "remove")
 
@@ -39,15 +38,17 @@ class SettingsForm(ShopForm):
     @classmethod
     def for_settings(cls, states: dict) -> type[SettingsForm]:
         fields: dict[str, Any] = {}
+        in_force = {key: state.value for key, state in states.items()}
         for key, state in states.items():
             setting = state.setting
             if setting.widget == "flag":
                 fields[key] = BooleanField(setting.label, description=setting.help)
             elif setting.widget == "lines":
                 fields[key] = TextAreaField(setting.label, description=setting.help)
-            elif setting.widget == "languages":
-                languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES]
-                fields[key] = CheckboxList(setting.label, validate_choice=False, choices=languages)
+            elif setting.widget == "choices":
+                # The setting's rule refuses what is not an option, with its own words.
+                fields[key] = CheckboxList(setting.label, description=setting.help, validate_choice=False,
+                                           choices=setting.option_labels(in_force))
             elif setting.widget == "apps":
                 continue
             else:
@@ -77,7 +78,7 @@ class SettingsForm(ShopForm):
                     self[f"app{row}_app_id"].data = str(app.get("app_id") or "")
                     self[f"app{row}_bot"].data = str(app.get("bot") or "")
                     self[f"app{row}_pages"].data = ", ".join(str(page) for page in app.get("pages") or [])
-            elif setting.widget in ("flag", "languages"):
+            elif setting.widget in ("flag", "choices"):
                 self[key].data = state.value
             else:
                 self[key].data = setting.shown(state.value)
@@ -93,8 +94,8 @@ class SettingsForm(ShopForm):
             try:
                 if setting.widget == "apps":
                     self.parsed[key] = setting.check(self._apps(), current=state.value, default=state.default)
-                elif setting.widget in ("flag", "languages"):
-                    value = field.data or ([] if setting.widget == "languages" else False)
+                elif setting.widget in ("flag", "choices"):
+                    value = field.data or ([] if setting.widget == "choices" else False)
                     self.parsed[key] = setting.check(value, current=state.value, default=state.default)
                 elif (field.data or "") != setting.shown(state.value):
                     self.parsed[key] = setting.parse(field.data or "", current=state.value, default=state.default)

@@ -11,15 +11,19 @@ them ("set"; "replaced" when a change put a new one in).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..delivery import DELIVERY_METHODS, all_shipping_options, shipping_method_names
 from ..errors import ShopError
-from ..money import format_major, parse_major
+from ..i18n import LANGUAGE_NAMES
+from ..money import format_major, format_money, parse_major
 from ..security import FrameAncestorsError, parse_origin
 from ..text_input import TextRefused, clean_text
 
@@ -241,26 +245,96 @@ class Countries(Setting):
 
 
 @dataclass(frozen=True)
-class Languages(Setting):
+class Choices(Setting):
+    """Some of a fixed list of options, ticked as checkboxes, kept as a list of their codes in the
+    options' order (whatever order they were sent in). At least one stays on."""
+
+    options: tuple[str, ...] = ()
+    widget: str = field(default="choices", init=False)
+
+    def check(self, value, *, current=None, default=None):
+        chosen = self.chosen(value)
+        if not chosen:
+            raise InvalidSetting(self.none_chosen_message(), field=self.key)
+        return chosen
+
+    def chosen(self, value: Any) -> list[str]:
+        """The options `value` names, in the options' order. :raise InvalidSetting: for another value."""
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            raise InvalidSetting(_l("Choose from the list."), field=self.key)
+        unknown = [code for code in value if code not in self.options]
+        if unknown:
+            raise InvalidSetting(self.unknown_message(", ".join(unknown[:5])), field=self.key)
+        return [code for code in self.options if code in value]
+
+    def unknown_message(self, codes: str) -> Any:
+        return _l("Not one of the choices: %(codes)s.", codes=codes)
+
+    def none_chosen_message(self) -> Any:
+        return _l("Choose at least one.")
+
+    def option_names(self) -> dict[str, Any]:
+        """Each option's name, by code."""
+        return {code: code for code in self.options}
+
+    def option_labels(self, in_force: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(code, label) of each checkbox; `in_force`: every setting's value now, by key."""
+        return [(code, str(name)) for code, name in self.option_names().items()]
+
+    def shown(self, value):
+        return ",".join(value or [])
+
+
+@dataclass(frozen=True)
+class Languages(Choices):
     """Which of the supported languages the storefront offers. The default language (the first
     of the environment's LANGUAGES, in which the catalog's own columns are written) always stays,
     first."""
 
-    widget: str = field(default="languages", init=False)
+    options: tuple[str, ...] = SUPPORTED_LANGUAGES
 
     def check(self, value, *, current=None, default=None):
-        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-            raise InvalidSetting(_l("Choose the languages."), field=self.key)
-        unknown = [code for code in value if code not in SUPPORTED_LANGUAGES]
-        if unknown:
-            raise InvalidSetting(_l("The shop cannot speak %(codes)s.", codes=", ".join(unknown)), field=self.key)
-        first = (default or list(SUPPORTED_LANGUAGES))[0]
-        if first not in value:
+        chosen = self.chosen(value)
+        first = (default or list(self.options))[0]
+        if first not in chosen:
             raise InvalidSetting(_l("The default language (%(code)s) must stay on.", code=first), field=self.key)
-        return [first, *[code for code in SUPPORTED_LANGUAGES if code in value and code != first]]
+        return [first, *[code for code in chosen if code != first]]
 
-    def shown(self, value):
-        return ",".join(value or [])
+    def unknown_message(self, codes):
+        return _l("The shop cannot speak %(codes)s.", codes=codes)
+
+    def option_names(self):
+        return {code: LANGUAGE_NAMES.get(code, code) for code in self.options}
+
+
+@dataclass(frozen=True)
+class DeliveryMethods(Choices):
+    """Which delivery methods checkout offers (`storefront.delivery`); the first one on offer is
+    also the one a cart is estimated with. One at least: a shop that delivers no way sells nothing."""
+
+    options: tuple[str, ...] = DELIVERY_METHODS
+    currency: str = "EUR"
+
+    def none_chosen_message(self):
+        return _l("Offer at least one delivery method.")
+
+    def unknown_message(self, codes):
+        return _l("The shop has no delivery method %(codes)s.", codes=codes)
+
+    def option_names(self):
+        return shipping_method_names()
+
+    def option_labels(self, in_force):
+        """Each method's name with what it costs now ("Express delivery (next working day): €12.90")."""
+        labels = []
+        for code, option in all_shipping_options(in_force).items():
+            rate = option.rate
+            cost = format_money(rate.rate, self.currency) if rate.rate else _("free")
+            if rate.rate and rate.free_from:
+                cost = _("%(rate)s, free from %(amount)s", rate=cost,
+                         amount=format_money(rate.free_from, self.currency))
+            labels.append((code, _("%(name)s: %(cost)s", name=option.name, cost=cost)))
+        return labels
 
 
 @dataclass(frozen=True)
@@ -357,6 +431,9 @@ def _settings(currency: str = "EUR") -> dict[str, Setting]:
         Setting("BANK_ACCOUNT_HOLDER", "payments", _l("Account holder"), required=True, max_length=120),
         Iban("BANK_IBAN", "payments", _l("IBAN"), required=True),
         Bic("BANK_BIC", "payments", _l("BIC"), required=True),
+        DeliveryMethods("DELIVERY_METHODS", "delivery", _l("Delivery methods offered"),
+                        _l("Checkout lists them in this order; a cart is estimated with the first one offered."),
+                        currency=currency),
         Money("SHIPPING_FLAT_RATE", "delivery", _l("Standard delivery rate"), currency=currency),
         Money("SHIPPING_EXPRESS_RATE", "delivery", _l("Express delivery rate"), currency=currency),
         Money("FREE_SHIPPING_THRESHOLD", "delivery", _l("Free standard delivery from"),

@@ -44,7 +44,7 @@ def settings_form(**changes) -> dict:
         widget = state.setting.widget
         if widget == "flag":
             data[key] = "y" if state.value else None
-        elif widget == "languages":
+        elif widget == "choices":
             data[key] = list(state.value)
         elif widget == "apps":
             for row, app in enumerate(state.value or []):

@@ -1,0 +1,171 @@
+"""The delivery methods an admin offers: checkout lists only those, refuses the others (the page
+and the API alike), a cart is estimated with the first one offered, and an order placed with a
+method switched off since still names it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from storefront.extensions import db
+from storefront.mail.service import last_order_email, render
+from storefront.orders.models import Order
+from tests.factories import checkout_form, make_order, make_product
+
+from .test_settings import audit_entries, environment_settings, rows, settings_form  # noqa: F401
+
+NOT_OFFERED = "This delivery option is not offered."
+
+
+@pytest.fixture
+def pullover():
+    """A €25 pullover (below the €60 free-standard-delivery threshold), 5 in stock."""
+    return make_product(title="Dzintars pullover", variants=[{"price": 2500, "stock": 5}]).variants[0]
+
+
+def offer(client, *methods: str):
+    response = client.post("/admin/settings", data=settings_form(DELIVERY_METHODS=list(methods)))
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def boxes(page: str, name: str) -> dict[str, bool]:
+    """The value of each checkbox or radio button named `name` on the page, and whether it is on."""
+    inputs = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
+    return {re.search(r'value="([^"]*)"', tag).group(1): " checked" in tag for tag in inputs}
+
+
+def order_count() -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count(Order.id)))
+
+
+def test_the_settings_page_shows_each_method_with_what_it_costs(client, admin):
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'id="setting-DELIVERY_METHODS"' in page
+    assert boxes(page, "DELIVERY_METHODS") == {"standard": True, "express": True, "pickup": True}
+    assert "Standard delivery (2–4 working days): €4.95, free from €60.00" in page
+    assert "Express delivery (next working day): €12.90" in page
+    assert "Pick up at our Riga studio: free" in page
+
+
+def test_switching_express_off_is_audited_and_checkout_no_longer_offers_it(client, admin, pullover):
+    offer(client, "pickup", "standard")  # the shop's order stays, whatever order was sent
+    assert rows()["DELIVERY_METHODS"] == ["standard", "pickup"]
+    [entry] = audit_entries()
+    assert (entry.target_id, entry.details["old"], entry.details["new"]) == (
+        "DELIVERY_METHODS", ["standard", "express", "pickup"], ["standard", "pickup"])
+    assert "Changed by admin@example.com" in client.get("/admin/settings").get_data(as_text=True)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "DELIVERY_METHODS" in audit and "express" in audit
+
+    client.post("/cart/add", data={"variant_id": pullover.id, "quantity": 1})
+    details = client.get("/checkout").get_data(as_text=True)
+    assert boxes(details, "shipping_method") == {"standard": True, "pickup": False}
+    assert "Express delivery" not in details
+
+    refused = client.post("/checkout", data=checkout_form(shipping_method="express"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert NOT_OFFERED in page and set(boxes(page, "shipping_method")) == {"standard", "pickup"}
+    assert client.get("/checkout/review").headers["Location"].endswith("/checkout")  # nothing was kept
+    assert client.post("/checkout", data=checkout_form(shipping_method="pickup")).status_code == 303
+
+
+def test_a_shopper_who_chose_express_before_it_was_switched_off_chooses_again(client, admin, app, pullover):
+    shopper = app.test_client()
+    shopper.post("/cart/add", data={"variant_id": pullover.id, "quantity": 1})
+    assert shopper.post("/checkout", data=checkout_form(shipping_method="express")).status_code == 303
+    review = shopper.get("/checkout/review").get_data(as_text=True)
+    shown = re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1)
+    assert shown == "3790"
+    offer(client, "standard", "pickup")
+
+    placed = shopper.post("/checkout/place", data={"shown_total": shown})
+    assert placed.status_code == 303 and placed.headers["Location"].endswith("/checkout")
+    details = shopper.get("/checkout").get_data(as_text=True)
+    assert NOT_OFFERED in details
+    assert boxes(details, "shipping_method") == {"standard": True, "pickup": False}
+    assert order_count() == 0
+
+
+def test_the_refusal_is_in_the_shopper_s_language(client, admin, pullover):
+    offer(client, "standard")
+    client.post("/cart/add", data={"variant_id": pullover.id, "quantity": 1})
+    refused = client.post("/checkout?lang=lv", data=checkout_form(shipping_method="express"))
+    assert refused.status_code == 400
+    assert "Šis piegādes veids netiek piedāvāts." in refused.get_data(as_text=True)
+
+
+def test_the_api_refuses_a_method_switched_off_in_the_quote_and_the_order(client, admin, pullover):
+    offer(client, "standard", "pickup")
+    token = client.post("/api/v1/carts").json["token"]
+    client.post(f"/api/v1/carts/{token}/lines", json={"variant_id": pullover.id, "quantity": 2})
+
+    quote = client.get(f"/api/v1/orders/quote?cart_token={token}")
+    assert quote.status_code == 200
+    assert [m["code"] for m in quote.json["shipping_methods"]] == ["standard", "pickup"]
+    assert quote.json["totals"]["shipping"] == 495  # the first offered
+
+    refused = client.get(f"/api/v1/orders/quote?cart_token={token}&shipping_method=express")
+    assert refused.status_code == 400
+    error = refused.json["error"]
+    assert (error["code"], error["field"], error["message"]) == ("invalid_checkout", "shipping_method", NOT_OFFERED)
+
+    placed = client.post("/api/v1/orders", json=checkout_form(cart_token=token, shipping_method="express"))
+    assert placed.status_code == 400
+    error = placed.json["error"]
+    assert (error["code"], error["field"], error["message"]) == ("invalid_checkout", "shipping_method", NOT_OFFERED)
+    assert order_count() == 0
+
+
+def test_an_express_order_still_names_express_after_it_is_switched_off(client, admin, app, pullover):
+    with app.test_request_context("/"):
+        order = make_order(pullover, shipping_method="express")
+    order_id, tracking_token = order.id, order.tracking_token
+    assert order.shipping == 1290
+    offer(client, "standard", "pickup")
+
+    back_office = client.get(f"/admin/orders/{order_id}")
+    assert back_office.status_code == 200
+    assert "Express delivery (next working day)" in back_office.get_data(as_text=True)
+    # The tracking page and the order's e-mail show the order's own figures: the express charge.
+    tracking = client.get(f"/orders/{tracking_token}")
+    assert tracking.status_code == 200 and "€12.90" in tracking.get_data(as_text=True)
+    db.session.rollback()
+    with app.test_request_context("/"):
+        message = render(last_order_email(order_id))
+    text = message.get_body(("plain",)).get_content()
+    assert "Shipping: €12.90" in text and "€37.90" in text
+
+
+def test_every_method_cannot_be_switched_off(client, admin):
+    response = client.post("/admin/settings", data=settings_form(DELIVERY_METHODS=None, SHOP_NAME="Vilna Outlet"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Offer at least one delivery method." in page and "has-error" in page
+    assert rows() == {} and audit_entries() == []
+
+    unknown = client.post("/admin/settings", data=settings_form(DELIVERY_METHODS=["standard", "drone"]))
+    assert unknown.status_code == 400 and "The shop has no delivery method drone." in unknown.get_data(as_text=True)
+    assert rows() == {}
+
+
+def test_without_standard_the_cart_is_estimated_with_express_and_free_standard_is_not_promised(
+        client, admin, app, pullover):
+    visitor = app.test_client()
+    assert "Free shipping from €60.00" in visitor.get(f"/p/{pullover.product.slug}").get_data(as_text=True)
+    offer(client, "express", "pickup")
+
+    product_page = visitor.get(f"/p/{pullover.product.slug}").get_data(as_text=True)
+    assert "Free shipping from" not in product_page
+    visitor.post("/cart/add", data={"variant_id": pullover.id, "quantity": 1})
+    cart = visitor.get("/cart/").get_data(as_text=True)
+    assert "€12.90" in cart and "€37.90" in cart  # €25 + express
+    assert "free shipping" not in cart.lower()
+    details = visitor.get("/checkout").get_data(as_text=True)
+    assert boxes(details, "shipping_method") == {"express": True, "pickup": False} and "€37.90" in details
+
+    offer(client, "pickup")
+    cart = visitor.get("/cart/").get_data(as_text=True)
+    assert "€12.90" not in cart and "€25.00" in cart  # pick-up costs nothing
