@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from flask import current_app
 
 from storefront.accounts.models import User
-from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.extensions import db
 from tests.backoffice.conftest import sign_in
 
@@ -104,8 +104,7 @@ def invalid_values(client, address: str) -> dict[str, str]:
 
 @pytest.fixture
 def demo_shop(client):
-    load_demo(now=NOW)
-    db.session.commit()
+    load_demo_shop(NOW)
     admin = db.session.scalar(sa.text("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"))
     sign_in(client, db.session.get(User, admin))
     variant = db.session.scalar(sa.text("SELECT min(id) FROM variants WHERE stock > 0"))

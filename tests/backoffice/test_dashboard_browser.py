@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from storefront.demo.content import STAFF
-from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from tests.browser.test_reviews_accessibility import WIDTHS, check
 
 LANGUAGES = ("en", "es", "lv")
@@ -18,7 +18,7 @@ CHARTS = {"admin": 3, "marketer": 2, "support": 1}
 @pytest.fixture
 def demo_shop(app):
     with app.app_context():
-        load_demo()
+        load_demo_shop()
 
 
 @pytest.mark.parametrize("email, role, password", STAFF)

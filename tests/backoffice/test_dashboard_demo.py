@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from promotions.results import results
 from storefront.backoffice import dashboard
 from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.demo.sales import CHANNELS
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -20,7 +21,7 @@ ZONE = "Europe/Riga"
 
 @pytest.fixture
 def demo(app):
-    return load_demo(now=NOW)
+    return load_demo_shop(NOW)
 
 
 def test_the_demo_has_paid_orders_and_visits_from_every_channel_in_the_last_30_days(demo):

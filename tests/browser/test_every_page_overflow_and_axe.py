@@ -38,7 +38,7 @@ from reviews.models import InboxItem, Review
 from storefront.accounts.models import User
 from storefront.backoffice.imports import start_import
 from storefront.catalog.models import Category, Product
-from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from tests.browser.test_reviews_accessibility import RULES, TAGS, check, describe
@@ -138,7 +138,7 @@ class DemoShop:
 @pytest.fixture
 def demo_shop(app) -> DemoShop:
     with app.test_request_context():
-        load_demo()
+        load_demo_shop()
         admin = db.session.scalar(sa.select(User).where(User.email == ADMIN[0]))
         job = start_import(admin, "catalog.csv", BAD_CSV, "en", run_in_background=False)
         db.session.commit()

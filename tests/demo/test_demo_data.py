@@ -15,6 +15,7 @@ from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Category, Product, ProductImage, Variant
 from storefront.demo.content import STAFF
 from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.extensions import db
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -58,7 +59,7 @@ def snapshot() -> dict:
 
 @pytest.fixture
 def demo():
-    return load_demo(now=NOW)
+    return load_demo_shop(NOW)
 
 
 def test_demo_shop_sells_at_least_24_products_in_at_least_4_top_categories(demo):

@@ -12,6 +12,7 @@ from reviews.models import (Answer, CannedReply, Clock, InboxItem, Question, Rep
                             ReviewStats, ReviewStatus)
 from storefront.database import write_transaction
 from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.extensions import db
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)  # a Friday, the shop open
@@ -23,7 +24,7 @@ def figures(product_id: int) -> tuple:
 
 
 def test_the_demo_reviews_are_mixed_and_their_figures_add_up(app):
-    load_demo(now=NOW)
+    load_demo_shop(NOW)
     reviews = list(db.session.scalars(sa.select(Review)))
     assert {r.language for r in reviews} == {"en", "es", "lv"}
     low = [r for r in reviews if r.original_rating <= 2 and r.status == ReviewStatus.PUBLISHED]
@@ -47,7 +48,7 @@ def test_the_demo_reviews_are_mixed_and_their_figures_add_up(app):
 
 
 def test_the_demo_inbox_has_an_item_near_and_one_past_its_deadline(app):
-    load_demo(now=NOW)
+    load_demo_shop(NOW)
     waiting = list(db.session.scalars(sa.select(InboxItem).where(InboxItem.first_response_at.is_(None))))
     left = sorted(item.due_at - NOW for item in waiting)
     assert left[0] < dt.timedelta(0)  # overdue
@@ -56,7 +57,7 @@ def test_the_demo_inbox_has_an_item_near_and_one_past_its_deadline(app):
 
 
 def test_the_demo_has_answered_and_open_questions_and_canned_replies_in_three_languages(app):
-    load_demo(now=NOW)
+    load_demo_shop(NOW)
     questions = list(db.session.scalars(sa.select(Question)))
     assert any(q.answer_count for q in questions) and any(not q.answer_count for q in questions)
     assert db.session.scalar(sa.select(sa.func.count(Answer.id)).where(Answer.by_brand.is_(False))) == 1
@@ -67,7 +68,7 @@ def test_the_demo_has_answered_and_open_questions_and_canned_replies_in_three_la
 
 
 def test_loading_the_demo_twice_adds_no_second_set_of_reviews(app):
-    load_demo(now=NOW)
+    load_demo_shop(NOW)
     count = db.session.scalar(sa.select(sa.func.count(Review.id)))
     load_demo(now=NOW + dt.timedelta(days=1))
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == count

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from promotions.models import Offer
-from storefront.demo.data import load_demo
+from tests.demo_shop import load_demo_shop
 from storefront.extensions import db
 from storefront.mail.models import OutboundEmail
 from storefront.mail.service import render
@@ -51,7 +51,7 @@ def test_the_tracking_page_shows_the_list_price_then_the_named_discount_then_a_t
 
 
 def test_every_demo_order_adds_up_names_its_offers_and_its_transfer_reference(app):
-    load_demo(now=NOW)
+    load_demo_shop(NOW)
     orders = list(db.session.scalars(sa.select(Order)))
     assert len(orders) > 100
     assert all(adds_up(order) for order in orders)
