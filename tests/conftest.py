@@ -32,7 +32,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "database_independent: checks nothing that differs between SQLite and PostgreSQL "
-        "(pure functions, the message catalogs, the page sweep's HTML/CSS and axe checks); the "
+        "(pure functions, the message catalogs, the browser sweeps' HTML/CSS and axe checks); the "
         "PostgreSQL pass of `make test` deselects these tests (-m 'not database_independent')")
 
 

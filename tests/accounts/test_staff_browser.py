@@ -40,6 +40,9 @@ def no_violations(page, axe: Axe) -> None:
             assert wide <= screen, f"{page.url} at 400 px is {wide} px wide"
 
 
+# axe and the layout only: the SQLite pass (tests/accounts/test_staff_admin.py serves the same pages
+# on both databases).
+@pytest.mark.database_independent
 @pytest.mark.parametrize("lang", ["en", "es", "lv"])
 def test_the_staff_pages_are_accessible_in_every_language(browser, live_server, screenshot, lang):
     make_user("admin@example.com", "admin", PASSWORD)

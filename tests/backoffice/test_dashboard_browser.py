@@ -21,6 +21,9 @@ def demo_shop(app):
         load_demo_shop()
 
 
+# The browser's part (the charts load under the CSP, axe, the layout) is the same on either
+# database: the SQLite pass only. tests/backoffice/test_dashboard.py checks the figures and pages on both.
+@pytest.mark.database_independent
 @pytest.mark.parametrize("email, role, password", STAFF)
 def test_each_roles_dashboard_passes_axe_and_draws_its_charts(browser, live_server, demo_shop, screenshot, subtests,
                                                              email, role, password):

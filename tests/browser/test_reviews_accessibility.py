@@ -209,6 +209,10 @@ def shop(app, monkeypatch):
     return seed_shop(app)
 
 
+# What it checks (the pages' HTML and CSS in Chromium, and axe) is the same on either database, so it
+# runs in the SQLite pass only; the pages themselves are served on both databases by tests/reviews'
+# page tests (test_read_product_page, test_write_pages, test_questions_pages, test_inbox_pages).
+@pytest.mark.database_independent
 def test_every_reviews_page_passes_axe_in_every_language_at_both_widths(app, browser, live_server, csrf_enabled, shop,
                                                                        subtests):
     axe = Axe()

@@ -17,6 +17,9 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 OPTIONS = {"runOnly": {"type": "tag", "values": TAGS}, "rules": {"label-content-name-mismatch": {"enabled": True}}}
 
 
+# axe and the layout only: the SQLite pass (tests/legal/test_pages.py and test_admin.py serve the
+# same pages on both databases).
+@pytest.mark.database_independent
 @pytest.mark.parametrize("width", [400, 1280])
 def test_the_legal_pages_and_their_editor_have_no_axe_violation(app, browser, live_server, width):
     load_legal_pages(app.config["LANGUAGES"], dt.datetime.now(dt.timezone.utc))
