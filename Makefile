@@ -18,9 +18,11 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # finishes a long queue of browser tests.
 PYTEST_ARGS ?= -q -p no:cacheprovider -n 2 --dist worksteal
 # The PostgreSQL pass leaves out the tests marked `database_independent` (tests/conftest.py):
-# pure functions, the message catalogs and the page sweep's browser checks (HTML, CSS, axe), whose
-# outcome cannot depend on the database. Every test that reads or writes the database runs in both.
-PG_PYTEST_MARKERS ?= -m "not database_independent"
+# pure functions, the message catalogs and the browser sweeps (HTML, CSS, axe), whose outcome
+# cannot depend on the database; and `browser_ui`, Chromium driving back-office and reading pages
+# whose server side the HTTP tests cover on both. Every HTTP, service, race and limit test runs in
+# both passes, and so do the browser tests of a shopper's way to paying.
+PG_PYTEST_MARKERS ?= -m "not database_independent and not browser_ui"
 
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps

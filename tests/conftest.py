@@ -34,6 +34,39 @@ def pytest_configure(config):
         "markers", "database_independent: checks nothing that differs between SQLite and PostgreSQL "
         "(pure functions, the message catalogs, the browser sweeps' HTML/CSS and axe checks); the "
         "PostgreSQL pass of `make test` deselects these tests (-m 'not database_independent')")
+    config.addinivalue_line(
+        "markers", "browser_ui: drives Chromium through back-office or reading pages whose server side "
+        "(every query, write and limit) the HTTP tests cover on both databases; the PostgreSQL pass "
+        "leaves these out too. A shopper's way to paying (cart, checkout, card, social tab, offers) "
+        "runs in the browser on both.")
+
+
+# Tests that drive Chromium or start servers take seconds each, the rest milliseconds.
+SLOW_FIXTURES = frozenset({"browser", "page", "live_server", "gunicorn_server"})
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected
+def pytest_collection_modifyitems(config, items):
+    """Order the run so that neither test process ends on a long queue of slow tests.
+
+    pytest-xdist's worksteal hands each of the two processes a contiguous half of this order, and
+    a process that runs out takes tests from the end of the other's queue. The modules with slow
+    tests (kept whole, for their module-scoped fixtures) go at the start of each half, dealt
+    alternately from the slowest; the fast ones fill the rest, so the run ends on tests that take
+    milliseconds, whichever process has them."""
+    modules: dict[object, list] = {}
+    for item in items:
+        modules.setdefault(item.module, []).append(item)
+
+    def slow_count(tests) -> int:
+        return sum(1 for test in tests if SLOW_FIXTURES & set(test.fixturenames))
+
+    slow = sorted((tests for tests in modules.values() if slow_count(tests)), key=slow_count, reverse=True)
+    fast = [test for tests in modules.values() if not slow_count(tests) for test in tests]
+    first = [test for tests in slow[0::2] for test in tests]
+    second = [test for tests in slow[1::2] for test in tests]
+    split = max(0, len(items) // 2 - len(first))
+    items[:] = first + fast[:split] + second + fast[split:]
 
 
 def skip_or_fail(reason: str) -> None:

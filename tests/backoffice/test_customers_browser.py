@@ -2,12 +2,16 @@
 nothing wider than the screen at 400 px and 1280 px, in English and Latvian (screenshots of both)."""
 from __future__ import annotations
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.test_reviews_accessibility import WIDTHS, check
 
 from .test_dashboard_browser import demo_shop  # noqa: F401  (the demo shop, loaded once per test)
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 ADMIN = ("admin@example.com", "demo-admin-2024")
 

@@ -1,6 +1,7 @@
 """The back office in a real browser: sign in, dashboard, product editing, an import with progress."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from storefront.catalog.models import Variant
@@ -8,6 +9,9 @@ from storefront.extensions import db
 from tests.factories import make_category, make_product, make_user
 
 from .conftest import image_bytes
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 PASSWORD = "correct horse battery"
 

@@ -3,6 +3,7 @@ English, Spanish and Latvian; an admin changes the standard delivery rate there 
 cart shows it at once (screenshots of both)."""
 from __future__ import annotations
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -11,6 +12,9 @@ from tests.browser.test_reviews_accessibility import WIDTHS, check
 from tests.factories import make_product, make_user
 
 from .test_settings import environment_settings  # noqa: F401  (the environment's settings before and after)
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 PASSWORD = "correct horse battery"
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import make_user
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 
 def test_a_checkout_field_error_goes_as_soon_as_the_shopper_corrects_the_field(page: Page, live_server,

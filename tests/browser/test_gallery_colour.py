@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 
 def highlighted(page: Page):

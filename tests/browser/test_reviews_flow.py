@@ -35,6 +35,9 @@ from tests.conftest import wait_for
 from tests.factories import make_category, make_product, make_user
 from tests.reviews.factories import make_delivered_order
 
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
+
 SUPPORT = ("sofia@example.com", "correct horse battery")
 BUYER = "anna@example.com"
 FRAME_NAME = "shop-tab"  # as the demo page names its frame

@@ -4,10 +4,14 @@ are in their language, axe-core (WCAG 2.x A and AA) finds nothing at 400 and 128
 is wider than a phone's screen."""
 from __future__ import annotations
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.factories import make_category, make_product
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # WCAG 2.5.3 (a control's name contains its visible text): axe runs it only when asked.

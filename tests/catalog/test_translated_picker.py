@@ -2,9 +2,13 @@
 after the shopper picks another one, while the cart still gets the stored variant."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import make_product
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
 
 WORDS = {"lv": {"title": "Gaujas bižu džemperis", "options": {"Colour": "Krāsa"},
                 "values": {"Colour": {"Navy": "Tumši zils", "Oat": "Auzu bēšs"}}}}

@@ -17,6 +17,9 @@ from storefront.extensions import db
 from tests.factories import make_user
 from tests.reviews.inbox_support import item_of, review_at, sweater
 
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
+
 SUPPORT = ("sofia@example.com", "correct horse battery")
 
 

@@ -12,6 +12,9 @@ from tests.factories import make_product
 from tests.reviews.factories import staff_member
 from tests.reviews.read_support import unverified_review
 
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
+
 UTC = dt.timezone.utc
 
 
