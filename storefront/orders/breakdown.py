@@ -14,12 +14,14 @@ so every rendering shows the same rows and they add up:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..catalog.models import Variant
 from ..catalog.translations import content_language, shop_languages
+from ..delivery import shipping_method_names
 from ..extensions import db
 from .models import Order
 
@@ -59,6 +61,9 @@ class OrderBreakdown:
     total: int
     offers: tuple[NamedDiscount, ...]
     refunded: int
+    # How the order is delivered, named in the reader's language ("Pick up at our Riga studio"),
+    # also for a method the shop has stopped offering since.
+    delivery: Any = ""
 
     @property
     def shipping_free(self) -> bool:
@@ -100,4 +105,4 @@ def order_breakdown(order: Order) -> OrderBreakdown:
         shipping=order.shipping + order.shipping_discount, shipping_discount=order.shipping_discount,
         tax=order.tax, tax_included=order.tax_included, total=order.total,
         offers=tuple(NamedDiscount(d.name, d.amount) for d in order.discounts if d.amount),
-        refunded=order.amount_refunded)
+        refunded=order.amount_refunded, delivery=shipping_method_names().get(order.shipping_method, ""))

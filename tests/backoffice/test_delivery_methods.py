@@ -129,14 +129,18 @@ def test_an_express_order_still_names_express_after_it_is_switched_off(client, a
     back_office = client.get(f"/admin/orders/{order_id}")
     assert back_office.status_code == 200
     assert "Express delivery (next working day)" in back_office.get_data(as_text=True)
-    # The tracking page and the order's e-mail show the order's own figures: the express charge.
+    # The tracking page and the order's e-mail name its method and show its own figures.
     tracking = client.get(f"/orders/{tracking_token}")
-    assert tracking.status_code == 200 and "€12.90" in tracking.get_data(as_text=True)
+    page = tracking.get_data(as_text=True)
+    assert tracking.status_code == 200 and "€12.90" in page
+    assert "Delivery: Express delivery (next working day)" in page
+    in_latvian = client.get(f"/orders/{tracking_token}", headers={"Accept-Language": "lv"}).get_data(as_text=True)
+    assert "Piegādes veids: Ekspresspiegāde (nākamajā darba dienā)" in in_latvian
     db.session.rollback()
     with app.test_request_context("/"):
         message = render(last_order_email(order_id))
     text = message.get_body(("plain",)).get_content()
-    assert "Shipping: €12.90" in text and "€37.90" in text
+    assert "Delivery: Express delivery (next working day)\nShipping: €12.90" in text and "€37.90" in text
 
 
 def test_every_method_cannot_be_switched_off(client, admin):
