@@ -93,7 +93,7 @@ class OfferRule:
     state: str = OfferState.SCHEDULED
     # The total cap is reached (every redemption is held or confirmed).
     sold_out: bool = False
-    # Free shipping: the delivery methods (`checkout.service.shipping_options` codes) it makes free.
+    # Free shipping: the delivery methods (`storefront.delivery.DELIVERY_METHODS` codes) it makes free.
     shipping_methods: frozenset[str] = frozenset({"standard"})
     # A per-customer cap: a shopper who used it up no longer gets it, so it is no promise to everyone.
     capped_per_customer: bool = False

@@ -107,7 +107,7 @@ class Offer(Translated, db.Model):
     priority: so.Mapped[int] = so.mapped_column(default=0)
     # Send each paid order of this offer's audience a single-use code for it ("thank you").
     thank_you: so.Mapped[bool] = so.mapped_column(default=False)
-    # Free shipping: the delivery methods it makes free (codes of `checkout.service.shipping_options`).
+    # Free shipping: the delivery methods it makes free (codes of `storefront.delivery.DELIVERY_METHODS`).
     shipping_methods: so.Mapped[list] = so.mapped_column(sa.JSON, default=lambda: ["standard"],
                                                          server_default='["standard"]')
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default=OfferState.DRAFT)

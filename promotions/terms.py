@@ -34,7 +34,7 @@ UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
 MAX_AMOUNT = 10**10                            # money in minor units: likewise
 
-# The deliveries a free-shipping offer may make free (`checkout.service.shipping_options` codes;
+# The deliveries a free-shipping offer may make free (`storefront.delivery.DELIVERY_METHODS` codes;
 # pick-up is free anyway).
 FREE_SHIPPING_METHODS = ("standard", "express")
 

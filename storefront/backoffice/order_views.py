@@ -19,8 +19,9 @@ from promotions.service import redemptions_for_order
 
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
-from ..checkout.service import PAYMENT_METHOD_NAMES, shipping_method_names
+from ..checkout.service import PAYMENT_METHOD_NAMES
 from ..database import utcnow
+from ..delivery import shipping_method_names
 from ..errors import NotFoundError, ShopError
 from ..mail import service as mail
 from ..money import format_major, format_money

@@ -20,9 +20,7 @@ from ..cart.service import get_cart, line_items, lost_for, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import write_transaction
-# The delivery options on offer and every method's name, offered or not (for the checkout's pages
-# and API, and the back office's order page).
-from ..delivery import DELIVERY_METHODS, default_option, shipping_method_names, shipping_options  # noqa: F401
+from ..delivery import DELIVERY_METHODS, default_option, shipping_options
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember

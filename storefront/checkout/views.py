@@ -16,6 +16,7 @@ from promotions.service import pricing_context
 from ..cart import session_cart
 from ..cart.service import lost_for
 from ..database import utcnow
+from ..delivery import shipping_options
 from ..errors import ShopError
 from ..orders.models import PaymentMethod
 from ..social.attribution import count_checkout
@@ -29,7 +30,7 @@ DETAILS_KEY = session_cart.CHECKOUT_DETAILS_KEY
 
 def _choices():
     config = current_app.config
-    options = service.shipping_options(config)
+    options = shipping_options(config)
     shipping = [(code, str(option.name)) for code, option in options.items()]
     payment = [(m.value, str(service.PAYMENT_METHOD_NAMES[m])) for m in service.enabled_payment_methods(config)]
     return options, shipping, payment
