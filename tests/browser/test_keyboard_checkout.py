@@ -102,11 +102,15 @@ def test_a_shopper_completes_a_checkout_with_the_keyboard_alone(browser, live_se
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/cart/$"))
+
+    page.wait_for_load_state()  # its stylesheet drawn before the next Tab
     expect(page.locator("[data-total]")).to_have_text("€62.95")
     keys.tab_to("a[href$='/checkout']")
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/checkout$"))
+
+    page.wait_for_load_state()  # its stylesheet drawn before the next Tab
     keys.type_into("input[name=email]", "anna@example.com")
     keys.type_into("input[name=full_name]", "Anna Bērziņa")
     keys.type_into("input[name=address_line1]", "Brīvības iela 1")
@@ -123,11 +127,15 @@ def test_a_shopper_completes_a_checkout_with_the_keyboard_alone(browser, live_se
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/checkout/review$"))
+
+    page.wait_for_load_state()  # its stylesheet drawn before the next Tab
     keys.tab_to("[data-place-order]")
     expect(page.locator("[data-place-order]")).to_have_text(re.compile("€70.90"))
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/orders/[\w-]+\?placed=1$"))
+
+    page.wait_for_load_state()  # its stylesheet drawn before the next Tab
     db.session.commit()  # the live server wrote the order
     order = db.session.scalars(sa.select(Order)).one()
     expect(page.locator("h1")).to_have_text(f"Order {order.number}")
