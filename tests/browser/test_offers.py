@@ -156,6 +156,17 @@ def add_two_grey_hats(shop: FrameLocator | Page) -> None:
     shop.locator("[data-add-to-cart]").click()
 
 
+def resize_the_tab(page: Page, width: int, height: int) -> None:
+    """Resizes the window and waits until the shop's frame has taken its new width. Chromium sizes
+    a cross-site frame in its own process a moment after the page: a click aimed in between lands
+    where the element used to be (CI once saw "Clicking the checkbox did not change its state")."""
+    page.set_viewport_size({"width": width, "height": height})
+    frame_width = page.locator(FRAME).evaluate("frame => frame.clientWidth")
+    # (Polled, not by animation frames: Chromium holds those back in a cross-site frame off screen.)
+    page.frame(name=FRAME_NAME).wait_for_function(
+        "width => window.innerWidth === width", arg=frame_width, polling=50)
+
+
 def shoot_the_tab(page: Page, name: str, screenshot, showing=None) -> None:
     """A screenshot of the social page with the shop's frame scrolled to its top, or to `showing`
     (the 760 px tab shows a product page's banner only below the picture)."""
@@ -187,9 +198,9 @@ def a_launched_shopper_pays_the_discounted_total(page: Page, base_url: str, embe
     the_banner_counts_down_to_the_offers_end(shop, offer)
     banner = shop.locator("[data-offer-banner]")
     shoot_the_tab(page, "offers-tab-banner-1280", screenshot, showing=banner)
-    page.set_viewport_size({"width": 520, "height": 900})
+    resize_the_tab(page, 520, 900)
     shoot_the_tab(page, "offers-tab-banner-520", screenshot, showing=banner)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    resize_the_tab(page, 1280, 900)
 
     add_two_grey_hats(shop)
     # 2 × €29.00 = €58.00; 20 % off the order: €11.60; shipping €4.95 (under the free threshold).
