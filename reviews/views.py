@@ -35,7 +35,7 @@ from storefront.catalog.browse import get_product
 from storefront.catalog.seo import absolute_url
 from storefront.database import utcnow
 from storefront.extensions import csrf
-from storefront.templating import current_locale
+from storefront.i18n import current_locale
 
 from . import evidence, queries
 from .models import WithholdReason

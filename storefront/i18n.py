@@ -16,7 +16,8 @@ which decides a page's language before Flask runs (storefront/page_cache.py).
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -90,3 +91,53 @@ def remember_language() -> None:
 def init_app(app: Flask) -> None:
     app.url_defaults(keep_requested_language)
     app.before_request(remember_language)
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+# Words kept escaped per language: the templates' own (a few hundred); a bound, since `_()` is
+# also given words from data (option names).
+KEPT_WORDS = 4096
+
+
+def current_locale(request_globals=None):
+    """flask_babel's `get_locale()` in one `g` lookup instead of three: read from its request state
+    (`g._flask_babel.babel_locale`, which `force_locale` changes), asked of `get_locale()` while
+    that is not set. `request_globals`: `g`'s object, when the caller has it."""
+    if request_globals is None:
+        request_globals = g._get_current_object()
+    return getattr(getattr(request_globals, "_flask_babel", None), "babel_locale", None) or get_locale()
+
+
+def request_words() -> tuple:
+    """(translations, escaped words without variables) of the request's current language, found
+    once per request and language (`force_locale` changes the language: then they are found
+    again); a `g` lookup costs a microsecond, and flask_babel's `get_translations` makes five."""
+    try:
+        request_globals = g._get_current_object()
+    except RuntimeError:  # no app context: flask_babel's answer (no translation), nothing kept
+        return get_translations(), {}
+    locale = current_locale(request_globals)
+    state = getattr(request_globals, "template_words", None)
+    if state is None or state[0] is not locale:
+        translations = get_translations()
+        kept = current_app.extensions["template_words"]
+        escaped = kept.get(translations)
+        if escaped is None:
+            escaped = kept[translations] = {}
+        state = request_globals.template_words = (locale, translations, escaped)
+    return state[1], state[2]
+
+
+def gettext(string: str, /, **variables) -> str:
+    """flask_babel's `gettext` (the translation, formatted when given variables), with the
+    request's translations found once per request and language (`request_words`): for words a
+    page asks for once a variant or a card, such as a stock state."""
+    text = request_words()[0].ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    """flask_babel's `ngettext`, as `gettext` above."""
+    variables.setdefault("num", num)
+    return request_words()[0].ungettext(singular, plural, num) % variables

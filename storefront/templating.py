@@ -36,7 +36,7 @@ from .cart.session_cart import item_count
 from .catalog.browse import top_categories
 from .catalog.pages import stock_state, variant_image
 from .extensions import db
-from .i18n import LANGUAGE_NAMES
+from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words
 from .money import format_money
 from .page_cache import is_tracking_arg
 from .social.attribution import is_tracked_page
@@ -143,53 +143,19 @@ def path_for(endpoint: str, **values) -> str:
 
 # --- words ---------------------------------------------------------------------------------------
 
-# Words kept escaped per language: the templates' own (a few hundred); a bound, since `_()` is
-# also given words from data (option names).
-_KEPT_WORDS = 4096
-
-
-def current_locale(request_globals=None):
-    """flask_babel's `get_locale()` in one `g` lookup instead of three: read from its request state
-    (`g._flask_babel.babel_locale`, which `force_locale` changes), asked of `get_locale()` while
-    that is not set. `request_globals`: `g`'s object, when the caller has it."""
-    if request_globals is None:
-        request_globals = g._get_current_object()
-    return getattr(getattr(request_globals, "_flask_babel", None), "babel_locale", None) or get_locale()
-
-
-def _request_words() -> tuple:
-    """(translations, escaped words without variables) of the request's current language, found
-    once per request and language (`force_locale` changes the language: then they are found
-    again); a `g` lookup costs a microsecond, and flask_babel's `get_translations` makes five."""
-    try:
-        request_globals = g._get_current_object()
-    except RuntimeError:  # no app context: flask_babel's answer (no translation), nothing kept
-        return get_translations(), {}
-    locale = current_locale(request_globals)
-    state = getattr(request_globals, "template_words", None)
-    if state is None or state[0] is not locale:
-        translations = get_translations()
-        kept = current_app.extensions["template_words"]
-        escaped = kept.get(translations)
-        if escaped is None:
-            escaped = kept[translations] = {}
-        state = request_globals.template_words = (locale, translations, escaped)
-    return state[1], state[2]
-
-
 @pass_context
 def template_gettext(context, string: str, /, **variables) -> str:
     """Jinja's newstyle `gettext` (and `_`), word for word: the translation, escaped under
     autoescape, always formatted with its variables (so "%%" is "%" with or without them). The
     arguments before `/` are positional only, so a variable may be called `string` or `num`."""
-    translations, escaped = _request_words()
+    translations, escaped = request_words()
     if variables or not context.eval_ctx.autoescape:
         text = translations.ugettext(string)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
     word = escaped.get(string)
     if word is None:
         word = Markup(translations.ugettext(string)) % {}
-        if len(escaped) < _KEPT_WORDS:
+        if len(escaped) < KEPT_WORDS:
             escaped[string] = word
     return word
 
@@ -197,14 +163,14 @@ def template_gettext(context, string: str, /, **variables) -> str:
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
-    text = _request_words()[0].ungettext(singular, plural, num)
+    text = request_words()[0].ungettext(singular, plural, num)
     return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
 @pass_context
 def template_pgettext(context, string_context: str, string: str, /, **variables) -> str:
     variables.setdefault("context", string_context)
-    text = _request_words()[0].upgettext(string_context, string)
+    text = request_words()[0].upgettext(string_context, string)
     return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
@@ -213,7 +179,7 @@ def template_npgettext(context, string_context: str, singular: str, plural: str,
                        **variables) -> str:
     variables.setdefault("context", string_context)
     variables.setdefault("num", num)
-    text = _request_words()[0].unpgettext(string_context, singular, plural, num)
+    text = request_words()[0].unpgettext(string_context, singular, plural, num)
     return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from .browse import SORTS, ProductCard, cards_of, run_cards
 from .models import Product, Variant
 

@@ -81,3 +81,27 @@ def test_each_request_has_its_own_language(app, client):
     assert cart_es != cart_lv
     assert f">{cart_es}</span>" in pages["es"] and f">{cart_lv}</span>" not in pages["es"]
     assert f">{cart_lv}</span>" in pages["lv"] and f">{cart_es}</span>" not in pages["lv"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "lv"])
+def test_the_python_words_are_flask_babels(app, lang):
+    """`storefront.i18n.gettext`/`ngettext` (the stock states a product page names once a
+    variant) say what flask_babel's say, and follow `force_locale`."""
+    import flask_babel
+
+    from storefront import i18n
+    from storefront.catalog.pages import stock_state
+
+    with app.app_context(), app.test_request_context(f"/?lang={lang}"):
+        for _ in range(2):
+            assert i18n.gettext("Sold out") == flask_babel.gettext("Sold out")
+            assert i18n.gettext("Free shipping from %(amount)s", amount="€40") == \
+                flask_babel.gettext("Free shipping from %(amount)s", amount="€40")
+            for n in (1, 2, 5, 21):
+                assert i18n.ngettext("Only %(num)d left", "Only %(num)d left", n) == \
+                    flask_babel.ngettext("Only %(num)d left", "Only %(num)d left", n)
+            assert stock_state(0).label == flask_babel.gettext("Sold out")
+        other = "lv" if lang != "lv" else "es"
+        with force_locale(other):
+            assert i18n.gettext("Sold out") == flask_babel.gettext("Sold out")
+            assert stock_state(0).label == flask_babel.gettext("Sold out") != "Sold out"
