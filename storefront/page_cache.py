@@ -102,6 +102,19 @@ QUIET_TABLES = frozenset({
 # Response headers a stored page keeps (the rest are per response or per visitor).
 STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                   "X-Frame-Options")
+# Parts of a page stored on their own (`section`), each with the tables whose rows it shows: a
+# write to one of them renders the section again; any other write leaves it as stored.
+SECTION_TABLES: dict[str, frozenset[str]] = {
+    # A product page's reviews and questions (reviews.sections). The inbox's clocks, which the
+    # reply figures count, change without a page write, so those figures lag by PAGE_CACHE_TTL,
+    # as on a stored page.
+    "reviews": frozenset({
+        "reviews", "review_photos", "review_replies", "review_reply_versions", "review_follow_ups",
+        "review_versions", "review_votes", "review_stats", "questions", "answers", "answer_votes",
+    }),
+}
+SECTION_PREFIX = "section:"  # the store's keys of sections
+CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the tables this transaction wrote
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
 REVALIDATE_SECONDS = 30  # one request per key renders a stale page again; the claim lapses after this
@@ -146,7 +159,10 @@ class MemoryStore:
     def bump(self) -> int:
         with self._lock:
             self._version += 1
-            self._pages.clear()
+            # Pages of the old version are never answered again; sections have versions of their own.
+            now = time.time()
+            self._pages = {key: entry for key, entry in self._pages.items()
+                           if key.startswith(SECTION_PREFIX) and entry[0] >= now}
             return self._version
 
     def read_marker(self, name: str) -> int | None:
@@ -154,6 +170,11 @@ class MemoryStore:
 
     def write_marker(self, name: str, value: int) -> None:
         self._markers[name] = value
+
+    def bump_marker(self, name: str) -> int:
+        with self._lock:
+            self._markers[name] = self._markers.get(name, 0) + 1
+            return self._markers[name]
 
 
 class RedisStore:
@@ -200,6 +221,12 @@ class RedisStore:
     def write_marker(self, name: str, value: int) -> None:
         try:
             self._redis.set(f"{self._prefix}marker:{name}", value)
+        except self._errors as error:
+            raise StoreError(str(error)) from error
+
+    def bump_marker(self, name: str) -> int:
+        try:
+            return int(self._redis.incr(f"{self._prefix}marker:{name}"))
         except self._errors as error:
             raise StoreError(str(error)) from error
 
@@ -269,6 +296,11 @@ class SqliteStore:
 
     def write_marker(self, name: str, value: int) -> None:
         self._run("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (f"marker:{name}", value))
+
+    def bump_marker(self, name: str) -> int:
+        return int(self._run(
+            "INSERT INTO meta (name, value) VALUES (?, 1)"
+            " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", (f"marker:{name}",)).fetchone()[0])
 
 
 def open_store(url: str):
@@ -351,7 +383,7 @@ class PageCache:
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
-        self.release = release_fingerprint(app)
+        self.release = app.extensions.get("page_cache_release") or release_fingerprint(app)
 
     # The session as Flask will see it: an unreadable or expired cookie is no session.
     def session_data(self, environ) -> dict:
@@ -556,8 +588,16 @@ def mark_pages_changed() -> None:
 
 
 def bump(app: Flask | None = None) -> None:
-    """A new version: every stored page is stale from the next request on, on every node."""
+    """Every stored page and section is stale from the next request on, on every node: for a
+    change the session events cannot see (settings, rows written in plain SQL)."""
     app = app or (current_app._get_current_object() if has_app_context() else None)
+    _bump_pages(app)
+    for name in SECTION_TABLES:
+        bump_section(name, app)
+
+
+def _bump_pages(app: Flask | None) -> None:
+    """A new version: every stored page is stale from the next request on, on every node."""
     store = app.extensions.get("page_cache") if app is not None else None
     if store is None:
         return
@@ -573,30 +613,98 @@ def _table_of(statement):
 
 
 def _note_flush(session: Session, flush_context) -> None:
+    changed = session.info.setdefault(CHANGED_TABLES, set())
     for instance in (*session.new, *session.dirty, *session.deleted):
         table = getattr(getattr(instance, "__table__", None), "name", None)
-        if table is not None and table not in QUIET_TABLES:
+        changed.add(table)  # None: a table of unknown kind, which may be any section's
+        if table is None or table not in QUIET_TABLES:
             session.info[PAGES_CHANGED] = True
-            return
 
 
 def _note_statement(state) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
+    table = _table_of(state.statement)
+    state.session.info.setdefault(CHANGED_TABLES, set()).add(table)
     if state.execution_options.get("pages_unchanged"):
         return
-    table = _table_of(state.statement)
     if table is None or table not in QUIET_TABLES:
         state.session.info[PAGES_CHANGED] = True
 
 
 def _after_commit(session: Session) -> None:
-    if session.info.pop(PAGES_CHANGED, False):
-        bump()
+    changed = session.info.pop(CHANGED_TABLES, set())
+    pages_changed = session.info.pop(PAGES_CHANGED, False)
+    if not (pages_changed or changed):
+        return
+    app = current_app._get_current_object() if has_app_context() else None
+    if pages_changed:
+        _bump_pages(app)
+    for name, tables in SECTION_TABLES.items():
+        if None in changed or not changed.isdisjoint(tables):
+            bump_section(name, app)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(PAGES_CHANGED, None)
+    session.info.pop(CHANGED_TABLES, None)
+
+
+# --- sections: a part of a page stored on its own clock -------------------------------------
+#
+# A page is stored whole, and a write to anything it shows renders it again. A product page's
+# reviews and questions change far less often than the rest of it: a sale that changes a stock
+# state, or an offer whose counter fills, renders every page again, and their reviews are as they
+# were. A section is stored apart, keyed by its own version (bumped by writes to SECTION_TABLES
+# only), the settings in force and the release, and is fresh for PAGE_CACHE_TTL like a page.
+# The version is read before the section's rows: a write that commits in between makes the entry
+# stored under the version before it, which no request asks for again.
+
+def _section_marker(name: str) -> str:
+    return f"{SECTION_PREFIX}{name}"
+
+
+def bump_section(name: str, app: Flask | None = None) -> None:
+    """Every stored copy of section `name` is stale from the next request on, on every node."""
+    app = app or (current_app._get_current_object() if has_app_context() else None)
+    store = app.extensions.get("page_cache") if app is not None else None
+    if store is None:
+        return
+    try:
+        store.bump_marker(_section_marker(name))
+    except StoreError:
+        log.exception("could not bump section %s; it may lag by PAGE_CACHE_TTL", name)
+
+
+def section(name: str, key: tuple, render):
+    """What `render()` returns (anything `json` can write: the section's HTML and data about it)
+    for `key`, which says everything else the section depends on (the page's address with its
+    query, the language, …), from the store while fresh. Rendered every time when the cache is
+    off or paused, the store is away, or the request is not a GET (a form re-rendered after a POST)."""
+    app = current_app._get_current_object()
+    store = app.extensions.get("page_cache")
+    if store is None or request.method not in ("GET", "HEAD") or app.extensions.get("page_cache_paused"):
+        return render()
+    settings = app.extensions.get("shop_settings")
+    parts = json.dumps([app.extensions.get("page_cache_release"), getattr(settings, "version", None), key],
+                       default=str)
+    try:
+        version = store.read_marker(_section_marker(name)) or 0
+        entry_key = f"{SECTION_PREFIX}{name}:{version}:{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
+        raw = store.get(entry_key)[1]
+    except StoreError:
+        return render()
+    if raw is not None:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            log.warning("unreadable stored section %s; rendering it again", name)
+    value = render()
+    try:
+        store.put(entry_key, json.dumps(value).encode(), app.config["PAGE_CACHE_TTL"])
+    except StoreError:
+        log.warning("could not store section %s", name)
+    return value
 
 
 def listen_for_changes() -> None:
@@ -619,4 +727,5 @@ def wrap(app: Flask) -> None:
     """Put the cache in front of Flask (the factory's last step, inside any proxy fix-up)."""
     store = app.extensions.get("page_cache")
     if store is not None:
+        app.extensions["page_cache_release"] = release_fingerprint(app)
         app.wsgi_app = PageCache(app, store)

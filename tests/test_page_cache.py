@@ -3,6 +3,7 @@ anything per visitor, and change on the very next request after what they show c
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 import urllib.request
@@ -131,6 +132,7 @@ def test_a_visitor_with_a_cart_gets_pages_of_their_own_and_no_cached_body_holds_
         app.test_client().get(url)
     bodies = stored_bodies(app)
     assert bodies, "nothing was stored"
+    assert any(b'id="reviews"' in body and b"<html" not in body for body in bodies), "no section was stored"
     for body in bodies:
         for secret in (cart_token, token, user_id):
             assert secret.encode() not in body
@@ -138,9 +140,12 @@ def test_a_visitor_with_a_cart_gets_pages_of_their_own_and_no_cached_body_holds_
 
 
 def stored_bodies(app) -> list[bytes]:
+    """The bodies of the stored pages, and the HTML of the stored sections (parts of pages)."""
     path = app.config["PAGE_CACHE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        return [page_cache.decode(raw)["b"] for (raw,) in connection.execute("SELECT entry FROM pages")]
+        rows = connection.execute("SELECT key, entry FROM pages").fetchall()
+    return [json.loads(raw)["html"].encode() if key.startswith(page_cache.SECTION_PREFIX)
+            else page_cache.decode(raw)["b"] for key, raw in rows]
 
 
 # --- the stores -------------------------------------------------------------------------------------
@@ -180,6 +185,17 @@ def test_every_store_keeps_pages_under_a_version_and_lets_one_request_revalidate
     assert store.get("page")[0] == version + 1  # the entry may stay; its version says it is old
     assert store.claim("page", 30) is True
     assert store.claim("page", 30) is False
+
+
+def test_every_store_keeps_sections_under_versions_of_their_own(store):
+    section_key = f"{page_cache.SECTION_PREFIX}reviews:0:abc"
+    store.put(section_key, b'{"html": ""}', 60)
+    assert store.read_marker("section:reviews") is None
+    assert store.bump_marker("section:reviews") == 1
+    assert store.bump_marker("section:reviews") == 2
+    assert store.read_marker("section:reviews") == 2
+    store.bump()  # the pages' version: a section stays until its own version moves on
+    assert store.get(section_key)[1] == b'{"html": ""}'
 
 
 # --- two server processes ---------------------------------------------------------------------------

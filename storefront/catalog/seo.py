@@ -112,9 +112,10 @@ def reviews_json_ld(reviews) -> dict:
     }
 
 
-def product_json_ld(product: Product, shop_name: str, *, reviews=None) -> dict:
+def product_json_ld(product: Product, shop_name: str, *, reviews_data: dict | None = None) -> dict:
     """A schema.org Product with one Offer per variant; prices as decimal strings, never floats;
-    with the reviews the page shows. The template writes it with `tojson`, which escapes `<`, `>`,
+    with the reviews the page shows (`reviews_data`: their `reviews_json_ld`, which the page keeps
+    with its reviews section). The template writes it with `tojson`, which escapes `<`, `>`,
     `&` and `'` as \\u003c…, so a review saying `</script>` cannot end the script block. Names and
     descriptions are in the page's language."""
     currency = current_app.config["SHOP_CURRENCY"]
@@ -146,5 +147,5 @@ def product_json_ld(product: Product, shop_name: str, *, reviews=None) -> dict:
         data["sku"] = product.variants[0].sku
     if product.category is not None:
         data["category"] = product.category.localized("name")
-    data.update(reviews_json_ld(reviews))
+    data.update(reviews_data or {})
     return data

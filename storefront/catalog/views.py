@@ -10,11 +10,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 
 from promotions import stats as offer_stats
-from reviews import evidence as review_evidence
-from reviews import queries as review_queries
-from reviews import questions as review_questions
+from reviews import sections as review_sections
 
-from ..database import utcnow
 from ..templating import path_for
 from . import browse, pages, seo
 from . import search as product_search
@@ -76,12 +73,12 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
     """The product page; the cart's add view re-renders it, with the error, when an add is refused.
 
     Its reviews, their evidence and its answered questions are read in a fixed number of queries
-    whatever their number (`reviews.queries`, `reviews.evidence`, `reviews.questions`)."""
+    whatever their number, and kept apart from the page (`reviews.sections`)."""
     shop_name = current_app.config["SHOP_NAME"]
     language = str(get_locale())
     selected = pages.default_variant(product, requested_variant)
     offer_stats.note_banner_views(product)  # the page shows the banners of the offers on it
-    reviews = review_queries.product_reviews(product, language=language)
+    sections, reviews_data = review_sections.product_sections(product, language)
     return render_template(
         "catalog/product.html",
         product=product,
@@ -91,13 +88,10 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
         breadcrumbs=browse.category_path(product.category),
         related=browse.related_products(product),
         meta_tags=seo.product_meta_tags(product, shop_name),
-        json_ld=seo.product_json_ld(product, shop_name, reviews=reviews),
+        json_ld=seo.product_json_ld(product, shop_name, reviews_data=reviews_data),
         canonical_url=seo.product_url(product),
         description=seo.short_description(product.localized("description")),
         quantity=quantity,
         error=error,
-        reviews=reviews,
-        reply_figures=review_queries.reply_figures(now=utcnow()),
-        review_ledger=review_evidence.product_ledger(product.id),
-        questions=review_questions.product_questions(product.id, language),
+        review_sections=sections,
     ), status
