@@ -9,7 +9,7 @@ reads them back instead of running their queries and templates.
 """
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 from markupsafe import Markup
 
 from storefront.catalog.seo import reviews_json_ld
@@ -24,9 +24,9 @@ SECTION = "reviews"
 def product_sections(product, language: str) -> tuple[Markup, dict]:
     """(the sections' HTML, the reviews' `aggregateRating` and `review` for the page's JSON-LD).
 
-    The stored copy is kept per product, language and the page's address with its query (the
-    vote and report forms send the shopper back to it); the product's slug and option names are
-    in the key, as the sections show them and a change to them is not a write to their tables."""
+    The stored copy is kept per product, language and page address (`page_cache.page_address`:
+    the vote and report forms send the shopper back to it); the product's slug and option names
+    are in the key, as the sections show them and a change to them is not a write to their tables."""
     def render() -> dict:
         reviews = queries.product_reviews(product, language=language)
         html = render_template(
@@ -36,6 +36,6 @@ def product_sections(product, language: str) -> tuple[Markup, dict]:
             questions=questions.product_questions(product.id, language))
         return {"html": html, "json_ld": reviews_json_ld(reviews)}
 
-    key = (product.id, product.slug, list(product.option_names or ()), language, request.full_path)
+    key = (product.id, product.slug, list(product.option_names or ()), language)
     found = section(SECTION, key, render)
     return Markup(found["html"]), found["json_ld"]

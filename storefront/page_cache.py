@@ -565,6 +565,8 @@ def horizon() -> float:
         moment = horizon_of(now)
         if moment is not None:
             moments.append(moment.timestamp())
+    if "page_cache_sections_until" in g:  # a stored section the page shows is fresh until then
+        moments.append(g.page_cache_sections_until)
     return min(moments) if moments else 0
 
 
@@ -591,9 +593,9 @@ def bump(app: Flask | None = None) -> None:
     """Every stored page and section is stale from the next request on, on every node: for a
     change the session events cannot see (settings, rows written in plain SQL)."""
     app = app or (current_app._get_current_object() if has_app_context() else None)
-    _bump_pages(app)
-    for name in SECTION_TABLES:
+    for name in SECTION_TABLES:  # sections first, as after a commit
         bump_section(name, app)
+    _bump_pages(app)
 
 
 def _bump_pages(app: Flask | None) -> None:
@@ -633,19 +635,27 @@ def _note_statement(state) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    # A savepoint released is not the commit: what it wrote is not visible yet, and a page or
+    # section rendered now, under a new version, would keep the old rows.
+    if session.in_nested_transaction():
+        return
     changed = session.info.pop(CHANGED_TABLES, set())
     pages_changed = session.info.pop(PAGES_CHANGED, False)
     if not (pages_changed or changed):
         return
     app = current_app._get_current_object() if has_app_context() else None
-    if pages_changed:
-        _bump_pages(app)
+    # Sections first: a page rendered between the two bumps would store the old section under the
+    # pages' new version.
     for name, tables in SECTION_TABLES.items():
         if None in changed or not changed.isdisjoint(tables):
             bump_section(name, app)
+    if pages_changed:
+        _bump_pages(app)
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back: what came before it still stands
+        return
     session.info.pop(PAGES_CHANGED, None)
     session.info.pop(CHANGED_TABLES, None)
 
@@ -678,16 +688,17 @@ def bump_section(name: str, app: Flask | None = None) -> None:
 
 def section(name: str, key: tuple, render):
     """What `render()` returns (anything `json` can write: the section's HTML and data about it)
-    for `key`, which says everything else the section depends on (the page's address with its
-    query, the language, …), from the store while fresh. Rendered every time when the cache is
-    off or paused, the store is away, or the request is not a GET (a form re-rendered after a POST)."""
+    for `key`, which says everything else the section depends on (the language, …) besides the
+    page's address (`page_address`), from the store while fresh. A page that shows a stored copy is
+    itself stored no longer than that copy is fresh. Rendered every time when the cache is off or
+    paused, the store is away, or the request is not a GET (a form re-rendered after a POST)."""
     app = current_app._get_current_object()
     store = app.extensions.get("page_cache")
-    if store is None or request.method not in ("GET", "HEAD") or app.extensions.get("page_cache_paused"):
+    if store is None or request.method != "GET" or app.extensions.get("page_cache_paused"):
         return render()
     settings = app.extensions.get("shop_settings")
-    parts = json.dumps([app.extensions.get("page_cache_release"), getattr(settings, "version", None), key],
-                       default=str)
+    parts = json.dumps([app.extensions.get("page_cache_release"), getattr(settings, "version", None),
+                        page_address(), key], default=str)
     try:
         version = store.read_marker(_section_marker(name)) or 0
         entry_key = f"{SECTION_PREFIX}{name}:{version}:{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
@@ -696,15 +707,34 @@ def section(name: str, key: tuple, render):
         return render()
     if raw is not None:
         try:
-            return json.loads(raw)
-        except ValueError:
+            entry = json.loads(raw)
+            _shown_until(entry["expires"])
+            return entry["value"]
+        except (ValueError, KeyError, TypeError):
             log.warning("unreadable stored section %s; rendering it again", name)
-    value = render()
+    lifetime = app.config["PAGE_CACHE_TTL"]
+    entry = {"expires": time.time() + lifetime, "value": render()}
     try:
-        store.put(entry_key, json.dumps(value).encode(), app.config["PAGE_CACHE_TTL"])
+        store.put(entry_key, json.dumps(entry).encode(), lifetime)
     except StoreError:
         log.warning("could not store section %s", name)
-    return value
+    return entry["value"]
+
+
+def _shown_until(expires: float) -> None:
+    """The page shows a stored section fresh until `expires` (an epoch second): `horizon`."""
+    g.page_cache_sections_until = min(g.get("page_cache_sections_until", expires), expires)
+
+
+def page_address() -> str:
+    """The address of the page being answered as every visitor of its key shares it: its path and
+    the query arguments it reads, in their order, without tracking tags or arguments it does not
+    read. Forms send the shopper back to it, and it is in a stored page or section: one with the
+    first visitor's `utm_*` or junk would hand them on to everyone."""
+    readable = SHARED_PAGES.get(request.endpoint)
+    pairs = [(name, value) for name, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+             if not is_tracking_arg(name) and (readable is None or name in readable)]
+    return request.path + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 def listen_for_changes() -> None:

@@ -38,7 +38,7 @@ from .catalog.pages import stock_state, variant_image
 from .extensions import db
 from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words
 from .money import format_money
-from .page_cache import is_tracking_arg
+from .page_cache import is_tracking_arg, page_address
 from .social.attribution import is_tracked_page
 
 # Words that come from settings and data rather than code, listed here so that extraction puts
@@ -293,6 +293,7 @@ def init_app(app: Flask) -> None:
         url_with_lang=url_with_lang,
         url_with_args=url_with_args,
         url_for=path_for,
+        page_address=page_address,
         path_for=path_for,
         media_url=media_url,
         language_names=LANGUAGE_NAMES,

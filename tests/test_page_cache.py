@@ -144,7 +144,7 @@ def stored_bodies(app) -> list[bytes]:
     path = app.config["PAGE_CACHE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT key, entry FROM pages").fetchall()
-    return [json.loads(raw)["html"].encode() if key.startswith(page_cache.SECTION_PREFIX)
+    return [json.loads(raw)["value"]["html"].encode() if key.startswith(page_cache.SECTION_PREFIX)
             else page_cache.decode(raw)["b"] for key, raw in rows]
 
 
@@ -189,13 +189,13 @@ def test_every_store_keeps_pages_under_a_version_and_lets_one_request_revalidate
 
 def test_every_store_keeps_sections_under_versions_of_their_own(store):
     section_key = f"{page_cache.SECTION_PREFIX}reviews:0:abc"
-    store.put(section_key, b'{"html": ""}', 60)
+    store.put(section_key, b'{"value": {}}', 60)
     assert store.read_marker("section:reviews") is None
     assert store.bump_marker("section:reviews") == 1
     assert store.bump_marker("section:reviews") == 2
     assert store.read_marker("section:reviews") == 2
     store.bump()  # the pages' version: a section stays until its own version moves on
-    assert store.get(section_key)[1] == b'{"html": ""}'
+    assert store.get(section_key)[1] == b'{"value": {}}'
 
 
 # --- two server processes ---------------------------------------------------------------------------

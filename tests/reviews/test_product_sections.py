@@ -4,7 +4,10 @@ them back without their queries; a new review, vote, reply, question or answer s
 next request, on every server process; each copy is kept per language and page address."""
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+import time
 import urllib.request
 
 import pytest
@@ -154,3 +157,63 @@ def test_a_new_review_reaches_every_server_process_on_the_next_request(gunicorn_
     unverified_review(scarf, 3, now=NOW, body="Too short")  # written by another process, as a node would
     after = [fetch(url) for _ in range(8)]
     assert all("Too short" in page for page in after)
+
+
+def section_entries(app) -> dict[str, dict]:
+    path = app.config["PAGE_CACHE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT key, entry FROM pages WHERE key LIKE 'section:%'").fetchall()
+    return {key: json.loads(raw) for key, raw in rows}
+
+
+def section_version(app) -> int:
+    return app.extensions["page_cache"].read_marker("section:reviews") or 0
+
+
+def test_a_savepoint_released_is_not_the_commit(app, client, scarf):
+    """A reply is written under a savepoint and committed with the rest of its transaction (inbox,
+    mail, audit): a bump at the savepoint would let a page store the rows from before it."""
+    client.get("/p/sea-scarf")
+    before = section_version(app)
+    with db.session.begin_nested():
+        db.session.execute(sa.update(Review).where(Review.product_id == scarf.id).values(body="Rewritten"))
+    assert section_version(app) == before, "bumped before the commit"
+    try:
+        with db.session.begin_nested():  # a savepoint rolled back keeps what came before it
+            db.session.execute(sa.update(Review).where(Review.product_id == scarf.id).values(body="Dropped"))
+            raise RuntimeError("a twin won the race")
+    except RuntimeError:
+        pass
+    db.session.commit()
+    assert section_version(app) > before
+    page = client.get("/p/sea-scarf").get_data(as_text=True)
+    assert "Rewritten" in page and "Dropped" not in page
+
+
+def test_a_head_request_stores_nothing_a_get_would_not_show(client, scarf):
+    assert client.head("/p/sea-scarf").status_code == 200
+    assert 'name="next" value="/p/sea-scarf"' in client.get("/p/sea-scarf").get_data(as_text=True)
+
+
+def test_arguments_the_page_does_not_read_neither_fill_the_store_nor_reach_its_forms(app, client, scarf):
+    client.get("/p/sea-scarf")
+    stored = set(section_entries(app))
+    for n in range(5):
+        page = client.get(f"/p/sea-scarf?x={n}&utm_source=post{n}&fbclid=abc{n}").get_data(as_text=True)
+        assert 'name="next" value="/p/sea-scarf"' in page  # no junk, no campaign handed on
+    assert set(section_entries(app)) == stored
+
+
+def test_a_page_showing_a_stored_section_is_kept_no_longer_than_the_section(app, client, scarf):
+    client.get("/p/sea-scarf")
+    path = app.config["PAGE_CACHE_URL"].removeprefix("sqlite:///")
+    current = f"section:reviews:{section_version(app)}:"
+    (key, entry), = [(key, entry) for key, entry in section_entries(app).items() if key.startswith(current)]
+    entry["expires"] = time.time() + 5  # stored 55 s ago
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE pages SET entry = ? WHERE key = ?", (json.dumps(entry).encode(), key))
+    scarf.variants[0].price = 3300  # the page is rendered again, the section read back
+    db.session.commit()
+    response = client.get("/p/sea-scarf")
+    assert response.headers["X-Cache"] == "MISS" and price_on(response.get_data(as_text=True)) == "€33.00"
+    assert int(re.search(r"s-maxage=(\d+)", response.headers["Cache-Control"]).group(1)) <= 5
