@@ -4,6 +4,7 @@ token; the offer rules (ranges, windows, audiences a platform permits) are check
 whose errors are shown on the field they name."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
@@ -11,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.backoffice.forms import translations_of
+from storefront.delivery import chargeable_methods, shipping_method_names
 from storefront.text_input import ShopForm
 
 from .models import Audience, Benefit, Target
@@ -29,7 +31,10 @@ def benefit_choices():
 
 
 def delivery_choices():
-    return [("standard", _l("Standard delivery")), ("express", _l("Express delivery"))]
+    """The deliveries a free-shipping offer may make free: standard, express and any the shop added."""
+    built_in = {"standard": _l("Standard delivery"), "express": _l("Express delivery")}
+    names = shipping_method_names()
+    return [(code, built_in.get(code) or names[code]) for code in chargeable_methods(current_app.config)]
 
 
 def target_choices():

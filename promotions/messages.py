@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from babel.lists import format_list
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from storefront.delivery import DELIVERY_METHODS, shipping_method_names
+from storefront.i18n import current_locale
 from storefront.money import format_money
 from storefront.social.platforms import configured_platforms, platform_name
 
@@ -49,9 +52,16 @@ DELIVERY_NAMES = {
 
 
 def delivery_text(offer) -> str:
-    """The delivery methods a free-shipping offer makes free, as words ("standard delivery")."""
+    """The delivery methods a free-shipping offer makes free, as words ("standard delivery",
+    "standard delivery, Omniva parcel locker"): an added method by its name."""
     methods = frozenset(offer.shipping_methods or ("standard",))
-    return str(DELIVERY_NAMES.get(methods, DELIVERY_NAMES[frozenset({"standard"})]))
+    if methods in DELIVERY_NAMES:
+        return str(DELIVERY_NAMES[methods])
+    names = shipping_method_names()
+    built_in = {"standard": DELIVERY_NAMES[frozenset({"standard"})], "express": DELIVERY_NAMES[frozenset({"express"})]}
+    words = [str(built_in.get(code) or names.get(code) or code)
+             for code in [*DELIVERY_METHODS, *sorted(methods - set(DELIVERY_METHODS))] if code in methods]
+    return format_list(words, locale=current_locale())
 
 
 def free_shipping_promise(threshold: int | None) -> str:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Category, Product
+from storefront.delivery import shipping_method_names
 from storefront.extensions import db
 from storefront.money import format_money
 from storefront.social.platforms import configured_pages
@@ -224,5 +225,6 @@ VALUES: dict[str, Callable] = {
     "cap_total": _cap,
     "cap_per_customer": _cap,
     "priority": _count,
-    "shipping_methods": lambda value, _names: ", ".join(str(DELIVERIES.get(m, m)) for m in value or []) or _("(none)"),
+    "shipping_methods": lambda value, _names: ", ".join(str(DELIVERIES.get(m) or shipping_method_names().get(m, m))
+                                                       for m in value or []) or _("(none)"),
 }

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from storefront.catalog.editing import merged_translations
 from storefront.catalog.models import Category, Product
+from storefront.delivery import chargeable_methods
 from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.money import parse_major
@@ -34,8 +35,8 @@ UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
 MAX_AMOUNT = 10**10                            # money in minor units: likewise
 
-# The deliveries a free-shipping offer may make free (`storefront.delivery.DELIVERY_METHODS` codes;
-# pick-up is free anyway).
+# The built-in deliveries a free-shipping offer may make free (pick-up is free anyway); methods an
+# admin added may be chosen too (`storefront.delivery.chargeable_methods`).
 FREE_SHIPPING_METHODS = ("standard", "express")
 
 WINDOW_OVER = _l("This window is already over: choose an end in the future.")
@@ -244,9 +245,10 @@ def _clean_methods(values) -> list[str]:
     chosen = {str(value) for value in values or ()} if not isinstance(values, str) else {values}
     if not chosen:
         return ["standard"]
-    if not chosen <= set(FREE_SHIPPING_METHODS):
-        raise InvalidOffer(_l("Choose standard or express delivery (or both)."), field="shipping_methods")
-    return [method for method in FREE_SHIPPING_METHODS if method in chosen]
+    allowed = chargeable_methods(current_app.config)
+    if not chosen <= set(allowed):
+        raise InvalidOffer(_l("Choose the deliveries it makes free from the list."), field="shipping_methods")
+    return [method for method in allowed if method in chosen]
 
 
 def _clean_target(data: Mapping) -> tuple[str, list[int], list[int]]:

@@ -99,9 +99,12 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "SHIPPING_FLAT_RATE": _int("SHIPPING_FLAT_RATE", 495),
         "FREE_SHIPPING_THRESHOLD": _int("FREE_SHIPPING_THRESHOLD", 6000),
         "SHIPPING_EXPRESS_RATE": _int("SHIPPING_EXPRESS_RATE", 1290),
-        # The delivery methods checkout offers, of standard, express and pickup; the cart's estimate
+        # The delivery methods checkout offers (standard, express, pickup and any added); the cart's estimate
         # is the first of them on offer (`storefront.delivery`).
         "DELIVERY_METHODS": _list("DELIVERY_METHODS", "standard,express,pickup"),
+        # Methods an admin added (a parcel locker, say): a JSON list of {"code", "names": {language:
+        # name}, "rate", "free_from"}, as the settings page writes it (`storefront.delivery`).
+        "DELIVERY_CUSTOM_METHODS": _json("DELIVERY_CUSTOM_METHODS", []),
         # Checkout: how long stock is held while a shopper pays by card, and for manual methods
         # (a bank transfer takes days). Manual methods are on by default so the shop works
         # without payment keys.

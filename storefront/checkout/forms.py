@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..delivery import DELIVERY_METHODS
+from ..delivery import shipping_method_names
 from ..text_input import ShopForm
 from .service import NOT_OFFERED
 
@@ -37,7 +37,7 @@ class DetailsForm(ShopForm):
 
     def validate_shipping_method(self, field) -> None:
         if field.data not in {code for code, _name in field.choices}:
-            raise ValidationError(NOT_OFFERED if field.data in DELIVERY_METHODS
+            raise ValidationError(NOT_OFFERED if field.data in shipping_method_names()
                                   else _l("Please choose a delivery option."))
 
 

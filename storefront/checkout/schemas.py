@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..delivery import DELIVERY_METHODS
+from ..delivery import CODE_PATTERN, DELIVERY_METHODS
 from ..cart.schemas import LostOfferSchema, TotalsSchema
 from ..idempotency import KEY_PATTERN
 from ..orders.models import PaymentMethod
@@ -16,7 +16,11 @@ from ..text_input import Text
 # method or country the shop does not offer with 400 invalid_checkout (which the shop's settings
 # decide: DELIVERY_METHODS, card only with Stripe keys, SHIP_TO_COUNTRIES), so these are the values
 # a client may send, and the quote lists the ones on offer. tests/api/test_openapi.py keeps them in step.
+# A delivery method is a built-in code or one an admin added (`storefront.delivery`), so the
+# document gives its form and names the built-in ones, not a closed list.
 SHIPPING_METHODS = DELIVERY_METHODS
+SHIPPING_METHOD_WORDS = (f"A delivery method's code: {', '.join(DELIVERY_METHODS)}, or one the shop added "
+                         "(the quote's `shipping_methods` lists those on offer, with their names).")
 PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 # ISO 3166-1 alpha-2 codes (with the user-assigned ones Babel knows, such as XK).
 COUNTRY_CODES = tuple(sorted(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()))
@@ -24,6 +28,13 @@ COUNTRY_CODES = tuple(sorted(code for code in Locale("en").territories if len(co
 
 def _choice(values: tuple[str, ...], **kwargs) -> Text:
     return Text(metadata={"enum": list(values), **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def _method(**kwargs) -> Text:
+    """A delivery method's code: its form is documented (and any other text refused by checkout)."""
+    return Text(validate=validate.Length(max=40), metadata={"pattern": CODE_PATTERN.pattern,
+                                                            "example": DELIVERY_METHODS[0],
+                                                            **kwargs.pop("metadata", {})}, **kwargs)
 
 
 def _email(**kwargs) -> Text:
@@ -36,9 +47,9 @@ class QuoteArgsSchema(Schema):
         unknown = EXCLUDE
 
     cart_token = Text(required=True, validate=validate.Length(max=64))
-    shipping_method = _choice(SHIPPING_METHODS, load_default=None, metadata={
-        "description": "One of the shop's delivery options; without it, the first the shop offers (the first of "
-                       "the quote's `shipping_methods`). 400 invalid_checkout for one it does not offer."})
+    shipping_method = _method(load_default=None, metadata={
+        "description": f"{SHIPPING_METHOD_WORDS} Without it, the first the shop offers (the first of the quote's "
+                       "`shipping_methods`). 400 invalid_checkout for one it does not offer."})
     code = Text(load_default=None, validate=validate.Length(max=40), metadata={
         "description": "An offer code the shopper entered; 422 code_refused says why one cannot be used."})
     email = _email(load_default=None, metadata={
@@ -84,8 +95,9 @@ class PlaceOrderSchema(Schema):
     country = _choice(COUNTRY_CODES, required=True, validate=validate.Length(equal=2), metadata={
         "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there."})
     phone = _text(40, required=False)
-    shipping_method = _choice(SHIPPING_METHODS, required=True, metadata={
-        "description": "One of the quote's `shipping_methods`; 400 invalid_checkout for another."})
+    shipping_method = _method(required=True, metadata={
+        "description": f"{SHIPPING_METHOD_WORDS} One of the quote's `shipping_methods`; 400 invalid_checkout for "
+                       "another."})
     payment_method = _choice(PAYMENT_METHODS, required=True, metadata={
         "description": "One of the quote's `payment_methods` (card only where the shop takes cards); "
                        "400 invalid_checkout for another."})

@@ -20,7 +20,7 @@ from ..cart.service import get_cart, line_items, lost_for, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import write_transaction
-from ..delivery import DELIVERY_METHODS, default_option, shipping_options
+from ..delivery import default_option, shipping_method_names, shipping_options
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember
@@ -106,7 +106,7 @@ def quote(lines: list[CartLine], shipping_method: str, pricing: PricingContext |
     config = current_app.config
     option = shipping_options(config).get(shipping_method)
     if option is None:
-        raise InvalidCheckout(NOT_OFFERED if shipping_method in DELIVERY_METHODS
+        raise InvalidCheckout(NOT_OFFERED if shipping_method in shipping_method_names(config)
                               else _l("Please choose a delivery option."), field="shipping_method")
     return price_cart(line_items(lines), PricingRules.from_config(config), shipping=option.rate,
                       offers=offers_for(pricing))

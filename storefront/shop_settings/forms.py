@@ -1,5 +1,5 @@
-"""The settings page's form: one field per setting (built from the registry), and one row of
-fields per social app plus an empty row to add one. Each field's text is parsed by its setting's
+"""The settings page's form: one field per setting (built from the registry), one row of fields
+per social app and per added delivery method, each list with an empty row to add one. Each field's text is parsed by its setting's
 rule (`registry`); a field left as it was shown is not parsed again, so a default the environment
 set in another spelling never blocks saving the rest. Secrets are password fields, never filled:
 left blank, the app keeps its secret."""
@@ -12,8 +12,10 @@ from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, Sele
                      TextAreaField)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n import LANGUAGE_NAMES
+from ..money import format_major, parse_major
 from ..text_input import TextRefused, ShopForm, clean_text
-from .registry import InvalidSetting
+from .registry import SUPPORTED_LANGUAGES, InvalidSetting
 
 APP_FIELDS = ("platform", "app_id", "bot", "pages", "secret", "remove")
 
@@ -32,6 +34,8 @@ class SettingsForm(ShopForm):
 
     states: dict = {}
     app_rows: int = 0
+    method_rows: int = 0
+    currency: str = "EUR"
     # The settings' version the form was shown with (service.version_seen).
     version = HiddenField()
 
@@ -49,7 +53,7 @@ class SettingsForm(ShopForm):
                 # The setting's rule refuses what is not an option, with its own words.
                 fields[key] = CheckboxList(setting.label, description=setting.help, validate_choice=False,
                                            choices=setting.option_labels(in_force))
-            elif setting.widget == "apps":
+            elif setting.widget in ("apps", "methods"):
                 continue
             else:
                 fields[key] = StringField(setting.label, description=setting.help)
@@ -65,7 +69,23 @@ class SettingsForm(ShopForm):
                 _l("Secret"), description=(_l("Set. Leave blank to keep it; type a new one to replace it.")
                                            if row < len(apps) and apps[row].get("secret") else _l("Not set.")))
             fields[f"app{row}_remove"] = BooleanField(_l("Remove this app"))
-        return type("SettingsForm", (cls,), {"states": states, "app_rows": rows, **fields})
+        methods = [row for row in states["DELIVERY_CUSTOM_METHODS"].value or [] if not row.get("removed")] \
+            if "DELIVERY_CUSTOM_METHODS" in states else []
+        for row in range(len(methods) + 1):
+            fields[f"method{row}_code"] = HiddenField()
+            for language in SUPPORTED_LANGUAGES:
+                fields[f"method{row}_name_{language}"] = StringField(
+                    _l("Name (%(language)s)", language=LANGUAGE_NAMES[language]),
+                    render_kw={"lang": language, "maxlength": 80})
+            fields[f"method{row}_rate"] = StringField(_l("Rate"), render_kw={"inputmode": "decimal"})
+            fields[f"method{row}_free_from"] = StringField(_l("Free from (items total)"),
+                                                           description=_l("Blank: never free."),
+                                                           render_kw={"inputmode": "decimal"})
+            fields[f"method{row}_remove"] = BooleanField(_l("Remove this method"))
+        currency = next((state.setting.currency for state in states.values()
+                         if getattr(state.setting, "currency", None)), "EUR")
+        return type("SettingsForm", (cls,), {"states": states, "app_rows": rows, "method_rows": len(methods) + 1,
+                                             "currency": currency, **fields})
 
     def fill(self, version: str) -> None:
         """Show the settings in force (never a secret), as of `version`."""
@@ -78,6 +98,15 @@ class SettingsForm(ShopForm):
                     self[f"app{row}_app_id"].data = str(app.get("app_id") or "")
                     self[f"app{row}_bot"].data = str(app.get("bot") or "")
                     self[f"app{row}_pages"].data = ", ".join(str(page) for page in app.get("pages") or [])
+            elif setting.widget == "methods":
+                live = [method for method in state.value or [] if not method.get("removed")]
+                for row, method in enumerate(live):
+                    self[f"method{row}_code"].data = method["code"]
+                    for language in SUPPORTED_LANGUAGES:
+                        self[f"method{row}_name_{language}"].data = (method.get("names") or {}).get(language, "")
+                    self[f"method{row}_rate"].data = format_major(int(method.get("rate") or 0), self.currency)
+                    free_from = method.get("free_from")
+                    self[f"method{row}_free_from"].data = format_major(int(free_from), self.currency) if free_from else ""
             elif setting.widget in ("flag", "choices"):
                 self[key].data = state.value
             else:
@@ -94,13 +123,16 @@ class SettingsForm(ShopForm):
             try:
                 if setting.widget == "apps":
                     self.parsed[key] = setting.check(self._apps(), current=state.value, default=state.default)
+                elif setting.widget == "methods":
+                    self.parsed[key] = setting.check(self._methods(), current=state.value, default=state.default)
                 elif setting.widget in ("flag", "choices"):
                     value = field.data or ([] if setting.widget == "choices" else False)
                     self.parsed[key] = setting.check(value, current=state.value, default=state.default)
                 elif (field.data or "") != setting.shown(state.value):
                     self.parsed[key] = setting.parse(field.data or "", current=state.value, default=state.default)
             except InvalidSetting as refused:
-                target = field if field is not None else self[f"app0_platform"]
+                target = field if field is not None else self[
+                    "method0_name_en" if setting.widget == "methods" else "app0_platform"]
                 target.errors = [*target.errors, str(refused.message)]
                 valid = False
         return valid
@@ -122,6 +154,34 @@ class SettingsForm(ShopForm):
                          "pages": [page for page in values["pages"].replace(";", ",").split(",")],
                          "secret": secret or None, "keep": row})
         return apps
+
+    def _methods(self) -> list[dict]:
+        """The delivery method rows as the CustomDeliveryMethods rule reads them: amounts in minor
+        units; a row left blank is no method, a removed one is left out (the service keeps it,
+        marked removed). :raise InvalidSetting: an amount that is not one."""
+        methods = []
+        for row in range(self.method_rows):
+            if self[f"method{row}_remove"].data:
+                continue
+            names = {language: self[f"method{row}_name_{language}"].data or "" for language in SUPPORTED_LANGUAGES}
+            rate, free_from = (self[f"method{row}_{name}"].data or "" for name in ("rate", "free_from"))
+            if not any(names.values()) and not rate.strip() and not free_from.strip():
+                continue
+            amounts, number = {}, len(methods) + 1
+            for name, text in (("rate", rate or "0"), ("free_from", free_from)):
+                try:
+                    amounts[name] = parse_major(text, self.currency) if text.strip() else None
+                except ValueError:
+                    raise InvalidSetting(
+                        _l("Delivery method %(number)s: enter its rate as an amount such as 2.99.", number=number)
+                        if name == "rate" else
+                        _l("Delivery method %(number)s: enter the items total it is free from as an amount such as "
+                           "40.00, or leave it blank.", number=number)) from None
+            methods.append({"code": self[f"method{row}_code"].data or None, "names": names, **amounts})
+        return methods
+
+    def method_errors(self) -> list[str]:
+        return list(self["method0_name_en"].errors) if self.method_rows else []
 
     def changes(self) -> dict[str, Any]:
         """The settings as sent (after `validate`), by key; the service keeps only what changed."""

@@ -20,7 +20,8 @@ from babel import Locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..delivery import DELIVERY_METHODS, all_shipping_options, shipping_method_names
+from ..delivery import (CODE_PATTERN, DELIVERY_METHODS, MAX_CUSTOM_METHODS, MethodName, all_shipping_options,
+                        custom_methods, known_methods, new_code, shipping_method_names)
 from ..errors import ShopError
 from ..i18n import LANGUAGE_NAMES
 from ..money import format_major, format_money, parse_major
@@ -309,11 +310,23 @@ class Languages(Choices):
 
 @dataclass(frozen=True)
 class DeliveryMethods(Choices):
-    """Which delivery methods checkout offers (`storefront.delivery`); the first one on offer is
-    also the one a cart is estimated with. One at least: a shop that delivers no way sells nothing."""
+    """Which delivery methods checkout offers (`storefront.delivery`): built-in ones and those an
+    admin added (DELIVERY_CUSTOM_METHODS, which `settle` checks them against); the first one on
+    offer is also the one a cart is estimated with. One at least: a shop that delivers no way
+    sells nothing."""
 
     options: tuple[str, ...] = DELIVERY_METHODS
     currency: str = "EUR"
+
+    def chosen(self, value):
+        """The built-in methods named, in their order, then the added ones, as sent."""
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            raise InvalidSetting(_l("Choose from the list."), field=self.key)
+        unknown = [code for code in value if code not in self.options and not CODE_PATTERN.match(code)]
+        if unknown:
+            raise InvalidSetting(self.unknown_message(", ".join(unknown[:5])), field=self.key)
+        added = [code for code in dict.fromkeys(value) if code not in self.options]
+        return [*(code for code in self.options if code in value), *added]
 
     def none_chosen_message(self):
         return _l("Offer at least one delivery method.")
@@ -326,15 +339,119 @@ class DeliveryMethods(Choices):
 
     def option_labels(self, in_force):
         """Each method's name with what it costs now ("Express delivery (next working day): €12.90")."""
-        labels = []
-        for code, option in all_shipping_options(in_force).items():
-            rate = option.rate
-            cost = format_money(rate.rate, self.currency) if rate.rate else _("free")
-            if rate.rate and rate.free_from:
-                cost = _("%(rate)s, free from %(amount)s", rate=cost,
-                         amount=format_money(rate.free_from, self.currency))
-            labels.append((code, _("%(name)s: %(cost)s", name=option.name, cost=cost)))
-        return labels
+        return [(code, option_label(option, self.currency)) for code, option in all_shipping_options(in_force).items()]
+
+
+def option_label(option, currency: str) -> str:
+    """A delivery method's name with what it costs ("Omniva parcel locker: €2.99, free from €40.00")."""
+    rate = option.rate
+    cost = format_money(rate.rate, currency) if rate.rate else _("free")
+    if rate.rate and rate.free_from:
+        cost = _("%(rate)s, free from %(amount)s", rate=cost, amount=format_money(rate.free_from, currency))
+    return _("%(name)s: %(cost)s", name=option.name, cost=cost)
+
+
+@dataclass(frozen=True)
+class CustomDeliveryMethods(Setting):
+    """Delivery methods an admin added (`storefront.delivery`): each a name in every supported
+    language, a rate and, optionally, an items total from which it is free. A row sent with the
+    `code` of a method the shop has keeps that code (renamed, repriced); a row without one is a new
+    method, given a code made from its English name. A method left out is kept, marked removed
+    (`settle`), so orders placed with it still name it."""
+
+    currency: str = "EUR"
+    widget: str = field(default="methods", init=False)
+
+    def check(self, value, *, current=None, default=None):
+        if not isinstance(value, list) or not all(isinstance(row, Mapping) for row in value):
+            raise InvalidSetting(_l("The delivery methods could not be read."), field=self.key)
+        current = [row for row in current or [] if isinstance(row, Mapping) and row.get("code")]
+        known = {row["code"] for row in current}
+        taken = set(known)
+        methods = []
+        for number, row in enumerate(value, start=1):
+            if row.get("removed"):
+                continue
+            names = self._names(row.get("names"), number)
+            rate = self._amount(row.get("rate"), number, "rate")
+            free_from = row.get("free_from") or None
+            if free_from is not None:
+                free_from = self._amount(free_from, number, "free_from")
+            code = row.get("code")
+            if code not in known or code in {method["code"] for method in methods}:
+                code = new_code(names["en"], taken)  # a new method (only the shop makes codes)
+            taken.add(code)
+            methods.append({"code": code, "names": names, "rate": rate, "free_from": free_from})
+        if len(methods) > MAX_CUSTOM_METHODS:
+            raise InvalidSetting(_l("At most %(count)s added delivery methods.", count=MAX_CUSTOM_METHODS),
+                                 field=self.key)
+        return methods
+
+    def _names(self, names, number: int) -> dict[str, str]:
+        names = names if isinstance(names, Mapping) else {}
+        checked = {}
+        for language in SUPPORTED_LANGUAGES:
+            text = names.get(language)
+            try:
+                text = clean_text(text) if isinstance(text, str) else ""
+            except TextRefused as refused:
+                raise InvalidSetting(refused.message, field=self.key) from None
+            if not text:
+                raise InvalidSetting(_l("Delivery method %(number)s: enter its name in %(language)s.", number=number,
+                                        language=LANGUAGE_NAMES[language]), field=self.key)
+            if len(text) > 80:
+                raise InvalidSetting(_l("Delivery method %(number)s: a name has at most %(count)s characters.",
+                                        number=number, count=80), field=self.key)
+            checked[language] = text
+        return checked
+
+    def _amount(self, value, number: int, which: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MONEY:
+            most = format_major(MAX_MONEY, self.currency)
+            raise InvalidSetting(
+                _l("Delivery method %(number)s: enter a rate from 0 to %(most)s.", number=number, most=most)
+                if which == "rate" else
+                _l("Delivery method %(number)s: enter a free-from amount from 0 to %(most)s.", number=number, most=most),
+                field=self.key)
+        return value
+
+    def shown(self, value):
+        raise TypeError("the added delivery methods are shown field by field")
+
+    def name_of(self, method: Mapping) -> str:
+        """An added method's name in the language of the page."""
+        return str(MethodName(method.get("names") or {}))
+
+
+def settle(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that must change with others for the whole to hold, by key: the added
+    delivery methods keep every code the shop ever used (one left out is kept, marked removed);
+    a newly added method is offered; a removed one is no longer offered, and some method still is.
+    `before`, `after`: every setting's value in force before and after a change.
+    :raise InvalidSetting: when no delivery method would be offered."""
+    settled: dict[str, Any] = {}
+    old_custom = custom_methods(before, removed=True)
+    new_custom = list(after.get("DELIVERY_CUSTOM_METHODS") or [])
+    kept = {row["code"] for row in new_custom}
+    gone = [{**row, "removed": True} for row in old_custom if row["code"] not in kept]
+    if gone:
+        new_custom = [*new_custom, *gone]
+        settled["DELIVERY_CUSTOM_METHODS"] = new_custom
+    after = {**after, "DELIVERY_CUSTOM_METHODS": new_custom}
+    offered = list(after.get("DELIVERY_METHODS") or [])
+    added = [row["code"] for row in custom_methods(after) if row["code"] not in {m["code"] for m in old_custom}]
+    known = known_methods(after)
+    just_removed = {row["code"] for row in gone}
+    unknown = [code for code in offered if code not in known and code not in just_removed]
+    if unknown:
+        raise InvalidSetting(_l("The shop has no delivery method %(codes)s.", codes=", ".join(unknown[:5])),
+                             field="DELIVERY_METHODS")
+    wanted = list(dict.fromkeys(code for code in [*offered, *added] if code in known))
+    if not wanted:
+        raise InvalidSetting(_l("Offer at least one delivery method."), field="DELIVERY_METHODS")
+    if wanted != offered:
+        settled["DELIVERY_METHODS"] = wanted
+    return settled
 
 
 @dataclass(frozen=True)
@@ -438,6 +555,9 @@ def _settings(currency: str = "EUR") -> dict[str, Setting]:
         Money("SHIPPING_EXPRESS_RATE", "delivery", _l("Express delivery rate"), currency=currency),
         Money("FREE_SHIPPING_THRESHOLD", "delivery", _l("Free standard delivery from"),
               _l("Items total from which standard delivery is free; 0 means never."), currency=currency),
+        CustomDeliveryMethods("DELIVERY_CUSTOM_METHODS", "delivery", _l("Added delivery methods"),
+                              _l("A parcel locker or a courier of your own, with its name in every language."),
+                              currency=currency),
         Percent("TAX_RATE_BPS", "tax", _l("Tax rate (%)"), _l("For example 21 or 5.5.")),
         Flag("PRICES_INCLUDE_TAX", "tax", _l("Prices include tax"),
              _l("Off: tax is added to the total at checkout.")),

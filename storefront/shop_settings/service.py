@@ -26,7 +26,7 @@ from ..errors import ConflictError
 from ..extensions import db
 from . import runtime
 from .models import VERSION_KEY, ShopSetting
-from .registry import InvalidSetting, Setting, settings_for
+from .registry import InvalidSetting, Setting, settings_for, settle
 
 
 class SettingsChangedMeanwhile(ConflictError):
@@ -106,6 +106,9 @@ def change_settings(changes: dict[str, Any], actor, *, now: dt.datetime, reset: 
             for key, value in changes.items():
                 current = rows[key].value if key in rows else defaults[key]
                 wanted[key] = settings[key].check(value, current=current, default=defaults[key])
+            before = {key: rows[key].value if key in rows else defaults[key] for key in settings}
+            after = {**before, **{key: defaults[key] if value is None else value for key, value in wanted.items()}}
+            wanted.update(settle(before, after))
             for key, value in wanted.items():
                 row = rows.get(key)
                 old = row.value if row is not None else defaults[key]

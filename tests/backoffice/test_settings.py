@@ -50,6 +50,12 @@ def settings_form(**changes) -> dict:
             for row, app in enumerate(state.value or []):
                 data.update({f"app{row}_platform": app["platform"], f"app{row}_app_id": app.get("app_id", ""),
                              f"app{row}_bot": app.get("bot", ""), f"app{row}_pages": ", ".join(app.get("pages", []))})
+        elif widget == "methods":
+            for row, method in enumerate(m for m in state.value or [] if not m.get("removed")):
+                data.update({f"method{row}_code": method["code"], f"method{row}_rate": f"{method['rate'] / 100:.2f}",
+                             f"method{row}_free_from": f"{method['free_from'] / 100:.2f}" if method.get("free_from")
+                             else "", **{f"method{row}_name_{language}": name
+                                         for language, name in method["names"].items()}})
         else:
             data[key] = state.setting.shown(state.value)
     data.update(changes)
