@@ -31,6 +31,6 @@ def init_app(app: Flask) -> None:
     follow the order's life (`receivers`), and a stored page lasts no longer than the next start
     or end of an offer."""
     app.after_request(stats.flush)
-    add_horizon(app, service.next_offer_change)
+    add_horizon(app, service.offers_horizon)
     limits.connect()
     receivers.connect()

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 from flask import current_app
-from flask_babel import get_locale
+
+from .i18n import current_locale
 
 
 def minor_digits(currency: str) -> int:
@@ -55,7 +56,7 @@ def format_major(minor: int, currency: str) -> str:
 
 def format_money(minor: int, currency: str | None = None, locale: str | None = None) -> str:
     """The amount as the shopper reads it, in their language (``€12.50``, ``12,50 €``)."""
-    return _formatted(minor, currency or current_app.config["SHOP_CURRENCY"], locale or str(get_locale()))
+    return _formatted(minor, currency or current_app.config["SHOP_CURRENCY"], locale or str(current_locale()))
 
 
 # Babel takes ~60 µs an amount (locale data, pattern, Decimal arithmetic), and a page shows the

@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 import time
@@ -54,7 +55,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import redis
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -102,9 +103,14 @@ QUIET_TABLES = frozenset({
 # Response headers a stored page keeps (the rest are per response or per visitor).
 STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                   "X-Frame-Options")
-# Parts of a page stored on their own (`section`), each with the tables whose rows it shows: a
-# write to one of them renders the section again; any other write leaves it as stored.
+# Parts of a page stored on their own (`section`), and values each process keeps in memory
+# (`remembered`), each with the tables whose rows it shows: a write to one of them renders the
+# section (or reads the value) again; any other write leaves it as it was.
 SECTION_TABLES: dict[str, frozenset[str]] = {
+    # The live offers as the promotion engine's rules (promotions.service.live_rules): read by
+    # every page (the free-shipping promise, banners, prices), changed only by the marketers and
+    # by redemptions (a counter in `offers`).
+    "offers": frozenset({"offers", "offer_products", "offer_categories"}),
     # A product page's reviews and questions (reviews.sections). The inbox's clocks, which the
     # reply figures count, change without a page write, so those figures lag by PAGE_CACHE_TTL,
     # as on a stored page.
@@ -118,6 +124,12 @@ CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the table
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
 REVALIDATE_SECONDS = 30  # one request per key renders a stale page again; the claim lapses after this
+
+
+def first_marker() -> int:
+    """Where a marker's count starts in a new or emptied store: anywhere, so that a process still
+    holding a value under a count from before (`remembered`) does not meet that count again."""
+    return secrets.randbits(40)
 
 
 class StoreError(Exception):
@@ -173,7 +185,7 @@ class MemoryStore:
 
     def bump_marker(self, name: str) -> int:
         with self._lock:
-            self._markers[name] = self._markers.get(name, 0) + 1
+            self._markers[name] = self._markers.get(name, first_marker()) + 1
             return self._markers[name]
 
 
@@ -225,8 +237,12 @@ class RedisStore:
             raise StoreError(str(error)) from error
 
     def bump_marker(self, name: str) -> int:
+        key = f"{self._prefix}marker:{name}"
         try:
-            return int(self._redis.incr(f"{self._prefix}marker:{name}"))
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.set(key, first_marker(), nx=True)
+            pipe.incr(key)
+            return int(pipe.execute()[1])
         except self._errors as error:
             raise StoreError(str(error)) from error
 
@@ -299,8 +315,9 @@ class SqliteStore:
 
     def bump_marker(self, name: str) -> int:
         return int(self._run(
-            "INSERT INTO meta (name, value) VALUES (?, 1)"
-            " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", (f"marker:{name}",)).fetchone()[0])
+            "INSERT INTO meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+            (f"marker:{name}", first_marker() + 1)).fetchone()[0])
 
 
 def open_store(url: str):
@@ -719,6 +736,42 @@ def section(name: str, key: tuple, render):
     except StoreError:
         log.warning("could not store section %s", name)
     return entry["value"]
+
+
+def remembering() -> bool:
+    """Whether `remembered` keeps values now: the cache is on and not paused, in a GET request."""
+    if not has_request_context() or request.method != "GET":
+        return False
+    extensions = current_app.extensions
+    return extensions.get("page_cache") is not None and not extensions.get("page_cache_paused")
+
+
+def remembered(name: str, key, compute, *, still_good=None):
+    """What `compute()` returns for `key` (anything hashable that says what else it depends on,
+    such as the language), kept in this process's memory while section `name`'s version stands
+    (a write to one of SECTION_TABLES[name], on any node, bumps it) and `still_good(value)` holds
+    (a value that also depends on the clock says until when). Computed every time when the cache
+    is off or paused, the store is away, or outside a GET request (a handler that writes reads
+    its own writes). The version is read before `compute` reads rows: a write committed in between
+    bumps it again, so the value is read again by the next request."""
+    if not remembering():
+        return compute()
+    app = current_app._get_current_object()
+    store = app.extensions["page_cache"]
+    marker = _section_marker(name)
+    try:
+        version = store.read_marker(marker)
+        if version is None:  # a new (or emptied) store: start its count where no old one was
+            version = store.bump_marker(marker)
+    except StoreError:
+        return compute()
+    memos = app.extensions.setdefault("page_cache_memos", {})
+    entry = memos.get((name, key))
+    if entry is not None and entry[0] == version and (still_good is None or still_good(entry[1])):
+        return entry[1]
+    value = compute()
+    memos[(name, key)] = (version, value)
+    return value
 
 
 def _shown_until(expires: float) -> None:

@@ -191,9 +191,9 @@ def test_every_store_keeps_sections_under_versions_of_their_own(store):
     section_key = f"{page_cache.SECTION_PREFIX}reviews:0:abc"
     store.put(section_key, b'{"value": {}}', 60)
     assert store.read_marker("section:reviews") is None
-    assert store.bump_marker("section:reviews") == 1
-    assert store.bump_marker("section:reviews") == 2
-    assert store.read_marker("section:reviews") == 2
+    first = store.bump_marker("section:reviews")  # a count starts anywhere (page_cache.first_marker)
+    assert store.bump_marker("section:reviews") == first + 1
+    assert store.read_marker("section:reviews") == first + 1
     store.bump()  # the pages' version: a section stays until its own version moves on
     assert store.get(section_key)[1] == b'{"value": {}}'
 
