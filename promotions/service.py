@@ -21,13 +21,13 @@ from blinker import Namespace
 from flask import g, has_request_context, session
 from flask_babel import lazy_gettext as _l
 
-from storefront import page_cache
 from storefront.catalog.models import Category, Product, Variant
 from storefront.catalog.translations import content_language
 from storefront.database import UTCDateTime, utcnow
 from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.orders.models import Order
+from storefront.page_cache import remembered, remembering
 
 from .codes import find_code, normalise_code
 from .engine import EngineLine, OfferRule, Shopper
@@ -150,13 +150,13 @@ def live_rules(now: dt.datetime, *, fresh: bool = False) -> tuple[OfferRule, ...
         # later is the same page); a different moment (the marketer's preview) reads again.
         if abs((cached_now - now).total_seconds()) < 5:
             return rules
-    if fresh or not page_cache.remembering():
+    if fresh or not remembering():
         rules = _read_live_rules(now)
     else:
         # Kept by each process until an offer is written (on any node) or one starts or ends:
         # a page a sale made stale is rendered again without reading the offers again.
         forever = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-        rules = page_cache.remembered(
+        rules = remembered(
             "offers", content_language(), lambda: (now, offers_horizon(now) or forever, _read_live_rules(now)),
             still_good=lambda kept: kept[0] <= now < kept[1])[2]
     if has_request_context():
@@ -176,7 +176,7 @@ def _read_live_rules(now: dt.datetime) -> tuple[OfferRule, ...]:
 def offers_horizon(now: dt.datetime) -> dt.datetime | None:
     """`next_offer_change(now)`, kept by each process as the live rules are (a stored page lasts no
     longer than this: every page asks)."""
-    return page_cache.remembered("offers", "horizon", lambda: (now, next_offer_change(now)),
+    return remembered("offers", "horizon", lambda: (now, next_offer_change(now)),
                                  still_good=lambda kept: kept[0] <= now and (kept[1] is None or now < kept[1]))[1]
 
 

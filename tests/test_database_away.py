@@ -275,11 +275,13 @@ def test_every_page_answers_503_in_the_shoppers_language_while_the_database_is_a
     category_slug, product_slug = product.category.slug, product.slug  # read in the test's own session
     with app.test_request_context():
         pages = [url_for("catalog.category", slug=category_slug), url_for("catalog.product", slug=product_slug),
-                 "/search?q=pullover", "/cart/"]
+                 "/search?q=pullover"]
     latvian, tab_visitor = Shopper(away.url, "lv"), Shopper(away.url, "en")
-    assert latvian.get("/").status == 200  # now in the page cache, for every Latvian visitor
     # Launched from the shop's Facebook tab in Spanish: the language is in the session.
     assert tab_visitor.post("/tab", form={"signed_request": signed_request(locale="es_ES")}).status == 303
+    assert tab_visitor.post("/cart/add", form={"variant_id": product.variants[0].id, "quantity": 1}).status == 303
+    assert latvian.get("/").status == 200  # now in the page cache, for every Latvian visitor
+    assert latvian.get("/cart/").status == 200  # the live offers are kept by the server from here on
 
     away.cut()
     cached = latvian.get("/")
@@ -290,6 +292,8 @@ def test_every_page_answers_503_in_the_shoppers_language_while_the_database_is_a
         assert f'href="{path}"' in answer.text  # "try again"
         assert_friendly_503(tab_visitor.get(path), app, "es")  # the session's language
     assert_friendly_503(Shopper(away.url, "en").get("/search?q=hat&lang=es"), app, "es")  # ?lang= first
+    assert_friendly_503(tab_visitor.get("/cart/"), app, "es")  # a cart to read
+    assert latvian.get("/cart/").status == 200  # none: an empty cart reads nothing
     assert_friendly_503(Shopper(away.url, "en-GB,en;q=0.8").get(pages[1]), app, "en")
 
     api = latvian.get("/api/v1/products")
