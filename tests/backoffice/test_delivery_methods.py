@@ -1,6 +1,8 @@
 """The delivery methods an admin offers: checkout lists only those, refuses the others (the page
 and the API alike), a cart is estimated with the first one offered, and an order placed with a
-method switched off since still names it."""
+method switched off since still names it. Methods an admin adds (a parcel locker) are named in
+every language, priced, free from their own total, coverable by free-shipping offers, and kept,
+marked removed, once removed."""
 from __future__ import annotations
 
 import re
@@ -8,11 +10,15 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from promotions.forms import delivery_choices
+from promotions.messages import delivery_text
+from promotions.terms import InvalidOffer, _clean_methods
 from storefront.extensions import db
 from storefront.mail.service import last_order_email, render
 from storefront.orders.models import Order
 from storefront.shop_settings import runtime
 from tests.factories import checkout_form, make_order, make_product
+from tests.promotions.conftest import make_offer
 
 from .test_settings import audit_entries, environment_settings, rows, settings_form  # noqa: F401
 
@@ -290,11 +296,6 @@ def test_removing_every_offered_method_is_refused(client, admin):
 
 
 def test_a_free_shipping_offer_may_cover_an_added_method(client, admin, app, pullover):
-    from promotions.forms import delivery_choices
-    from promotions.messages import delivery_text
-    from promotions.terms import InvalidOffer, _clean_methods
-    from tests.promotions.conftest import make_offer
-
     add_locker(client, method0_free_from="")
     form = client.get("/admin/offers/new").get_data(as_text=True)
     assert boxes(form, "shipping_methods") == {"standard": True, "express": False, "omniva-parcel-locker": False}
