@@ -35,10 +35,6 @@ UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
 MAX_AMOUNT = 10**10                            # money in minor units: likewise
 
-# The built-in deliveries a free-shipping offer may make free (pick-up is free anyway); methods an
-# admin added may be chosen too (`storefront.delivery.chargeable_methods`).
-FREE_SHIPPING_METHODS = ("standard", "express")
-
 WINDOW_OVER = _l("This window is already over: choose an end in the future.")
 BAD_UTM = _l("UTM tags: up to 80 letters, digits, dots, dashes or underscores.")
 

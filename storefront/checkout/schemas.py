@@ -18,7 +18,6 @@ from ..text_input import Text
 # a client may send, and the quote lists the ones on offer. tests/api/test_openapi.py keeps them in step.
 # A delivery method is a built-in code or one an admin added (`storefront.delivery`), so the
 # document gives its form and names the built-in ones, not a closed list.
-SHIPPING_METHODS = DELIVERY_METHODS
 SHIPPING_METHOD_WORDS = (f"A delivery method's code: {', '.join(DELIVERY_METHODS)}, or one the shop added "
                          "(the quote's `shipping_methods` lists those on offer, with their names).")
 PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
