@@ -183,9 +183,17 @@ def offers_horizon(now: dt.datetime) -> dt.datetime | None:
 # --- the cart as the engine sees it ---------------------------------------------------------
 
 def category_ancestry() -> dict[int, frozenset[int]]:
-    """Each category with all its ancestors (one query for the whole, small, category tree)."""
+    """Each category with all its ancestors (one query for the whole, small, category tree), kept
+    by each process as the tree is (`catalog.browse.all_categories`)."""
     if has_request_context() and "category_ancestry" in g:
         return g.category_ancestry
+    ancestry = remembered("categories", "ancestry", _read_category_ancestry)
+    if has_request_context():
+        g.category_ancestry = ancestry
+    return ancestry
+
+
+def _read_category_ancestry() -> dict[int, frozenset[int]]:
     parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id)).all())
     ancestry: dict[int, frozenset[int]] = {}
     for category_id in parents:
@@ -196,8 +204,6 @@ def category_ancestry() -> dict[int, frozenset[int]]:
             chain.append(current)
             current = parents.get(current)
         ancestry[category_id] = frozenset(chain)
-    if has_request_context():
-        g.category_ancestry = ancestry
     return ancestry
 
 

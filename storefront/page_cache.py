@@ -107,6 +107,10 @@ STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Content-Type-Opt
 # (`remembered`), each with the tables whose rows it shows: a write to one of them renders the
 # section (or reads the value) again; any other write leaves it as it was.
 SECTION_TABLES: dict[str, frozenset[str]] = {
+    # The category tree with its counts of active products (catalog.browse.all_categories): read
+    # by every page (navigation), changed by the catalog's editors; the counts are kept by
+    # triggers on `products`, so any write to a product bumps it too. A sale writes neither.
+    "categories": frozenset({"categories", "products"}),
     # The live offers as the promotion engine's rules (promotions.service.live_rules): read by
     # every page (the free-shipping promise, banners, prices), changed only by the marketers and
     # by redemptions (a counter in `offers`).

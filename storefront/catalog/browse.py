@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import NotFoundError
 from ..extensions import db
+from ..page_cache import remembered
 from . import search_index
 from .models import Category, Product, ProductImage, Variant
 from .translations import content_language, localized
@@ -98,20 +99,53 @@ class ProductCard:
         return self.total_stock <= 0
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class CategoryView:
+    """A category as the storefront shows it: plain values, no session behind them, so that each
+    process can keep the tree between requests (`all_categories`)."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name: str
+    description: str
+    position: int
+    translations: dict
+    # Active products filed directly under it (`Category.active_product_count`).
+    active_product_count: int
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """`field` in the language (default: the request's), else in the shop's default language."""
+        return localized(self.translations, field, getattr(self, field) or "", language)
+
+
 @cache
 def _categories_statement():
-    # The count comes as a column of its own: the database's value even when the session
-    # already holds the category (its attribute would not be refreshed).
-    return sa.select(Category, Category.active_product_count).order_by(Category.position, Category.name)
+    # Columns, not entities: the database's values even when the session already holds a
+    # category (an entity's attributes would not be refreshed), and no identity map to fill.
+    return sa.select(Category.id, Category.parent_id, Category.slug, Category.name, Category.description,
+                     Category.position, Category.translations, Category.active_product_count,
+                     ).order_by(Category.position, Category.name)
 
 
-def all_categories() -> list[Category]:
-    """Every category, ordered for display; loaded once per request (navigation uses it too)."""
+def _read_categories() -> tuple[CategoryView, ...]:
+    return tuple(CategoryView(row.id, row.parent_id, row.slug, row.name, row.description or "", row.position,
+                              row.translations or {}, row.active_product_count)
+                 for row in db.session.execute(_categories_statement()))
+
+
+def all_categories() -> list[CategoryView]:
+    """Every category, ordered for display; read once per request (navigation uses it too), and
+    kept by each process while no category or product is written on any node (a page that a
+    sale made stale is rendered again without reading the tree: `page_cache.remembered`)."""
     if "all_categories" not in g:
-        rows = db.session.execute(_categories_statement()).all()
-        g.all_categories = [category for category, _ in rows]
-        g.category_counts = {category.id: count for category, count in rows}
+        g.all_categories = list(remembered("categories", "tree", _read_categories))
+        g.category_counts = {category.id: category.active_product_count for category in g.all_categories}
     return g.all_categories
+
+
+def category_by_id(category_id: int | None) -> CategoryView | None:
+    return next((c for c in all_categories() if c.id == category_id), None)
 
 
 def active_product_total(category: Category | None = None) -> int:
@@ -122,15 +156,15 @@ def active_product_total(category: Category | None = None) -> int:
     return sum(counts.get(i, 0) for i in (descendant_ids(category) if category is not None else counts))
 
 
-def top_categories() -> list[Category]:
+def top_categories() -> list[CategoryView]:
     return [c for c in all_categories() if c.parent_id is None]
 
 
-def subcategories(category: Category) -> list[Category]:
+def subcategories(category: CategoryView) -> list[CategoryView]:
     return [c for c in all_categories() if c.parent_id == category.id]
 
 
-def get_category(slug: str) -> Category:
+def get_category(slug: str) -> CategoryView:
     """:raise CategoryNotFound:"""
     category = next((c for c in all_categories() if c.slug == slug), None)
     if category is None:
@@ -138,10 +172,11 @@ def get_category(slug: str) -> Category:
     return category
 
 
-def category_path(category: Category) -> list[Category]:
-    """The category's ancestors, root first, ending with the category itself (for breadcrumbs)."""
+def category_path(category_id: int | None) -> list[CategoryView]:
+    """The category's ancestors, root first, ending with the category itself (for breadcrumbs);
+    none for an unknown id."""
     by_id = {c.id: c for c in all_categories()}
-    path, current = [], category
+    path, current = [], by_id.get(category_id)
     while current is not None and current not in path:
         path.append(current)
         current = by_id.get(current.parent_id) if current.parent_id else None
@@ -159,7 +194,7 @@ def ancestor_ids(category_id: int | None) -> frozenset[int]:
     return frozenset(found)
 
 
-def descendant_ids(category: Category) -> list[int]:
+def descendant_ids(category: CategoryView) -> list[int]:
     """The category and every category below it."""
     children: dict[int | None, list[int]] = {}
     for c in all_categories():
@@ -348,7 +383,6 @@ def _product_statement(by_slug: bool):
         # statement of their own: two statements, and no row repeated more than the pictures.
         so.joinedload(Product.images),
         so.selectinload(Product.variants),
-        so.joinedload(Product.category),
     )
 
 
@@ -375,7 +409,8 @@ def _one_product(statement, parameters: dict) -> Product | None:
 
 
 def get_product(slug: str) -> Product:
-    """An active product by slug with its variants, images and category. :raise ProductNotFound:"""
+    """An active product by slug with its variants and images (its category is `category_by_id`'s).
+    :raise ProductNotFound:"""
     product = _one_product(_product_statement(True), {"slug": slug})
     if product is None:
         raise ProductNotFound()

@@ -43,7 +43,7 @@ def formatted(minor: int | None) -> str | None:
 def _category_slug(product: Product) -> str | None:
     # From the request's cached category list, so a page of products never loads categories
     # one by one (the listing's query count stays fixed).
-    category = next((c for c in browse.all_categories() if c.id == product.category_id), None)
+    category = browse.category_by_id(product.category_id)
     return category.slug if category else None
 
 

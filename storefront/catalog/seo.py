@@ -11,6 +11,7 @@ from flask import current_app, has_request_context, request
 
 from ..money import format_major
 from ..templating import media_url, path_for
+from . import browse
 from .models import Product
 from .pages import stock_state
 
@@ -145,7 +146,8 @@ def product_json_ld(product: Product, shop_name: str, *, reviews_data: dict | No
     }
     if product.variants:
         data["sku"] = product.variants[0].sku
-    if product.category is not None:
-        data["category"] = product.category.localized("name")
+    category = browse.category_by_id(product.category_id)
+    if category is not None:
+        data["category"] = category.localized("name")
     data.update(reviews_data or {})
     return data

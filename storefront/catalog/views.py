@@ -46,7 +46,7 @@ def category(slug: str):
     listing = browse.list_cards(category=category, sort=sort, page=pages.parse_page(request.args.get("page")),
                                 per_page=current_app.config["CATALOG_PAGE_SIZE"])
     return render_template(
-        "catalog/category.html", category=category, breadcrumbs=browse.category_path(category),
+        "catalog/category.html", category=category, breadcrumbs=browse.category_path(category.id),
         children=browse.subcategories(category), listing=listing, sort=sort, sorts=browse.SORTS,
     )
 
@@ -85,7 +85,7 @@ def render_product_page(product, *, requested_variant=None, quantity="1", error=
         selected=selected,
         selected_image=pages.variant_image(selected, product),
         options=pages.option_values(product),
-        breadcrumbs=browse.category_path(product.category),
+        breadcrumbs=browse.category_path(product.category_id),
         related=browse.related_products(product),
         meta_tags=seo.product_meta_tags(product, shop_name),
         json_ld=seo.product_json_ld(product, shop_name, reviews_data=reviews_data),
