@@ -36,7 +36,7 @@ from .cart.session_cart import item_count
 from .catalog.browse import top_categories
 from .catalog.pages import stock_state, variant_image
 from .extensions import db
-from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words
+from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words, requested_language
 from .money import format_money
 from .page_cache import is_tracking_arg, page_address
 from .social.attribution import is_tracked_page
@@ -62,6 +62,7 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 _INT_PLACEHOLDER = 7_919_000_000_000_000
 _STR_PLACEHOLDER = "__path_for_{}__"
 _NOT_BUILT = ()
+KEPT_ADDRESS_CONTEXTS = 64  # (script root, ?lang=) pairs whose addresses a process keeps
 
 
 def _quote_path(value: str) -> str:
@@ -113,11 +114,25 @@ def _address_template(endpoint: str, values: dict) -> tuple:
     return tuple(parts)
 
 
+def _addresses_for(this_request) -> dict:
+    """The addresses built so far by this process for requests like this one: an address differs
+    between requests only by the script root and the `url_defaults` (`?lang=` when the page was
+    asked for with it); the routing map is fixed once the app serves."""
+    kept = current_app.extensions.setdefault("shop_addresses", {})
+    context = (this_request.script_root, requested_language())
+    built = kept.get(context)
+    if built is None:
+        built = {}
+        if len(kept) < KEPT_ADDRESS_CONTEXTS:  # a proxy's prefix comes from outside: bounded
+            kept[context] = built
+    return built
+
+
 def path_for(endpoint: str, **values) -> str:
-    """`url_for(endpoint, **values)` from the address built for the request's first link to the
-    endpoint with the same argument names and kinds (prefix, script root, the `url_defaults`
-    query): a product page links 15 variants and 30 pictures, and each `url_for` walks the
-    routing map and the hooks again. What `_address_template` cannot reuse goes to `url_for`.
+    """`url_for(endpoint, **values)` from the address built for the first link to the endpoint
+    with the same argument names and kinds, by this process, in a request with the same script
+    root and `url_defaults` query (`_addresses_for`): a product page links 15 variants and 30
+    pictures, and each `url_for` walks the routing map and the hooks again. What `_address_template` cannot reuse goes to `url_for`.
     The templates' `url_for` is this function."""
     if not has_request_context():
         return url_for(endpoint, **values)
@@ -125,7 +140,7 @@ def path_for(endpoint: str, **values) -> str:
     this_request = request._get_current_object()
     built = getattr(this_request, "shop_addresses", None)
     if built is None:
-        built = this_request.shop_addresses = {}
+        built = this_request.shop_addresses = _addresses_for(this_request)
     key = (endpoint, tuple(values), tuple(map(type, values.values())))
     parts = built.get(key)
     if parts is None:

@@ -92,8 +92,8 @@ def test_what_cannot_be_reused_is_left_to_url_for():
 
 
 def test_a_link_keeps_the_language_of_its_own_request(app):
-    """The addresses are kept per request: a later request without `?lang=` (in the same app
-    context, as a test's or a task's) does not inherit the earlier one's."""
+    """The addresses are kept per process and kind of request: a later request without `?lang=`
+    (in the same app context, as a test's or a task's) does not inherit the earlier one's."""
     with app.app_context():
         with app.test_request_context("/c/knitwear?lang=lv"):
             app.preprocess_request()
@@ -101,3 +101,23 @@ def test_a_link_keeps_the_language_of_its_own_request(app):
         with app.test_request_context("/c/knitwear"):
             app.preprocess_request()
             assert path_for("catalog.product", slug="s") == url_for("catalog.product", slug="s") == "/p/s"
+
+
+def test_each_process_keeps_addresses_per_script_root_and_language(app):
+    """Requests in turn, each kind twice (the second takes what the first built): every link is
+    what `url_for` builds in that request, and none is built again."""
+    kinds = [("http://shop.test/", ""), ("http://shop.test/", "?lang=lv"), ("http://shop.test/shop", ""),
+             ("http://shop.test/shop", "?lang=es"), ("http://shop.test/", "?lang=xx")]
+    for base_url, query in kinds * 2:
+        context = app.test_request_context(f"/c/knitwear{query}", base_url=base_url)
+        context.push()
+        try:
+            app.preprocess_request()
+            for slug in ("s", "a b"):
+                assert path_for("catalog.product", slug=slug) == url_for("catalog.product", slug=slug)
+                assert path_for("review_forms.helpful", review_id=7) == url_for("review_forms.helpful", review_id=7)
+        finally:
+            context.pop()
+    kept = app.extensions["shop_addresses"]  # (the app may have served other tests' requests)
+    assert {("", None), ("", "lv"), ("/shop", None), ("/shop", "es")} <= set(kept)
+    assert not any(language == "xx" for _, language in kept)
