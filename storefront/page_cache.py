@@ -127,6 +127,7 @@ SECTION_PREFIX = "section:"  # the store's keys of sections
 CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the tables this transaction wrote
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
+KEPT_VALUES = 2048  # values `remembered` keeps per process, whatever their keys
 REVALIDATE_SECONDS = 30  # one request per key renders a stale page again; the claim lapses after this
 
 
@@ -763,17 +764,28 @@ def remembered(name: str, key, compute, *, still_good=None):
     app = current_app._get_current_object()
     store = app.extensions["page_cache"]
     marker = _section_marker(name)
-    try:
-        version = store.read_marker(marker)
-        if version is None:  # a new (or emptied) store: start its count where no old one was
-            version = store.bump_marker(marker)
-    except StoreError:
-        return compute()
+    # Each marker is read once per request (the layout's fragments, the tree and the offers'
+    # ancestry share one): on the request, not `g`, since an app context may outlive a request.
+    this_request = request._get_current_object()
+    read = getattr(this_request, "shop_markers", None)
+    if read is None:
+        read = this_request.shop_markers = {}
+    version = read.get(marker)
+    if version is None:
+        try:
+            version = store.read_marker(marker)
+            if version is None:  # a new (or emptied) store: start its count where no old one was
+                version = store.bump_marker(marker)
+        except StoreError:
+            return compute()
+        read[marker] = version
     memos = app.extensions.setdefault("page_cache_memos", {})
     entry = memos.get((name, key))
     if entry is not None and entry[0] == version and (still_good is None or still_good(entry[1])):
         return entry[1]
     value = compute()
+    if len(memos) >= KEPT_VALUES:  # keys that named settings or offers since changed: start again
+        memos.clear()
     memos[(name, key)] = (version, value)
     return value
 

@@ -24,7 +24,8 @@ from flask import Flask, current_app, g, has_request_context, request, session, 
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2 import FileSystemBytecodeCache, pass_context
+from jinja2 import FileSystemBytecodeCache, nodes, pass_context
+from jinja2.ext import Extension
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,7 +39,7 @@ from .catalog.pages import stock_state, variant_image
 from .extensions import db
 from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words, requested_language
 from .money import format_money
-from .page_cache import is_tracking_arg, page_address
+from .page_cache import is_tracking_arg, page_address, remembered, remembering
 from .social.attribution import is_tracked_page
 
 # Words that come from settings and data rather than code, listed here so that extraction puts
@@ -284,8 +285,44 @@ def signed_in() -> bool:
 
 def public_free_shipping() -> str:
     """The free-shipping sentence of pages every anonymous visitor shares (top bar, footer, product
-    page): only what is true for everyone (`promotions.free_shipping`); a cart says its own."""
-    return free_shipping_promise(public_free_shipping_from())
+    page): only what is true for everyone (`promotions.free_shipping`); a cart says its own. Found
+    once per request and language (a page asks four times)."""
+    request_globals = g._get_current_object()
+    locale = str(current_locale(request_globals))
+    found = getattr(request_globals, "public_free_shipping", None)
+    if found is None or found[0] != locale:
+        found = request_globals.public_free_shipping = (locale, free_shipping_promise(public_free_shipping_from()))
+    return found[1]
+
+
+# --- parts of the layout kept between requests ---------------------------------------------------
+
+class KeptFragments(Extension):
+    """`{% kept "name", part, … %}…{% endkept %}`: the block's HTML, kept by each process
+    (`page_cache.remembered`, the category tree's version) for the name and parts, the language,
+    the script root, `?lang=` and the settings in force, and rendered again when one of these
+    changes or the category tree is written. The block may show only what those say (and the
+    tree): nothing of the visitor, the page's address or another table (the free-shipping
+    sentence, which follows the offers and the clock, is a part where it is shown). The layout's
+    navigation and footer, a quarter of a category page's miss, cost a lookup this way."""
+
+    tags = {"kept"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        parts = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            parts.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endkept",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_kept", [nodes.List(parts)]), [], [], body).set_lineno(lineno)
+
+    def _kept(self, parts: list, caller) -> str:
+        if not remembering():
+            return caller()
+        settings = current_app.extensions.get("shop_settings")
+        key = ("fragment", request.script_root, requested_language(), str(current_locale()),
+               getattr(settings, "version", None), *parts)
+        return remembered("categories", key, caller)
 
 
 def format_rate_bps(bps: int) -> str:
@@ -300,6 +337,7 @@ def init_app(app: Flask) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     install_template_words(app)
+    app.jinja_env.add_extension(KeptFragments)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate_bps"] = format_rate_bps
     app.jinja_env.filters["free_shipping_promise"] = free_shipping_promise
