@@ -784,8 +784,9 @@ def remembered(name: str, key, compute, *, still_good=None):
     if entry is not None and entry[0] == version and (still_good is None or still_good(entry[1])):
         return entry[1]
     value = compute()
-    if len(memos) >= KEPT_VALUES:  # keys that named settings or offers since changed: start again
-        memos.clear()
+    if len(memos) >= KEPT_VALUES:  # the oldest half goes (keys of settings or offers since changed)
+        for old in list(memos)[:KEPT_VALUES // 2]:
+            memos.pop(old, None)
     memos[(name, key)] = (version, value)
     return value
 

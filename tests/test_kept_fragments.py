@@ -14,6 +14,7 @@ from storefront import page_cache
 from storefront.catalog.models import Product
 from storefront.database import utcnow
 from storefront.extensions import db
+from storefront.shop_settings import runtime as settings_runtime
 from storefront.shop_settings import service as settings_service
 from tests.factories import make_category, make_product, make_user
 
@@ -75,6 +76,15 @@ def test_the_category_navigation_marks_the_category_browsed(app, client, shelf):
 
 
 def test_a_setting_changed_is_in_the_next_page(app, client, shelf):
+    try:
+        _a_setting_changed_is_in_the_next_page(app, client)
+    finally:  # the environment's settings again, in this process too
+        db.session.rollback()
+        settings_service.reset_all(None, now=utcnow())
+        settings_runtime.forget(app)
+
+
+def _a_setting_changed_is_in_the_next_page(app, client):
     page = from_kept_parts(app, client, "/c/scarves", {})
     assert "All prices include VAT" in page and "Ziemeļu Vilna" in page
     with app.test_request_context("/"):
