@@ -64,6 +64,7 @@ _INT_PLACEHOLDER = 7_919_000_000_000_000
 _STR_PLACEHOLDER = "__path_for_{}__"
 _NOT_BUILT = ()
 KEPT_ADDRESS_CONTEXTS = 64  # (script root, ?lang=) pairs whose addresses a process keeps
+KEPT_ADDRESSES = 1024  # addresses (endpoint, argument names and kinds) kept per such pair
 
 
 def _quote_path(value: str) -> str:
@@ -133,8 +134,10 @@ def path_for(endpoint: str, **values) -> str:
     """`url_for(endpoint, **values)` from the address built for the first link to the endpoint
     with the same argument names and kinds, by this process, in a request with the same script
     root and `url_defaults` query (`_addresses_for`): a product page links 15 variants and 30
-    pictures, and each `url_for` walks the routing map and the hooks again. What `_address_template` cannot reuse goes to `url_for`.
-    The templates' `url_for` is this function."""
+    pictures, and each `url_for` walks the routing map and the hooks again. What
+    `_address_template` cannot reuse goes to `url_for`. The templates' `url_for` is this function,
+    and so are the language switch's links, whose argument names are the page's query's: the
+    addresses kept are bounded (KEPT_ADDRESSES)."""
     if not has_request_context():
         return url_for(endpoint, **values)
     # Kept on the request, not on `g`: an app context may outlive a request (a test's does).
@@ -145,7 +148,9 @@ def path_for(endpoint: str, **values) -> str:
     key = (endpoint, tuple(values), tuple(map(type, values.values())))
     parts = built.get(key)
     if parts is None:
-        parts = built[key] = _address_template(endpoint, values)
+        parts = _address_template(endpoint, values)
+        if len(built) < KEPT_ADDRESSES:
+            built[key] = parts
     if parts is _NOT_BUILT:
         return url_for(endpoint, **values)
     given = tuple(values.values())
@@ -231,7 +236,7 @@ def url_with_lang(lang: str) -> str:
     args.update(page_args(request.args))
     args["lang"] = lang
     try:
-        return url_for(request.endpoint, **args)
+        return path_for(request.endpoint, **args)
     except Exception:  # an endpoint that cannot be rebuilt: go home rather than fail the page
         return url_for("catalog.home", lang=lang)
 

@@ -121,3 +121,28 @@ def test_each_process_keeps_addresses_per_script_root_and_language(app):
     kept = app.extensions["shop_addresses"]  # (the app may have served other tests' requests)
     assert {("", None), ("", "lv"), ("/shop", None), ("/shop", "es")} <= set(kept)
     assert not any(language == "xx" for _, language in kept)
+
+
+def test_the_language_switch_is_what_url_for_builds_and_its_addresses_are_bounded(app):
+    """The switch's links carry the page's own query (its names come from outside): each is what
+    `url_for` builds, and a crowd of made-up names does not grow what a process keeps."""
+    from storefront.templating import KEPT_ADDRESSES, url_with_lang
+
+    for n in range(KEPT_ADDRESSES + 50):
+        query = f"?sort=price&junk{n}=a%20b" if n % 2 else f"?page=2&x{n}=1&lang=es"
+        context = app.test_request_context(f"/c/knitwear{query}")
+        context.push()
+        try:
+            app.preprocess_request()
+            for language in ("en", "lv"):
+                args = {**request_args(), "slug": "knitwear", "lang": language}
+                assert url_with_lang(language) == url_for("catalog.category", **args)
+        finally:
+            context.pop()
+    assert all(len(built) <= KEPT_ADDRESSES for built in app.extensions["shop_addresses"].values())
+
+
+def request_args() -> dict:
+    from flask import request
+
+    return request.args.to_dict()
