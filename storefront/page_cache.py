@@ -111,6 +111,10 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
     # by every page (navigation), changed by the catalog's editors; the counts are kept by
     # triggers on `products`, so any write to a product bumps it too. A sale writes neither.
     "categories": frozenset({"categories", "products"}),
+    # A product page's product, its variants and pictures, stock aside (catalog.kept): written by
+    # the catalog's editors. A sale's stock statements (catalog.stock) say `stock_only`, and count
+    # as STOCK_ONLY, which no section lists: the pages read stock live.
+    "products": frozenset({"products", "variants", "product_images"}),
     # The live offers as the promotion engine's rules (promotions.service.live_rules): read by
     # every page (the free-shipping promise, banners, prices), changed only by the marketers and
     # by redemptions (a counter in `offers`).
@@ -124,6 +128,7 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
     }),
 }
 SECTION_PREFIX = "section:"  # the store's keys of sections
+STOCK_ONLY = "variants.stock"  # among a transaction's changed tables: stock was taken or returned
 CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the tables this transaction wrote
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
@@ -649,6 +654,8 @@ def _note_statement(state) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
     table = _table_of(state.statement)
+    if table == "variants" and state.execution_options.get("stock_only"):
+        table = STOCK_ONLY
     state.session.info.setdefault(CHANGED_TABLES, set()).add(table)
     if state.execution_options.get("pages_unchanged"):
         return

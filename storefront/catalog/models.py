@@ -11,64 +11,10 @@ from .translations import (CATEGORY_FIELDS, PRODUCT_FIELDS, Translated, localize
                            localized_option_value)
 
 
-class Category(Translated, db.Model):
-    __tablename__ = "categories"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
-    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    position: so.Mapped[int] = so.mapped_column(default=0)
-    # Active products filed directly under this category, kept by the database's own triggers on
-    # `products` (migration 3c1f0b9e7a42) for every insert, delete, move and (de)activation,
-    # whoever writes them (the ORM, bulk inserts, imports): a category page adds these up for
-    # its "N products" instead of counting 100,000 rows per request. The app never writes it.
-    active_product_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
-
-    translated_fields = CATEGORY_FIELDS
-
-    parent: so.Mapped[Category | None] = so.relationship(remote_side=[id], back_populates="children")
-    children: so.Mapped[list[Category]] = so.relationship(back_populates="parent", order_by="Category.position")
-
-    def __repr__(self) -> str:
-        return f"<Category {self.slug}>"
-
-
-class Product(Translated, db.Model):
-    __tablename__ = "products"
-    __table_args__ = (
-        # Category pages count and sort within a category's active products: these indexes cover
-        # both (measured at 100,000 products: a sorted page 0.2 ms, the count 14 ms on SQLite,
-        # against 44 ms and 37 ms through a plain index on `active`, which the planner preferred).
-        sa.Index("ix_products_category_price", "category_id", "active", "price_min"),
-        sa.Index("ix_products_category_created", "category_id", "active", "created_at"),
-        sa.Index("ix_products_category_title", "category_id", "active", "title"),
-        sa.Index("ix_products_created", "created_at"),
-    )
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
-    title: so.Mapped[str] = so.mapped_column(sa.String(200))
-    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    brand: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    category_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
-    # Names of the options a shopper picks, in order, e.g. ["Size", "Colour"].
-    option_names: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
-    active: so.Mapped[bool] = so.mapped_column(default=True)
-    # Lowest price among the product's variants, kept by catalog.service so that category pages
-    # can sort by price with an index instead of aggregating every variant on every request.
-    price_min: so.Mapped[int] = so.mapped_column(default=0)
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    translated_fields = PRODUCT_FIELDS
-
-    category: so.Mapped[Category] = so.relationship()
-    variants: so.Mapped[list[Variant]] = so.relationship(
-        back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan")
-    images: so.Mapped[list[ProductImage]] = so.relationship(
-        back_populates="product", order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan")
+class ProductText:
+    """What a product says beyond its columns (its options' words, its pictures' text, its
+    variants summed): for the mapped `Product` and for the plain copy a product page keeps
+    (`catalog.kept`), from the same attributes."""
 
     def option_label(self, name: str, language: str | None = None) -> str:
         """An option's name ("Colour") in the language (default: the request's)."""
@@ -108,6 +54,85 @@ class Product(Translated, db.Model):
     def main_image(self) -> ProductImage | None:
         return self.images[0] if self.images else None
 
+
+class VariantText:
+    """What a variant says beyond its columns, for the mapped `Variant` and its plain copy."""
+
+    @property
+    def label(self) -> str:
+        """The option values as stored (the default language), e.g. "M / Navy"."""
+        return " / ".join(str(self.options[name]) for name in self.product.option_names if name in self.options)
+
+    def localized_label(self, language: str | None = None) -> str:
+        """The option values in the language (default: the request's), e.g. "M / Azul marino"."""
+        product = self.product
+        return " / ".join(product.option_value_label(name, self.options[name], language)
+                          for name in product.option_names if name in self.options)
+
+    @property
+    def on_sale(self) -> bool:
+        return bool(self.compare_at_price and self.compare_at_price > self.price)
+
+
+class Category(Translated, db.Model):
+    __tablename__ = "categories"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    # Active products filed directly under this category, kept by the database's own triggers on
+    # `products` (migration 3c1f0b9e7a42) for every insert, delete, move and (de)activation,
+    # whoever writes them (the ORM, bulk inserts, imports): a category page adds these up for
+    # its "N products" instead of counting 100,000 rows per request. The app never writes it.
+    active_product_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+    translated_fields = CATEGORY_FIELDS
+
+    parent: so.Mapped[Category | None] = so.relationship(remote_side=[id], back_populates="children")
+    children: so.Mapped[list[Category]] = so.relationship(back_populates="parent", order_by="Category.position")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Product(ProductText, Translated, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        # Category pages count and sort within a category's active products: these indexes cover
+        # both (measured at 100,000 products: a sorted page 0.2 ms, the count 14 ms on SQLite,
+        # against 44 ms and 37 ms through a plain index on `active`, which the planner preferred).
+        sa.Index("ix_products_category_price", "category_id", "active", "price_min"),
+        sa.Index("ix_products_category_created", "category_id", "active", "created_at"),
+        sa.Index("ix_products_category_title", "category_id", "active", "title"),
+        sa.Index("ix_products_created", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    brand: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    category_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
+    # Names of the options a shopper picks, in order, e.g. ["Size", "Colour"].
+    option_names: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Lowest price among the product's variants, kept by catalog.service so that category pages
+    # can sort by price with an index instead of aggregating every variant on every request.
+    price_min: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    translated_fields = PRODUCT_FIELDS
+
+    category: so.Mapped[Category] = so.relationship()
+    variants: so.Mapped[list[Variant]] = so.relationship(
+        back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan")
+    images: so.Mapped[list[ProductImage]] = so.relationship(
+        back_populates="product", order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan")
+
     def __repr__(self) -> str:
         return f"<Product {self.slug}>"
 
@@ -127,7 +152,7 @@ class ProductImage(db.Model):
     product: so.Mapped[Product] = so.relationship(back_populates="images")
 
 
-class Variant(db.Model):
+class Variant(VariantText, db.Model):
     __tablename__ = "variants"
     __table_args__ = (
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -151,21 +176,6 @@ class Variant(db.Model):
 
     product: so.Mapped[Product] = so.relationship(back_populates="variants")
     image: so.Mapped[ProductImage | None] = so.relationship()
-
-    @property
-    def label(self) -> str:
-        """The option values as stored (the default language), e.g. "M / Navy"."""
-        return " / ".join(str(self.options[name]) for name in self.product.option_names if name in self.options)
-
-    def localized_label(self, language: str | None = None) -> str:
-        """The option values in the language (default: the request's), e.g. "M / Azul marino"."""
-        product = self.product
-        return " / ".join(product.option_value_label(name, self.options[name], language)
-                          for name in product.option_names if name in self.options)
-
-    @property
-    def on_sale(self) -> bool:
-        return bool(self.compare_at_price and self.compare_at_price > self.price)
 
     def __repr__(self) -> str:
         return f"<Variant {self.sku}>"

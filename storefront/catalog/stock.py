@@ -9,7 +9,8 @@ deadlock.
 Pages show a variant's stock state (in stock, only a few left, sold out), and the page cache keeps
 pages until something they show changes; a sale changes the count every time, so these
 statements tell the cache themselves, only when a variant's state changed (`pages_unchanged`
-keeps the generic watch in storefront.page_cache from bumping on every sale).
+keeps the generic watch in storefront.page_cache from bumping on every sale). They change nothing
+but stock (`stock_only`), so the product a page keeps (`catalog.kept`) stands: pages read stock live.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def take_stock(quantities: Mapping[int, int]) -> list[int]:
             .where(Variant.id == variant_id, Variant.stock >= quantity)
             .values(stock=Variant.stock - quantity)
             .returning(Variant.stock)
-            .execution_options(synchronize_session=False, pages_unchanged=True)
+            .execution_options(synchronize_session=False, pages_unchanged=True, stock_only=True)
         )
         if left is None:
             short.append(variant_id)
@@ -53,7 +54,7 @@ def return_stock(quantities: Mapping[int, int]) -> None:
             sa.update(Variant).where(Variant.id == variant_id)
             .values(stock=Variant.stock + quantities[variant_id])
             .returning(Variant.stock)
-            .execution_options(synchronize_session=False, pages_unchanged=True)
+            .execution_options(synchronize_session=False, pages_unchanged=True, stock_only=True)
         )
         if now is not None:
             _note_state(now - quantities[variant_id], now)

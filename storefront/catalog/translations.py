@@ -93,10 +93,11 @@ def missing_translations(translations: Mapping | None, defaults: Mapping[str, st
             if any(text and not (translations.get(language) or {}).get(field) for field, text in defaults.items())]
 
 
-class Translated:
-    """A row whose shopper-facing text exists per language (see the module's docstring)."""
+class TranslatedText:
+    """What reads a row's text per language: `localized`, `missing_languages` (mixed into the
+    mapped rows through `Translated`, and into plain copies of them such as the product a page
+    keeps, which have a `translations` attribute of their own)."""
 
-    translations: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     # The columns kept per language (the keys of each language's entry).
     translated_fields: tuple[str, ...] = ()
 
@@ -108,3 +109,9 @@ class Translated:
         """The other languages in which a text of this row has no translation (the back office's mark)."""
         return missing_translations(self.translations, {field: getattr(self, field) for field in self.translated_fields},
                                     other_languages())
+
+
+class Translated(TranslatedText):
+    """A row whose shopper-facing text exists per language (see the module's docstring)."""
+
+    translations: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")

@@ -13,7 +13,7 @@ from promotions import stats as offer_stats
 from reviews import sections as review_sections
 
 from ..templating import path_for
-from . import browse, pages, seo
+from . import browse, kept, pages, seo
 from . import search as product_search
 
 bp = Blueprint("catalog", __name__)
@@ -66,7 +66,7 @@ def search():
 
 @bp.get("/p/<slug>")
 def product(slug: str):
-    return render_product_page(browse.get_product(slug), requested_variant=request.args.get("variant"))
+    return render_product_page(kept.product_for_page(slug), requested_variant=request.args.get("variant"))
 
 
 def render_product_page(product, *, requested_variant=None, quantity="1", error=None, status: int = 200):
