@@ -14,9 +14,12 @@ crowd following a link does); where a page GET still records the visit and the o
 one: what is measured is the render a cache miss costs.
 
 Then each page once more ("…, after a sale"), missed by a page cache (a memory store) as after a
-sale that changed a stock state: the pages' version is bumped before each request, while the
-product's reviews and questions (its stored section) and the live offers each process keeps
-(`promotions.service.live_rules`) stay as they were (`--no-sections` leaves these rows out).
+sale that changed a stock state: the pages' version is bumped before each request, while what
+each process keeps stays as it was, since a sale writes none of it: the product's reviews and
+questions (its stored section), the live offers (`promotions.service.live_rules`), the category
+tree (`catalog.browse.all_categories`), the layout's kept parts and cards (`{% kept %}`) and the
+product a product page shows (`catalog.kept`), whose stock is read live (`--no-sections` leaves
+these rows out).
 
 ``--catalog N`` then adds a top category of N products (in four subcategories, as `bench.seed`
 makes them) and measures its first page, printing whether a statement counted the products.
@@ -89,7 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--page-cache", default="off", metavar="URL",
                         help="the page cache answering before Flask (default off: the miss path is measured)")
     parser.add_argument("--no-sections", action="store_true",
-                        help="leave out the rows of pages missed after a sale (reviews and offers kept)")
+                        help="leave out the rows of pages missed after a sale (what each process keeps kept)")
     parser.add_argument("--lang", default="en", help="the Accept-Language of every request (en)")
     parser.add_argument("--profile", action="store_true", help="print the top entries of a profile per page")
     parser.add_argument("--top", type=int, default=30, help="profile entries to print (30)")
@@ -303,9 +306,9 @@ def profile(app, path: str, args) -> None:
 
 def measure_after_a_sale(url: str, folder: Path, database: str, args) -> list[Measured]:
     """Each page missed by the page cache as after a sale changed a stock state: the pages'
-    version is bumped before each request; the product's reviews and questions
-    (`reviews.sections`) and the live offers (`promotions.service.live_rules`) are kept, since no
-    write touched them. The app has a memory store, so the cache's own lookup and store are
+    version is bumped before each request; what each process keeps (the reviews section, the
+    live offers, the category tree, the layout's parts and cards, the product) stays, since no
+    write touched it. The app has a memory store, so the cache's own lookup and store are
     counted too."""
     app = build_app(url, folder, "memory://", load=False)
     store = app.extensions["page_cache"]

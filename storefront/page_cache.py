@@ -115,6 +115,10 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
     # the catalog's editors. A sale's stock statements (catalog.stock) say `stock_only`, and count
     # as STOCK_ONLY, which no section lists: the pages read stock live.
     "products": frozenset({"products", "variants", "product_images"}),
+    # Product cards (catalog.browse.run_cards: listings, shelves, related products), which show
+    # a product's stock only as "sold out": a sale counts when a variant runs out or comes back
+    # (SOLD_OUT, noted by catalog.stock), which may turn a product's card.
+    "cards": frozenset({"products", "variants", "product_images", "variants.sold_out"}),
     # The live offers as the promotion engine's rules (promotions.service.live_rules): read by
     # every page (the free-shipping promise, banners, prices), changed only by the marketers and
     # by redemptions (a counter in `offers`).
@@ -129,6 +133,7 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
 }
 SECTION_PREFIX = "section:"  # the store's keys of sections
 STOCK_ONLY = "variants.stock"  # among a transaction's changed tables: stock was taken or returned
+SOLD_OUT = "variants.sold_out"  # … and a variant ran out or came back (`note_sold_out_changed`)
 CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the tables this transaction wrote
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
@@ -614,6 +619,12 @@ def mark_pages_changed() -> None:
     """What the current transaction writes changes what pages show: bump the version on commit.
     For writes the session events cannot judge (a stock counter that crossed a state)."""
     db.session.info[PAGES_CHANGED] = True
+
+
+def note_sold_out_changed() -> None:
+    """The current transaction's stock statements ran a variant out or brought one back: on
+    commit, the sections that show "sold out" are bumped (SOLD_OUT)."""
+    db.session.info.setdefault(CHANGED_TABLES, set()).add(SOLD_OUT)
 
 
 def bump(app: Flask | None = None) -> None:

@@ -304,16 +304,28 @@ def read_columns(statement, parameters: dict):
     return session.connection().execute(statement, parameters)
 
 
-def run_cards(statement, parameters: dict) -> list[ProductCard]:
-    """The cards a statement of `cards_of` selects, titled in the request's language."""
+def run_cards(statement, parameters: dict, *, kept: bool = True) -> list[ProductCard]:
+    """The cards a statement of `cards_of` selects, titled in the request's language; kept by each
+    process while no product, variant or picture is written and no variant runs out or comes
+    back, on any node (the "cards" section: a card shows stock only as "sold out"). Statements
+    are built once per shape (`functools.cache`), so each is its own key. `kept=False` for
+    parameters a visitor makes up (a search's words), which would crowd out the rest."""
     language = content_language()
+    if not kept:
+        return list(_read_cards(statement, parameters, language))
+    key = (statement, language, *((name, tuple(value) if isinstance(value, list) else value)
+                                  for name, value in sorted(parameters.items())))
+    return list(remembered("cards", key, lambda: _read_cards(statement, parameters, language)))
+
+
+def _read_cards(statement, parameters: dict, language: str | None) -> tuple[ProductCard, ...]:
     cards = []
     for row in read_columns(statement, parameters):
         title = localized(row[10], "title", row[2], language)
         # A picture's own text is in the default language: a translated card is described by its title.
         alt = row[9] if title == row[2] else None
         cards.append(ProductCard(row[0], row[1], title, row[3], row[4], row[5], bool(row[6]), row[7], row[8], alt))
-    return cards
+    return tuple(cards)
 
 
 def _listing(category: Category | None, search: str | None, sort: str | None, page: int, per_page: int):

@@ -58,13 +58,13 @@ def search_cards(query: str, *, language: str, sort: str | None = None, page: in
     parameters = {**query_parameters(dialect, words, own), "limit": per_page, "offset": (page - 1) * per_page}
     if sort != RELEVANCE:
         total = read_columns(_count_statement(dialect), parameters).scalar() or 0
-        return Page(run_cards(_sorted_cards_statement(dialect, sort), parameters), total, page, per_page)
+        return Page(run_cards(_sorted_cards_statement(dialect, sort), parameters, kept=False), total, page, per_page)
     # The page's ids come with the count of every match: one pass over the index, not two.
     rows = read_columns(_ranked_statement(dialect, own), parameters).all()
     if not rows:
         total = read_columns(_count_statement(dialect), parameters).scalar() if page > 1 else 0
         return Page([], total or 0, page, per_page)
-    cards = {card.id: card for card in run_cards(_cards_statement(), {"ids": [row[0] for row in rows]})}
+    cards = {card.id: card for card in run_cards(_cards_statement(), {"ids": [row[0] for row in rows]}, kept=False)}
     return Page([cards[row[0]] for row in rows if row[0] in cards], rows[0][1], page, per_page)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..page_cache import mark_pages_changed
+from ..page_cache import mark_pages_changed, note_sold_out_changed
 from .models import Variant
 from .pages import stock_state
 
@@ -63,3 +63,5 @@ def return_stock(quantities: Mapping[int, int]) -> None:
 def _note_state(before: int, after: int) -> None:
     if stock_state(before).code != stock_state(after).code:
         mark_pages_changed()
+    if (before > 0) != (after > 0):  # the product's card may now say "sold out", or no longer
+        note_sold_out_changed()
