@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
+from .page_cache import keep_nothing
 
 
 class ShopError(Exception):
@@ -122,6 +123,7 @@ def unavailable_response(code: str, message, field: str | None = None, *, retry_
         retry_url = request.full_path.rstrip("?") if request.method == "GET" else _form_page()
     _forget_staff_member_if_unreadable()
     title, default = HTTP_MESSAGES[503]
+    keep_nothing()  # the layout's kept parts would keep the stand-ins below
     page = render_template("errors/error.html", status=503, title=title, message=message or default,
                            retry_url=retry_url, **WITHOUT_DATABASE)
     return page, 503, headers

@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import secrets
 import sqlite3
 import threading
@@ -57,6 +58,7 @@ from urllib.parse import parse_qsl, urlencode
 import redis
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from sqlalchemy import event
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
@@ -663,6 +665,10 @@ def _note_flush(session: Session, flush_context) -> None:
 
 def _note_statement(state) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
+        if isinstance(state.statement, TextClause) and not _READS.match(state.statement.text):
+            # Plain SQL through the session: what it writes is unknown, so it may be anything.
+            state.session.info.setdefault(CHANGED_TABLES, set()).add(None)
+            state.session.info[PAGES_CHANGED] = True
         return
     table = _table_of(state.statement)
     if table == "variants" and state.execution_options.get("stock_only"):
@@ -672,6 +678,9 @@ def _note_statement(state) -> None:
         return
     if table is None or table not in QUIET_TABLES:
         state.session.info[PAGES_CHANGED] = True
+
+
+_READS = re.compile(r"\s*(SELECT|EXPLAIN|SHOW|PRAGMA|SET)\b", re.IGNORECASE)  # plain SQL that writes no row
 
 
 def _after_commit(session: Session) -> None:
@@ -761,9 +770,17 @@ def section(name: str, key: tuple, render):
     return entry["value"]
 
 
+def keep_nothing() -> None:
+    """This request shows stand-ins for what it could not read (an error page without the
+    database, a navigation that fell back to none): nothing it computes from now on is kept."""
+    if has_request_context():
+        g.page_cache_keep_nothing = True
+
+
 def remembering() -> bool:
-    """Whether `remembered` keeps values now: the cache is on and not paused, in a GET request."""
-    if not has_request_context() or request.method != "GET":
+    """Whether `remembered` keeps values now: the cache is on and not paused, in a GET request
+    that has not fallen back to stand-ins (`keep_nothing`)."""
+    if not has_request_context() or request.method != "GET" or g.get("page_cache_keep_nothing"):
         return False
     extensions = current_app.extensions
     return extensions.get("page_cache") is not None and not extensions.get("page_cache_paused")
@@ -773,10 +790,12 @@ def remembered(name: str, key, compute, *, still_good=None):
     """What `compute()` returns for `key` (anything hashable that says what else it depends on,
     such as the language), kept in this process's memory while section `name`'s version stands
     (a write to one of SECTION_TABLES[name], on any node, bumps it) and `still_good(value)` holds
-    (a value that also depends on the clock says until when). Computed every time when the cache
-    is off or paused, the store is away, or outside a GET request (a handler that writes reads
-    its own writes). The version is read before `compute` reads rows: a write committed in between
-    bumps it again, so the value is read again by the next request."""
+    (a value that also depends on the clock says until when), for PAGE_CACHE_TTL at most, as a
+    stored page: a write the version did not follow (a bump the store refused, plain SQL, a data
+    migration) lags no longer than pages do. Computed every time when the cache is off or paused,
+    the store is away, outside a GET request (a handler that writes reads its own writes), or
+    after `keep_nothing`. The version is read before `compute` reads rows: a write committed in
+    between bumps it again, so the value is read again by the next request."""
     if not remembering():
         return compute()
     app = current_app._get_current_object()
@@ -798,14 +817,20 @@ def remembered(name: str, key, compute, *, still_good=None):
             return compute()
         read[marker] = version
     memos = app.extensions.setdefault("page_cache_memos", {})
+    now = time.monotonic()
     entry = memos.get((name, key))
-    if entry is not None and entry[0] == version and (still_good is None or still_good(entry[1])):
+    if (entry is not None and entry[0] == version and now < entry[2]
+            and (still_good is None or still_good(entry[1]))):
+        if len(memos) > KEPT_VALUES // 2:  # the most recently used last: the oldest go first
+            memos[(name, key)] = memos.pop((name, key), entry)
         return entry[1]
     value = compute()
-    if len(memos) >= KEPT_VALUES:  # the oldest half goes (keys of settings or offers since changed)
+    if g.get("page_cache_keep_nothing"):  # it fell back to stand-ins meanwhile
+        return value
+    if len(memos) >= KEPT_VALUES:  # the least recently used half goes
         for old in list(memos)[:KEPT_VALUES // 2]:
             memos.pop(old, None)
-    memos[(name, key)] = (version, value)
+    memos[(name, key)] = (version, value, now + app.config["PAGE_CACHE_TTL"])
     return value
 
 

@@ -39,7 +39,7 @@ from .catalog.pages import stock_state, variant_image
 from .extensions import db
 from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words, requested_language
 from .money import format_money
-from .page_cache import is_tracking_arg, page_address, remembered, remembering
+from .page_cache import is_tracking_arg, keep_nothing, page_address, remembered, remembering
 from .social.attribution import is_tracked_page
 
 # Words that come from settings and data rather than code, listed here so that extraction puts
@@ -265,6 +265,7 @@ def nav_categories() -> list:
         return top_categories()
     except SQLAlchemyError:
         db.session.rollback()
+        keep_nothing()  # the navigation kept around this would have no categories
         return []
 
 
