@@ -773,14 +773,14 @@ def section(name: str, key: tuple, render):
 def keep_nothing() -> None:
     """This request shows stand-ins for what it could not read (an error page without the
     database, a navigation that fell back to none): nothing it computes from now on is kept."""
-    if has_request_context():
-        g.page_cache_keep_nothing = True
+    if has_request_context():  # on the request, not `g`, which may outlive it (a test's app context)
+        request._get_current_object().shop_keep_nothing = True
 
 
 def remembering() -> bool:
     """Whether `remembered` keeps values now: the cache is on and not paused, in a GET request
     that has not fallen back to stand-ins (`keep_nothing`)."""
-    if not has_request_context() or request.method != "GET" or g.get("page_cache_keep_nothing"):
+    if not has_request_context() or request.method != "GET" or getattr(request, "shop_keep_nothing", False):
         return False
     extensions = current_app.extensions
     return extensions.get("page_cache") is not None and not extensions.get("page_cache_paused")
@@ -825,7 +825,7 @@ def remembered(name: str, key, compute, *, still_good=None):
             memos[(name, key)] = memos.pop((name, key), entry)
         return entry[1]
     value = compute()
-    if g.get("page_cache_keep_nothing"):  # it fell back to stand-ins meanwhile
+    if getattr(this_request, "shop_keep_nothing", False):  # it fell back to stand-ins meanwhile
         return value
     if len(memos) >= KEPT_VALUES:  # the least recently used half goes
         for old in list(memos)[:KEPT_VALUES // 2]:

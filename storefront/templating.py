@@ -292,12 +292,15 @@ def signed_in() -> bool:
 def public_free_shipping() -> str:
     """The free-shipping sentence of pages every anonymous visitor shares (top bar, footer, product
     page): only what is true for everyone (`promotions.free_shipping`); a cart says its own. Found
-    once per request and language (a page asks four times)."""
-    request_globals = g._get_current_object()
-    locale = str(current_locale(request_globals))
-    found = getattr(request_globals, "public_free_shipping", None)
+    once per request and language (a page asks four times): on the request, not `g`, since an app
+    context may outlive a request."""
+    if not has_request_context():
+        return free_shipping_promise(public_free_shipping_from())
+    this_request = request._get_current_object()
+    locale = str(current_locale())
+    found = getattr(this_request, "shop_free_shipping", None)
     if found is None or found[0] != locale:
-        found = request_globals.public_free_shipping = (locale, free_shipping_promise(public_free_shipping_from()))
+        found = this_request.shop_free_shipping = (locale, free_shipping_promise(public_free_shipping_from()))
     return found[1]
 
 

@@ -118,7 +118,7 @@ def test_no_visitor_is_kept(app, client, shelf):
             page_cache._bump_pages(app)
             browser.get(path)
     kept = app.extensions["page_cache_memos"]
-    parts = "".join(entry[1] for (name, key), entry in kept.items() if key[0] == "fragment")
+    parts = "".join(entry[1] for (name, key), entry in kept.items() if isinstance(key, tuple) and key[0] == "fragment")
     assert "site-footer" in parts and "category-nav" in parts
     assert ">2</span>" in shopper.get("/cart/").get_data(as_text=True)  # (the cart the shopper has)
     assert "admin@example.com" not in parts and "csrf" not in parts.lower() and "data-cart-count" not in parts
