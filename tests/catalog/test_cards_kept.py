@@ -16,8 +16,9 @@ from storefront.catalog.service import refresh_price_min
 from storefront.catalog.stock import return_stock, take_stock
 from storefront.extensions import db
 from tests.factories import make_category, make_product
+from tests.kept_support import statements_like
 
-CARD_READ = re.compile(r"SELECT products\.id, products\.slug, products\.title, products\.price_min")
+CARD_READ = r"SELECT products\.id, products\.slug, products\.title, products\.price_min"
 
 
 @pytest.fixture
@@ -31,15 +32,8 @@ def shelf():
 
 @pytest.fixture
 def card_reads(app):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if CARD_READ.search(statement):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", before)
+    with statements_like(CARD_READ) as seen:
+        yield seen
 
 
 def sold(variant_ids: dict[int, int], *, back: bool = False) -> None:

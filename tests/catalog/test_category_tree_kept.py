@@ -9,11 +9,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from storefront import create_app, page_cache
+from storefront import page_cache
 from storefront.catalog import browse
 from storefront.catalog.models import Category, Product
 from storefront.extensions import db
 from tests.factories import make_category, make_order, make_product
+from tests.kept_support import another_process, statements_like
 
 
 @pytest.fixture
@@ -27,15 +28,8 @@ def shelf():
 @pytest.fixture
 def tree_reads(app):
     """The statements that read the categories table, as they run."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if re.search(r"\bFROM categories\b", statement):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", before)
+    with statements_like(r"\bFROM categories\b") as seen:
+        yield seen
 
 
 def render_again(app, client, path: str) -> str:
@@ -100,18 +94,9 @@ def test_plain_sql_is_read_after_a_bump(app, client, shelf):
 
 def test_a_category_written_by_another_process_is_in_this_one_s_next_page(app, client, shelf):
     assert nav_names(client.get("/c/scarves").get_data(as_text=True)) == ["Scarves"]
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER", "TASKS_IMMEDIATE", "HUEY_URL",
-        "PAGE_CACHE_URL", "RATELIMIT_STORAGE_URI")} | {"INSTANCE_PATH": app.instance_path})
-    try:
-        with other.app_context():
-            # The other node's editor: its commit bumps the tree's version in the shared store.
-            db.session.get(Category, shelf.id).name = "Shawls"
-            db.session.commit()
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-    db.session.rollback()
+    with another_process(app):  # the other node's editor: its commit bumps the tree's version
+        db.session.get(Category, shelf.id).name = "Shawls"
+        db.session.commit()
     assert nav_names(render_again(app, client, "/c/scarves")) == ["Shawls"]
 
 

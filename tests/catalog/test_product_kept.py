@@ -9,10 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from storefront import create_app, page_cache
+from storefront import page_cache
 from storefront.catalog.models import Product, ProductImage, Variant
 from storefront.extensions import db
 from tests.factories import add_image, make_category, make_order, make_product
+from tests.kept_support import another_process, statements_like
 
 FULL_LOAD = re.compile(r"products\.description")  # only the whole product's statement reads it
 STOCK_READ = re.compile(r"SELECT variants\.id, variants\.stock\s+FROM variants\s+WHERE variants\.product_id")
@@ -44,14 +45,8 @@ def gansey():
 
 @pytest.fixture
 def statements(app):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", before)
+    with statements_like() as seen:
+        yield seen
 
 
 def render_again(app, client, path: str, headers: dict | None = None) -> str:
@@ -151,17 +146,9 @@ def test_stock_taken_or_returned_keeps_the_product_and_any_other_variant_write_d
 
 def test_a_product_written_by_another_process_is_in_this_one_s_next_page(app, client, gansey):
     render_again(app, client, "/p/gansey")
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER", "TASKS_IMMEDIATE", "HUEY_URL",
-        "PAGE_CACHE_URL", "RATELIMIT_STORAGE_URI")} | {"INSTANCE_PATH": app.instance_path})
-    try:
-        with other.app_context():
-            db.session.get(Product, gansey.id).title = "Harbour gansey"
-            db.session.commit()
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-    db.session.rollback()
+    with another_process(app):
+        db.session.get(Product, gansey.id).title = "Harbour gansey"
+        db.session.commit()
     assert "Harbour gansey" in render_again(app, client, "/p/gansey")
 
 

@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from promotions.service import live_rules
-from storefront import create_app, page_cache
+from storefront import page_cache
 from storefront.database import utcnow
 from storefront.extensions import db
 from tests.factories import make_category, make_product
+from tests.kept_support import another_process, statements_like
 
 from .conftest import make_offer
 
@@ -32,15 +33,8 @@ def shelf():
 @pytest.fixture
 def offer_reads(app):
     """The statements that read the offers table, as they run."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if re.search(r"\bFROM offers\b", statement):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", before)
+    with statements_like(r"\bFROM offers\b") as seen:
+        yield seen
 
 
 @contextmanager
@@ -108,17 +102,8 @@ def test_an_offer_that_starts_later_is_in_the_rules_from_its_start(app, shelf):
 def test_an_offer_written_by_another_process_is_in_this_one_s_next_page(app, client, shelf):
     make_offer(name="Ships free from €30", benefit="free_shipping", percent=None, min_subtotal=3000)
     assert promise(client.get("/c/scarves").get_data(as_text=True)) == "€30.00"
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER", "TASKS_IMMEDIATE", "HUEY_URL",
-        "PAGE_CACHE_URL", "RATELIMIT_STORAGE_URI")} | {"INSTANCE_PATH": app.instance_path})
-    try:
-        with other.app_context():
-            # The other node's marketer: its commit bumps the offers' version in the shared store.
-            make_offer(name="Ships free from €10", benefit="free_shipping", percent=None, min_subtotal=1000)
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-    db.session.rollback()
+    with another_process(app):  # the other node's marketer: its commit bumps the offers' version
+        make_offer(name="Ships free from €10", benefit="free_shipping", percent=None, min_subtotal=1000)
     assert promise(render_again(app, client, "/c/scarves")) == "€10.00"
 
 
