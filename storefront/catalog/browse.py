@@ -31,7 +31,7 @@ from ..extensions import db
 from ..page_cache import remembered
 from . import search_index
 from .models import Category, Product, ProductImage, Variant
-from .translations import content_language, localized
+from .translations import CATEGORY_FIELDS, TranslatedText, content_language, localized
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class ProductCard:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CategoryView:
+class CategoryView(TranslatedText):
     """A category as the storefront shows it: plain values, no session behind them, so that each
     process can keep the tree between requests (`all_categories`)."""
 
@@ -114,9 +114,7 @@ class CategoryView:
     # Active products filed directly under it (`Category.active_product_count`).
     active_product_count: int
 
-    def localized(self, field: str, language: str | None = None) -> str:
-        """`field` in the language (default: the request's), else in the shop's default language."""
-        return localized(self.translations, field, getattr(self, field) or "", language)
+    translated_fields = CATEGORY_FIELDS
 
 
 @cache
