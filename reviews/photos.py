@@ -1,8 +1,10 @@
 """Reviewers' photos: checked like product images, kept in the shop's store, never orphaned.
 
-Each upload is decoded by Pillow (`storefront.catalog.images.inspect_image`: decompression bombs,
+Each upload is decoded by Pillow (`storefront.catalog.images.clean_image`: decompression bombs,
 files that are not JPEG/PNG/WebP/GIF and pictures over MAX_IMAGE_BYTES or MAX_IMAGE_DIMENSION are
-refused with a clear message) before any transaction begins, so no lock waits on Pillow. The
+refused with a clear message) before any transaction begins, so no lock waits on Pillow, and
+written again upright and without its metadata: a phone's photo carries where it was taken
+(often the shopper's home) and the phone's serial number, and a review photo is published. The
 checked files are saved (`save`) before the review's transaction begins too, since with a bucket
 a save is an upload and no write lock may wait on the network, as reviews/<random>.<ext> (a name
 nobody can choose or guess) in the shop's store (`storefront.storage`: the upload folder or the
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from storefront.catalog.images import ImageTooLarge, InvalidImage, inspect_image
+from storefront.catalog.images import ImageTooLarge, InvalidImage, clean_image
 from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.storage import random_name, remove_after_failure, storage
@@ -48,7 +50,7 @@ class TooManyPhotos(InvalidPhoto):
 
 @dataclass(frozen=True)
 class CheckedPhoto:
-    """An upload Pillow has read: its bytes and what they are."""
+    """An upload Pillow has read and written again without metadata: its bytes and what they are."""
 
     data: bytes
     extension: str
@@ -67,7 +69,8 @@ def check_count(count: int, *, already: int = 0) -> None:
 
 
 def check_photos(uploads: list[bytes], *, already: int = 0) -> list[CheckedPhoto]:
-    """The uploads, each decoded by Pillow; empty uploads (a file input left blank) are skipped.
+    """The uploads, each decoded by Pillow and written again upright without metadata; empty
+    uploads (a file input left blank) are skipped.
 
     :raise TooManyPhotos: :raise PhotoTooLarge: (413) :raise InvalidPhoto: naming the photo.
     """
@@ -76,12 +79,12 @@ def check_photos(uploads: list[bytes], *, already: int = 0) -> list[CheckedPhoto
     checked = []
     for number, data in enumerate(uploads, start=1):
         try:
-            extension, width, height = inspect_image(data)
+            picture = clean_image(data)
         except ImageTooLarge as error:
             raise PhotoTooLarge(_l("Photo %(n)d: %(problem)s", n=number, problem=error.message)) from None
         except InvalidImage as error:
             raise InvalidPhoto(_l("Photo %(n)d: %(problem)s", n=number, problem=error.message)) from None
-        checked.append(CheckedPhoto(data, extension, width, height))
+        checked.append(CheckedPhoto(picture.data, picture.extension, picture.width, picture.height))
     return checked
 
 

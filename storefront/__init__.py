@@ -169,12 +169,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .backoffice.cli import media_cli
     from .demo.cli import demo_cli
     from .payments.cli import payments_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(media_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.ExifTags import Base
 
 from ..audit.service import record
 from ..database import write_transaction
@@ -31,6 +33,15 @@ from .models import ProductImage
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 FOLDER = "products"
 MAX_ALT_LENGTH = 255
+# What a cleaned picture keeps of Pillow's `info`: how it looks and moves, nothing about who took it.
+KEPT_INFO = frozenset({"icc_profile", "transparency", "duration", "loop", "background", "disposal", "dpi"})
+# What else Pillow may report of a file that says nothing about who made it: how it is encoded.
+ENCODING_INFO = frozenset({"jfif", "jfif_version", "jfif_unit", "jfif_density", "progressive", "progression",
+                           "adobe", "adobe_transform", "version", "extension", "gamma", "srgb", "chromaticity",
+                           "interlace", "aspect", "compression"})
+# A picture that had to be turned is encoded again at this JPEG/WebP quality (an upright JPEG
+# keeps its own quantisation tables, so it loses nothing).
+REENCODE_QUALITY = 90
 
 
 class InvalidImage(ShopError):
@@ -91,6 +102,48 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
     return ALLOWED_FORMATS[image_format], width, height
 
 
+@dataclass(frozen=True)
+class CleanImage:
+    """An upload Pillow has read and written again without metadata (`clean_image`)."""
+
+    data: bytes
+    extension: str
+    width: int
+    height: int
+    changed: bool  # False: the upload had nothing to take out, `data` is its bytes
+
+
+def clean_image(data: bytes) -> CleanImage:
+    """The upload checked (`inspect_image`), turned upright and written again without metadata;
+    a picture that has none is left as it is (writing a JPEG again always loses a little).
+
+    :raise ImageTooLarge: :raise InvalidImage: as `inspect_image`.
+    """
+    extension, width, height = inspect_image(data)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if not image.getexif() and set(image.info) <= KEPT_INFO | ENCODING_INFO:
+                return CleanImage(data, extension, width, height, changed=False)
+            image_format = image.format
+            animated = getattr(image, "n_frames", 1) > 1
+            picture = image
+            if not animated and image.getexif().get(Base.Orientation, 1) != 1:
+                picture = ImageOps.exif_transpose(image)  # a turned copy, without the tag
+            picture.info = {key: value for key, value in picture.info.items() if key in KEPT_INFO}
+            options: dict = {"save_all": animated}
+            if image_format == "JPEG":
+                options |= ({"quality": "keep", "subsampling": "keep"} if picture is image
+                            else {"quality": REENCODE_QUALITY})
+            elif image_format == "WEBP":
+                options["quality"] = REENCODE_QUALITY
+            out = io.BytesIO()
+            picture.save(out, image_format, **options)
+            width, height = picture.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise InvalidImage() from None
+    return CleanImage(out.getvalue(), extension, width, height, changed=True)
+
+
 def read_upload(stream: BinaryIO) -> bytes:
     """At most MAX_IMAGE_BYTES + 1 bytes of an upload: enough to tell it is too big, no more."""
     return stream.read(_max_bytes() + 1)
@@ -112,10 +165,11 @@ def add_image(actor, product_id: int, stream: BinaryIO, alt: str = "") -> Produc
     alt = _clean_alt(alt)
     data = read_upload(stream)
     # Decoding is the slow part: it runs before the write begins, so no lock waits on Pillow.
-    extension, width, height = inspect_image(data)
-    relative = random_name(FOLDER, extension)
+    picture = clean_image(data)
+    width, height = picture.width, picture.height
+    relative = random_name(FOLDER, picture.extension)
     store = storage()
-    store.save(relative, data)
+    store.save(relative, picture.data)
     try:
         with write_transaction():
             product = get_product_for_edit(product_id)

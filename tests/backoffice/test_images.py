@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from storefront.catalog.models import ProductImage
 from storefront.extensions import db
@@ -42,8 +43,22 @@ def test_admin_uploads_an_image_that_is_stored_under_a_random_name(client, app, 
     new_files = set(stored_files(app)) - set(before)
     assert [p.name for p in new_files] == [Path(image.filename).name]
     served = client.get(f"/media/{image.filename}")
-    assert served.status_code == 200 and served.data == image_bytes(fmt, size=(64, 48))
+    assert served.status_code == 200
+    picture = Image.open(io.BytesIO(served.data))
+    assert (picture.format, picture.size) == (fmt, (64, 48))
     assert audit_actions() == ["image.create"]
+
+
+def test_a_phone_photo_is_stored_upright_and_without_its_metadata(client, app, admin, product):
+    """As a shopper's review photo (tests/reviews/test_photo_metadata.py): a brand's phone tags its
+    pictures with the studio's place and the phone's serial too."""
+    from tests.reviews.test_photo_metadata import UPLOADS, assert_says_nothing
+
+    response = upload(client, product, UPLOADS["phone JPEG"](), filename="IMG_0001.jpg")
+    assert response.status_code == 302
+    image = db.session.scalar(sa.select(ProductImage))
+    assert (image.width, image.height) == (20, 40)
+    assert assert_says_nothing(client.get(f"/media/{image.filename}").data).size == (20, 40)
 
 
 @pytest.mark.parametrize("data, filename", [
