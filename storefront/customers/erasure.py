@@ -10,6 +10,8 @@ What goes, in one write transaction:
   the e-mail, name, phone, street address or tracking number.
 - their reviews, questions and the answers they wrote stay published — they are about the products,
   and the product's figures rest on them — under "Erased shopper" in the review's own language.
+  Their reviews' photos go (rows now, files once the erasure has committed): a photo may show
+  them or their home, and nobody can tell which from the row.
   A verified review keeps its badge: the purchase happened, and the badge names nobody. The texts
   (and their earlier versions, the follow-up, the brand's reply and the inbox's messages about
   them) lose any mention of the e-mail, name, phone or street address; the reviewer's secret link
@@ -19,7 +21,10 @@ What goes, in one write transaction:
   yet is dropped. Review requests and answer invitations expire, reminders are cancelled; the
   review-mail opt-out is deleted (nothing can be sent to the placeholder anyway).
 - offers: the per-customer counters keyed "email:<address>" move to the placeholder's key (so a
-  later refund still gives back exactly what was taken).
+  later refund still gives back exactly what was taken). The other keys their orders' redemptions
+  counted on — the social platform's user id ("meta:<id>") and a card's fingerprint
+  ("card:<fingerprint>") — are replaced on those redemptions by "<kind>:<placeholder>", and the
+  uses those redemptions hold move with them; uses of the same id on other customers' orders stay.
 - the audit log: entries that named the address, or are about their orders, lose any mention;
   an order placed through the API loses the address from its stored answer (kept for retries).
 
@@ -37,6 +42,7 @@ import hmac
 import json
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,9 +53,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from promotions.models import CustomerUse, Redemption
+from promotions.models import CustomerUse, Redemption, RedemptionStatus
 from reviews.models import (Answer, InboxEvent, InboxItem, Question, QuestionInvitation, Reply, ReplyVersion,
-                            Review, ReviewFollowUp, ReviewMailOptOut, ReviewRequest, ReviewRequestItem,
+                            Review, ReviewFollowUp, ReviewMailOptOut, ReviewPhoto, ReviewRequest, ReviewRequestItem,
                             ReviewVersion, new_token)
 
 from ..audit.models import AuditEntry
@@ -61,6 +67,7 @@ from ..idempotency import IdempotencyKey
 from ..mail.models import OutboundEmail
 from ..orders.models import Order, OrderEvent, OrderStatus
 from ..page_cache import mark_pages_changed
+from ..storage import remove_after_failure, storage
 from . import queries
 
 # An order in one of these states still needs its shopper's address.
@@ -94,6 +101,7 @@ class Erasure:
     questions: int = 0
     answers: int = 0
     mails: int = 0
+    photos: tuple[str, ...] = ()  # the stored files of their review photos, deleted after the commit
     already: bool = False
 
 
@@ -112,19 +120,24 @@ def erased_name(language: str | None) -> str:
 
 class Redactor:
     """Takes every mention of the customer's identifiers out of a text (or of every string in a
-    JSON value): case-insensitive, longest first, each replaced by "[erased]"."""
+    JSON value), each replaced by "[erased]": the identifiers anywhere, case-insensitive, longest
+    first; then each part of their names (`names`) on its own, as a whole word written as in the
+    name, so "Thanks, Erin!" loses "Erin" while "erinaceous" and a sentence's "will" stay."""
 
-    def __init__(self, identifiers: Iterable[str]):
+    def __init__(self, identifiers: Iterable[str], names: Iterable[str] = ()):
         words = {text.strip() for text in identifiers if text and len(text.strip()) >= MIN_MENTION}
-        # As a JSON text stores them too ("Bērziņa" as "B\u0113rzi\u0146a"): a stored API answer.
-        words |= {json.dumps(word)[1:-1] for word in words}
-        words = sorted(words, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+        parts = {part for name in names if name for part in re.findall(r"\w[\w'’-]*\w", name)
+                 if len(part) >= MIN_MENTION}
+        self._pattern = _alternation(words, re.IGNORECASE)
+        self._parts = _alternation(parts, 0, whole_words=True)
 
     def text(self, value: str) -> str:
-        if not value or self._pattern is None:
+        if not value:
             return value
-        return self._pattern.sub(REDACTED, value)
+        for pattern in (self._pattern, self._parts):
+            if pattern is not None:
+                value = pattern.sub(REDACTED, value)
+        return value
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -134,6 +147,15 @@ class Redactor:
         if isinstance(value, dict):
             return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
         return value
+
+
+def _alternation(words: set[str], flags: int, *, whole_words: bool = False) -> re.Pattern | None:
+    # As a JSON text stores them too ("Bērziņa" as "B\u0113rzi\u0146a"): a stored API answer.
+    words = sorted(words | {json.dumps(word)[1:-1] for word in words}, key=len, reverse=True)
+    if not words:
+        return None
+    alternation = "|".join(re.escape(word) for word in words)
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)" if whole_words else alternation, flags)
 
 
 def _set(row, field: str, value) -> None:
@@ -165,7 +187,9 @@ def erase_customer(key: int, *, confirmation: str, actor, now: dt.datetime) -> E
         erasure = _erase(email, placeholder, orders, key=key, now=now)
         record(actor, "customer.erase", "customer", key, email_digest=email_digest(email),
                orders=erasure.orders, reviews=erasure.reviews, questions=erasure.questions,
-               answers=erasure.answers, mails=erasure.mails)
+               answers=erasure.answers, mails=erasure.mails, photos=len(erasure.photos))
+    # Only now: had the erasure rolled back, its reviews would still show these files.
+    remove_after_failure(storage(), list(erasure.photos))
     return erasure
 
 
@@ -185,7 +209,9 @@ def _erase(email: str, placeholder: str, orders: list[Order], *, key: int, now: 
         {order.address_line1 for order in orders} | {order.address_line2 for order in orders} | \
         {order.tracking_number for order in orders} | \
         {r.author_name for r in reviews} | {q.author_name for q in questions} | {a.author_name for a in answers}
-    redact = Redactor(identifiers)
+    names = {order.full_name for order in orders} | {r.author_name for r in reviews} | \
+        {q.author_name for q in questions} | {a.author_name for a in answers}
+    redact = Redactor(identifiers, names)
 
     for order in orders:
         for field, value in (("email", placeholder), ("full_name", ERASED_NAME), ("address_line1", ""),
@@ -202,6 +228,9 @@ def _erase(email: str, placeholder: str, orders: list[Order], *, key: int, now: 
         _set(review, "title", redact.text(review.title))
         _set(review, "body", redact.text(review.body))
         review.reviewer_token = new_token()
+    photos = db.session.scalars(sa.select(ReviewPhoto).where(ReviewPhoto.review_id.in_(review_ids))).all()
+    for photo in photos:
+        db.session.delete(photo)
     for model in (ReviewVersion, ReviewFollowUp):
         for row in db.session.scalars(sa.select(model).where(model.review_id.in_(review_ids))):
             _set(row, "body", redact.text(row.body))
@@ -273,7 +302,8 @@ def _erase(email: str, placeholder: str, orders: list[Order], *, key: int, now: 
     if reviews or questions or answers:
         mark_pages_changed()  # published reviews and questions show the new names
     return Erasure(key=key, placeholder=placeholder, orders=len(orders), reviews=len(reviews),
-                   questions=len(questions), answers=len(answers), mails=mails)
+                   questions=len(questions), answers=len(answers), mails=mails,
+                   photos=tuple(photo.filename for photo in photos))
 
 
 def _replace(text: str, old: str, new: str) -> str:
@@ -281,12 +311,39 @@ def _replace(text: str, old: str, new: str) -> str:
 
 
 def _move_customer_keys(email: str, placeholder: str, order_ids: list[int]) -> None:
-    """Per-customer offer counters follow the customer to the placeholder's key, in the caller's
-    transaction: the counter row and the redemptions that name it (a refund gives back by name)."""
+    """Per-customer offer counters follow the customer to the placeholder's keys, in the caller's
+    transaction: the e-mail's counters and the redemptions that name it (a refund gives back by
+    name); and each other key of their orders' redemptions (a platform user id, a card's
+    fingerprint) becomes "<kind>:<placeholder>" on them, one use moved per redemption still held
+    or confirmed, since those keys may also count orders of other customers."""
     old_key, new_key = f"email:{email}"[:200], f"email:{placeholder}"[:200]
     db.session.execute(sa.update(CustomerUse).where(CustomerUse.customer_key == old_key)
                        .values(customer_key=new_key).execution_options(synchronize_session=False))
+    moved: Counter = Counter()  # (offer id, old key, new key) → uses
+    renamed_keys: set[tuple[int, str]] = set()
     for redemption in db.session.scalars(sa.select(Redemption).where(Redemption.order_id.in_(order_ids))):
-        keys = list(redemption.customer_keys or [])
-        if old_key in keys:
-            redemption.customer_keys = sorted(new_key if k == old_key else k for k in keys)
+        keys = []
+        for key in redemption.customer_keys or []:
+            if key == old_key:
+                key = new_key
+            elif not key.startswith("email:"):
+                renamed = f"{key.split(':', 1)[0]}:{placeholder}"[:200]
+                renamed_keys.add((redemption.offer_id, key))
+                if redemption.status != RedemptionStatus.RELEASED:
+                    moved[(redemption.offer_id, key, renamed)] += 1
+                key = renamed
+            keys.append(key)
+        if sorted(keys) != sorted(redemption.customer_keys or []):
+            redemption.customer_keys = sorted(keys)
+    for (offer_id, key, renamed), uses in sorted(moved.items()):  # in key order, as checkout locks them
+        db.session.execute(sa.update(CustomerUse)
+                           .where(CustomerUse.offer_id == offer_id, CustomerUse.customer_key == key)
+                           .values(uses=sa.case((CustomerUse.uses > uses, CustomerUse.uses - uses), else_=0))
+                           .execution_options(synchronize_session=False))
+        db.session.add(CustomerUse(offer_id=offer_id, customer_key=renamed, uses=uses))
+    # A counter left at 0 would still name the id: it goes (a later order makes it again).
+    for offer_id, key in sorted(renamed_keys):
+        db.session.execute(sa.delete(CustomerUse)
+                           .where(CustomerUse.offer_id == offer_id, CustomerUse.customer_key == key,
+                                  CustomerUse.uses == 0)
+                           .execution_options(synchronize_session=False))

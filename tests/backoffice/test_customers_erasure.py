@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from promotions.models import CustomerUse, Redemption
 from reviews import inbox, questions, replies, requests
-from reviews.models import InboxItem, Review, ReviewStats
+from reviews.models import InboxItem, Reply, Review, ReviewStats
 from storefront.audit.models import AuditEntry
 from storefront.customers import queries
 from storefront.customers.erasure import erased_name
@@ -22,6 +22,7 @@ from storefront.orders.models import Order, OrderLine
 from promotions import service as offers_service
 from storefront.checkout.service import place_order
 from storefront.payments.service import mark_manual_payment_received
+from storefront.storage import storage
 from tests.factories import checkout_form, make_cart, make_order, shopper_details
 from tests.promotions.conftest import make_offer
 from tests.reviews.factories import NOW, make_delivered_order, make_review, staff_member
@@ -294,3 +295,67 @@ def test_an_order_placed_through_the_api_keeps_no_address_in_its_stored_answer(c
 def test_reviews_show_the_erased_author_in_their_own_language():
     assert [erased_name(language) for language in ("en", "es", "lv")] == [
         "Erased shopper", "Comprador eliminado", "Dzēsts pircējs"]
+
+
+def test_erasure_also_takes_their_social_id_their_first_name_alone_and_their_review_photos(app, client):
+    """Erin shopped from the brand's page tab: her orders' offer counters named her platform user
+    id, which is as personal as her address. The brand's reply greeted her by first name, and her
+    review had a photo, which may show her or her home. Olaf, tapping through from the same page
+    account (a shared tablet), keeps his own count."""
+    from flask import session
+
+    from tests.reviews.write_support import png
+
+    social_id = "9876543210"
+    session["launch"] = {"platform": "meta", "page_id": "112233", "user_id": social_id}
+    product = stocked_product()
+    offer = make_offer(name="Followers 15", cap_per_customer=2, starts_at=NOW - dt.timedelta(days=1),
+                       ends_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30))
+    admin = staff_member("boss@example.com")
+    order = delivered_with_offers(product.variants[0], admin)
+    pricing = offers_service.pricing_context(now=NOW)
+    olaf_order = place_order(make_cart(product.variants[0]).token, shopper_details(**OTHER), now=NOW,
+                             pricing=pricing)
+    session.pop("launch")
+    review = make_review(order, 2, author_name="Erin Q.", body="Itchy.", photos=[png(), png(colour=(0, 0, 90))])
+    olaf_review = make_review(make_delivered_order(product.variants[0], **OTHER), 4, author_name="Olaf O.",
+                              photos=[png()])
+    replies.reply_to_review(review.id, "Thanks, Erin! We will send a softer one. (Erinaceous? Never.)",
+                            actor=admin, now=NOW + dt.timedelta(days=6))
+    db.session.commit()
+    erins_photos = [photo.filename for photo in review.photos]
+    olafs_photo = olaf_review.photos[0].filename
+
+    def uses(key: str) -> int | None:
+        db.session.expire_all()
+        return db.session.scalar(sa.select(CustomerUse.uses).where(CustomerUse.offer_id == offer.id,
+                                                                   CustomerUse.customer_key == key))
+
+    assert uses(f"meta:{social_id}") == 2
+    assert all(storage().exists(name) for name in erins_photos)
+
+    sign_in(client, staff_member("dpo@example.com"))
+    assert client.post(f"/admin/customers/{order.id}/erase",
+                       data={"email": "erin.quill@example.org"}).status_code == 303
+
+    db.session.expire_all()
+    placeholder = db.session.get(Order, order.id).email
+    erins = db.session.scalar(sa.select(Redemption).where(Redemption.order_id == order.id))
+    olafs = db.session.scalar(sa.select(Redemption).where(Redemption.order_id == olaf_order.id))
+    assert erins.customer_keys == sorted([f"email:{placeholder}", f"meta:{placeholder}"])
+    assert olafs.customer_keys == sorted([f"email:{OTHER['email']}", f"meta:{social_id}"])
+    # One use moved with Erin's redemption, Olaf's stays on the id: the cap still counts both.
+    assert (uses(f"meta:{social_id}"), uses(f"meta:{placeholder}")) == (1, 1)
+    reply = db.session.scalar(sa.select(Reply).where(Reply.review_id == review.id))
+    assert reply.body == "Thanks, [erased]! We will send a softer one. (Erinaceous? Never.)"
+    assert db.session.get(Review, review.id).photos == []
+    assert not any(storage().exists(name) for name in erins_photos)
+    assert storage().exists(olafs_photo) and len(db.session.get(Review, olaf_review.id).photos) == 1
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "customer.erase"))
+    assert entry.details["photos"] == 2
+
+    # Erasing Olaf too leaves the id nowhere: a counter at 0 would still name it.
+    order_staff.cancel(olaf_order.id, actor=admin, now=NOW + dt.timedelta(days=1))
+    assert uses(f"meta:{social_id}") == 0
+    client.post(f"/admin/customers/{olaf_order.id}/erase", data={"email": OTHER["email"]})
+    assert traces_left((social_id, OTHER["email"], "Olaf Other", "Olaf O.")) == []
