@@ -692,6 +692,8 @@ def _after_commit(session: Session) -> None:
     pages_changed = session.info.pop(PAGES_CHANGED, False)
     if not (pages_changed or changed):
         return
+    if has_request_context():  # from now on this request reads its own writes (`shows_a_page`)
+        request._get_current_object().shop_wrote = True
     app = current_app._get_current_object() if has_app_context() else None
     # Sections first: a page rendered between the two bumps would store the old section under the
     # pages' new version.
@@ -740,10 +742,10 @@ def section(name: str, key: tuple, render):
     for `key`, which says everything else the section depends on (the language, …) besides the
     page's address (`page_address`), from the store while fresh. A page that shows a stored copy is
     itself stored no longer than that copy is fresh. Rendered every time when the cache is off or
-    paused, the store is away, or the request is not a GET (a form re-rendered after a POST)."""
+    paused, the store is away, or the request reads its own writes (`shows_a_page`)."""
     app = current_app._get_current_object()
     store = app.extensions.get("page_cache")
-    if store is None or request.method != "GET" or app.extensions.get("page_cache_paused"):
+    if store is None or not shows_a_page() or app.extensions.get("page_cache_paused"):
         return render()
     settings = app.extensions.get("shop_settings")
     parts = json.dumps([app.extensions.get("page_cache_release"), getattr(settings, "version", None),
@@ -777,10 +779,26 @@ def keep_nothing() -> None:
         request._get_current_object().shop_keep_nothing = True
 
 
+def shows_a_page() -> bool:
+    """Whether this request shows what a page's GET shows, and so may use what is stored or kept
+    for it: a GET, or a POST whose form was refused and that shows the GET page it came from
+    (`g.page_endpoint`: a sold-out add to cart shows the product page) — as long as it has written
+    nothing pages show. A request that has (committed, or is in the middle of a write) reads its
+    own writes, which no version it read before them covers."""
+    if not has_request_context():
+        return False
+    if request.method == "GET":
+        return True
+    if "page_endpoint" not in g or getattr(request, "shop_wrote", False):
+        return False
+    session = db.session()
+    return not (session.info.get("wrote") or session.new or session.dirty or session.deleted)
+
+
 def remembering() -> bool:
-    """Whether `remembered` keeps values now: the cache is on and not paused, in a GET request
-    that has not fallen back to stand-ins (`keep_nothing`)."""
-    if not has_request_context() or request.method != "GET" or getattr(request, "shop_keep_nothing", False):
+    """Whether `remembered` keeps values now: the cache is on and not paused, in a request that
+    shows a page (`shows_a_page`) and has not fallen back to stand-ins (`keep_nothing`)."""
+    if not has_request_context() or getattr(request, "shop_keep_nothing", False) or not shows_a_page():
         return False
     extensions = current_app.extensions
     return extensions.get("page_cache") is not None and not extensions.get("page_cache_paused")
@@ -793,8 +811,8 @@ def remembered(name: str, key, compute, *, still_good=None):
     (a value that also depends on the clock says until when), for PAGE_CACHE_TTL at most, as a
     stored page: a write the version did not follow (a bump the store refused, plain SQL, a data
     migration) lags no longer than pages do. Computed every time when the cache is off or paused,
-    the store is away, outside a GET request (a handler that writes reads its own writes), or
-    after `keep_nothing`. The version is read before `compute` reads rows: a write committed in
+    the store is away, in a request that reads its own writes (`shows_a_page`), or after
+    `keep_nothing`. The version is read before `compute` reads rows: a write committed in
     between bumps it again, so the value is read again by the next request."""
     if not remembering():
         return compute()

@@ -14,7 +14,7 @@ from promotions import service as offers
 from promotions import stats as offer_stats
 from promotions.limits import TooManyCodes, code_guess_limit, retry_headers
 
-from ..catalog import browse
+from ..catalog import browse, kept
 from ..catalog.views import render_product_page
 from ..database import utcnow
 from ..errors import ShopError
@@ -109,10 +109,13 @@ def _refused_add(form: AddToCartForm, error: ShopError):
         product_id = int(form.product_id.data or 0)
         if not 0 < product_id < 2**31:
             raise ValueError("not a product id")
-        product = browse.get_product_by_id(product_id)
+        slug = browse.active_product_slug(product_id)
     except (ValueError, ShopError):
         raise error from None
-    g.page_endpoint = ("catalog.product", {"slug": product.slug})
+    # The add wrote nothing: the page is the product page as its GET shows it, and may be built
+    # from what is kept for that (`page_cache.shows_a_page`): a sold-out rush is mostly these.
+    g.page_endpoint = ("catalog.product", {"slug": slug})
+    product = kept.product_for_page(slug)
     return render_product_page(product, requested_variant=form.variant_id.data,
                                quantity=(form.quantity.data or "")[:12], error=error, status=error.status)
 

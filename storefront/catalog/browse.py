@@ -427,6 +427,14 @@ def get_product(slug: str) -> Product:
     return product
 
 
+def active_product_slug(product_id: int) -> str:
+    """:raise ProductNotFound: unless an active product has this id."""
+    slug = db.session.scalar(sa.select(Product.slug).where(Product.id == product_id, Product.active.is_(True)))
+    if slug is None:
+        raise ProductNotFound()
+    return slug
+
+
 def get_product_by_id(product_id: int) -> Product:
     """:raise ProductNotFound:"""
     product = _one_product(_product_statement(False), {"product_id": product_id})
