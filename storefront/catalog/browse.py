@@ -427,6 +427,13 @@ def get_product(slug: str) -> Product:
     return product
 
 
+def is_on_sale(slug: str) -> bool:
+    """Whether an active product has this slug: one small statement, where `get_product` would
+    load its variants and pictures."""
+    return db.session.scalar(sa.select(sa.literal(1)).where(Product.slug == slug, Product.active.is_(True))
+                             .limit(1)) is not None
+
+
 def active_product_slug(product_id: int) -> str:
     """:raise ProductNotFound: unless an active product has this id."""
     slug = db.session.scalar(sa.select(Product.slug).where(Product.id == product_id, Product.active.is_(True)))

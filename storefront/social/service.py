@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from promotions.service import offer_by_slug
 
-from ..catalog.browse import ProductNotFound, get_product
+from ..catalog.browse import is_on_sale
 from ..database import utcnow, write_transaction
 from ..extensions import db
 from .adapters import ADAPTERS, InvalidLaunch, Launch
@@ -126,11 +126,7 @@ def landing_for(launch: Launch) -> tuple[str, dict]:
     page ("o:<slug>") if the offer exists and is not a draft, else home."""
     kind, _, value = launch.app_data.partition(":")
     if kind == "p" and value:
-        try:
-            product = get_product(value)
-        except ProductNotFound:
-            return "catalog.home", {}
-        return "catalog.product", {"slug": product.slug}
+        return ("catalog.product", {"slug": value}) if is_on_sale(value[:200]) else ("catalog.home", {})
     if kind == "o" and value:
         offer = offer_by_slug(value[:80])
         if offer is not None:
