@@ -132,8 +132,10 @@ def test_a_deep_link_opens_that_product(client, launch):
     assert response.status_code == 303 and response.headers["Location"] == "/p/baltic-sweater"
 
 
-def test_a_deep_link_to_a_product_that_is_not_on_sale_opens_the_home_page(client):
-    response = client.post("/tab", data={"signed_request": signed_request(app_data="p:no-such-thing")})
+@pytest.mark.parametrize("slug", ["no-such-thing", "retired-sweater"])
+def test_a_deep_link_to_a_product_that_is_not_on_sale_opens_the_home_page(client, slug):
+    make_product("Retired sweater", slug="retired-sweater", active=False)
+    response = client.post("/tab", data={"signed_request": signed_request(app_data=f"p:{slug}")})
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
