@@ -52,6 +52,25 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
+def local_postgres_cpu_seconds() -> float | None:
+    """CPU (user + system) the PostgreSQL server processes on this machine have used so far, or
+    None when none runs here (SQLite, or a server elsewhere). Processes that ended meanwhile (a
+    backend per connection) are not counted: a difference undercounts, never overcounts."""
+    total, found = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as file:
+                text = file.read()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if text[text.find("(") + 1:text.rfind(")")].startswith("postgres"):
+            fields = text.rsplit(")", 1)[1].split()
+            total, found = total + int(fields[11]) + int(fields[12]), True
+    return total / _TICKS if found else None
+
+
 class Gunicorn:
     """`gunicorn -c bench/gunicorn_conf.py --bind 127.0.0.1:PORT APP`, as a context manager.
 
