@@ -198,3 +198,25 @@ def test_share_links_are_plain_links_with_no_third_party_script(client, product)
 def test_a_page_answering_a_refused_form_sends_no_beacon(client, product):
     refused = client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": "abc"})
     assert refused.status_code == 400 and "data-beacon" not in refused.get_data(as_text=True)
+
+
+def test_the_visits_one_address_can_start_through_the_beacon_are_limited(app, client, product, monkeypatch):
+    """The beacon takes made-up tags from anyone, and each visit it starts is a row: an address
+    may start BEACON_VISIT_RATE_LIMIT of them. Beacons of pages reached from the shop's own start
+    none and use none of it; another address has its own."""
+    monkeypatch.setitem(app.config, "BEACON_VISIT_RATE_LIMIT", "3 per year")
+
+    def enter(n: int, address: str = "203.0.113.7"):
+        return client.post("/beacon", data={"page": f"/?utm_source=flood{n}", "referrer": "https://elsewhere.example/"},
+                           environ_base={"REMOTE_ADDR": address})
+
+    for n in range(10):  # moving between the shop's pages: the same visit, no row
+        inner = client.post("/beacon", data={"page": f"/p/{product.slug}", "referrer": SHOP + "/"},
+                            environ_base={"REMOTE_ADDR": "203.0.113.7"})
+        assert inner.status_code == 204
+    assert [enter(n).status_code for n in range(3)] == [204, 204, 204]
+    refused = enter(3)
+    assert refused.status_code == 429 and "Set-Cookie" not in refused.headers
+    assert [visit.utm_source for visit in visits()] == ["flood0", "flood1", "flood2"]
+    assert enter(4, address="198.51.100.20").status_code == 204
+    assert [visit.utm_source for visit in visits()][-1] == "flood4"
