@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from promotions.forms import delivery_choices
-from promotions.messages import delivery_text
+from promotions.messages import conditions_text, delivery_text
 from promotions.terms import InvalidOffer, _clean_methods
 from storefront.extensions import db
 from storefront.mail.service import last_order_email, render
@@ -308,7 +308,9 @@ def test_a_free_shipping_offer_may_cover_an_added_method(client, admin, app, pul
             _clean_methods(["pickup"])
         offer_row = make_offer(name="Lockers ship free", benefit="free_shipping", percent=None,
                                shipping_methods=["standard", "omniva-parcel-locker"])
-        assert "Omniva pakomāts" in delivery_text(offer_row) and "standarta piegād" in delivery_text(offer_row)
+        # Every name in the nominative, as the added one is typed, after a colon in each sentence.
+        assert delivery_text(offer_row) == "standarta piegāde un Omniva pakomāts"
+        assert "Attiecas uz piegādi: standarta piegāde un Omniva pakomāts" in conditions_text(offer_row)
     shopper = app.test_client()
     shopper.post("/cart/add", data={"variant_id": pullover.id, "quantity": 1})
     order = place(shopper, "omniva-parcel-locker")
