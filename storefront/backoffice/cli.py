@@ -16,4 +16,4 @@ def clean_command(quiet: bool) -> None:
     serial number, its owner) again upright and without it, as uploads are stored now."""
     counts = clean_stored_pictures(progress=(lambda line: None) if quiet else click.echo)
     click.echo(", ".join(f"{name}: {counts[name]}" for name in ("cleaned", "already clean", "missing",
-                                                                "unreadable")))
+                                                                "too large", "unreadable")))

@@ -10,8 +10,12 @@ a CDN may keep a stored file for good (`storefront.media` serves it as immutable
 bytes must stop being linked, not change under their name. The pages that show a picture are
 renewed by the row's write, as any catalog or review write renews them.
 
-Running it twice changes nothing the second time; a file missing from the store or no longer
-readable as a picture is counted and left alone, never deleted.
+Whether a picture carries metadata is read from the file's own structure
+(`catalog.picture_metadata`), so running it twice changes nothing the second time; a file missing
+from the store, over today's limits or no longer readable as a picture is counted and left alone,
+never deleted. Deleting the old file breaks it where it was copied (an e-mail already sent, a
+CDN's or a feed reader's stale copy): that is the point, since it is the copy that gives the place
+away.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from flask import current_app
 
 from reviews.models import ReviewPhoto
 
-from ..catalog.images import InvalidImage, clean_image
+from ..catalog.images import ImageTooLarge, InvalidImage, clean_image
 from ..catalog.models import ProductImage
 from ..database import write_transaction
 from ..extensions import db
@@ -35,8 +39,10 @@ MODELS = (ProductImage, ReviewPhoto)
 
 def clean_stored_pictures(*, progress: Callable[[str], None] = lambda line: None) -> Counter:
     """Clean every stored picture that still has metadata. Counts "cleaned", "already clean",
-    "missing" (not in the store) and "unreadable" (not a picture Pillow takes any more)."""
+    "missing" (not in the store), "too large" (over today's upload limits: left as it is) and
+    "unreadable" (not a picture Pillow takes any more)."""
     counts: Counter = Counter()
+    moved: dict[str, str] = {}  # old name → new, this run
     store = storage()
     for model in MODELS:
         last_id = 0
@@ -48,18 +54,21 @@ def clean_stored_pictures(*, progress: Callable[[str], None] = lambda line: None
                 break
             for row_id, filename in rows:
                 last_id = row_id
-                counts[_clean_one(store, model, row_id, filename)] += 1
+                # A row that shared a file cleaned a moment ago (read before) was moved with it.
+                counts["already clean" if filename in moved else _clean_one(store, model, filename, moved)] += 1
             progress(f"{model.__tablename__}: up to #{last_id}, {dict(counts)}")
     return counts
 
 
-def _clean_one(store, model, row_id: int, filename: str) -> str:
+def _clean_one(store, model, filename: str, moved: dict[str, str]) -> str:
     try:
         data = store.read(filename)
     except FileNotFoundError:
         return "missing"
     try:
         picture = clean_image(data)
+    except ImageTooLarge:  # over today's limits: left as it is, and said
+        return "too large"
     except InvalidImage:
         return "unreadable"
     if not picture.changed:
@@ -69,15 +78,17 @@ def _clean_one(store, model, row_id: int, filename: str) -> str:
     store.save(new_name, picture.data)
     try:
         with write_transaction():
-            moved = db.session.execute(
-                sa.update(model).where(model.id == row_id, model.filename == filename)
+            # Every row showing the file (a copied product's images may share one), not just this.
+            updated = db.session.execute(
+                sa.update(model).where(model.filename == filename)
                 .values(filename=new_name, width=picture.width, height=picture.height)).rowcount
     except BaseException:
         remove_after_failure(store, [new_name])
         raise
-    if not moved:  # deleted or replaced meanwhile: the new file is nobody's
+    if not updated:  # deleted or replaced meanwhile: the new file is nobody's
         remove_after_failure(store, [new_name])
         return "already clean"
+    moved[filename] = new_name
     try:
         store.delete(filename)
     except Exception:

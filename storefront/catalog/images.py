@@ -28,6 +28,7 @@ from ..extensions import db
 from ..storage import InvalidName, random_name, remove_after_failure, storage
 from .editing import CatalogItemNotFound, get_product_for_edit
 from .models import ProductImage
+from .picture_metadata import carries_metadata
 
 # Pillow format name → the extension the file is stored under.
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -35,10 +36,6 @@ FOLDER = "products"
 MAX_ALT_LENGTH = 255
 # What a cleaned picture keeps of Pillow's `info`: how it looks and moves, nothing about who took it.
 KEPT_INFO = frozenset({"icc_profile", "transparency", "duration", "loop", "background", "disposal", "dpi"})
-# What else Pillow may report of a file that says nothing about who made it: how it is encoded.
-ENCODING_INFO = frozenset({"jfif", "jfif_version", "jfif_unit", "jfif_density", "progressive", "progression",
-                           "adobe", "adobe_transform", "version", "extension", "gamma", "srgb", "chromaticity",
-                           "interlace", "aspect", "compression"})
 # A picture that had to be turned is encoded again at this JPEG/WebP quality (an upright JPEG
 # keeps its own quantisation tables, so it loses nothing).
 REENCODE_QUALITY = 90
@@ -87,6 +84,13 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
                     raise InvalidImage()
                 if width > limit or height > limit:
                     raise ImageTooLarge(_l("Images can be at most %(px)d pixels wide and high.", px=limit))
+                # Every frame is decoded when the picture is written again: an animation may hold
+                # as many pixels in all as one picture of the largest size, not a tiny file's
+                # thousands of full-canvas frames.
+                frames = getattr(probe, "n_frames", 1)
+                if frames > 1 and frames * width * height > limit * limit:
+                    raise ImageTooLarge(_l("An animation can have at most %(frames)d frames at this size.",
+                                           frames=max(1, limit * limit // (width * height))))
                 probe.verify()  # checks the structure without decoding every pixel
             # verify() leaves the image unusable; decode once more to catch truncated pixel data.
             with Image.open(io.BytesIO(data)) as full:
@@ -114,34 +118,41 @@ class CleanImage:
 
 
 def clean_image(data: bytes) -> CleanImage:
-    """The upload checked (`inspect_image`), turned upright and written again without metadata;
-    a picture that has none is left as it is (writing a JPEG again always loses a little).
+    """The upload checked (`inspect_image`) and, if it carries anything besides the picture
+    (`picture_metadata.carries_metadata`, read from the file's own structure), turned upright and
+    written again with the picture alone; a picture that carries nothing else is left as it is
+    (writing a JPEG again always loses a little).
 
     :raise ImageTooLarge: :raise InvalidImage: as `inspect_image`.
     """
     extension, width, height = inspect_image(data)
+    if not carries_metadata(data):
+        return CleanImage(data, extension, width, height, changed=False)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if not image.getexif() and set(image.info) <= KEPT_INFO | ENCODING_INFO:
-                return CleanImage(data, extension, width, height, changed=False)
             image_format = image.format
             animated = getattr(image, "n_frames", 1) > 1
             picture = image
             if not animated and image.getexif().get(Base.Orientation, 1) != 1:
                 picture = ImageOps.exif_transpose(image)  # a turned copy, without the tag
-            picture.info = {key: value for key, value in picture.info.items() if key in KEPT_INFO}
-            options: dict = {"save_all": animated}
+            kept = {key: value for key, value in image.info.items() if key in KEPT_INFO}
+            picture.info = dict(kept)
+            # The writers take the colour profile (and a JPEG its density) only when told.
+            options: dict = {"save_all": animated, **{key: kept[key] for key in ("icc_profile", "dpi") if key in kept}}
             if image_format == "JPEG":
                 options |= ({"quality": "keep", "subsampling": "keep"} if picture is image
                             else {"quality": REENCODE_QUALITY})
             elif image_format == "WEBP":
-                options["quality"] = REENCODE_QUALITY
+                options |= {"lossless": True} if b"VP8L" in data else {"quality": REENCODE_QUALITY}
             out = io.BytesIO()
             picture.save(out, image_format, **options)
             width, height = picture.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImage() from None
-    return CleanImage(out.getvalue(), extension, width, height, changed=True)
+    cleaned = out.getvalue()
+    if carries_metadata(cleaned):  # never stored: Pillow wrote something the list does not know
+        raise InvalidImage()
+    return CleanImage(cleaned, extension, width, height, changed=True)
 
 
 def read_upload(stream: BinaryIO) -> bytes:

@@ -34,6 +34,8 @@ def test_old_pictures_are_cleaned_under_new_names_once_and_the_pages_show_them(a
                         ProductImage(product_id=product.id, filename=clean_image_name, width=30, height=30, position=1),
                         ProductImage(product_id=product.id, filename="products/gone.jpg", width=1, height=1,
                                      position=2)])
+    copy = make_product("Gauja pullover, copy")  # a copied product shows the same file
+    db.session.add(ProductImage(product_id=copy.id, filename=old_image, width=40, height=20, position=0))
     review = make_review(make_delivered_order(product.variants[0]), 5)
     old_photo = stored_as_uploaded_before("reviews", UPLOADS["PNG"]())
     db.session.add(ReviewPhoto(review_id=review.id, filename=old_photo, width=40, height=20, position=0))
@@ -43,9 +45,12 @@ def test_old_pictures_are_cleaned_under_new_names_once_and_the_pages_show_them(a
     result = app.test_cli_runner().invoke(args=["media", "clean", "--quiet"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "cleaned: 2, already clean: 1, missing: 1, unreadable: 0"
+    assert result.output.strip() == "cleaned: 2, already clean: 2, missing: 1, too large: 0, unreadable: 0"
     db.session.expire_all()
-    image = db.session.scalar(sa.select(ProductImage).where(ProductImage.position == 0))
+    image = db.session.scalar(sa.select(ProductImage).where(ProductImage.product_id == product.id,
+                                                            ProductImage.position == 0))
+    assert db.session.scalar(sa.select(ProductImage.filename).where(ProductImage.product_id == copy.id)) \
+        == image.filename
     photo = db.session.scalar(sa.select(ReviewPhoto))
     for row, old in ((image, old_image), (photo, old_photo)):
         assert row.filename != old and row.filename.split("/")[0] == old.split("/")[0]
@@ -57,6 +62,6 @@ def test_old_pictures_are_cleaned_under_new_names_once_and_the_pages_show_them(a
     assert image.filename in page and old_image not in page
 
     again = app.test_cli_runner().invoke(args=["media", "clean", "--quiet"])
-    assert again.output.strip() == "cleaned: 0, already clean: 3, missing: 1, unreadable: 0"
+    assert again.output.strip() == "cleaned: 0, already clean: 4, missing: 1, too large: 0, unreadable: 0"
     db.session.expire_all()
     assert db.session.scalar(sa.select(ReviewPhoto.filename)) == photo.filename

@@ -4,14 +4,17 @@ upload: tests/backoffice/test_images.py) is stored upright and without the metad
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image, JpegImagePlugin, PngImagePlugin
+from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin
 from PIL.ExifTags import GPS, IFD, Base
 
 from reviews.models import Review
-from storefront.catalog.images import clean_image
+from storefront.catalog.images import ImageTooLarge, clean_image
+from storefront.catalog.picture_metadata import carries_metadata
 from storefront.database import utcnow
 from storefront.extensions import db
 from tests.reviews.factories import make_delivered_order
@@ -157,3 +160,85 @@ def test_a_picture_with_nothing_to_take_out_is_stored_as_it_came(app, name):
     cleaned = clean_image(UPLOADS[name]())
     again = clean_image(cleaned.data)
     assert again.data == cleaned.data and not again.changed and cleaned.changed
+
+
+# --- what Pillow does not report: read from the file's own structure -------------------------------
+
+def _jpeg_with_segment(marker: int, body: bytes, tail: bytes = b"") -> bytes:
+    plain = sideways("JPEG")
+    return plain[:2] + bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body + plain[2:] + tail
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def _png_with_chunk(kind: bytes, body: bytes) -> bytes:
+    plain = sideways("PNG")
+    end = plain.rindex(b"IEND") - 4
+    return plain[:end] + _png_chunk(kind, body) + plain[end:]
+
+
+def _gif_with_xmp_and_a_late_comment() -> bytes:
+    plain = animated("GIF")
+    xmp = b"\x21\xff\x0bXMP DataXMP" + bytes([len(XMP[:200])]) + XMP[:200] + b"\x00"
+    comment = b"\x21\xfe" + bytes([len(OWNER.encode())]) + OWNER.encode() + b"\x00"
+    second = plain.index(b"\x21\xf9", plain.index(b"\x2c"))  # the second frame's graphic control
+    start = 13 + 3 * 2 ** ((plain[10] & 7) + 1)
+    return plain[:start] + xmp + plain[start:second] + comment + plain[second:]
+
+
+HIDDEN = {
+    "JPEG C2PA manifest (APP11)": lambda: _jpeg_with_segment(0xEB, b"JP\x00\x00jumb c2pa " + OWNER.encode()),
+    "JPEG private APP3": lambda: _jpeg_with_segment(0xE3, b"Meta " + SERIAL.encode()),
+    "JPEG bytes after the end": lambda: sideways("JPEG") + b"Berzina " + SERIAL.encode(),
+    "PNG private chunk": lambda: _png_with_chunk(b"prIv", SERIAL.encode()),
+    "PNG C2PA chunk": lambda: _png_with_chunk(b"caBX", b"c2pa " + OWNER.encode()),
+    "GIF XMP and a second frame's comment": _gif_with_xmp_and_a_late_comment,
+}
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_what_pillow_does_not_report_is_taken_out_too(app, name):
+    original = HIDDEN[name]()
+    assert carries_metadata(original)
+    cleaned = clean_image(original)
+    assert cleaned.changed and not carries_metadata(cleaned.data)
+    assert_says_nothing(cleaned.data)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
+def test_the_colour_profile_stays(app, fmt):
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    original = sideways(fmt, exif=phone_exif(), icc_profile=profile)
+    cleaned = clean_image(original)
+    assert cleaned.changed and Image.open(io.BytesIO(cleaned.data)).info.get("icc_profile") == profile
+
+
+def test_a_lossless_webp_stays_lossless(app):
+    cleaned = clean_image(sideways("WEBP", lossless=True, exif=phone_exif()))
+    picture = Image.open(io.BytesIO(cleaned.data)).convert("RGB")
+    assert b"VP8L" in cleaned.data and picture.getpixel((10, 5)) == RED and picture.getpixel((10, 35)) == BLUE
+
+
+def test_an_animated_png_without_metadata_is_left_alone(app):
+    original = animated("PNG")
+    assert not carries_metadata(original)
+    assert clean_image(original).data == original
+
+
+def test_an_animation_of_more_pixels_than_the_largest_picture_is_refused_before_it_is_decoded(app):
+    """A small file can hold hundreds of frames on a large canvas, each decoded to be written again."""
+    frames = []
+    for n in range(40):
+        frame = Image.new("P", (1000, 1000), 0)
+        frame.putpixel((n, n), 1)
+        frames.append(frame)
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    app.config["MAX_IMAGE_DIMENSION"], before = 6000, app.config["MAX_IMAGE_DIMENSION"]
+    try:
+        with pytest.raises(ImageTooLarge, match="at most 36 frames at this size"):
+            clean_image(out.getvalue())
+    finally:
+        app.config["MAX_IMAGE_DIMENSION"] = before
