@@ -126,8 +126,9 @@ class Redactor:
 
     def __init__(self, identifiers: Iterable[str], names: Iterable[str] = ()):
         words = {text.strip() for text in identifiers if text and len(text.strip()) >= MIN_MENTION}
-        parts = {part for name in names if name for part in re.findall(r"\w[\w'’-]*\w", name)
-                 if len(part) >= MIN_MENTION}
+        tokens = {token for name in names if name for token in re.findall(r"\w[\w'’-]*\w", name)}
+        # "Anna-Marija" is also greeted as "Anna", "O'Brien" as "Brien".
+        parts = {part for token in tokens for part in (token, *re.split(r"[-'’]", token)) if len(part) >= MIN_MENTION}
         self._pattern = _alternation(words, re.IGNORECASE)
         self._parts = _alternation(parts, 0, whole_words=True)
 
@@ -155,7 +156,8 @@ def _alternation(words: set[str], flags: int, *, whole_words: bool = False) -> r
     if not words:
         return None
     alternation = "|".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)" if whole_words else alternation, flags)
+    # A word starts after a non-word character, or after an escape of a JSON text ("Hi\\nAnna").
+    return re.compile(rf"(?:(?<!\w)|(?<=\\[nrtbf]))(?:{alternation})(?!\w)" if whole_words else alternation, flags)
 
 
 def _set(row, field: str, value) -> None:
@@ -335,11 +337,14 @@ def _move_customer_keys(email: str, placeholder: str, order_ids: list[int]) -> N
             keys.append(key)
         if sorted(keys) != sorted(redemption.customer_keys or []):
             redemption.customer_keys = sorted(keys)
+    arrived: Counter = Counter()  # (offer id, new key) → uses: two ids of one platform share a new key
     for (offer_id, key, renamed), uses in sorted(moved.items()):  # in key order, as checkout locks them
         db.session.execute(sa.update(CustomerUse)
                            .where(CustomerUse.offer_id == offer_id, CustomerUse.customer_key == key)
                            .values(uses=sa.case((CustomerUse.uses > uses, CustomerUse.uses - uses), else_=0))
                            .execution_options(synchronize_session=False))
+        arrived[(offer_id, renamed)] += uses
+    for (offer_id, renamed), uses in sorted(arrived.items()):
         db.session.add(CustomerUse(offer_id=offer_id, customer_key=renamed, uses=uses))
     # A counter left at 0 would still name the id: it goes (a later order makes it again).
     for offer_id, key in sorted(renamed_keys):

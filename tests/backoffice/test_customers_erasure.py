@@ -359,3 +359,42 @@ def test_erasure_also_takes_their_social_id_their_first_name_alone_and_their_rev
     assert uses(f"meta:{social_id}") == 0
     client.post(f"/admin/customers/{olaf_order.id}/erase", data={"email": OTHER["email"]})
     assert traces_left((social_id, OTHER["email"], "Olaf Other", "Olaf O.")) == []
+
+
+def test_each_part_of_a_name_goes_as_a_whole_word_in_plain_and_in_json_text():
+    from storefront.customers.erasure import Redactor
+
+    redact = Redactor(["erin.quill@example.org"], ["Anna-Marija Bērziņa", "Seán O'Brien", "Erin Q."])
+    assert redact.text("Paldies, Anna! Anna-Marija, Marija Bērziņa. Annals and Marijampolė stay.") == \
+        "Paldies, [erased]! [erased], [erased] [erased]. Annals and Marijampolė stay."
+    assert redact.text("Thanks Seán, and Brien O'Brien.") == "Thanks [erased], and [erased] [erased]."
+    assert redact.text('{"note": "Hi\\nB\\u0113rzi\\u0146a, Erin"}') == '{"note": "Hi\\n[erased], [erased]"}'
+    assert redact.text("Q. stays: a letter alone is no name.") == "Q. stays: a letter alone is no name."
+
+
+def test_orders_from_two_accounts_of_one_platform_are_erased_together(app, client):
+    """Erin launched the tab from two Facebook accounts: both ids become one placeholder key, whose
+    counter holds both uses."""
+    from flask import session
+
+    product = stocked_product()
+    offer = make_offer(name="Followers 15", cap_per_customer=5, starts_at=NOW - dt.timedelta(days=1),
+                       ends_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30))
+    admin = staff_member("boss@example.com")
+    orders = []
+    for social_id in ("111111", "222222"):
+        session["launch"] = {"platform": "meta", "page_id": "112233", "user_id": social_id}
+        orders.append(delivered_with_offers(product.variants[0], admin))
+    session.pop("launch")
+    db.session.commit()
+
+    sign_in(client, staff_member("dpo@example.com"))
+    assert client.post(f"/admin/customers/{orders[0].id}/erase",
+                       data={"email": "erin.quill@example.org"}).status_code == 303
+
+    db.session.expire_all()
+    placeholder = db.session.get(Order, orders[0].id).email
+    counters = dict(db.session.execute(sa.select(CustomerUse.customer_key, CustomerUse.uses)
+                                       .where(CustomerUse.offer_id == offer.id)).all())
+    assert counters == {f"email:{placeholder}": 2, f"meta:{placeholder}": 2}
+    assert traces_left(("111111", "222222")) == []
