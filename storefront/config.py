@@ -269,9 +269,9 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "60 per hour"),
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per hour"),
         # New visits the page beacon may record per address (each is a `visits` row, from a form
-        # anyone can post with made-up tags); beacons that start no visit never count. Generous:
-        # a mobile carrier puts many shoppers behind one address, and a visit refused is only a
-        # visit not counted.
+        # anyone can post with made-up tags; `social.attribution.may_start_visit`); only a visit
+        # that would start counts. Generous: a mobile carrier puts many shoppers behind one
+        # address, and a visit refused is only a visit not counted.
         "BEACON_VISIT_RATE_LIMIT": os.environ.get("BEACON_VISIT_RATE_LIMIT", "300 per minute;5000 per day"),
         # Questions: how many recent buyers are invited to answer one, and how long their link lives.
         "QUESTION_INVITE_BUYERS": _int("QUESTION_INVITE_BUYERS", 5),

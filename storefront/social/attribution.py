@@ -55,15 +55,18 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
+from flask_limiter.util import get_remote_address
+from limits import parse_many
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..database import NestedWriteError, utcnow, write_transaction
-from ..extensions import db
+from ..extensions import db, limiter
 from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, FunnelCount, FunnelStep, Visit
 
 log = logging.getLogger(__name__)
+VISIT_LIMIT_SCOPE = "beacon-visits"
 
 # Shopper-facing pages. Everything else (static files, media, the JSON API, the back office,
 # webhooks, feeds, platform launches, the demo page) is not a visit to the shop. Pages of these
@@ -143,6 +146,8 @@ def record_visit(landing_path: str, referrer: str | None, *, product_view: bool 
     touch = list(_touch())
     counted, viewed_before = _counted_touch()
     new_touch = counted != touch
+    if new_touch and not may_start_visit():
+        return None  # counted nothing: the next beacon tries again
     visit = _new_visit(*touch, landing_path, referrer) if new_touch else None
     view = product_view and (new_touch or not viewed_before)
     if (visit is None and not view) or not _write(visit, [FunnelStep.PRODUCT_VIEWS] if view else [], touch):
@@ -151,6 +156,24 @@ def record_visit(landing_path: str, referrer: str | None, *, product_view: bool 
         session["visit_id"] = visit.visit_key
     session["visit_touch"] = touch + ([VIEWED] if view or (viewed_before and not new_touch) else [])
     return visit
+
+
+def may_start_visit() -> bool:
+    """Whether this address may start one more visit (BEACON_VISIT_RATE_LIMIT, in the rate
+    limits' store, every node's): the beacon takes made-up tags from anyone, and each visit is a
+    row. Only a visit that would start counts against it, so an address over it still has its
+    other counts (product and offer views); a store that is away lets the visit through, logged:
+    a statistic never breaks a page, nor does its limit."""
+    try:
+        items = parse_many(current_app.config["BEACON_VISIT_RATE_LIMIT"])
+        address, strategy = get_remote_address(), limiter.limiter
+        if not all(strategy.test(item, VISIT_LIMIT_SCOPE, address) for item in items):
+            return False
+        for item in items:
+            strategy.hit(item, VISIT_LIMIT_SCOPE, address)
+    except Exception:  # the store's own errors (Redis, SQLite) are of many kinds
+        log.warning("could not check the beacon's visit limit; the visit is counted", exc_info=True)
+    return True
 
 
 def _new_visit(channel: str, source: str, campaign: str, landing_path: str, referrer: str | None) -> Visit:
@@ -221,6 +244,8 @@ def count_entry(landing_path: str, tags: dict, referrer: str | None, *, product_
     reached from another product page, with the referring page's tags."""
     source, campaign = clean_tag(tags.get("utm_source"), lower=True), clean_tag(tags.get("utm_campaign"))
     if is_entry(referrer):
+        if not may_start_visit():
+            return None
         visit = _new_visit("web", source, campaign, landing_path, referrer)
         views = [FunnelStep.PRODUCT_VIEWS] if product_view else []
         return visit if _write(visit, views, ("web", source)) else None

@@ -6,12 +6,12 @@ own language (never the language the untrusted launch claims) and starts nothing
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from promotions import stats as offer_stats
 
 from ..errors import error_response, wants_json
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..i18n import keep_language
 from . import attribution, service
 from .adapters import InvalidLaunch
@@ -28,8 +28,6 @@ bp = Blueprint("social", __name__)
 # (storefront.social.attribution says how visits are counted without one).
 @bp.post("/beacon")
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["BEACON_VISIT_RATE_LIMIT"],
-               deduct_when=lambda response: g.get("beacon_started_visit", False))
 def beacon():
     page = request.form.get("page")
     landed = attribution.same_site_page(page)
@@ -40,8 +38,7 @@ def beacon():
         if not attribution.is_bot():
             referrer = request.form.get("referrer")
             banners = request.form.get("offers") if attribution.counts_once_per_visit(referrer) else ""
-            # Anyone can post this with made-up tags: the visits it writes are limited per address.
-            g.beacon_started_visit = attribution.attribute_page_view(page, referrer) is not None
+            attribution.attribute_page_view(page, referrer)
             offer_stats.count_page_views(offer_stats.parse_offer_ids(banners), landed[0])
     return "", 204
 

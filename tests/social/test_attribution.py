@@ -202,21 +202,36 @@ def test_a_page_answering_a_refused_form_sends_no_beacon(client, product):
 
 def test_the_visits_one_address_can_start_through_the_beacon_are_limited(app, client, product, monkeypatch):
     """The beacon takes made-up tags from anyone, and each visit it starts is a row: an address
-    may start BEACON_VISIT_RATE_LIMIT of them. Beacons of pages reached from the shop's own start
-    none and use none of it; another address has its own."""
+    may start BEACON_VISIT_RATE_LIMIT of them. Over it a beacon still answers 204 and still
+    counts what is not a new visit; beacons of pages reached from the shop's own use none of it;
+    another address has its own."""
     monkeypatch.setitem(app.config, "BEACON_VISIT_RATE_LIMIT", "3 per year")
 
-    def enter(n: int, address: str = "203.0.113.7"):
-        return client.post("/beacon", data={"page": f"/?utm_source=flood{n}", "referrer": "https://elsewhere.example/"},
-                           environ_base={"REMOTE_ADDR": address})
+    def beacon(page: str, referrer: str, address: str = "203.0.113.7"):
+        response = client.post("/beacon", data={"page": page, "referrer": referrer},
+                               environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 204 and "Set-Cookie" not in response.headers
+        return response
 
-    for n in range(10):  # moving between the shop's pages: the same visit, no row
-        inner = client.post("/beacon", data={"page": f"/p/{product.slug}", "referrer": SHOP + "/"},
-                            environ_base={"REMOTE_ADDR": "203.0.113.7"})
-        assert inner.status_code == 204
-    assert [enter(n).status_code for n in range(3)] == [204, 204, 204]
-    refused = enter(3)
-    assert refused.status_code == 429 and "Set-Cookie" not in refused.headers
+    def enter(n: int, address: str = "203.0.113.7"):
+        return beacon(f"/?utm_source=flood{n}", "https://elsewhere.example/", address)
+
+    for _ in range(10):  # moving between the shop's pages: the same visit, no row
+        beacon(f"/p/{product.slug}", SHOP + "/")
+    for n in range(5):
+        enter(n)
     assert [visit.utm_source for visit in visits()] == ["flood0", "flood1", "flood2"]
-    assert enter(4, address="198.51.100.20").status_code == 204
-    assert [visit.utm_source for visit in visits()][-1] == "flood4"
+    enter(5, address="198.51.100.20")
+    assert [visit.utm_source for visit in visits()][-1] == "flood5"
+
+
+def test_a_visit_is_counted_when_the_limit_s_store_is_away(app, client, product, monkeypatch):
+    from storefront.extensions import limiter
+
+    def away(*args, **kwargs):
+        raise ConnectionError("the rate limits' store is away")
+
+    monkeypatch.setattr(limiter.limiter, "test", away)
+    response = client.post("/beacon", data={"page": "/?utm_source=stormy", "referrer": "https://elsewhere.example/"})
+    assert response.status_code == 204
+    assert [visit.utm_source for visit in visits()] == ["stormy"]
