@@ -556,8 +556,9 @@ def report(database: Database, sale: Sale, args: argparse.Namespace, attempts: l
 
 
 def print_steps(attempts: list[Attempt]) -> None:
-    """Each step of the flow: how many answers, how long the server took (from sending the request
-    to the answer's headers, retries each counted on their own), and how many were 503."""
+    """Each step of the flow: how many answers, how long each took (from sending the request to
+    the answer's whole body, as the client's event loop saw it; retries each counted on their
+    own), and how many were 503."""
     times: dict[str, list[float]] = {}
     busy: Counter = Counter()
     for attempt in attempts:
