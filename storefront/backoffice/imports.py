@@ -147,7 +147,7 @@ def _validate_and_apply(job: ImportJob) -> None:
     with _apply_lock:
         try:
             # One write for every row, the job's "done" mark and its audit entry: all or nothing.
-            # The stock column is applied as an absolute value (see `csv_io.apply_rows`).
+            # Stock as `csv_io` says: an old export cannot undo the sales made since.
             with write_transaction():
                 actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
                 summary = csv_io.apply_rows(parsed.rows, lambda count: _report_applied(job.id, count))
@@ -155,6 +155,8 @@ def _validate_and_apply(job: ImportJob) -> None:
                 job.summary, job.finished_at = summary, utcnow()
                 record(actor, "catalog.import", "import_job", job.id, filename=job.filename,
                        rows=len(parsed.rows), **summary)
+        except csv_io.StockChangedSinceExport as refused:
+            _fail(job.id, refused.errors)
         except SQLAlchemyError:
             # Someone changed the same SKUs or slugs between validation and now.
             current_app.logger.exception("catalog import %s could not be applied", job.id)

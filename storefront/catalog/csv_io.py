@@ -20,13 +20,19 @@ Import is an upsert by SKU: a known SKU is updated (and moved to the product its
 unknown one is added. Validation finds every bad row before anything is written; `apply_rows`
 then writes all rows in the caller's write transaction, so an import lands whole or not at all.
 
-`stock` is absolute: a file states what the shop has to sell once it is imported, like a
-stocktake, and replaces the stock as it is at that moment (units sold since the file was exported
-included: re-export just before an import that changes stock, or use the back office's stock edit,
-which applies changes and keeps sales). Under concurrency it is still exact: the variants a file
-names are locked before they are read, so a checkout in flight either commits first (and the
-file's count replaces its result) or waits and takes its units from the file's count; stock never
-goes below 0 and never ends at a value neither of them wrote.
+`stock` is what the shop has to sell once the file is imported, like a stocktake. An export also
+writes `stock_exported`, the stock as it was then, so that an old export imported again cannot
+undo the sales made since (the units would be sold twice):
+- `stock` the same as `stock_exported` (the stock was not edited): the stock stays as it is now;
+- `stock` edited, and the stock still as it was exported: the file's count replaces it;
+- `stock` edited, but the stock has changed since the export (a sale, another edit): the import
+  is refused, naming each such row with both counts: export again, or set the count in the back
+  office's stock edit, which applies changes and keeps sales.
+A file without `stock_exported` (made by hand or by another system) sets the stock it names.
+Under concurrency it is still exact: the variants a file names are locked before they are read,
+so a checkout in flight either commits first (and is seen, as a change since the export) or waits
+and takes its units from the file's count; stock never goes below 0 and never ends at a value
+neither of them wrote.
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..errors import ShopError
 from ..extensions import db
 from ..money import format_major
 from ..spreadsheets import dict_writer, unguard_cell
@@ -81,8 +88,12 @@ def language_columns() -> tuple[str, ...]:
         *(f"option{i}_{part}_{language}" for i in range(1, MAX_OPTIONS + 1) for part in ("name", "value"))))
 
 
+# Written by the export, read by the import: the stock when the file was exported (see above).
+STOCK_EXPORTED = "stock_exported"
+
+
 def all_columns() -> tuple[str, ...]:
-    return (*COLUMNS, *language_columns())
+    return (*COLUMNS, *language_columns(), STOCK_EXPORTED)
 
 
 @dataclass
@@ -102,6 +113,7 @@ class CatalogRow:
     # {language: {"title", "description", "options": {name: word}, "values": {name: {value: word}}}},
     # with only what the file has columns for.
     translations: dict = field(default_factory=dict)
+    stock_exported: int | None = None  # blank or no column: `stock` is set as it is
 
 
 @dataclass
@@ -149,7 +161,7 @@ def export_lines() -> Iterator[str]:
             "description": product.description, "brand": product.brand,
             "compare_at_price": "" if variant.compare_at_price is None
             else format_major(variant.compare_at_price, currency),
-            "active": "yes" if product.active else "no",
+            "active": "yes" if product.active else "no", STOCK_EXPORTED: variant.stock,
         }
         for index, name in enumerate(list(product.option_names or [])[:MAX_OPTIONS], start=1):
             row[f"option{index}_name"] = name
@@ -233,6 +245,9 @@ def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> Catalo
     compare_at = attempt("compare_at_price",
                          lambda: parse_price(text("compare_at_price"), field="compare_at_price", required=False))
     stock = attempt("stock", lambda: parse_stock(text("stock")))
+    stock_exported = None
+    if text(STOCK_EXPORTED):
+        stock_exported = attempt(STOCK_EXPORTED, lambda: parse_stock(text(STOCK_EXPORTED)))
     category = text("category")
     if not category:
         errors.append(RowError(line, "category", _("category: enter a category name or slug.")))
@@ -275,7 +290,7 @@ def _parse_row(line: int, raw: dict[str, str], errors: list[RowError]) -> Catalo
     return CatalogRow(line=line, sku=sku, title=title, product_slug=slug, description=text("description"),
                       brand=text("brand"), category=category, price=price, compare_at_price=compare_at,
                       stock=stock, options=options, active=active_text not in FALSE_WORDS,
-                      translations=translations)
+                      translations=translations, stock_exported=stock_exported)
 
 
 def _row_translations(line: int, cells: dict[str, str], options: dict[str, str], errors: list[RowError]) -> dict:
@@ -431,12 +446,25 @@ def _chunks(values: list, size: int = 500):
         yield values[start:start + size]
 
 
+class StockChangedSinceExport(ShopError):
+    """Rows whose stock was edited in a file while the shop's changed since it was exported."""
+
+    code = "stock_changed_since_export"
+    status = 409
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(_("The stock of some rows changed since this file was exported; nothing was changed."))
+        self.errors = errors
+
+
 def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict[str, int]:
-    """Upsert validated rows in the caller's `write_transaction` (all rows, or none); stock is set
-to the file's value (see the module's docstring).
+    """Upsert validated rows in the caller's `write_transaction` (all rows, or none); stock as the
+    module's docstring says, read under the variants' locks.
 
     Returns counts: products_created, products_updated, variants_created, variants_updated,
     categories_created.
+    :raise StockChangedSinceExport: naming every row whose edited stock meets a stock changed
+        since the export; the caller's transaction then rolls back.
     """
     summary = dict.fromkeys(("products_created", "products_updated", "variants_created",
                              "variants_updated", "categories_created"), 0)
@@ -454,6 +482,14 @@ to the file's value (see the module's docstring).
                                           .options(so.joinedload(Variant.product).selectinload(Product.variants))):
             variants[variant.sku] = variant
 
+    changed_since = [
+        RowError(row.line, "stock", _("stock: it was %(then)d when this file was exported and is %(now)d now "
+                                      "(sold or edited since). Export the catalog again, or set the stock in "
+                                      "the product's page.", then=row.stock_exported, now=variants[row.sku].stock))
+        for row in rows if row.stock_exported is not None and row.stock != row.stock_exported
+        and row.sku in variants and variants[row.sku].stock != row.stock_exported]
+    if changed_since:
+        raise StockChangedSinceExport(changed_since)
     touched: dict[int, Product] = {}
     configured: set[str] = set()
     words: dict[str, dict] = {}  # each product's translations, gathered over its rows
@@ -493,7 +529,9 @@ to the file's value (see the module's docstring).
             summary["variants_updated"] += 1
         _gather_translations(words.setdefault(key, {}), row)
         variant.options, variant.price = dict(row.options), row.price
-        variant.compare_at_price, variant.stock = row.compare_at_price, row.stock
+        variant.compare_at_price = row.compare_at_price
+        if row.stock_exported is None or row.stock != row.stock_exported or variant.id is None:
+            variant.stock = row.stock  # else not edited: what was sold since stays sold
         touched[id(product)] = product
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)

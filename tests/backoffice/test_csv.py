@@ -13,7 +13,7 @@ from storefront.backoffice.models import ImportJob
 from storefront.catalog import csv_io
 from storefront.catalog.models import Category, Product, Variant
 from storefront.extensions import db
-from tests.factories import make_category, make_product
+from tests.factories import make_category, make_order, make_product
 
 from .conftest import wait_for_import
 
@@ -89,7 +89,7 @@ def test_export_then_import_round_trips_unchanged(client, admin, catalog):
 
 def test_an_edited_export_updates_prices_and_stock_and_adds_new_rows(client, admin, catalog):
     text = export(client).replace("24.90", "19.90")
-    text += "NEW-1,Alpaca scarf,45,8,Scarves,,,,,,,,,,,yes" + "," * len(csv_io.language_columns()) + "\r\n"
+    text += "NEW-1,Alpaca scarf,45,8,Scarves,,,,,,,,,,,yes" + "," * (len(csv_io.language_columns()) + 1) + "\r\n"
     progress, job = run_import(client, text)
     assert progress["status"] == "done", job.errors
     variant = db.session.scalar(sa.select(Variant).where(Variant.sku == "BEANIE-S-NAVY"))
@@ -205,3 +205,58 @@ def test_the_import_list_names_each_imports_state_in_the_staff_members_language(
     latvian = client.get("/admin/catalog/import", query_string={"lang": "lv"}).get_data(as_text=True)
     states = re.findall(r'<span class="badge status-(\w+)">([^<]+)</span>', latvian)
     assert sorted(states) == [("done", "Importēts"), ("failed", "Nav importēts")]
+
+
+def _sell(sku: str, units: int) -> None:
+    """A shopper buys `units` of the variant: a real order, which takes them from its stock."""
+    variant = db.session.scalar(sa.select(Variant).where(Variant.sku == sku))
+    make_order(variant, units)
+    db.session.commit()
+
+
+def _set_cell(text: str, sku: str, column: str, value: str) -> str:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        if row["sku"] == sku:
+            row[column] = value
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_an_old_export_imported_again_keeps_the_sales_made_since(app, client, admin, catalog):
+    """Exported on Monday with 3 navy beanies; 2 sell on Tuesday; on Wednesday the admin changes a
+    price in Monday's file and imports it: 1 navy beanie is left, not 3 again."""
+    monday = export(client)
+    assert "stock_exported" in monday.splitlines()[0]
+    with app.test_request_context("/"):
+        _sell("BEANIE-S-NAVY", 2)
+    progress, job = run_import(client, monday.replace("24.90", "22.90"))
+    assert progress["status"] == "done", job.errors
+    navy = db.session.scalar(sa.select(Variant).where(Variant.sku == "BEANIE-S-NAVY"))
+    assert (navy.price, navy.stock) == (2290, 1)
+
+
+def test_a_count_edited_in_an_old_export_is_refused_when_the_stock_changed_since(app, client, admin, catalog):
+    monday = export(client)
+    with app.test_request_context("/"):
+        _sell("BEANIE-S-NAVY", 2)
+    before = catalog_snapshot()
+    edited = _set_cell(_set_cell(monday, "BEANIE-S-NAVY", "stock", "10"), "BEANIE-M-RED", "stock", "4")
+    progress, job = run_import(client, edited.replace("24.90", "22.90"))
+    assert progress["status"] == "failed" and catalog_snapshot() == before
+    line = next(n for n, row in enumerate(edited.splitlines(), start=1) if row.startswith("BEANIE-S-NAVY"))
+    assert job.errors == [{"line": line, "column": "stock", "message":
+                           "stock: it was 3 when this file was exported and is 1 now (sold or edited since). "
+                           "Export the catalog again, or set the stock in the product's page."}]
+
+
+def test_a_count_edited_in_a_fresh_export_or_in_a_file_without_the_column_is_set(client, admin, catalog):
+    progress, job = run_import(client, _set_cell(export(client), "BEANIE-M-RED", "stock", "4"))
+    assert progress["status"] == "done", job.errors
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.sku == "BEANIE-M-RED")) == 4
+    progress, job = run_import(client, "sku,title,price,stock,category\nODD-1,Odd,1,7,Hats\n")
+    assert progress["status"] == "done", job.errors
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.sku == "ODD-1")) == 7

@@ -124,13 +124,16 @@ def test_a_write_off_overtaken_by_sales_is_refused_and_stock_never_goes_below_ze
     print(f"\nA write-off of 6 racing 6 checkouts: refused with {refusal.details['stock']} left, 6 sold")
 
 
-def stock_file(stock: int) -> bytes:
-    """The catalog as exported now, with every variant's stock set to `stock`."""
+def stock_file(stock: int | None = None, price: str | None = None) -> bytes:
+    """The catalog as exported now; with `stock`, a stocktake: every variant's stock set to it, in
+    a file without the export's `stock_exported` (a count sets the stock whatever was sold)."""
     rows = list(csv.DictReader(io.StringIO("".join(csv_io.export_lines()))))
+    columns = [c for c in csv_io.all_columns() if stock is None or c != csv_io.STOCK_EXPORTED]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=csv_io.all_columns(), lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows([dict(row, stock=str(stock)) for row in rows])
+    writer.writerows([dict(row, **({"stock": str(stock)} if stock is not None else {}),
+                           **({"price": price} if price else {})) for row in rows])
     return out.getvalue().encode()
 
 
@@ -167,3 +170,34 @@ def test_a_stock_import_racing_checkouts_of_several_variants_lands_whole_and_nev
     after_import = 200 - stocks[0]
     assert stocks == [200 - after_import] * 3 and 0 <= after_import <= 10
     print(f"\nA stocktake import racing 15 checkouts of 3 variants: {after_import} checkouts after it")
+
+
+def test_an_export_imported_again_racing_checkouts_keeps_every_sale(app, gunicorn_server):
+    """The export's stock was not edited: whichever checkouts land before the import or after it,
+    none is undone (the file's stock_exported says the count is not the admin's)."""
+    staff = make_user()
+    product = make_product(variants=[{"stock": 50, "sku": f"AGAIN-{size}", "options": {"Size": size},
+                                      "price": 2500} for size in ("S", "M", "L")])
+    variant_ids = [v.id for v in product.variants]
+    tokens = []
+    for _ in range(15):
+        cart = carts.create_cart()
+        for variant in product.variants:
+            carts.add_item(cart, variant, 1)
+        tokens.append(cart.token)
+    data = stock_file(price="19.00")  # as exported before the sales, prices changed
+
+    def import_file():
+        when_sold(5)
+        return imports.start_import(db.session.get(User, staff.id), "prices.csv", data, "en",
+                                    run_in_background=False).id
+
+    results = at_once([checkout(gunicorn_server, token) for token in tokens] + [in_own_context(app, import_file)])
+
+    orders, job_id = results[:15], results[15]
+    assert [status for status, _ in orders] == [201] * 15, [body for status, body in orders if status != 201]
+    db.session.commit()
+    job = db.session.get(ImportJob, job_id)
+    assert job.status == "done", job.errors
+    assert [now_in_database(variant_id) for variant_id in variant_ids] == [35] * 3
+    assert {db.session.get(Variant, variant_id).price for variant_id in variant_ids} == {1900}
