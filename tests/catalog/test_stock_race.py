@@ -137,32 +137,38 @@ def stock_file(stock: int | None = None, price: str | None = None) -> bytes:
     return out.getvalue().encode()
 
 
-def test_a_stock_import_racing_checkouts_of_several_variants_lands_whole_and_never_deadlocks(
-        app, gunicorn_server):
+def import_racing_checkouts(app, server: str, variants, data: bytes, filename: str) -> ImportJob:
+    """15 shoppers each buy one of every variant while staff imports `data` once 5 of them have;
+    every checkout succeeds, and the import's job is returned."""
     staff = make_user()
-    product = make_product(variants=[{"stock": 50, "sku": f"RACE-{size}", "options": {"Size": size}}
-                                     for size in ("S", "M", "L")])
-    variant_ids = [v.id for v in product.variants]
-    variants = list(product.variants)
     tokens = []
     for _ in range(15):
         cart = carts.create_cart()
-        for variant in (variants[2], variants[0], variants[1]):  # checkouts still lock by ascending id
+        for variant in reversed(variants):  # checkouts still lock by ascending id
             carts.add_item(cart, variant, 1)
         tokens.append(cart.token)
-    data = stock_file(200)
 
     def import_file():
         when_sold(5)
-        return imports.start_import(db.session.get(User, staff.id), "stocktake.csv", data, "en",
+        return imports.start_import(db.session.get(User, staff.id), filename, data, "en",
                                     run_in_background=False).id
 
-    results = at_once([checkout(gunicorn_server, token) for token in tokens] + [in_own_context(app, import_file)])
+    results = at_once([checkout(server, token) for token in tokens] + [in_own_context(app, import_file)])
 
     orders, job_id = results[:15], results[15]
     assert [status for status, _ in orders] == [201] * 15, [body for status, body in orders if status != 201]
     db.session.commit()
-    job = db.session.get(ImportJob, job_id)
+    return db.session.get(ImportJob, job_id)
+
+
+def test_a_stock_import_racing_checkouts_of_several_variants_lands_whole_and_never_deadlocks(
+        app, gunicorn_server):
+    product = make_product(variants=[{"stock": 50, "sku": f"RACE-{size}", "options": {"Size": size}}
+                                     for size in ("S", "M", "L")])
+    variant_ids = [v.id for v in product.variants]
+
+    job = import_racing_checkouts(app, gunicorn_server, list(product.variants), stock_file(200), "stocktake.csv")
+
     assert job.status == "done", job.errors
     stocks = [now_in_database(variant_id) for variant_id in variant_ids]
     # The file's count replaced whatever the checkouts before it had left; the ones after it took
@@ -175,29 +181,13 @@ def test_a_stock_import_racing_checkouts_of_several_variants_lands_whole_and_nev
 def test_an_export_imported_again_racing_checkouts_keeps_every_sale(app, gunicorn_server):
     """The export's stock was not edited: whichever checkouts land before the import or after it,
     none is undone (the file's stock_exported says the count is not the admin's)."""
-    staff = make_user()
     product = make_product(variants=[{"stock": 50, "sku": f"AGAIN-{size}", "options": {"Size": size},
                                       "price": 2500} for size in ("S", "M", "L")])
     variant_ids = [v.id for v in product.variants]
-    tokens = []
-    for _ in range(15):
-        cart = carts.create_cart()
-        for variant in product.variants:
-            carts.add_item(cart, variant, 1)
-        tokens.append(cart.token)
     data = stock_file(price="19.00")  # as exported before the sales, prices changed
 
-    def import_file():
-        when_sold(5)
-        return imports.start_import(db.session.get(User, staff.id), "prices.csv", data, "en",
-                                    run_in_background=False).id
+    job = import_racing_checkouts(app, gunicorn_server, list(product.variants), data, "prices.csv")
 
-    results = at_once([checkout(gunicorn_server, token) for token in tokens] + [in_own_context(app, import_file)])
-
-    orders, job_id = results[:15], results[15]
-    assert [status for status, _ in orders] == [201] * 15, [body for status, body in orders if status != 201]
-    db.session.commit()
-    job = db.session.get(ImportJob, job_id)
     assert job.status == "done", job.errors
     assert [now_in_database(variant_id) for variant_id in variant_ids] == [35] * 3
     assert {db.session.get(Variant, variant_id).price for variant_id in variant_ids} == {1900}
