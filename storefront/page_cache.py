@@ -861,7 +861,10 @@ def page_address() -> str:
     """The address of the page being answered as every visitor of its key shares it: its path and
     the query arguments it reads, in their order, without tracking tags or arguments it does not
     read. Forms send the shopper back to it, and it is in a stored page or section: one with the
-    first visitor's `utm_*` or junk would hand them on to everyone."""
+    first visitor's `utm_*` or junk would hand them on to everyone. A POST that shows a page (a
+    refused form) is answered at its path alone: its query reads nothing."""
+    if request.method != "GET":
+        return request.path
     readable = SHARED_PAGES.get(request.endpoint)
     pairs = [(name, value) for name, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
              if not is_tracking_arg(name) and (readable is None or name in readable)]

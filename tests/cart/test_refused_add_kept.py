@@ -86,3 +86,16 @@ def test_only_a_request_that_shows_a_page_and_wrote_nothing_uses_what_is_kept(ap
         db.session.execute(sa.update(Product).where(Product.id == gansey.id).values(brand="Other"))
         db.session.rollback()
         assert page_cache.shows_a_page()  # rolled back: nothing of it stands
+
+
+def test_a_refused_add_with_made_up_query_arguments_stores_no_copy_of_its_own(app, client, gansey):
+    """The reviews section a refused add shows is stored under the add's path alone: junk in its
+    query (anyone can post to /cart/add?anything) is not a new copy, read and stored again."""
+    refused_add(client, gansey, 2, 1)
+    variant = gansey.variants[2]
+    with statements_like(REVIEW_READ.pattern) as reads:
+        for n in range(3):
+            response = client.post(f"/cart/add?junk={n}", data={"product_id": gansey.id, "variant_id": variant.id,
+                                                                 "quantity": "1"})
+            assert response.status_code == 409
+    assert reads == []
