@@ -478,8 +478,11 @@ def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict
     _lock_variants(sorted({row.sku for row in rows}))
     variants: dict[str, Variant] = {}
     for chunk in _chunks(sorted({row.sku for row in rows})):
+        # populate_existing: the products' variants were loaded above, before the lock; their stock
+        # must be read again now, or a sale committed in between would be judged as not there.
         for variant in db.session.scalars(sa.select(Variant).where(Variant.sku.in_(chunk))
-                                          .options(so.joinedload(Variant.product).selectinload(Product.variants))):
+                                          .options(so.joinedload(Variant.product).selectinload(Product.variants))
+                                          .execution_options(populate_existing=True)):
             variants[variant.sku] = variant
 
     changed_since = [

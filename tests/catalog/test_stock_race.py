@@ -13,6 +13,7 @@ import csv
 import io
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from storefront.accounts.models import User
@@ -191,3 +192,34 @@ def test_an_export_imported_again_racing_checkouts_keeps_every_sale(app, gunicor
     assert job.status == "done", job.errors
     assert [now_in_database(variant_id) for variant_id in variant_ids] == [35] * 3
     assert {db.session.get(Variant, variant_id).price for variant_id in variant_ids} == {1900}
+
+
+def test_an_edited_stock_is_judged_on_the_stock_read_under_the_lock(app, monkeypatch):
+    """A sale committed after the import read the file's products but before it locked their
+    variants is seen: the edited stock (10 exported, 12 typed, 9 now) is refused, not set."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the import's BEGIN IMMEDIATE keeps every other writer out from its first "
+                    "statement: no sale can land between its reads")
+    staff = make_user()
+    variant_id = make_product(variants=[{"stock": 10, "sku": "STALE-1", "price": 1000}]).variants[0].id
+    db.session.commit()
+    rows = list(csv.DictReader(io.StringIO("".join(csv_io.export_lines()))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows([dict(row, stock="12") for row in rows])  # a delivery of 2 typed into the export
+    lock = csv_io._lock_variants
+
+    def sale_then_lock(skus):
+        with db.engine.connect() as other:  # a checkout commits after the products were read
+            other.execute(sa.update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock - 1))
+            other.commit()
+        return lock(skus)
+
+    monkeypatch.setattr(csv_io, "_lock_variants", sale_then_lock)
+    db.session.expire_all()
+    job = imports.start_import(db.session.get(User, staff.id), "again.csv", out.getvalue().encode(), "en",
+                               run_in_background=False)
+    db.session.commit()
+    assert job.status == "failed" and "was 10 when this file was exported and is 9 now" in job.errors[0]["message"]
+    assert now_in_database(variant_id) == 9
