@@ -28,7 +28,7 @@ from ..extensions import db
 from ..storage import InvalidName, random_name, remove_after_failure, storage
 from .editing import CatalogItemNotFound, get_product_for_edit
 from .models import ProductImage
-from .picture_metadata import carries_metadata
+from .picture_metadata import carries_metadata, webp_is_lossless
 
 # Pillow format name → the extension the file is stored under.
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -143,7 +143,7 @@ def clean_image(data: bytes) -> CleanImage:
                 options |= ({"quality": "keep", "subsampling": "keep"} if picture is image
                             else {"quality": REENCODE_QUALITY})
             elif image_format == "WEBP":
-                options |= {"lossless": True} if b"VP8L" in data else {"quality": REENCODE_QUALITY}
+                options |= {"lossless": True} if webp_is_lossless(data) else {"quality": REENCODE_QUALITY}
             out = io.BytesIO()
             picture.save(out, image_format, **options)
             width, height = picture.size

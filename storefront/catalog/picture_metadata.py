@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import struct
 
-# JPEG markers a picture needs: frames, tables, scans, restarts; APP0 (JFIF), APP2 only as an ICC
-# profile (an APP2 "MPF" index announces more pictures after the first), APP14 (Adobe's colour
-# transform). Everything else (APP1 EXIF/XMP, APP11 C2PA, APP13 Photoshop, COM, …) is metadata.
+# JPEG markers a picture needs: frames, tables, scans, restarts; APP0 as JFIF's bare 16 bytes
+# (a JFIF or JFXX thumbnail may show the picture before it was cropped), APP2 only as an ICC
+# profile (an APP2 "MPF" index announces more pictures after the first), APP14 as Adobe's bare
+# 14-byte colour transform. Everything else (APP1 EXIF/XMP, APP11 C2PA, APP13 Photoshop, COM, …)
+# is metadata.
 _JPEG_STANDALONE = {0xD8, 0xD9, *range(0xD0, 0xD8), 0x01}
 _JPEG_TABLES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF,
                 0xC4, 0xCC, 0xDB, 0xDD, 0xDA, 0xDC, 0xDE, 0xDF}
@@ -59,11 +61,11 @@ def _jpeg(data: bytes) -> bool:
             continue
         length = struct.unpack(">H", data[at + 2:at + 4])[0]
         body = data[at + 4:at + 2 + length]
-        if marker == 0xE0 and not body.startswith((b"JFIF\x00", b"JFXX\x00")):
+        if marker == 0xE0 and not (length == 16 and body.startswith(b"JFIF\x00") and body[12:14] == b"\x00\x00"):
             return True
         if marker == 0xE2 and not body.startswith(b"ICC_PROFILE\x00"):
             return True
-        if marker == 0xEE and not body.startswith(b"Adobe"):
+        if marker == 0xEE and not (length == 14 and body.startswith(b"Adobe")):
             return True
         if marker not in (0xE0, 0xE2, 0xEE) and marker not in _JPEG_TABLES:
             return True
@@ -93,15 +95,34 @@ def _webp(data: bytes) -> bool:
     size = struct.unpack("<I", data[4:8])[0]
     if size + 8 != len(data):
         return True
-    at = 12
-    while at < len(data):
+    return _webp_chunks(data, 12, len(data), frame=False)
+
+
+def _webp_chunks(data: bytes, at: int, end: int, *, frame: bool) -> bool:
+    """Whether the chunks from `at` to `end` hold anything else; an animation frame (ANMF) holds
+    its own: its picture and alpha only."""
+    allowed = {b"VP8 ", b"VP8L", b"ALPH"} if frame else _WEBP_CHUNKS
+    while at < end:
         kind, length = struct.unpack("<4sI", data[at:at + 8])
-        if kind not in _WEBP_CHUNKS:
+        if kind not in allowed:
             return True
         if kind == b"VP8X" and data[at + 8] & 0b1100:  # the flags announce EXIF (8) or XMP (4)
             return True
+        if kind == b"ANMF" and _webp_chunks(data, at + 8 + 16, at + 8 + length, frame=True):
+            return True
         at += 8 + length + (length & 1)
-    return at != len(data)
+    return at != end
+
+
+def webp_is_lossless(data: bytes) -> bool:
+    """Whether a WebP's picture (or first frame) is lossless (VP8L), read from its chunks."""
+    at = 12
+    while at + 8 <= len(data):
+        kind, length = struct.unpack("<4sI", data[at:at + 8])
+        if kind in (b"VP8 ", b"VP8L"):
+            return kind == b"VP8L"
+        at += 8 + (16 if kind == b"ANMF" else length + (length & 1))  # into a frame: its picture follows
+    return False
 
 
 def _gif(data: bytes) -> bool:
@@ -119,10 +140,14 @@ def _gif(data: bytes) -> bool:
         if block != 0x21:
             return True
         label = data[at + 1]
-        if label == 0xFF:  # an application extension: only the looping ones
-            if bytes(data[at + 3:at + 3 + data[at + 2]]) not in _GIF_LOOPS:
+        if label == 0xFF:  # an application extension: only a loop count, as one 3-byte block
+            if data[at + 2] != 11 or bytes(data[at + 3:at + 14]) not in _GIF_LOOPS or data[at + 14] != 3 \
+                    or data[at + 18] != 0:
                 return True
-        elif label != 0xF9:  # graphic control (timing, transparency); comments and text are metadata
+        elif label == 0xF9:  # graphic control (timing, transparency): one 4-byte block
+            if data[at + 2] != 4 or data[at + 7] != 0:
+                return True
+        else:  # comments and plain text are metadata
             return True
         at = _gif_sub_blocks(data, at + 2)
 

@@ -14,7 +14,7 @@ from PIL.ExifTags import GPS, IFD, Base
 
 from reviews.models import Review
 from storefront.catalog.images import ImageTooLarge, clean_image
-from storefront.catalog.picture_metadata import carries_metadata
+from storefront.catalog.picture_metadata import carries_metadata, webp_is_lossless
 from storefront.database import utcnow
 from storefront.extensions import db
 from tests.reviews.factories import make_delivered_order
@@ -188,6 +188,23 @@ def _gif_with_xmp_and_a_late_comment() -> bytes:
     return plain[:start] + xmp + plain[start:second] + comment + plain[second:]
 
 
+def _gif_with_data_after_a_graphic_control() -> bytes:
+    plain = animated("GIF")
+    at = plain.index(b"\x21\xf9\x04")
+    return plain[:at + 7] + b"\x07Berzina" + plain[at + 7:]  # a second data block before the end
+
+
+def _webp_frame_with_a_private_chunk() -> bytes:
+    plain = animated("WEBP")
+    at = plain.index(b"ANMF")
+    length = struct.unpack("<I", plain[at + 4:at + 8])[0]
+    private = b"XYZW" + struct.pack("<I", 8) + b"Berzina!"
+    frame = plain[at:at + 8 + length]
+    frame = b"ANMF" + struct.pack("<I", length + len(private)) + frame[8:] + private
+    body = plain[12:at] + frame + plain[at + 8 + length + (length & 1):]
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
 HIDDEN = {
     "JPEG C2PA manifest (APP11)": lambda: _jpeg_with_segment(0xEB, b"JP\x00\x00jumb c2pa " + OWNER.encode()),
     "JPEG private APP3": lambda: _jpeg_with_segment(0xE3, b"Meta " + SERIAL.encode()),
@@ -195,6 +212,12 @@ HIDDEN = {
     "PNG private chunk": lambda: _png_with_chunk(b"prIv", SERIAL.encode()),
     "PNG C2PA chunk": lambda: _png_with_chunk(b"caBX", b"c2pa " + OWNER.encode()),
     "GIF XMP and a second frame's comment": _gif_with_xmp_and_a_late_comment,
+    "JPEG JFIF thumbnail": lambda: _jpeg_with_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x02\x02"
+                                                     + b"\x10" * 12 + b"Berzina"),
+    "JPEG JFXX thumbnail": lambda: _jpeg_with_segment(0xE0, b"JFXX\x00\x10" + sideways("JPEG") + b"Berzina"),
+    "JPEG Adobe segment with a tail": lambda: _jpeg_with_segment(0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01Berzina"),
+    "GIF data after a graphic control": _gif_with_data_after_a_graphic_control,
+    "WebP frame with a private chunk": _webp_frame_with_a_private_chunk,
 }
 
 
@@ -215,8 +238,10 @@ def test_the_colour_profile_stays(app, fmt):
     assert cleaned.changed and Image.open(io.BytesIO(cleaned.data)).info.get("icc_profile") == profile
 
 
-def test_a_lossless_webp_stays_lossless(app):
+def test_a_lossless_webp_stays_lossless_and_a_lossy_one_lossy(app):
+    assert not webp_is_lossless(clean_image(sideways("WEBP", quality=80, exif=phone_exif())).data)
     cleaned = clean_image(sideways("WEBP", lossless=True, exif=phone_exif()))
+    assert webp_is_lossless(cleaned.data)
     picture = Image.open(io.BytesIO(cleaned.data)).convert("RGB")
     assert b"VP8L" in cleaned.data and picture.getpixel((10, 5)) == RED and picture.getpixel((10, 35)) == BLUE
 
