@@ -156,8 +156,10 @@ def _alternation(words: set[str], flags: int, *, whole_words: bool = False) -> r
     if not words:
         return None
     alternation = "|".join(re.escape(word) for word in words)
-    # A word starts after a non-word character, or after an escape of a JSON text ("Hi\\nAnna").
-    return re.compile(rf"(?:(?<!\w)|(?<=\\[nrtbf]))(?:{alternation})(?!\w)" if whole_words else alternation, flags)
+    # A word starts after a non-word character, or after an escape of a JSON text ("Hi\\nAnna",
+    # "\\u201eAnna\\u201c"), and ends before one.
+    start, end = r"(?:(?<!\w)|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4}))", r"(?!\w)"
+    return re.compile(rf"{start}(?:{alternation}){end}" if whole_words else alternation, flags)
 
 
 def _set(row, field: str, value) -> None:

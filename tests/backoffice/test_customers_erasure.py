@@ -369,6 +369,8 @@ def test_each_part_of_a_name_goes_as_a_whole_word_in_plain_and_in_json_text():
         "Paldies, [erased]! [erased], [erased] [erased]. Annals and Marijampolė stay."
     assert redact.text("Thanks Seán, and Brien O'Brien.") == "Thanks [erased], and [erased] [erased]."
     assert redact.text('{"note": "Hi\\nB\\u0113rzi\\u0146a, Erin"}') == '{"note": "Hi\\n[erased], [erased]"}'
+    assert redact.text('{"note": "\\u201eAnna\\u201c, \\u00abSe\\u00e1n\\u00bb"}') == \
+        '{"note": "\\u201e[erased]\\u201c, \\u00ab[erased]\\u00bb"}'
     assert redact.text("Q. stays: a letter alone is no name.") == "Q. stays: a letter alone is no name."
 
 
