@@ -146,11 +146,13 @@ def record_visit(landing_path: str, referrer: str | None, *, product_view: bool 
     touch = list(_touch())
     counted, viewed_before = _counted_touch()
     new_touch = counted != touch
-    if new_touch and not may_start_visit():
-        return None  # counted nothing: the next beacon tries again
-    visit = _new_visit(*touch, landing_path, referrer) if new_touch else None
+    # Over the limit the visit is not recorded; the touch and its product view still are.
+    visit = _new_visit(*touch, landing_path, referrer) if new_touch and may_start_visit() else None
     view = product_view and (new_touch or not viewed_before)
-    if (visit is None and not view) or not _write(visit, [FunnelStep.PRODUCT_VIEWS] if view else [], touch):
+    if visit is not None or view:
+        if not _write(visit, [FunnelStep.PRODUCT_VIEWS] if view else [], touch):
+            return None
+    elif not new_touch:
         return None
     if visit is not None:
         session["visit_id"] = visit.visit_key
@@ -164,13 +166,13 @@ def may_start_visit() -> bool:
     row. Only a visit that would start counts against it, so an address over it still has its
     other counts (product and offer views); a store that is away lets the visit through, logged:
     a statistic never breaks a page, nor does its limit."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED=false: no limit anywhere
+        return True
     try:
         items = parse_many(current_app.config["BEACON_VISIT_RATE_LIMIT"])
         address, strategy = get_remote_address(), limiter.limiter
-        if not all(strategy.test(item, VISIT_LIMIT_SCOPE, address) for item in items):
-            return False
-        for item in items:
-            strategy.hit(item, VISIT_LIMIT_SCOPE, address)
+        # Each hit counts and judges in one step in the store: beacons at once cannot all pass.
+        return all([strategy.hit(item, VISIT_LIMIT_SCOPE, address) for item in items])
     except Exception:  # the store's own errors (Redis, SQLite) are of many kinds
         log.warning("could not check the beacon's visit limit; the visit is counted", exc_info=True)
     return True
@@ -244,11 +246,10 @@ def count_entry(landing_path: str, tags: dict, referrer: str | None, *, product_
     reached from another product page, with the referring page's tags."""
     source, campaign = clean_tag(tags.get("utm_source"), lower=True), clean_tag(tags.get("utm_campaign"))
     if is_entry(referrer):
-        if not may_start_visit():
-            return None
-        visit = _new_visit("web", source, campaign, landing_path, referrer)
+        # Over the limit the visit is not recorded; its product view still is.
+        visit = _new_visit("web", source, campaign, landing_path, referrer) if may_start_visit() else None
         views = [FunnelStep.PRODUCT_VIEWS] if product_view else []
-        return visit if _write(visit, views, ("web", source)) else None
+        return visit if (visit is not None or views) and _write(visit, views, ("web", source)) else None
     if product_view:
         came_from = same_site_page(referrer)
         if came_from is not None and not is_product_page(came_from[0]):

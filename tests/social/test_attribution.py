@@ -221,8 +221,20 @@ def test_the_visits_one_address_can_start_through_the_beacon_are_limited(app, cl
     for n in range(5):
         enter(n)
     assert [visit.utm_source for visit in visits()] == ["flood0", "flood1", "flood2"]
+    # Over the limit, a product page entered on still counts its product view.
+    views_before = product_views()
+    beacon(f"/p/{product.slug}?utm_source=flood9", "https://elsewhere.example/")
+    assert len(visits()) == 3 and product_views() == views_before + 1
     enter(5, address="198.51.100.20")
     assert [visit.utm_source for visit in visits()][-1] == "flood5"
+
+
+def product_views() -> int:
+    from storefront.social.models import FunnelCount
+
+    db.session.commit()
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(FunnelCount.count), 0))
+                             .where(FunnelCount.step == "product_views")) or 0
 
 
 def test_a_visit_is_counted_when_the_limit_s_store_is_away(app, client, product, monkeypatch):
@@ -231,7 +243,23 @@ def test_a_visit_is_counted_when_the_limit_s_store_is_away(app, client, product,
     def away(*args, **kwargs):
         raise ConnectionError("the rate limits' store is away")
 
-    monkeypatch.setattr(limiter.limiter, "test", away)
+    monkeypatch.setattr(limiter.limiter, "hit", away)
     response = client.post("/beacon", data={"page": "/?utm_source=stormy", "referrer": "https://elsewhere.example/"})
     assert response.status_code == 204
     assert [visit.utm_source for visit in visits()] == ["stormy"]
+
+
+def test_over_the_limit_a_shopper_with_a_session_keeps_their_touch_and_product_view(app, client, product,
+                                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "BEACON_VISIT_RATE_LIMIT", "1 per year")
+    with client.session_transaction() as session:
+        session["channel"] = "meta"  # a tab launch's session
+    client.post("/beacon", data={"page": "/?utm_source=first", "referrer": "https://elsewhere.example/"})
+    views_before = product_views()
+    response = client.post("/beacon", data={"page": f"/p/{product.slug}?utm_source=second",
+                                            "referrer": "https://elsewhere.example/"})
+    assert response.status_code == 204
+    assert [visit.utm_source for visit in visits()] == ["first"]  # the second touch's visit: over the limit
+    assert product_views() == views_before + 1
+    with client.session_transaction() as session:
+        assert session["utm_source"] == "second" and session["visit_touch"][:2] == ["meta", "second"]
