@@ -18,6 +18,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import Base
 
@@ -89,8 +90,9 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
                 # thousands of full-canvas frames.
                 frames = getattr(probe, "n_frames", 1)
                 if frames > 1 and frames * width * height > limit * limit:
-                    raise ImageTooLarge(_l("An animation can have at most %(frames)d frames at this size.",
-                                           frames=max(1, limit * limit // (width * height))))
+                    raise ImageTooLarge(lazy_ngettext("An animation can have at most %(num)d frame at this size.",
+                                                      "An animation can have at most %(num)d frames at this size.",
+                                                      max(1, limit * limit // (width * height))))
                 probe.verify()  # checks the structure without decoding every pixel
             # verify() leaves the image unusable; decode once more to catch truncated pixel data.
             with Image.open(io.BytesIO(data)) as full:
