@@ -118,17 +118,63 @@ def erased_name(language: str | None) -> str:
         return _("Erased shopper")
 
 
+# A Latvian name changes its ending with its case: "Paldies, Jāni!" (Jānis), "Annai" (Anna),
+# "Bērziņa kungs" (Bērziņš). The endings of the singular cases, by the nominative's ending, the
+# longest first: masculine -is (2nd declension; its genitive may also soften the last consonant:
+# Jānis, Jāņa), -us (3rd), -s/-š (1st; the vocative is the stem alone: "Aigar!"), feminine -a
+# (4th) and -e (5th).
+_LATVIAN_ENDINGS = (
+    ("is", ("a", "im", "i", "ī")),
+    ("us", ("um", "u", "ū")),
+    ("s", ("a", "am", "u", "ā", "")),
+    ("š", ("a", "am", "u", "ā", "")),
+    ("a", ("as", "ai", "u", "ā")),
+    ("e", ("es", "ei", "i", "ē")),
+)
+# The 2nd declension's genitive softens the stem's last consonant (Kārlis, Kārļa; Jānis, Jāņa),
+# and an s, z or l before an n or l with it (Vilnis, Viļņa); a k or g stays (Kaminskis, Kaminska).
+_SOFTENED = {"n": "ņ", "l": "ļ", "s": "š", "t": "š", "d": "ž", "z": "ž", "c": "č"}
+
+
+def latvian_forms(name: str) -> set[str]:
+    """The other singular forms a Latvian text may write `name` in ("Jānis": Jāņa, Jāna, Jānim,
+    Jāni, Jānī), each in the name's own case; none for a name without a Latvian ending. A form of
+    another name can be among them ("Anna": Annu); in the texts an erasure reads, about this
+    customer, that errs on the side of taking too much."""
+    lower = name.lower()
+    for ending, endings in _LATVIAN_ENDINGS:
+        stem = name[:-len(ending)]
+        if not lower.endswith(ending) or len(stem) < 2 or not stem[-1].isalpha():
+            continue
+        forms = {stem + e for e in endings}
+        if ending == "is":
+            last = stem[-1].lower()
+            softened = stem[:-1] + _SOFTENED.get(last, last)
+            if last in "nl" and len(stem) > 2 and stem[-2].lower() in "szl":
+                softened = stem[:-2] + _SOFTENED[stem[-2].lower()] + softened[-1]
+            forms.add(softened + "a")
+        if name.isupper():
+            forms = {form.upper() for form in forms}
+        return forms - {name}
+    return set()
+
+
 class Redactor:
     """Takes every mention of the customer's identifiers out of a text (or of every string in a
     JSON value), each replaced by "[erased]": the identifiers anywhere, case-insensitive, longest
     first; then each part of their names (`names`) on its own, as a whole word written as in the
-    name, so "Thanks, Erin!" loses "Erin" while "erinaceous" and a sentence's "will" stay."""
+    name or with a capital and the rest small ("ANNA" is greeted as "Anna"), and in the other
+    cases of a Latvian name ("Paldies, Jāni!"), so "Thanks, Erin!" loses "Erin" while
+    "erinaceous" and a sentence's "will" stay."""
 
     def __init__(self, identifiers: Iterable[str], names: Iterable[str] = ()):
         words = {text.strip() for text in identifiers if text and len(text.strip()) >= MIN_MENTION}
         tokens = {token for name in names if name for token in re.findall(r"\w[\w'’-]*\w", name)}
         # "Anna-Marija" is also greeted as "Anna", "O'Brien" as "Brien".
-        parts = {part for token in tokens for part in (token, *re.split(r"[-'’]", token)) if len(part) >= MIN_MENTION}
+        parts = {part for token in tokens for part in (token, *re.split(r"[-'’]", token))}
+        parts |= {part[0].upper() + part[1:].lower() for part in parts}
+        parts |= {form for part in parts for form in latvian_forms(part)}
+        parts = {part for part in parts if len(part) >= MIN_MENTION}
         self._pattern = _alternation(words, re.IGNORECASE)
         self._parts = _alternation(parts, 0, whole_words=True)
 

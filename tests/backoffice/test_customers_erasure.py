@@ -374,6 +374,30 @@ def test_each_part_of_a_name_goes_as_a_whole_word_in_plain_and_in_json_text():
     assert redact.text("Q. stays: a letter alone is no name.") == "Q. stays: a letter alone is no name."
 
 
+def test_a_latvian_name_goes_in_every_case_a_text_writes_it_in():
+    """A Latvian reply greets Jānis as "Jāni" and writes to Anna as "Annai": the name as stored
+    is in none of them. A name typed in small or capital letters is written with a capital."""
+    from storefront.customers.erasure import Redactor, latvian_forms
+
+    assert latvian_forms("Jānis") == {"Jāņa", "Jāna", "Jānim", "Jāni", "Jānī"}
+    assert latvian_forms("Vilnis") >= {"Viļņa", "Vilnim"} and "Kaminska" in latvian_forms("Kaminskis")
+    assert latvian_forms("Bērziņš") == {"Bērziņa", "Bērziņam", "Bērziņu", "Bērziņā", "Bērziņ"}
+    assert latvian_forms("Ingus") == {"Ingum", "Ingu", "Ingū"}
+    assert latvian_forms("Ilze") == {"Ilzes", "Ilzei", "Ilzi", "Ilzē"}
+    assert latvian_forms("KALNIŅA") == {"KALNIŅAS", "KALNIŅAI", "KALNIŅU", "KALNIŅĀ"}
+    assert latvian_forms("Erin") == set() and latvian_forms("Li") == set()
+
+    redact = Redactor(["janis@example.org"], ["jānis bērziņš", "ANNA KALNIŅA", "Ilze Ozola"])
+    assert redact.text("Paldies, Jāni! Bērziņa kungs, Jāņa pasūtījums. Annai Kalniņai, Kalniņas kundzei, "
+                       "Ilzei Ozolai, Ilzes Ozolas atsauksme.") == \
+        "Paldies, [erased]! [erased] kungs, [erased] pasūtījums. [erased] [erased], [erased] kundzei, " \
+        "[erased] [erased], [erased] [erased] atsauksme."
+    assert redact.text("Hi ANNA and Anna.") == "Hi [erased] and [erased]."
+    # Other words stay, and so do forms in small letters of a name written with capitals.
+    assert redact.text("Annual Jānītis stays; annas and ilzei too.") == "Annual Jānītis stays; annas and ilzei too."
+    assert redact.text('{"note": "Paldies, J\\u0101ni!"}') == '{"note": "Paldies, [erased]!"}'
+
+
 def test_orders_from_two_accounts_of_one_platform_are_erased_together(app, client):
     """Erin launched the tab from two Facebook accounts: both ids become one placeholder key, whose
     counter holds both uses."""
