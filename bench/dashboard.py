@@ -11,6 +11,10 @@ admin's dashboard (every section) for the last 30 days, and its three charts, ar
 in-process by the Flask test client: a few warm-up renders, then the median of `--repeat`. The goal
 is that 100 times the orders cost at most 1.5 times the render: every figure is summed by the
 database over an indexed time range (the visits' by `ix_visits_created_at`).
+
+The customers list (latest order first, by spend, and searched) is timed next to it, with no
+goal: it sums every order of the shop by address (the orders come from 5,000 addresses), so it
+grows with the orders; the figures say by how much.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ STATUSES = ("pending_payment", "paid", "fulfilled", "shipped", "delivered", "del
             "cancelled", "refunded")
 SETTLED = ("delivered",) * 8 + ("cancelled", "refunded")
 PAGES = ("/admin/?period=30d", "/admin/dashboard/sales.svg?period=30d", "/admin/dashboard/channels.svg?period=30d",
-         "/admin/dashboard/ratings.svg?period=30d")
+         "/admin/dashboard/ratings.svg?period=30d", "/admin/customers", "/admin/customers?sort=spend",
+         "/admin/customers?q=b4242")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -196,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{backend}: {size:,} orders seeded in {time.perf_counter() - started:.1f} s", flush=True)
                 results.append((backend, size, measure(site, args.repeat)))
     print()
-    print(f"{'database':<11} {'orders':>8} " + " ".join(f"{label:>12}" for label in ("dashboard", "sales.svg",
-                                                                                   "channels.svg", "ratings.svg"))
+    print(f"{'database':<11} {'orders':>8} " + " ".join(f"{label:>12}" for label in (
+        "dashboard", "sales.svg", "channels.svg", "ratings.svg", "customers", "by spend", "searched"))
           + f" {'× smallest':>11}")
     smallest: dict[str, float] = {}
     for backend, size, timings in results:
