@@ -1,15 +1,16 @@
 """Unbound extension instances, bound to the app in `create_app` (cookiecutter-flask's idiom)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -40,7 +41,26 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def client_network() -> str:
+    """Whom a rate limit counts: the client's IPv4 address, or its IPv6 address's /64 network.
+    A home line or a server is given a whole /64 (RFC 6177) and may send from any address in it,
+    so a count per IPv6 address gave a guesser 2^64 fresh starts. An IPv4 address written as
+    IPv6 (`::ffff:203.0.113.7`, a dual-stack socket) counts as that IPv4 address."""
+    remote = request.remote_addr or "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(remote.split("%", 1)[0])  # without an IPv6 zone ("fe80::1%eth0")
+    except ValueError:
+        return remote
+    if address.version == 4:
+        return remote
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
+
+
+limiter = Limiter(key_func=client_network, default_limits=[])
 
 
 class SqliteLimitStorage(Storage):

@@ -55,14 +55,13 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
-from flask_limiter.util import get_remote_address
 from limits import parse_many
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..database import NestedWriteError, utcnow, write_transaction
-from ..extensions import db, limiter
+from ..extensions import client_network, db, limiter
 from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, FunnelCount, FunnelStep, Visit
 
 log = logging.getLogger(__name__)
@@ -170,9 +169,11 @@ def may_start_visit() -> bool:
         return True
     try:
         items = parse_many(current_app.config["BEACON_VISIT_RATE_LIMIT"])
-        address, strategy = get_remote_address(), limiter.limiter
+        # Keyed as Flask-Limiter keys a route's limit: the deployment's prefix (RATELIMIT_KEY_PREFIX:
+        # shops sharing one Redis keep apart), whom it counts, the scope.
+        keys = [current_app.config.get("RATELIMIT_KEY_PREFIX") or None, client_network(), VISIT_LIMIT_SCOPE]
         # Each hit counts and judges in one step in the store: beacons at once cannot all pass.
-        return all([strategy.hit(item, VISIT_LIMIT_SCOPE, address) for item in items])
+        return all([limiter.limiter.hit(item, *filter(None, keys)) for item in items])
     except Exception:  # the store's own errors (Redis, SQLite) are of many kinds
         log.warning("could not check the beacon's visit limit; the visit is counted", exc_info=True)
     return True

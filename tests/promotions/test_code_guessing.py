@@ -44,6 +44,27 @@ def test_wrong_codes_on_the_api_quote_are_limited(client, limited):
     assert client.get(f"/api/v1/orders/quote?cart_token={cart.token}").status_code == 200
 
 
+def test_addresses_of_one_ipv6_network_share_one_count_of_guesses(client, limited):
+    """A home line or a server is given a whole IPv6 /64 and may send from any address in it: each
+    guess from a new address of the /64 counts against the same limit. Another /64, and each IPv4
+    address, has its own; an IPv4 address written as IPv6 is that IPv4 address."""
+    from storefront.extensions import client_network
+
+    token = cart_token()
+
+    def guess(n: int, address: str) -> int:
+        return client.get(f"/api/v1/orders/quote?cart_token={token}&code=WRONG{n}",
+                          environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [guess(n, f"2001:db8:42:7:{n}::1") for n in range(5)] == [422, 422, 422, 429, 429]
+    assert guess(5, "2001:db8:42:8::1") == 422
+    assert [guess(n, address) for n, address in enumerate(
+        ("203.0.113.9", "::ffff:203.0.113.9", "203.0.113.9", "::ffff:203.0.113.9"))] == [422, 422, 422, 429]
+    assert guess(9, "203.0.113.10") == 422
+    with client.application.test_request_context(environ_base={"REMOTE_ADDR": "fe80::1%eth0"}):
+        assert client_network() == "fe80::/64"
+
+
 def test_wrong_coupons_in_metas_checkout_link_are_limited(client, limited):
     product = make_product(variants=[{"stock": 5, "price": 1000}])
     sku = product.variants[0].sku

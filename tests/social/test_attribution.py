@@ -229,6 +229,28 @@ def test_the_visits_one_address_can_start_through_the_beacon_are_limited(app, cl
     assert [visit.utm_source for visit in visits()][-1] == "flood5"
 
 
+def test_the_beacon_s_visit_limit_counts_an_ipv6_network_and_keeps_each_deployment_apart(app, client, monkeypatch):
+    """A line is given a whole IPv6 /64: every address in it counts as one. Shops that share one
+    Redis (RATELIMIT_KEY_PREFIX) count apart."""
+    from storefront.extensions import limiter
+
+    limiter.reset()
+    monkeypatch.setitem(app.config, "BEACON_VISIT_RATE_LIMIT", "2 per year")
+
+    def enter(n: int, address: str):
+        client.post("/beacon", data={"page": f"/?utm_source=v6-{n}", "referrer": "https://elsewhere.example/"},
+                    environ_base={"REMOTE_ADDR": address})
+
+    for n, address in enumerate(("2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:abcd::9")):
+        enter(n, address)
+    assert [visit.utm_source for visit in visits()] == ["v6-0", "v6-1"]
+    enter(3, "2001:db8:7:2::1")  # the next /64: another line
+    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", "another-shop")
+    enter(4, "2001:db8:7:1::3")
+    assert [visit.utm_source for visit in visits()] == ["v6-0", "v6-1", "v6-3", "v6-4"]
+    limiter.reset()
+
+
 def product_views() -> int:
     from storefront.social.models import FunnelCount
 
