@@ -3,6 +3,7 @@ and without script it goes through a confirmation page instead of failing."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -90,3 +91,37 @@ def test_the_script_is_a_file_the_strict_policy_allows(client, hat):
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "unsafe-inline" not in policy
     assert '<script src="/static/js/deferred-csrf.js" defer></script>' in response.get_data(as_text=True)
     assert client.get("/static/js/deferred-csrf.js").status_code == 200
+
+
+@pytest.fixture
+def unverified_allowed(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REVIEWS_ALLOW_UNVERIFIED", True)
+
+
+@pytest.mark.parametrize("query", ["", "?lang=lv", "?lang=es&utm_source=telegram"])
+@pytest.mark.parametrize("page", ["/p/bobble-hat", "/p/bobble-hat/reviews"])
+def test_without_script_a_vote_and_a_report_reach_their_confirmation_in_any_language(
+        client, csrf_enabled, hat, unverified_allowed, page, query):
+    """A page asked for with `?lang=` adds it to every address it builds: the confirmation's
+    address then has a query of its own, and the form's target goes inside it, not after a
+    second "?" (which answered "Page not found")."""
+    from reviews.models import Review
+    from tests.reviews.factories import NOW
+    from tests.reviews.read_support import unverified_review
+
+    review = unverified_review(hat, 4, now=NOW, name="Ilze", body="Silts.")
+    text = client.get(page + query).get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="([^"]+)" data-action="([^"]+)"', text)
+    targets = {data_action.split("?")[0] for _, data_action in forms}
+    assert {f"/reviews/{review.id}/helpful", f"/reviews/{review.id}/report"} <= targets
+    for action, data_action in forms:
+        action = action.replace("&amp;", "&")
+        path, _, query_string = action.partition("?")
+        assert path == "/forms/confirm" and parse_qs(query_string)["to"] == [data_action.replace("&amp;", "&")]
+        confirm = client.post(action, data={"next": page})
+        assert confirm.status_code == 200, action
+        target = re.search(r'<form method="post" action="([^"]+)">', confirm.get_data(as_text=True)).group(1)
+        assert target == data_action.split("?")[0]  # the form's own address, nothing the page added
+    if "lang=lv" in query:
+        assert 'lang="lv"' in confirm.get_data(as_text=True)
+    assert db.session.get(Review, review.id).helpful_count == 0  # confirming writes nothing
