@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -115,9 +116,28 @@ def fill_placeholders(text: str, config) -> str:
     return _PLACEHOLDER.sub(lambda match: str(config.get(PLACEHOLDERS[match.group(1)]) or ""), text)
 
 
-def render_body(body: str, config) -> Markup:
-    """The stored Markdown as safe HTML, the shop's details filled in."""
-    return Markup(_MARKDOWN.render(fill_placeholders(body, config)))  # noqa: S704 - html is off: no markup passes
+def render_body(body: str, config, *, language: str | None = None) -> Markup:
+    """The stored Markdown as safe HTML, the shop's details filled in. With `language` (the page
+    was asked for with `?lang=`, as the shop's own links keep it), a link to another of the shop's
+    pages ("[withdrawal](/legal/returns)") keeps it too: a shopper reading the terms in Latvian
+    reads the returns page in Latvian, whatever their browser's language."""
+    tokens = _MARKDOWN.parse(fill_placeholders(body, config))
+    if language is not None:
+        for token in tokens:
+            for child in token.children or ():
+                if child.type == "link_open":
+                    child.attrSet("href", _in_language(str(child.attrGet("href") or ""), language))
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(html)  # noqa: S704 - html is off: no markup passes
+
+
+def _in_language(href: str, language: str) -> str:
+    """`href` with `lang=language` in its query when it is an address of this shop (a path)."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return href
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != "lang"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", language)])))
 
 
 def _check_drafts(drafts: dict[str, Draft], default_language: str) -> None:

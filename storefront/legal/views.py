@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_babel import format_date, get_locale
 
+from ..i18n import requested_language
 from . import service
 
 bp = Blueprint("legal", __name__)
@@ -20,4 +21,4 @@ def page(page: str):
     """:raise 404: for a page the shop does not have or has not written."""
     text = service.page_text(page, str(get_locale()), current_app.config["LANGUAGES"][0])
     return render_template("legal/page.html", page=page, text=text, updated=format_date(text.updated_at, "long"),
-                           body=service.render_body(text.body, current_app.config))
+                           body=service.render_body(text.body, current_app.config, language=requested_language()))

@@ -97,6 +97,22 @@ def test_markup_in_a_text_is_shown_as_text_and_script_links_are_dropped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
+@pytest.mark.parametrize("lang", ["es", "lv"])
+def test_a_link_in_a_page_s_text_to_another_of_the_shop_s_pages_keeps_the_page_s_language(client, demo_pages, lang):
+    """The terms link the returns page in their text: read with ?lang=, the link keeps it, as the
+    shop's own links do, so a Latvian shopper whose browser is English stays in Latvian. A link
+    elsewhere, and a page read without ?lang=, are left as written."""
+    write("privacy", en=("Privacy", "[Terms](/legal/terms?x=1&lang=en), [EU](https://europa.eu/), [top](#a)."))
+    body = client.get(f"/legal/terms?lang={lang}").get_data(as_text=True)
+    assert f'href="/legal/returns?lang={lang}"' in body
+    returns = client.get(f"/legal/returns?lang={lang}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"<h1>{LEGAL_PAGES['returns'][lang][0]}</h1>" in returns
+    privacy = client.get(f"/legal/privacy?lang={lang}").get_data(as_text=True)
+    assert f'href="/legal/terms?x=1&amp;lang={lang}"' in privacy
+    assert 'href="https://europa.eu/"' in privacy and 'href="#a"' in privacy
+    assert 'href="/legal/returns"' in client.get("/legal/terms").get_data(as_text=True)
+
+
 def test_the_footer_links_every_legal_page_in_the_pages_language(client):
     make_product("Hat")
     html = client.get("/?lang=es").get_data(as_text=True)
