@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from babel import dates as babel_dates
 from flask import Blueprint, abort, current_app, g, render_template, request
-from flask_babel import format_date, get_locale, get_timezone
+from flask_babel import format_date, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -98,8 +98,7 @@ def review_date(value: dt.datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     local = zone.normalize(value.astimezone(zone))  # flask_babel's `to_user_timezone`
-    pattern = "d MMM" if local.year == this_year else "d MMM yyyy"
-    return day_label(local.date(), pattern, language)
+    return day_label(local.date(), local.year == this_year, language)
 
 
 def _date_setting() -> tuple[str, dt.tzinfo, int]:
@@ -116,11 +115,21 @@ def _date_setting() -> tuple[str, dt.tzinfo, int]:
 
 
 @lru_cache(maxsize=4096)
-def day_label(day: dt.date, pattern: str, language: str) -> str:
+def day_label(day: dt.date, this_year: bool, language: str) -> str:
     """Babel's words for a day in the shop's zone (what flask_babel's `format_date` does once it
     has moved the moment to that zone), kept: a product page shows twenty dates, ~20 µs each
-    to format, and the same few hundred days come back on every page."""
-    return babel_dates.format_date(day, pattern, locale=language)
+    to format, and the same few hundred days come back on every page. English reads "12 Mar"
+    ("12 Mar 2025" in another year), as the badge has always said; other languages as their
+    locale writes a day and month ("12. marts" is "12. mar." in Latvian, "12 mar" in Spanish)."""
+    if language.startswith("en"):
+        return babel_dates.format_date(day, "d MMM" if this_year else "d MMM yyyy", locale=language)
+    return babel_dates.format_skeleton("MMMd" if this_year else "yMMMd", day, locale=language)
+
+
+@bp.app_template_filter("rating_number")
+def rating_number(value) -> str:
+    """An average rating as the shopper's language writes a decimal: "4.3", "4,3"."""
+    return format_decimal(value, "0.0") if value is not None else ""
 
 
 @bp.app_template_filter("month_label")

@@ -186,6 +186,23 @@ def test_reviews_in_the_shoppers_language_come_first_each_labelled(client, unver
     assert '<div class="review-body" lang="lv"><p>Silts</p></div>' in page
 
 
+@pytest.mark.parametrize("lang, average, day", [("en", "4.5", "20 Nov 2024"), ("es", "4,5", "20 nov 2024"),
+                                                 ("lv", "4,5", "2024. g. 20. nov.")])
+def test_the_average_and_the_dates_are_written_as_the_shoppers_language_writes_them(
+        client, unverified_allowed, lang, average, day):
+    """A decimal comma in Spanish and Latvian; a Latvian day takes its ordinal point ("20. nov.")."""
+    product = make_product("Decimal", slug="decimal")
+    written = dt.datetime(2024, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+    unverified_review(product, 5, now=written, name="Emma", body="Warm")
+    unverified_review(product, 4, now=written, name="Anna", body="Silts")
+    for url in ("/p/decimal", "/p/decimal/reviews"):
+        page = page_of(client, f"{url}?lang={lang}")
+        assert f'<span class="reviews-average-number" aria-hidden="true">{average}</span>' in page, url
+        said = re.search(r'aria-hidden="true">[^<]*</span>\s*<span class="visually-hidden">([^<]*)</span>', page)
+        assert said and f" {average} " in said.group(1), url  # what a screen reader says of it
+        assert day in page, url
+
+
 def test_the_most_helpful_favourable_and_critical_reviews_stand_side_by_side_only_when_both_exist(
         client, app, unverified_allowed, monkeypatch):
     product = make_product("Pair", slug="pair")
