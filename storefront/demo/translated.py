@@ -344,11 +344,11 @@ PRODUCT_TEXT: dict[str, dict[str, tuple[str, str]]] = {
 # offer slug → language → (name, description: the banner's text)
 OFFER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "followers-week": {
-        "es": ("Semana de seguidores: 15 % de descuento",
-               "Para todos los que compran desde la pestaña de nuestra página: 15 % de descuento en todo el "
+        "es": ("Semana de seguidores: 15% de descuento",
+               "Para todos los que compran desde la pestaña de nuestra página: 15% de descuento en todo el "
                "pedido esta semana."),
-        "lv": ("Sekotāju nedēļa: 15 % atlaide",
-               "Visiem, kas iepērkas mūsu lapas cilnē: šonedēļ 15 % atlaide visam pasūtījumam."),
+        "lv": ("Sekotāju nedēļa: 15% atlaide",
+               "Visiem, kas iepērkas mūsu lapas cilnē: šonedēļ 15% atlaide visam pasūtījumam."),
     },
     "telegram-ten": {
         "es": ("10 € de descuento desde 60 € para nuestro canal de Telegram",
@@ -365,14 +365,14 @@ OFFER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "lv": ("Cepures: pērc 2, trešā bez maksas", "Izvēlies trīs cepures — lētākā uz mūsu rēķina."),
     },
     "thank-you-10": {
-        "es": ("Gracias: 10 % de descuento en tu próximo pedido",
-               "Con cada recibo: 10 % de descuento en tu próximo pedido."),
-        "lv": ("Paldies: 10 % atlaide nākamajam pasūtījumam",
-               "Kopā ar katru čeku: 10 % atlaide nākamajam pasūtījumam."),
+        "es": ("Gracias: 10% de descuento en tu próximo pedido",
+               "Con cada recibo: 10% de descuento en tu próximo pedido."),
+        "lv": ("Paldies: 10% atlaide nākamajam pasūtījumam",
+               "Kopā ar katru čeku: 10% atlaide nākamajam pasūtījumam."),
     },
     "winter-solstice": {
-        "es": ("Solsticio de invierno: 20 % en punto", "La noche más larga, el punto más cálido."),
-        "lv": ("Ziemas saulgrieži: 20 % atlaide adījumiem", "Garākā nakts, siltākie adījumi."),
+        "es": ("Solsticio de invierno: 20% en punto", "La noche más larga, el punto más cálido."),
+        "lv": ("Ziemas saulgrieži: 20% atlaide adījumiem", "Garākā nakts, siltākie adījumi."),
     },
 }
 
