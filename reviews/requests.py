@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -32,6 +33,7 @@ from storefront.extensions import db
 from storefront.mail.models import OutboundEmail
 from storefront.mail.service import Rendered, public_url, queue_email, register
 from storefront.orders import signals as order_signals
+from storefront.orders.breakdown import line_names
 from storefront.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 
 from .models import Review, ReviewMailOptOut, ReviewRequest, ReviewRequestItem
@@ -46,6 +48,13 @@ UNSUBSCRIBE_SALT = "reviews.unsubscribe"
 SHIPPED_CATCH_UP = dt.timedelta(days=30)
 # Requests handled per run of a task; the next run (an hour later) takes the rest.
 BATCH = 500
+
+
+class NamedLine(NamedTuple):
+    """An item the request asks about, named in the mail's language."""
+
+    title: str
+    variant_label: str
 
 
 class InvalidUnsubscribeLink(NotFoundError):
@@ -257,9 +266,11 @@ def _render(email: OutboundEmail, *, reminder: bool) -> Rendered:
     """The request (or its reminder), in the mail's locale (`mail.service.render` forces it)."""
     request = db.session.get(ReviewRequest, email.ref_id)
     order = db.session.get(Order, request.order_id)
-    items = db.session.scalars(
+    lines = db.session.scalars(
         sa.select(OrderLine).join(ReviewRequestItem, ReviewRequestItem.order_line_id == OrderLine.id)
         .where(ReviewRequestItem.request_id == request.id).order_by(OrderLine.id)).all()
+    names = line_names(order)  # in the mail's language, as its receipt named them
+    items = [NamedLine(*names.get(line.id, (line.title, line.variant_label))) for line in lines]
     context = {
         "locale": email.locale,
         "reminder": reminder,

@@ -126,6 +126,19 @@ def day_label(day: dt.date, this_year: bool, language: str) -> str:
     return babel_dates.format_skeleton("MMMd" if this_year else "yMMMd", day, locale=language)
 
 
+@bp.app_template_global()
+def bought_label(label: str, product) -> str:
+    """What a reviewer bought, as the order wrote it in the shop's default language ("M / Oat",
+    the variant's option values in the product's option order), with each value in the page's
+    language where the product translates it ("M / Auzu bēšs"). A label that does not have one
+    value per option (an option added since, a label written through the API) stays as written."""
+    names = list(getattr(product, "option_names", None) or ())
+    parts = label.split(" / ") if label else []
+    if not names or len(parts) != len(names):
+        return label
+    return " / ".join(product.option_value_label(name, part) for name, part in zip(names, parts))
+
+
 @bp.app_template_filter("rating_number")
 def rating_number(value) -> str:
     """An average rating as the shopper's language writes a decimal: "4.3", "4,3"."""

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from storefront.database import utcnow
 from storefront.errors import ShopError, wants_json
+from storefront.orders.breakdown import line_names
 
 from . import feedback, links, service
 from .forms import FollowUpForm, ReportForm, ReviewForm, VoteForm
@@ -93,7 +94,7 @@ def _link_page(token: str, link: links.ReviewLink, *, forms=None, error=None, st
             forms[item.line.id] = _review_form(link, prefix=_prefix(item.line.id))
     thanks = request.args.get("thanks", type=int)
     return render_template("reviews/write_link.html", token=token, link=link, forms=forms, error=error,
-                           thanks=thanks, has_sizes=service.has_sizes), status
+                           thanks=thanks, has_sizes=service.has_sizes, names=line_names(link.order)), status
 
 
 @bp.get(f"/reviews/write/{TOKEN}")
@@ -127,9 +128,10 @@ def _line_page(tracking_token: str, link: links.ReviewLink, line_id: int, *, for
     item = link.line(line_id)
     if form is None and item.review is None:
         form = _review_form(link)
+    title, bought = line_names(link.order)[item.line.id]
     return render_template("reviews/write_line.html", tracking_token=tracking_token, link=link, item=item,
                            form=form, error=error, thanks=bool(request.args.get("thanks")),
-                           sized=service.has_sizes(item.product)), status
+                           sized=service.has_sizes(item.product), title=title, bought=bought), status
 
 
 @bp.route(f"/orders/<string(maxlength=64):tracking_token>/review/{LINE}", methods=["GET", "POST"])

@@ -92,6 +92,14 @@ def _names_in_language(order: Order) -> dict[int, tuple[str, str]]:
     return names
 
 
+def line_names(order: Order) -> dict[int, tuple[str, str]]:
+    """Each line's (title, option values) in the reader's language, by line id, as the breakdown
+    names them: the pages and e-mails that list an order's lines without its figures (asking for a
+    review) name them alike."""
+    names = _names_in_language(order)
+    return {line.id: names.get(line.id, (line.title, line.variant_label)) for line in order.lines}
+
+
 def order_breakdown(order: Order) -> OrderBreakdown:
     """The breakdown of `order` (its lines and discounts loaded, or loaded here), its lines named in
     the reader's language."""

@@ -203,6 +203,21 @@ def test_the_average_and_the_dates_are_written_as_the_shoppers_language_writes_t
         assert day in page, url
 
 
+@pytest.mark.parametrize("lang, bought", [("en", "Bought M / Oat"), ("es", "Comprado: M / Avena"),
+                                           ("lv", "Pirkts: M / Auzu bēšs")])
+def test_what_a_reviewer_bought_is_named_in_the_page_s_language(client, app, lang, bought):
+    """The order wrote "M / Oat" in the shop's default language; a Latvian page names the colour as
+    its colour picker does. The words around it are the page's own."""
+    translations = {"es": {"title": "Jersey", "values": {"Colour": {"Oat": "Avena"}}},
+                    "lv": {"title": "Džemperis", "values": {"Colour": {"Oat": "Auzu bēšs"}}}}
+    product = make_product("Sweater", slug="oat-sweater", option_names=("Size", "Colour"), translations=translations,
+                           variants=[{"options": {"Size": "M", "Colour": "Oat"}, "stock": 5}])
+    make_review(make_delivered_order(product.variants[0]), 5, body="Warm.")
+    page = text_of(page_of(client, f"/p/oat-sweater?lang={lang}"))
+    assert bought in page
+    assert "Oat" not in page or lang == "en"
+
+
 def test_the_most_helpful_favourable_and_critical_reviews_stand_side_by_side_only_when_both_exist(
         client, app, unverified_allowed, monkeypatch):
     product = make_product("Pair", slug="pair")

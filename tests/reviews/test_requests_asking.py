@@ -76,6 +76,24 @@ def test_the_spanish_buyers_mail_is_rendered_in_spanish():
     assert "10 de junio de 2026" in render(mail).get_body(("plain",)).get_content()
 
 
+def test_a_latvian_buyer_s_mail_and_review_pages_name_the_items_in_latvian(client):
+    """The order wrote "Sweater (M / Oat)" in the shop's default language; the Latvian buyer's
+    request, the page its link opens and the one-item page from the tracking page name it as the
+    receipt did, "Džemperis (M / Auzu bēšs)"."""
+    translations = {"lv": {"title": "Džemperis", "values": {"Colour": {"Oat": "Auzu bēšs"}}}}
+    variant = make_product(title="Sweater", option_names=("Size", "Colour"), translations=translations,
+                           variants=[{"options": {"Size": "M", "Colour": "Oat"}, "stock": 5}]).variants[0]
+    order = make_delivered_order(variant, locale="lv", now=dt.datetime.now(UTC) - dt.timedelta(days=3))
+    request = request_of(order.id)
+    text = render(mails("review_request")[0]).get_body(("plain",)).get_content()
+    assert "- Džemperis (M / Auzu bēšs)" in text and "Oat" not in text
+    link_page = client.get(f"/reviews/write/{request.token}?lang=lv").get_data(as_text=True)
+    assert "Džemperis <small>(M / Auzu bēšs)</small>" in link_page
+    line_page = client.get(f"/orders/{order.tracking_token}/review/{order.lines[0].id}?lang=lv")
+    assert line_page.status_code == 200
+    assert "Džemperis" in line_page.get_data(as_text=True) and "M / Auzu bēšs" in line_page.get_data(as_text=True)
+
+
 def test_the_spanish_buyers_subject_is_spanish():
     # Needs the Spanish catalog to translate "What do you think of your order %(number)s?".
     order = make_delivered_order(pullover(), locale="es")
