@@ -76,9 +76,9 @@ def render_offer_page(offer, *, error: ShopError | None = None, status: int = 20
 def _page_words(offer) -> dict:
     """The offer in words, and where to shop it: its products, its categories, or the shop."""
     if offer.target == "products":
-        links = [(p.title, url_for("catalog.product", slug=p.slug)) for p in offer.products if p.active]
+        links = [(p.localized("title"), url_for("catalog.product", slug=p.slug)) for p in offer.products if p.active]
     elif offer.target == "categories":
-        links = [(c.name, url_for("catalog.category", slug=c.slug)) for c in offer.categories]
+        links = [(c.localized("name"), url_for("catalog.category", slug=c.slug)) for c in offer.categories]
     else:
         links = []
     return {

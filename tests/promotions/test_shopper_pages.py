@@ -15,6 +15,7 @@ import segno
 import sqlalchemy as sa
 
 from promotions.models import OfferCode
+from storefront.catalog.models import Product
 from storefront.extensions import db
 from tests.factories import make_category, make_product
 from tests.promotions.conftest import make_code, make_offer
@@ -141,6 +142,23 @@ def test_the_offer_page_says_what_it_gives_on_which_conditions_and_for_whom(clie
     launch(client)
     page = text(client.get("/offers/ship"))
     assert "This offer is for you." in page and "Get my in-store code" in page
+
+
+@pytest.mark.parametrize("lang, words", [("en", "On everything in Hats, Baltic sweater"),
+                                          ("es", "En todos los artículos de Gorros, Jersey báltico"),
+                                          ("lv", "Visām precēm kategorijās: Cepures, Baltijas džemperis")])
+def test_the_offer_page_names_what_it_is_on_in_the_page_s_language(client, lang, words):
+    """A category offer names its categories, and a product offer its products, as the shop's
+    navigation does in that language, not as the catalog stores them."""
+    hats = make_category("Hats", slug="hats", translations={"es": {"name": "Gorros"}, "lv": {"name": "Cepures"}})
+    make_product("Baltic sweater", slug="baltic-sweater-2", category=hats,
+                 translations={"es": {"title": "Jersey báltico"}, "lv": {"title": "Baltijas džemperis"}})
+    make_offer(slug="on-hats", target="categories", categories=[hats])
+    on_categories, _, on_product = words.partition(", ")
+    assert on_categories in text(client.get(f"/offers/on-hats?lang={lang}"))
+    product = db.session.scalar(sa.select(Product).where(Product.slug == "baltic-sweater-2"))
+    make_offer(slug="on-the-sweater", target="products", products=[product])
+    assert on_product in text(client.get(f"/offers/on-the-sweater?lang={lang}"))
 
 
 def test_an_unknown_or_draft_offer_page_is_not_found(client):
