@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +46,7 @@ PLACEHOLDERS = {
     "vat_number": "SHOP_VAT_NUMBER",
 }
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_POSTCODE_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})-(?=\d)")  # "LV-1003", "EE-10111"
 # CommonMark with raw HTML off (typed markup is shown as text) and its own link check (no
 # `javascript:` or `data:` links); tables for the imprint's details.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -112,16 +115,40 @@ def written_languages() -> dict[str, set[str]]:
     return written
 
 
-def fill_placeholders(text: str, config) -> str:
-    return _PLACEHOLDER.sub(lambda match: str(config.get(PLACEHOLDERS[match.group(1)]) or ""), text)
+def fill_placeholders(text: str, config, language: str | None = None) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        filled = str(config.get(PLACEHOLDERS[name]) or "")
+        return postal_address(filled, config.get("SHOP_COUNTRY") or "", language) if name == "address" else filled
+
+    return _PLACEHOLDER.sub(value, text)
 
 
-def render_body(body: str, config, *, language: str | None = None) -> Markup:
+def postal_address(address: str, country: str, language: str | None) -> str:
+    """The shop's address with its country (SHOP_COUNTRY, a code) named in the reader's language
+    ("…, Latvija" on a Latvian page, "…, Letonia" on a Spanish one), unless the address already
+    names it; a postcode's hyphen ("LV-1003") does not break at a line's end."""
+    address = _POSTCODE_HYPHEN.sub("\u2011", address.strip())
+    country = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country) or country == "ZZ":  # ZZ: CLDR's "unknown region"
+        return address
+    try:
+        names = {Locale.parse(code).territories.get(country) for code in ("en", "es", "lv", language or "en")}
+    except (UnknownLocaleError, ValueError):
+        return address
+    if any(name and address.lower().endswith(name.lower()) for name in names):
+        return address
+    name = Locale.parse(language or "en").territories.get(country)
+    return f"{address}, {name}" if name else address
+
+
+def render_body(body: str, config, *, language: str | None = None, text_language: str | None = None) -> Markup:
     """The stored Markdown as safe HTML, the shop's details filled in. With `language` (the page
     was asked for with `?lang=`, as the shop's own links keep it), a link to another of the shop's
     pages ("[withdrawal](/legal/returns)") keeps it too: a shopper reading the terms in Latvian
-    reads the returns page in Latvian, whatever their browser's language."""
-    tokens = _MARKDOWN.parse(fill_placeholders(body, config))
+    reads the returns page in Latvian, whatever their browser's language. The shop's country is
+    named in `text_language`, the language the text is written in (default: the page's)."""
+    tokens = _MARKDOWN.parse(fill_placeholders(body, config, text_language or _page_language()))
     if language is not None:
         for token in tokens:
             for child in token.children or ():
@@ -129,6 +156,11 @@ def render_body(body: str, config, *, language: str | None = None) -> Markup:
                     child.attrSet("href", _in_language(str(child.attrGet("href") or ""), language))
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     return Markup(html)  # noqa: S704 - html is off: no markup passes
+
+
+def _page_language() -> str | None:
+    locale = get_locale()
+    return locale.language if locale is not None else None
 
 
 def _in_language(href: str, language: str) -> str:

@@ -21,4 +21,5 @@ def page(page: str):
     """:raise 404: for a page the shop does not have or has not written."""
     text = service.page_text(page, str(get_locale()), current_app.config["LANGUAGES"][0])
     return render_template("legal/page.html", page=page, text=text, updated=format_date(text.updated_at, "long"),
-                           body=service.render_body(text.body, current_app.config, language=requested_language()))
+                           body=service.render_body(text.body, current_app.config, language=requested_language(),
+                                                    text_language=text.language))

@@ -8,6 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from storefront import page_cache
 from storefront.demo.legal import LEGAL_PAGES, load_legal_pages
 from storefront.extensions import db
 from storefront.legal.models import LegalText
@@ -111,6 +112,23 @@ def test_a_link_in_a_page_s_text_to_another_of_the_shop_s_pages_keeps_the_page_s
     assert f'href="/legal/terms?x=1&amp;lang={lang}"' in privacy
     assert 'href="https://europa.eu/"' in privacy and 'href="#a"' in privacy
     assert 'href="/legal/returns"' in client.get("/legal/terms").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, country", [("en", "Latvia"), ("es", "Letonia"), ("lv", "Latvija")])
+def test_the_shop_s_address_names_its_country_in_the_page_s_language(client, app, demo_pages, monkeypatch,
+                                                                      lang, country):
+    """SHOP_COUNTRY is named as the page's language names it; the postcode's hyphen does not break
+    at a line's end (at 400 px "LV-" ended one line and "1003" began the next)."""
+    monkeypatch.setitem(app.config, "SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003")
+    monkeypatch.setitem(app.config, "SHOP_COUNTRY", "LV")
+    contact = client.get(f"/legal/contact?lang={lang}").get_data(as_text=True)
+    assert f"Krasta iela 1, Rīga, LV\u20111003, {country}" in contact
+    assert "LV-1003" not in contact and (lang == "en" or "Latvia" not in contact)
+    # An address that names its country already is left as written, whatever the page's language.
+    monkeypatch.setitem(app.config, "SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003, Latvia")
+    page_cache.bump(app)  # configuration is read at start; a restart renders every page again
+    contact = client.get(f"/legal/contact?lang={lang}").get_data(as_text=True)
+    assert "LV\u20111003, Latvia" in contact and f"Latvia, {country}" not in contact
 
 
 def test_the_footer_links_every_legal_page_in_the_pages_language(client):
