@@ -7,6 +7,7 @@ returns text in the request's language; money goes through `format_money`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from babel.lists import format_list
 from flask_babel import gettext as _
@@ -226,13 +227,24 @@ def lost_text(lost) -> str:
     return _("%(offer)s is for holders of its code: enter the code in your cart.", offer=what)
 
 
-def summary_notes(outcome: Outcome | None, rules: Iterable[OfferRule], lost=()) -> list[tuple[str, str]]:
+class OfferNote(NamedTuple):
+    """A word about an offer in a cart's summary: `applied` says what an offer the cart got gives
+    (shown as good news), otherwise why one did not apply (shown as a caution)."""
+
+    name: str
+    words: str
+    applied: bool = False
+
+
+def summary_notes(outcome: Outcome | None, rules: Iterable[OfferRule], lost=()) -> list[OfferNote]:
     """What a priced cart's summary says about offers: which deliveries each applied free-shipping
     offer makes free, then `cart_notes` (less the offers `lost` explains)."""
     if outcome is None:
         return []
     rules = tuple(rules)
     by_id = {rule.id: rule for rule in rules}
-    notes = [(applied.name, _("Free shipping on %(delivery)s.", delivery=delivery_text(by_id[applied.offer_id])))
+    notes = [OfferNote(applied.name, _("Free shipping on %(delivery)s.", delivery=delivery_text(by_id[applied.offer_id])),
+                       applied=True)
              for applied in outcome.applied if applied.shipping_discount and applied.offer_id in by_id]
-    return notes + cart_notes(outcome, rules, skip=(item.offer_id for item in lost))
+    return notes + [OfferNote(name, words) for name, words in
+                    cart_notes(outcome, rules, skip=(item.offer_id for item in lost))]

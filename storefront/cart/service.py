@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
-from promotions.messages import summary_notes
+from promotions.messages import OfferNote, summary_notes
 from promotions.notices import LostOffer, lost_offers
 from promotions.service import PricingContext, category_ancestry
 
@@ -223,8 +223,8 @@ class CartView:
     totals: Totals
     # Offers the shopper had that no longer apply, each with why (`promotions.notices`).
     lost: tuple[LostOffer, ...] = ()
-    # (offer name, words) about the offers in play (`promotions.messages.summary_notes`).
-    notes: tuple[tuple[str, str], ...] = ()
+    # Words about the offers in play (`promotions.messages.summary_notes`).
+    notes: tuple[OfferNote, ...] = ()
 
     @property
     def is_empty(self) -> bool:

@@ -81,6 +81,25 @@ def test_express_is_charged_and_the_pages_say_which_delivery_ships_free(client, 
     assert "Free shipping on standard delivery." in review and "Place order — €45.00" in review
 
 
+def test_what_an_applied_offer_covers_reads_as_good_news_and_a_miss_as_a_caution(client, mittens):
+    """The applied offer is named with what it took off in the list above its note: the note says
+    only what it covers, in the good-news colour ("Bezmaksas piegāde no 40 €: Bezmaksas piegāde:
+    standarta piegāde." repeated the name, in the caution colour). A miss names its offer."""
+    free_from_40()
+    add(client, mittens)
+    for page in ("/cart/", "/checkout/review"):
+        if page == "/checkout/review":
+            client.post("/checkout", data=checkout_form(shipping_method="standard"))
+        html = client.get(page).get_data(as_text=True)
+        assert '<p class="offer-cart-note is-applied" data-offer-cart-note>Free shipping on standard delivery.</p>' \
+            in html, page
+        assert "<strong>Free shipping from €40:</strong>" not in html
+    client.post("/checkout", data=checkout_form(shipping_method="express"))
+    html = client.get("/checkout/review").get_data(as_text=True)
+    assert re.search(r'<p class="offer-cart-note" data-offer-cart-note><strong>Free shipping from €40:</strong> '
+                     r'Free shipping covers standard delivery only', html)
+
+
 def test_an_offer_that_covers_express_makes_express_free(client, mittens):
     free_from_40(shipping_methods=["standard", "express"])
     add(client, mittens)
