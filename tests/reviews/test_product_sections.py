@@ -92,6 +92,7 @@ def test_a_new_review_or_vote_shows_on_the_very_next_request(client, scarf):
         page = client.get("/p/sea-scarf").get_data(as_text=True)
     assert statements.section_reads(), "the section was rendered again"
     assert "Shrank in the wash" in page and '"reviewCount": 2' in page
+    assert "found this helpful" not in page  # no count before the first vote
     db.session.execute(sa.update(Review).where(Review.id == later.id).values(helpful_count=7))
     db.session.commit()
     assert "7 people found this helpful" in client.get("/p/sea-scarf").get_data(as_text=True)
