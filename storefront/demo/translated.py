@@ -362,7 +362,7 @@ OFFER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "hats-3-for-2": {
         "es": ("Gorros: compra 2 y el tercero es gratis", "Elige tres gorros; el más barato corre de nuestra cuenta."),
-        "lv": ("Cepures: pērc 2, trešā bez maksas", "Izvēlies trīs cepures — lētākā uz mūsu rēķina."),
+        "lv": ("Cepures: pērciet 2, trešā bez maksas", "Izvēlieties trīs cepures — lētākā uz mūsu rēķina."),
     },
     "thank-you-10": {
         "es": ("Gracias: 10% de descuento en tu próximo pedido",
