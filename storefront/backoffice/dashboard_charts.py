@@ -61,6 +61,51 @@ def _count(value: float) -> str:
     return format_decimal(value, format="#,##0")
 
 
+# Steps an axis may take: 1, 2, 2.5 and 5 times a power of ten, whole numbers only (the labels are
+# written without decimals, so a step of 0.5 would print 0, 0, 1, 1, 2).
+NICE_FACTORS = (1, 2, 2.5, 5)
+# Two to six intervals on a value axis: at most seven labels, which the 340 px chart holds without
+# crowding.
+FEWEST_INTERVALS, MOST_INTERVALS = 2, 6
+
+
+def nice_step(high: float, intervals: int) -> int:
+    """The smallest nice whole step that reaches `high` from 0 in `intervals` steps."""
+    magnitude = 1
+    while True:
+        for factor in NICE_FACTORS:
+            step = factor * magnitude
+            if step == int(step) and step * intervals >= high:
+                return int(step)
+        magnitude *= 10
+
+
+def nice_ticks(high: float) -> list[int]:
+    """Evenly spaced whole ticks from 0 to `high` or just past it, in two to six nice steps."""
+    return paired_ticks(high, 0)[0]
+
+
+def paired_ticks(left_high: float, right_high: float) -> tuple[list[int], list[int]]:
+    """Ticks for a chart's two value axes, from 0 up to each axis's highest value or just past it.
+
+    pygal draws the second axis's labels at the heights of the first's, dividing its range evenly
+    among them, so both need the same number of intervals: each axis gets its own nice whole step,
+    and the number of intervals is the one leaving the least empty space above the tallest bar, on
+    whichever axis leaves more (the more intervals on a tie, for more gridlines to read against).
+    An axis whose values are all 0 has no say; when both are, each counts 0, 1.
+    """
+    if left_high <= 0 and right_high <= 0:
+        return [0, 1], [0, 1]
+
+    def unused(high: float, intervals: int) -> float:
+        return 1 - high / (nice_step(high, intervals) * intervals) if high > 0 else 0.0
+
+    intervals = min(range(MOST_INTERVALS, FEWEST_INTERVALS - 1, -1),
+                    key=lambda n: max(unused(left_high, n), unused(right_high, n)))
+    left, right = nice_step(left_high, intervals), nice_step(right_high, intervals)
+    return [left * n for n in range(intervals + 1)], [right * n for n in range(intervals + 1)]
+
+
 def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> str:
     """Revenue per day as bars, with the paid orders' count on a second axis."""
     chart = _chart(pygal.Bar, narrow=narrow, y_title=_("Revenue (%(currency)s)", currency=currency),
@@ -71,8 +116,16 @@ def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> s
     chart.x_labels_major = _every(labels, 6 if narrow else 16)
     chart.show_minor_x_labels = False
     unit = 10 ** minor_digits(currency)
-    chart.add(_("Revenue"), [day.revenue / unit for day in days])
-    chart.add(_("Paid orders"), [day.paid_orders for day in days], secondary=True)
+    revenue = [day.revenue / unit for day in days]
+    paid = [day.paid_orders for day in days]
+    # Left to itself pygal labels the revenue every 100 (fourteen crowded labels) and writes the
+    # paid orders at those same heights, rounded: 10, 9, 8, 8, 7, …
+    revenue_ticks, paid_ticks = paired_ticks(max(revenue, default=0), max(paid, default=0))
+    chart.y_labels = revenue_ticks
+    chart.range = (0, revenue_ticks[-1])
+    chart.secondary_range = (0, paid_ticks[-1])
+    chart.add(_("Revenue"), revenue)
+    chart.add(_("Paid orders"), paid, secondary=True)
     return _clean(chart.render(is_unicode=True))
 
 
@@ -113,8 +166,8 @@ def step_names() -> dict[str, str]:
 def ratings_svg(care: Care, *, narrow: bool = False) -> str:
     """Reviews received per star rating, this period beside the one before."""
     chart = _chart(pygal.Bar, narrow=narrow, y_title=_("reviews"), formatter=_count)
-    highest = max([*care.ratings.values(), *care.previous_ratings.values(), 1])
-    chart.y_labels = list(range(0, highest + 1, max(1, -(-highest // 8))))  # whole reviews only
+    chart.y_labels = nice_ticks(max([*care.ratings.values(), *care.previous_ratings.values()]))  # whole reviews
+    chart.range = (0, chart.y_labels[-1])
     chart.x_labels = [ngettext("%(num)d star", "%(num)d stars", stars) for stars in range(1, 6)]
     chart.add(_("This period"), [care.ratings[stars] for stars in range(1, 6)])
     chart.add(_("Previous period"), [care.previous_ratings[stars] for stars in range(1, 6)])
