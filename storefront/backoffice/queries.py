@@ -37,8 +37,13 @@ def dashboard_counts() -> dict[str, int]:
     return {"products": row[0], "low_stock": row[1], "sold_out": row[2]}
 
 
-def stock_alerts(limit: int = 12) -> list[Variant]:
-    """Variants at or below LOW_STOCK, emptiest first, with their products."""
+STOCK_ALERTS_SHOWN = 12
+
+
+def stock_alerts(limit: int = STOCK_ALERTS_SHOWN) -> list[Variant]:
+    """The `limit` emptiest variants at or below LOW_STOCK, with their products: those that
+    `dashboard_counts` counts as sold out or low. A shop with hundreds of them gets the first
+    few, and the dashboard says how many it shows of how many (its figures open the whole list)."""
     return list(db.session.scalars(
         sa.select(Variant).where(Variant.stock <= LOW_STOCK).order_by(Variant.stock, Variant.sku)
         .limit(limit).options(so.joinedload(Variant.product))))
