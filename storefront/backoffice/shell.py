@@ -31,6 +31,7 @@ from ..accounts.models import Permission, User
 from ..accounts.permissions import endpoint_permission
 from ..errors import NotFoundError, ShopError
 from ..security import serve_as_staff_pages
+from .locale_names import country_name, language_name
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,15 @@ def deny_unmarked_routes() -> None:
 def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     """A blueprint for a staff area: its routes must each carry a permission mark (others answer
     403), its pages are never cached or framed, and its templates (error pages included) get the
-    back office's nav."""
+    back office's nav and the filters that name a language or a country from its code."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     blueprint.before_request(deny_unmarked_routes)
     blueprint.context_processor(_layout_context)
     _staff_prefixes.add(url_prefix.rstrip("/"))
     blueprint.record_once(_keep_unmatched_staff_addresses_in_the_back_office)
+    # `{{ order.locale|language_name }}`, `{{ order.country|country_name }}`: words, not codes.
+    blueprint.add_app_template_filter(language_name)
+    blueprint.add_app_template_filter(country_name)
     serve_as_staff_pages(blueprint)
     return blueprint
 
