@@ -120,11 +120,10 @@ def erased_name(language: str | None) -> str:
 
 # A Latvian name changes its ending with its case: "Paldies, Jāni!" (Jānis), "Annai" (Anna),
 # "Bērziņa kungs" (Bērziņš). The endings of the singular cases, by the nominative's ending, the
-# longest first: masculine -is (2nd declension; its genitive may also soften the last consonant:
-# Jānis, Jāņa), -us (3rd), -s/-š (1st; the vocative is the stem alone: "Aigar!"), feminine -a
-# (4th) and -e (5th).
+# longest first: masculine -is (2nd declension; its genitive is made apart, below), -us (3rd),
+# -s/-š (1st; the vocative is the stem alone: "Aigar!"), feminine -a (4th) and -e (5th).
 _LATVIAN_ENDINGS = (
-    ("is", ("a", "im", "i", "ī")),
+    ("is", ("im", "i", "ī")),
     ("us", ("um", "u", "ū")),
     ("s", ("a", "am", "u", "ā", "")),
     ("š", ("a", "am", "u", "ā", "")),
@@ -132,15 +131,17 @@ _LATVIAN_ENDINGS = (
     ("e", ("es", "ei", "i", "ē")),
 )
 # The 2nd declension's genitive softens the stem's last consonant (Kārlis, Kārļa; Jānis, Jāņa),
-# and an s, z or l before an n or l with it (Vilnis, Viļņa); a k or g stays (Kaminskis, Kaminska).
+# and an s, z or l before an n or l with it (Vilnis, Viļņa); after a b, p, m, v or f it takes a j
+# (Dāvis, Dāvja); a k, g or r stays (Kaminskis, Kaminska; Andris, Andra). Names often keep a t, d,
+# s or z as it is (Uldis, Ulda; Atis, Ata), so both are taken there.
 _SOFTENED = {"n": "ņ", "l": "ļ", "s": "š", "t": "š", "d": "ž", "z": "ž", "c": "č"}
 
 
 def latvian_forms(name: str) -> set[str]:
-    """The other singular forms a Latvian text may write `name` in ("Jānis": Jāņa, Jāna, Jānim,
-    Jāni, Jānī), each in the name's own case; none for a name without a Latvian ending. A form of
-    another name can be among them ("Anna": Annu); in the texts an erasure reads, about this
-    customer, that errs on the side of taking too much."""
+    """The other singular forms a Latvian text writes `name` in ("Jānis": Jāņa, Jānim, Jāni,
+    Jānī), each in the name's own case; none for a name without a Latvian ending. A form of
+    another name can be among them ("Anna": Annu), which in the texts an erasure reads, about
+    this customer, errs on the side of taking too much."""
     lower = name.lower()
     for ending, endings in _LATVIAN_ENDINGS:
         stem = name[:-len(ending)]
@@ -148,32 +149,51 @@ def latvian_forms(name: str) -> set[str]:
             continue
         forms = {stem + e for e in endings}
         if ending == "is":
-            last = stem[-1].lower()
-            softened = stem[:-1] + _SOFTENED.get(last, last)
-            if last in "nl" and len(stem) > 2 and stem[-2].lower() in "szl":
-                softened = stem[:-2] + _SOFTENED[stem[-2].lower()] + softened[-1]
-            forms.add(softened + "a")
+            forms |= _genitives(stem)
         if name.isupper():
             forms = {form.upper() for form in forms}
         return forms - {name}
     return set()
 
 
+def _genitives(stem: str) -> set[str]:
+    """The 2nd declension's genitive of a stem ("Jān" of Jānis: Jāņa)."""
+    last = stem[-1].lower()
+    if last in "bpmvf":
+        return {stem + "ja"}
+    if last not in _SOFTENED:
+        return {stem + "a"}
+    softened = stem[:-1] + _SOFTENED[last]
+    if last in "nl" and len(stem) > 2 and stem[-2].lower() in "szl":
+        softened = stem[:-2] + _SOFTENED[stem[-2].lower()] + softened[-1]
+    return {softened + "a"} | ({stem + "a"} if last in "tdsz" else set())
+
+
 class Redactor:
     """Takes every mention of the customer's identifiers out of a text (or of every string in a
     JSON value), each replaced by "[erased]": the identifiers anywhere, case-insensitive, longest
     first; then each part of their names (`names`) on its own, as a whole word written as in the
-    name or with a capital and the rest small ("ANNA" is greeted as "Anna"), and in the other
-    cases of a Latvian name ("Paldies, Jāni!"), so "Thanks, Erin!" loses "Erin" while
-    "erinaceous" and a sentence's "will" stay."""
+    name, so "Thanks, Erin!" loses "Erin" while "erinaceous" and a sentence's "will" stay.
 
-    def __init__(self, identifiers: Iterable[str], names: Iterable[str] = ()):
+    A name typed all in small or all in capital letters ("anna bērziņa") is also looked for with
+    a capital and the rest small, as a text writes it; particles of a name written in mixed case
+    ("María de los Ángeles") stay as written. For a customer who shopped or wrote in Latvian
+    (`latvian`), the capitalised parts are also looked for in their other cases ("Paldies,
+    Jāni!"): only there, since other languages' names end alike ("Gracia", "Wells") and their
+    "forms" would be ordinary words ("Gracias", "Well")."""
+
+    def __init__(self, identifiers: Iterable[str], names: Iterable[str] = (), *, latvian: bool = False):
         words = {text.strip() for text in identifiers if text and len(text.strip()) >= MIN_MENTION}
-        tokens = {token for name in names if name for token in re.findall(r"\w[\w'’-]*\w", name)}
-        # "Anna-Marija" is also greeted as "Anna", "O'Brien" as "Brien".
-        parts = {part for token in tokens for part in (token, *re.split(r"[-'’]", token))}
-        parts |= {part[0].upper() + part[1:].lower() for part in parts}
-        parts |= {form for part in parts for form in latvian_forms(part)}
+        parts: set[str] = set()
+        for name in (name for name in names if name):
+            tokens = re.findall(r"\w[\w'’-]*\w", name)
+            # "Anna-Marija" is also greeted as "Anna", "O'Brien" as "Brien" ("Anna--Marija" too).
+            found = {part for token in tokens for part in (token, *re.split(r"[-'’]+", token)) if part}
+            if name.islower() or name.isupper():
+                found |= {part[0].upper() + part[1:].lower() for part in found}
+            if latvian:
+                found |= {form for part in found if part[0].isupper() for form in latvian_forms(part)}
+            parts |= found
         parts = {part for part in parts if len(part) >= MIN_MENTION}
         self._pattern = _alternation(words, re.IGNORECASE)
         self._parts = _alternation(parts, 0, whole_words=True)
@@ -261,7 +281,9 @@ def _erase(email: str, placeholder: str, orders: list[Order], *, key: int, now: 
         {r.author_name for r in reviews} | {q.author_name for q in questions} | {a.author_name for a in answers}
     names = {order.full_name for order in orders} | {r.author_name for r in reviews} | \
         {q.author_name for q in questions} | {a.author_name for a in answers}
-    redact = Redactor(identifiers, names)
+    # Staff write to a customer in the language they shopped or wrote in: Latvian names inflect.
+    languages = [order.locale for order in orders] + [item.language for item in (*reviews, *questions, *answers)]
+    redact = Redactor(identifiers, names, latvian=any((language or "").startswith("lv") for language in languages))
 
     for order in orders:
         for field, value in (("email", placeholder), ("full_name", ERASED_NAME), ("address_line1", ""),

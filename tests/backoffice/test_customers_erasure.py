@@ -379,23 +379,56 @@ def test_a_latvian_name_goes_in_every_case_a_text_writes_it_in():
     is in none of them. A name typed in small or capital letters is written with a capital."""
     from storefront.customers.erasure import Redactor, latvian_forms
 
-    assert latvian_forms("Jānis") == {"Jāņa", "Jāna", "Jānim", "Jāni", "Jānī"}
-    assert latvian_forms("Vilnis") >= {"Viļņa", "Vilnim"} and "Kaminska" in latvian_forms("Kaminskis")
+    assert latvian_forms("Jānis") == {"Jāņa", "Jānim", "Jāni", "Jānī"}
+    assert latvian_forms("Vilnis") == {"Viļņa", "Vilnim", "Vilni", "Vilnī"}  # never "Vilna"
+    assert latvian_forms("Dāvis") >= {"Dāvja"} and latvian_forms("Uldis") >= {"Ulža", "Ulda"}
+    assert "Kaminska" in latvian_forms("Kaminskis") and "Andra" in latvian_forms("Andris")
     assert latvian_forms("Bērziņš") == {"Bērziņa", "Bērziņam", "Bērziņu", "Bērziņā", "Bērziņ"}
     assert latvian_forms("Ingus") == {"Ingum", "Ingu", "Ingū"}
     assert latvian_forms("Ilze") == {"Ilzes", "Ilzei", "Ilzi", "Ilzē"}
     assert latvian_forms("KALNIŅA") == {"KALNIŅAS", "KALNIŅAI", "KALNIŅU", "KALNIŅĀ"}
     assert latvian_forms("Erin") == set() and latvian_forms("Li") == set()
 
-    redact = Redactor(["janis@example.org"], ["jānis bērziņš", "ANNA KALNIŅA", "Ilze Ozola"])
+    redact = Redactor(["janis@example.org"], ["jānis bērziņš", "ANNA KALNIŅA", "Ilze Ozola"], latvian=True)
     assert redact.text("Paldies, Jāni! Bērziņa kungs, Jāņa pasūtījums. Annai Kalniņai, Kalniņas kundzei, "
                        "Ilzei Ozolai, Ilzes Ozolas atsauksme.") == \
         "Paldies, [erased]! [erased] kungs, [erased] pasūtījums. [erased] [erased], [erased] kundzei, " \
         "[erased] [erased], [erased] [erased] atsauksme."
     assert redact.text("Hi ANNA and Anna.") == "Hi [erased] and [erased]."
-    # Other words stay, and so do forms in small letters of a name written with capitals.
-    assert redact.text("Annual Jānītis stays; annas and ilzei too.") == "Annual Jānītis stays; annas and ilzei too."
+    # Other words stay, and so do the small-letter words a name's forms would make ("ozola": an oak's).
+    assert redact.text("Annual Jānītis stays; annas, ozola and ilzei too.") == \
+        "Annual Jānītis stays; annas, ozola and ilzei too."
     assert redact.text('{"note": "Paldies, J\\u0101ni!"}') == '{"note": "Paldies, [erased]!"}'
+
+
+def test_a_latvian_shopper_s_name_goes_in_the_case_the_shop_s_reply_wrote_it_in(client):
+    """Jānis ordered in Latvian; the brand's reply greeted him "Paldies, Jāni!" and named his
+    order "Bērziņa kunga pasūtījums". Erasing him takes both forms."""
+    product = stocked_product()
+    order = make_delivered_order(product.variants[0], locale="lv", email="janis@example.org",
+                                 full_name="Jānis Bērziņš")
+    review = make_review(order, 2, language="lv", author_name="Jānis B.", body="Pārāk plāns.")
+    replies.reply_to_review(review.id, "Paldies, Jāni! Bērziņa kunga pasūtījumu aizstāsim.",
+                            actor=staff_member(), now=NOW + dt.timedelta(days=6))
+    db.session.commit()
+    sign_in(client, staff_member("dpo@example.com"))
+    assert client.post(f"/admin/customers/{order.id}/erase", data={"email": "janis@example.org"}).status_code == 303
+    db.session.expire_all()
+    reply = db.session.scalar(sa.select(Reply).where(Reply.review_id == review.id))
+    assert reply.body == "Paldies, [erased]! [erased] kunga pasūtījumu aizstāsim."
+
+
+def test_other_languages_names_keep_the_words_their_endings_would_make():
+    """"Gracia" and "Wells" end as Latvian names do, but their customer shopped in Spanish and
+    English: "Gracias" and "Well" are words, not names, and stay. A doubled separator in a name
+    splits it as a single one does (it made an empty part, and erasing the customer failed)."""
+    from storefront.customers.erasure import Redactor
+
+    redact = Redactor(["maria@example.org"], ["María Gracia", "Chris Wells", "María de los Ángeles",
+                                              "Anna--Marija Bērziņa", "Sean O''Brien"])
+    assert redact.text("¡Gracias por tu reseña, María! Well made, Chris. Los Angeles.") == \
+        "¡Gracias por tu reseña, [erased]! Well made, [erased]. Los Angeles."
+    assert redact.text("Anna, Marija, Brien O''Brien.") == "[erased], [erased], [erased] [erased]."
 
 
 def test_orders_from_two_accounts_of_one_platform_are_erased_together(app, client):
