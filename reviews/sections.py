@@ -26,7 +26,8 @@ def product_sections(product, language: str) -> tuple[Markup, dict]:
 
     The stored copy is kept per product, language and page address (`page_cache.page_address`:
     the vote and report forms send the shopper back to it); the product's slug and option names
-    are in the key, as the sections show them and a change to them is not a write to their tables."""
+    are in the key, as the sections show them and a change to them is not a write to their tables;
+    so are the option values' translations in the language."""
     def render() -> dict:
         reviews = queries.product_reviews(product, language=language)
         html = render_template(
@@ -36,6 +37,9 @@ def product_sections(product, language: str) -> tuple[Markup, dict]:
             questions=questions.product_questions(product.id, language))
         return {"html": html, "json_ld": reviews_json_ld(reviews)}
 
-    key = (product.id, product.slug, list(product.option_names or ()), language)
+    # The option values' words in `language` too: the badges name what each reviewer bought with
+    # them ("M / Auzu bēšs"), and a product's edit writes no table of the section's.
+    words = ((product.translations or {}).get(language) or {}).get("values")
+    key = (product.id, product.slug, list(product.option_names or ()), language, words)
     found = section(SECTION, key, render)
     return Markup(found["html"]), found["json_ld"]

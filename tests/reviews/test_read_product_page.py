@@ -218,6 +218,22 @@ def test_what_a_reviewer_bought_is_named_in_the_page_s_language(client, app, lan
     assert "Oat" not in page or lang == "en"
 
 
+def test_a_colour_renamed_in_a_language_is_on_the_badges_at_the_next_request(client, app):
+    """The reviews are stored apart from the page, and a product's edit writes none of their
+    tables: the words the badges name the options with are part of what they are stored under."""
+    from storefront.catalog.models import Product
+
+    translations = {"lv": {"title": "Džemperis", "values": {"Colour": {"Oat": "Auzu bēšs"}}}}
+    product = make_product("Sweater", slug="oat-sweater", option_names=("Size", "Colour"), translations=translations,
+                           variants=[{"options": {"Size": "M", "Colour": "Oat"}, "stock": 5}])
+    make_review(make_delivered_order(product.variants[0]), 5, body="Warm.")
+    assert "Pirkts: M / Auzu bēšs" in text_of(page_of(client, "/p/oat-sweater?lang=lv"))
+    row = db.session.get(Product, product.id)
+    row.translations = {"lv": {"title": "Džemperis", "values": {"Colour": {"Oat": "Auzu krāsa"}}}}
+    db.session.commit()
+    assert "Pirkts: M / Auzu krāsa" in text_of(page_of(client, "/p/oat-sweater?lang=lv"))
+
+
 def test_the_most_helpful_favourable_and_critical_reviews_stand_side_by_side_only_when_both_exist(
         client, app, unverified_allowed, monkeypatch):
     product = make_product("Pair", slug="pair")
