@@ -121,9 +121,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "BANK_BIC": os.environ.get("BANK_BIC", "BANKLV22"),
         # Who the shop is, as its legal pages (imprint, withdrawal, privacy) name it. The defaults are the demo's.
         "SHOP_LEGAL_NAME": os.environ.get("SHOP_LEGAL_NAME", "SIA Ziemeļu Vilna (demo)"),
+        # Without its country: the legal pages add SHOP_COUNTRY's name in their language.
         "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003"),
-        # The country of SHOP_ADDRESS, a code (ISO 3166): the legal pages name it in their language.
-        "SHOP_COUNTRY": os.environ.get("SHOP_COUNTRY", "LV"),
         "SHOP_EMAIL": os.environ.get("SHOP_EMAIL", "shop@example.com"),
         "SHOP_PHONE": os.environ.get("SHOP_PHONE", "+371 2000 0000"),
         "SHOP_REGISTRATION_NUMBER": os.environ.get("SHOP_REGISTRATION_NUMBER", "40000000000 (demo)"),

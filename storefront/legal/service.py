@@ -47,6 +47,9 @@ PLACEHOLDERS = {
 }
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _POSTCODE_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})-(?=\d)")  # "LV-1003", "EE-10111"
+# An address that already ends with its country may name it in these languages, or by these.
+_ADDRESS_LANGUAGES = ("en", "es", "lv", "de", "fr", "ru", "et", "lt", "pl", "fi", "sv")
+_COUNTRY_ABBREVIATIONS = {"US": {"USA", "U.S.A", "U.S"}, "GB": {"UK", "U.K"}}
 # CommonMark with raw HTML off (typed markup is shown as text) and its own link check (no
 # `javascript:` or `data:` links); tables for the imprint's details.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -126,20 +129,23 @@ def fill_placeholders(text: str, config, language: str | None = None) -> str:
 
 def postal_address(address: str, country: str, language: str | None) -> str:
     """The shop's address with its country (SHOP_COUNTRY, a code) named in the reader's language
-    ("…, Latvija" on a Latvian page, "…, Letonia" on a Spanish one), unless the address already
-    names it; a postcode's hyphen ("LV-1003") does not break at a line's end."""
+    ("…, Latvija" on a Latvian page, "…, Letonia" on a Spanish one), unless its last part already
+    names it (in one of the languages shops around it write addresses in, or as its code); a
+    postcode's hyphen ("LV-1003") does not break at a line's end."""
     address = _POSTCODE_HYPHEN.sub("\u2011", address.strip())
     country = country.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country) or country == "ZZ":  # ZZ: CLDR's "unknown region"
+    if not address or not re.fullmatch(r"[A-Z]{2}", country) or country == "ZZ":  # ZZ: "unknown region"
         return address
     try:
-        names = {Locale.parse(code).territories.get(country) for code in ("en", "es", "lv", language or "en")}
+        name = Locale.parse(language or "en").territories.get(country)
+        known = {Locale.parse(code).territories.get(country, "") for code in _ADDRESS_LANGUAGES}
     except (UnknownLocaleError, ValueError):
         return address
-    if any(name and address.lower().endswith(name.lower()) for name in names):
+    known = {text.casefold() for text in known | {name or "", country} | _COUNTRY_ABBREVIATIONS.get(country, set())}
+    last = re.split(r"[,\n]", address)[-1].strip(" .;").casefold()
+    if not name or last in known:
         return address
-    name = Locale.parse(language or "en").territories.get(country)
-    return f"{address}, {name}" if name else address
+    return f"{address}, {name}"
 
 
 def render_body(body: str, config, *, language: str | None = None, text_language: str | None = None) -> Markup:

@@ -131,6 +131,22 @@ def test_the_shop_s_address_names_its_country_in_the_page_s_language(client, app
     assert "LV\u20111003, Latvia" in contact and f"Latvia, {country}" not in contact
 
 
+@pytest.mark.parametrize("address, country, expected", [
+    ("Krasta iela 1, Rīga, LV-1003, Latvia.", "LV", "Krasta iela 1, Rīga, LV\u20111003, Latvia."),
+    ("Street 1, Lettland", "LV", "Street 1, Lettland"),
+    ("1 Main St, New York, NY 10001, USA", "US", "1 Main St, New York, NY 10001, USA"),
+    ("1 High St, London, UK", "GB", "1 High St, London, UK"),
+    ("Krasta iela 1\nRīga\nLatvija", "LV", "Krasta iela 1\nRīga\nLatvija"),
+    ("Krasta iela 1, Rīga", "", "Krasta iela 1, Rīga"),
+    ("Krasta iela 1, Rīga", "ZZ", "Krasta iela 1, Rīga"),
+    ("", "LV", ""),
+])
+def test_an_address_that_names_its_country_already_is_left_as_written(address, country, expected):
+    from storefront.legal.service import postal_address
+
+    assert postal_address(address, country, "es") == expected
+
+
 def test_the_footer_links_every_legal_page_in_the_pages_language(client):
     make_product("Hat")
     html = client.get("/?lang=es").get_data(as_text=True)
