@@ -10,6 +10,7 @@ import hashlib
 import io
 import random
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -45,6 +46,13 @@ def add_order(created_at: dt.datetime, *, total: int = 5000, status: str = "paid
     db.session.add(order)
     db.session.flush()
     return order
+
+
+def earlier_today(now: dt.datetime, minutes: int) -> dt.datetime:
+    """`minutes` before `now`, but not before the shop's midnight: an order a test counts in "today"
+    stays in today when the test runs in the first minutes of a day in Riga."""
+    midnight = dt.datetime.combine(dashboard.local_today(now, ZONE), dt.time(), ZoneInfo(ZONE))
+    return max(now - dt.timedelta(minutes=minutes), midnight.astimezone(UTC))
 
 
 def random_orders(rng: random.Random, count: int, *, around: dt.datetime = NOW, days: int = 70) -> list[Order]:
@@ -291,9 +299,9 @@ def test_a_chart_or_csv_of_a_section_the_role_does_not_see_is_refused(client, st
 
 def test_the_page_shows_the_figures_with_links_to_the_filtered_order_lists(client, admin):
     now = utcnow()
-    add_order(now - dt.timedelta(minutes=5), total=12345, channel="telegram", source="telegram")
-    add_order(now - dt.timedelta(minutes=4), total=500, status="pending_payment")
-    add_order(now - dt.timedelta(minutes=3), total=700, status="fulfilled")
+    add_order(earlier_today(now, 5), total=12345, channel="telegram", source="telegram")
+    add_order(earlier_today(now, 4), total=500, status="pending_payment")
+    add_order(earlier_today(now, 3), total=700, status="fulfilled")
     db.session.commit()
     period = dashboard.period_for("today", now, ZONE)
 
@@ -330,8 +338,8 @@ def test_a_chart_is_an_svg_without_script_whose_styles_the_csp_allows_by_hash(cl
 
 def test_the_sales_csv_holds_the_numbers_of_the_chart(client, admin):
     now = utcnow()
-    add_order(now - dt.timedelta(minutes=1), total=2550)
-    add_order(now - dt.timedelta(minutes=2), total=1000, status="cancelled")
+    add_order(earlier_today(now, 1), total=2550)
+    add_order(earlier_today(now, 2), total=1000, status="cancelled")
     db.session.commit()
 
     response = client.get("/admin/dashboard/sales.csv?period=7d")
