@@ -20,15 +20,17 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from functools import lru_cache
 
 from flask import Flask, request
-from flask_babel import get_translations
+from babel import support
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations as wtforms_translations
 from marshmallow import ValidationError, fields
 from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 
 from .errors import error_response
@@ -138,6 +140,18 @@ LIBRARY_MESSAGES = (
 )
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalog(language: str) -> support.Translations:
+    """WTForms' own catalog in `language`, read once per process: flask_wtf's `translations` reads
+    it from disk again in every request that builds a form (half a millisecond of an add to cart)."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+def _wtforms_words() -> support.NullTranslations:
+    locale = get_locale()
+    return _wtforms_catalog(str(locale)) if locale is not None else support.NullTranslations()
+
+
 class FormMessages:
     """WTForms' messages in the page's language: the shop's catalog first (it has every language
     the shop speaks), then WTForms' own catalog for a message the shop does not carry. The
@@ -146,12 +160,12 @@ class FormMessages:
 
     def gettext(self, string: str) -> str:
         translated = get_translations().ugettext(string)
-        return translated if translated != string else wtforms_translations.gettext(string)
+        return translated if translated != string else _wtforms_words().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         translated = get_translations().ungettext(singular, plural, n)
         english = singular if n == 1 else plural
-        return translated if translated != english else wtforms_translations.ngettext(singular, plural, n)
+        return translated if translated != english else _wtforms_words().ungettext(singular, plural, n)
 
 
 class ShopForm(FlaskForm):
