@@ -145,6 +145,9 @@ def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:
     :raise InvalidQuantity: when the line would exceed the per-line limit.
     :raise ConflictError: when another request added the same variant to the cart at that moment.
     """
+    # Short of this quantity alone by the stock just read with the variant: refused before a write
+    # transaction opens, as a sold-out rush's adds mostly are. Checked again inside it.
+    _check_stock(variant, quantity)
     with _cart_write():
         if cart is None or cart.id is None:
             cart = cart or Cart()
