@@ -33,10 +33,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storefront.audit.service import record
-from storefront.database import write_transaction
+from storefront.database import conflict_insert, write_transaction
 from storefront.errors import ConflictError, NotFoundError
 from storefront.extensions import db
 from storefront.page_cache import mark_pages_changed
@@ -90,9 +89,7 @@ class CodeNotValidNow(ConflictError):
 
 
 def _insert_ignore(table, values: dict):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    return conflict_insert(table).values(**values).on_conflict_do_nothing()
 
 
 # Offer and code counters change with every sale; pages change only when one fills up (the offer

@@ -22,11 +22,10 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, session
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from storefront.database import NestedWriteError, utcnow, write_transaction
+from storefront.database import NestedWriteError, conflict_insert, utcnow, write_transaction
 from storefront.extensions import db
 
 from .banners import banners_for, is_eligible
@@ -135,10 +134,8 @@ def _write(new: dict, seen: dict) -> bool:
 
 def count(offer_id: int, channel: str, day: dt.date, *, views: int = 0, carts: int = 0) -> None:
     """Add to one offer's counters for a channel and day, in the caller's transaction."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = OfferDailyStat.__table__
-    statement = insert(table).values(offer_id=offer_id, channel=channel[:40], day=day, views=views, carts=carts)
+    statement = conflict_insert(table).values(offer_id=offer_id, channel=channel[:40], day=day, views=views, carts=carts)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.offer_id, table.c.channel, table.c.day],
         set_={"views": table.c.views + statement.excluded.views, "carts": table.c.carts + statement.excluded.carts})

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storefront.database import conflict_insert
 from storefront.extensions import db
 
 from .models import Review, ReviewStats, ReviewStatus
@@ -36,9 +35,7 @@ class Counted:
 
 
 def _ensure_row(product_id: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(ReviewStats).values(product_id=product_id).on_conflict_do_nothing())
+    db.session.execute(conflict_insert(ReviewStats).values(product_id=product_id).on_conflict_do_nothing())
 
 
 def move(product_id: int, before: Counted | None, after: Counted | None) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -101,6 +102,13 @@ def _on_execute(state) -> None:
 def _after_transaction_end(session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: committed, rolled back or closed
         _forget_writes(session)
+
+
+def conflict_insert(table):
+    """An INSERT into `table` that can say what a conflict does (`on_conflict_do_nothing`,
+    `on_conflict_do_update`): PostgreSQL's or SQLite's, by the session's database; both spell it
+    alike, and the database decides under its own lock, so concurrent writers never both win."""
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 @contextmanager

@@ -26,9 +26,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import UTCDateTime
+from .database import UTCDateTime, conflict_insert
 from .errors import ShopError
 from .extensions import db
 
@@ -104,9 +103,7 @@ def keyed_request(scope: str, key: str | None, body,
 
 
 def _insert(values: dict):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(IdempotencyKey).values(**values).on_conflict_do_nothing(index_elements=["scope", "key"])
+    return conflict_insert(IdempotencyKey).values(**values).on_conflict_do_nothing(index_elements=["scope", "key"])
 
 
 def claim(request: KeyedRequest, *, now: dt.datetime) -> None:

@@ -56,11 +56,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
 from limits import parse_many
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..database import NestedWriteError, utcnow, write_transaction
+from ..database import NestedWriteError, conflict_insert, utcnow, write_transaction
 from ..extensions import client_network, db, limiter
 from .models import CHANNEL_LENGTH, HOST_LENGTH, PATH_LENGTH, UTM_LENGTH, FunnelCount, FunnelStep, Visit
 
@@ -193,8 +192,7 @@ def _increments(steps: list[FunnelStep], channel: str, source: str, day: dt.date
     """One INSERT … ON CONFLICT DO UPDATE adding 1 to each step's row of (day, channel, source):
     the database adds under its own row lock, so concurrent counts are never lost."""
     table = FunnelCount.__table__
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values([{"day": day, "channel": channel, "utm_source": source, "step": step.value,
+    statement = conflict_insert(table).values([{"day": day, "channel": channel, "utm_source": source, "step": step.value,
                                        "count": 1} for step in steps])
     return statement.on_conflict_do_update(index_elements=[table.c.day, table.c.channel, table.c.utm_source,
                                                            table.c.step],

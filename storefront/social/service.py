@@ -20,12 +20,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session
-from sqlalchemy.exc import IntegrityError
 
 from promotions.service import offer_by_slug
 
 from ..catalog.browse import is_on_sale
-from ..database import utcnow, write_transaction
+from ..database import conflict_insert, utcnow, write_transaction
 from ..extensions import db
 from .adapters import ADAPTERS, InvalidLaunch, Launch
 from .models import RememberedLaunch
@@ -90,20 +89,14 @@ def remember_launch(launch: Launch, *, tab: str, now: datetime) -> None:
     mine = _digest(tab)
     expires_at = launch.issued_at + timedelta(seconds=current_app.config["LAUNCH_MAX_AGE"])
     with write_transaction():
-        owner = _launch_owner(key)
-        if owner is None:
-            # Two clients with the same launch at once: on PostgreSQL the second insert waits for
-            # the first to commit and then collides; SQLite's write lock orders them before this.
-            savepoint = db.session.begin_nested()
-            try:
-                # No page shows it: the page cache keeps its pages (`pages_unchanged`).
-                db.session.execute(sa.insert(RememberedLaunch).values(key=key, session_key=mine, expires_at=expires_at)
-                                   .execution_options(pages_unchanged=True))
-                savepoint.commit()
-                owner = mine
-            except IntegrityError:
-                savepoint.rollback()
-                owner = _launch_owner(key)
+        # One statement claims the launch: of two clients sending it at once, the database lets
+        # one insert and the other's do nothing (on PostgreSQL it waits for the first to commit).
+        # No page shows it: the page cache keeps its pages (`pages_unchanged`).
+        claimed = db.session.execute(
+            conflict_insert(RememberedLaunch).values(key=key, session_key=mine, expires_at=expires_at)
+            .on_conflict_do_nothing().returning(RememberedLaunch.session_key)
+            .execution_options(pages_unchanged=True)).first()
+        owner = mine if claimed is not None else _launch_owner(key)
         if owner != mine:
             raise InvalidLaunch("replayed")
 
