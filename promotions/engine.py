@@ -95,8 +95,14 @@ class OfferRule:
     sold_out: bool = False
     # Free shipping: the delivery methods (`storefront.delivery.DELIVERY_METHODS` codes) it makes free.
     shipping_methods: frozenset[str] = frozenset({"standard"})
-    # A per-customer cap: a shopper who used it up no longer gets it, so it is no promise to everyone.
-    capped_per_customer: bool = False
+    # The per-customer cap as redemptions count it (`service.customer_cap`: a first-order offer's
+    # is 1), so that pricing a shopper needs no query for it.
+    cap_per_customer: int | None = None
+
+    @property
+    def capped_per_customer(self) -> bool:
+        """A shopper who used it up no longer gets it: it is no promise to everyone."""
+        return bool(self.cap_per_customer)
 
 
 # --- outputs --------------------------------------------------------------------------------

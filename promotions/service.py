@@ -95,7 +95,7 @@ def rule_for(offer: Offer, *, product_ids: Iterable[int] | None = None, category
         min_subtotal=offer.min_subtotal, min_quantity=offer.min_quantity, audience=offer.audience,
         audience_pages=pages, exclusive=offer.exclusive, priority=offer.priority, state=state,
         sold_out=not offer.has_room, shipping_methods=frozenset(offer.shipping_methods or ("standard",)),
-        capped_per_customer=bool(offer.cap_per_customer),
+        cap_per_customer=customer_cap(offer.cap_per_customer, offer.audience),
     )
 
 
@@ -326,27 +326,31 @@ def used_up(offers: Sequence[OfferRule], keys: Sequence[str], caps: dict[int, in
     return frozenset(offer_id for offer_id, uses in rows if uses >= caps[offer_id])
 
 
+def customer_cap(cap: int | None, audience: str) -> int | None:
+    """An offer's per-customer cap as its redemptions count it: a first-order offer's is 1."""
+    if audience == Audience.FIRST_ORDER:
+        return min(cap or 1, 1)
+    return cap or None
+
+
 def per_customer_caps(offer_ids: Iterable[int]) -> dict[int, int]:
-    """The per-customer cap of each offer that has one; first-order offers count as 1 each."""
+    """The per-customer cap of each offer that has one, as the database has it now (a redemption
+    checks against these under its lock)."""
     ids = list(offer_ids)
     if not ids:
         return {}
     rows = db.session.execute(sa.select(Offer.id, Offer.cap_per_customer, Offer.audience)
                               .where(Offer.id.in_(ids))).all()
-    caps = {}
-    for offer_id, cap, audience in rows:
-        if audience == Audience.FIRST_ORDER:
-            cap = min(cap or 1, 1)
-        if cap:
-            caps[offer_id] = cap
-    return caps
+    caps = {offer_id: customer_cap(cap, audience) for offer_id, cap, audience in rows}
+    return {offer_id: cap for offer_id, cap in caps.items() if cap}
 
 
 def build_context(*, offers: Sequence[OfferRule], launch: tuple[str, str] | None, member: bool,
                   code: OfferCode | None, email: str | None, now: dt.datetime, channel: str = "web",
                   utm_source: str = "", platform_user: str | None = None) -> PricingContext:
     keys = customer_keys_for(email, launch[0] if launch else None, platform_user)
-    caps = per_customer_caps(o.id for o in offers) if keys else {}
+    # The rules carry their caps: pricing a shopper reads no offer rows for them.
+    caps = {o.id: o.cap_per_customer for o in offers if o.cap_per_customer} if keys else {}
     shopper = Shopper(
         launch=launch, member=member,
         code_offer_ids=frozenset({code.offer_id}) if code is not None else frozenset(),
