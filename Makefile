@@ -51,7 +51,7 @@ translations: $(RUN_STAMP)
 	@$(VENV)/bin/pybabel compile -d translations
 
 extract-messages: $(RUN_STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 run: $(RUN_STAMP) translations

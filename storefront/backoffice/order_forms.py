@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
@@ -32,11 +33,12 @@ ORDER_STATUS_NAMES = {
     OrderStatus.REFUNDED: _l("Refunded"),
 }
 # An order's offers in the words the offer pages use: held until paid, redeemed once paid,
-# released when the order ended unpaid.
+# released when the order ended unpaid. Each badge names one redemption, where the offer pages'
+# columns of the same words count many ("Izmantots" beside the column "Izmantoti").
 REDEMPTION_STATUS_NAMES = {
-    RedemptionStatus.HELD: _l("Held"),
-    RedemptionStatus.CONFIRMED: _l("Redeemed"),
-    RedemptionStatus.RELEASED: _l("Released"),
+    RedemptionStatus.HELD: lazy_pgettext("one redemption", "Held"),
+    RedemptionStatus.CONFIRMED: lazy_pgettext("one redemption", "Redeemed"),
+    RedemptionStatus.RELEASED: lazy_pgettext("one redemption", "Released"),
 }
 # Dates outside these bounds cannot be turned into instants in every time zone; no order is there.
 EARLIEST_DAY = dt.date(1970, 1, 1)

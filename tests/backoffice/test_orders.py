@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from promotions.models import Redemption
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Variant
 from storefront.extensions import db
@@ -15,6 +16,7 @@ from storefront.orders.models import Order, OrderStatus
 from storefront.payments import service as payments
 from tests.conftest import free_port, fresh
 from tests.factories import make_order, make_paid_card_order, make_product, make_user
+from tests.promotions.conftest import make_offer
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 14:00 in Riga, the shop's time zone
@@ -154,6 +156,23 @@ def test_the_detail_shows_lines_totals_address_payment_timeline_and_audit(client
     internal = re.search(r'<li class="internal">(.*?)</li>', html, re.S).group(1)
     assert "cancel reason" in internal and "Internal" in internal and "customer asked by phone" in internal
     assert 'value="178.00"' in html  # the refund form offers what is left to refund
+
+
+@pytest.mark.parametrize("language, badge, column", [("en", "Redeemed", "Redeemed"), ("es", "Canjeado", "Canjeados"),
+                                                     ("lv", "Izmantots", "Izmantoti")])
+def test_an_orders_offer_is_named_in_the_singular_where_the_offers_column_counts_many(
+        client, admin, pullover, language, badge, column):
+    order = make_order(pullover, now=NOW)
+    offer = make_offer(now=NOW)
+    db.session.add(Redemption(offer_id=offer.id, order_id=order.id, status="confirmed", discount=890, channel="web",
+                              created_at=NOW, confirmed_at=NOW))
+    db.session.commit()
+
+    detail = client.get(f"/admin/orders/{order.id}?lang={language}").text
+    offers = client.get(f"/admin/offers/?lang={language}").text
+
+    assert f'<span class="badge">{badge}</span>' in detail
+    assert re.search(rf'<th class="num">{column}</th>', offers)
 
 
 def test_an_unknown_order_is_404(client, admin):
