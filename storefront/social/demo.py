@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..database import utcnow
@@ -43,7 +44,13 @@ SHOPPERS = {
         DemoShopper("emma", "Emma", "en_GB", "100000003", _l("English")),
     )
 }
-DEFAULT_SHOPPER = "lucia"
+
+
+def default_shopper() -> DemoShopper:
+    """The shopper who speaks the demo page's own language (its ?lang=, or the browser's): someone
+    trying the demo sees the framed shop in the language they read the page in."""
+    language = str(get_locale())
+    return next((s for s in SHOPPERS.values() if s.locale.split("_")[0] == language), SHOPPERS["emma"])
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def only_when_enabled():
 @bp.get("/")
 def page():
     platform = request.args.get("platform") if request.args.get("platform") in PLATFORMS else "meta"
-    shopper = SHOPPERS.get(request.args.get("shopper", ""), SHOPPERS[DEFAULT_SHOPPER])
+    shopper = SHOPPERS.get(request.args.get("shopper", "")) or default_shopper()
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "shop"
     origin = shop_origin()
     launch = build_launch(platform, shopper, origin=origin, app_data=request.args.get("app_data", "")[:200])

@@ -99,10 +99,18 @@ def test_nothing_may_frame_the_demo_page(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_an_unknown_platform_or_shopper_falls_back_to_the_defaults(client):
-    _, page = demo_page(client, platform="myspace", shopper="mallory", tab="admin")
+@pytest.mark.parametrize("language, shopper", [("en", "emma"), ("es", "lucia"), ("lv", "liga")])
+def test_an_unknown_platform_or_shopper_falls_back_to_meta_and_the_shopper_of_the_pages_language(
+        client, language, shopper):
+    _, page = demo_page(client, platform="myspace", shopper="mallory", tab="admin", lang=language)
     assert 'aria-current="true" data-platform="meta"' in page
-    assert 'aria-current="true" data-shopper="lucia"' in page
+    assert f'aria-current="true" data-shopper="{shopper}"' in page
+    assert f'<html lang="{language}"' in page
+
+
+def test_a_visitor_whose_browser_reads_latvian_sees_the_shop_framed_for_liga(client):
+    page = client.get("/demo/", headers={"Accept-Language": "lv,en;q=0.5"}).get_data(as_text=True)
+    assert 'aria-current="true" data-shopper="liga"' in page
 
 
 def open_demo_in_chromium(page, live_server, platform):
