@@ -221,24 +221,27 @@ def page_args(args) -> dict:
     return {name: value for name, value in args.to_dict().items() if not is_tracking_arg(name)}
 
 
-def url_with_lang(lang: str) -> str:
-    """The current page in another language.
+def url_with_lang(lang: str, home: str = "catalog.home") -> str:
+    """The current page in another language (`home`'s, when the page cannot be linked to).
 
     A page rendered in answer to a POST (a refused form) names the GET page it shows in
-    `g.page_endpoint`, because the POST address itself cannot be opened by a link.
+    `g.page_endpoint`, because the POST address itself cannot be opened by a link; a back-office
+    page names it in `g.language_page` (which, unlike `page_endpoint`, lets it use nothing kept
+    for the shop's pages).
     """
-    if "page_endpoint" in g:
-        endpoint, args = g.page_endpoint
+    page = g.get("language_page") or g.get("page_endpoint")
+    if page is not None:
+        endpoint, args = page
         return url_for(endpoint, **args, lang=lang)
     if request.method != "GET" or request.endpoint is None:
-        return url_for("catalog.home", lang=lang)
+        return url_for(home, lang=lang)
     args = dict(request.view_args or {})
     args.update(page_args(request.args))
     args["lang"] = lang
     try:
         return path_for(request.endpoint, **args)
     except Exception:  # an endpoint that cannot be rebuilt: go home rather than fail the page
-        return url_for("catalog.home", lang=lang)
+        return url_for(home, lang=lang)
 
 
 def url_with_args(**changes) -> str:

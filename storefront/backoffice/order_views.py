@@ -11,7 +11,7 @@ with the message and the error's status; nothing has been written then.
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -72,6 +72,7 @@ def _allowed_actions(order) -> frozenset[str]:
 def _render_detail(order_id: int, status: int = 200, *, ship_form: ShipForm | None = None,
                    refund_form: RefundForm | None = None, note_form: NoteForm | None = None):
     order = queries.order_for_staff(order_id)
+    g.language_page = ("admin.order_detail", {"order_id": order_id})  # also after a refused action
     remaining = queries.refundable_amount(order)
     if refund_form is None:
         refund_form = RefundForm(formdata=None, currency=order.currency,

@@ -12,7 +12,7 @@ from storefront.accounts.models import Permission
 from storefront.accounts.permissions import permission_required
 from storefront.backoffice.shell import staff_blueprint
 from storefront.extensions import db
-from tests.factories import make_user
+from tests.factories import make_order, make_product, make_user
 
 from .conftest import sign_in
 
@@ -143,3 +143,32 @@ def test_the_top_bar_names_the_role_in_the_staff_members_language(client, staff,
     staff("marketer")
     page = client.get(f"/admin/?lang={lang}").get_data(as_text=True)
     assert f'<span class="badge">{label}</span>' in page
+
+
+def language_links(page: str) -> dict[str, str]:
+    nav = re.search(r'<header class="topbar">.*?<nav class="lang-switch"[^>]*>(.*?)</nav>', page, flags=re.DOTALL)
+    assert nav, "no language switch in the top bar"
+    return {code: html.unescape(href) for href, code in re.findall(r'<a href="([^"]+)" hreflang="(\w+)"', nav.group(1))}
+
+
+def test_staff_switch_language_from_the_top_bar_and_the_choice_stays_for_their_next_pages(client, admin):
+    page = client.get("/admin/orders?status=paid").get_data(as_text=True)
+    links = language_links(page)
+    assert links == {"en": "/admin/orders?status=paid&lang=en", "es": "/admin/orders?status=paid&lang=es",
+                     "lv": "/admin/orders?status=paid&lang=lv"}
+    assert 'hreflang="en" lang="en" title="English" aria-current="true"' in page
+
+    latvian = client.get(links["lv"]).get_data(as_text=True)
+    assert '<html lang="lv">' in latvian and 'hreflang="lv" lang="lv" title="Latviešu" aria-current="true"' in latvian
+    assert '<html lang="lv">' in client.get("/admin/products").get_data(as_text=True)  # kept without ?lang=
+
+
+def test_a_back_office_page_shown_after_a_refused_post_switches_language_to_the_page_it_shows(client, admin):
+    order = make_order(make_product(variants=[{"price": 1000, "stock": 5}]).variants[0])
+    refused = client.post(f"/admin/orders/{order.id}/ship", data={"carrier": "", "tracking_number": ""})
+    assert refused.status_code == 400
+    assert language_links(refused.text)["es"] == f"/admin/orders/{order.id}?lang=es"
+
+    other = client.post("/admin/settings", data={})  # a form without a page to name: the dashboard
+    assert other.status_code == 400
+    assert language_links(other.text)["lv"] == "/admin/?lang=lv"
