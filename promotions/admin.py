@@ -26,7 +26,7 @@ from storefront.backoffice.shell import (ConfirmForm, acting_user, require_confi
 from storefront.catalog.translations import other_languages
 from storefront.database import utcnow
 from storefront.errors import ShopError
-from storefront.money import format_major
+from storefront.money import typed_amount
 from storefront.security import allow_sources
 from storefront.social import platforms
 
@@ -63,7 +63,7 @@ def _form_data(offer: Offer | None) -> dict:
     if offer is None:
         return {"timezone": terms.shop_zone(), "priority": "0"}
     currency = _currency()
-    money = (lambda v: format_major(v, currency) if v else "")
+    money = (lambda v: typed_amount(v, currency) if v else "")
     text = (lambda v: "" if v is None else str(v))
     return {
         "name": offer.name, "description": offer.description, "benefit": offer.benefit,

@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
-from flask import current_app
+from babel.numbers import format_currency, get_currency_precision, get_decimal_symbol
+from flask import current_app, has_request_context
 
 from .i18n import current_locale
 
@@ -52,6 +52,23 @@ def parse_major(text: str, currency: str) -> int:
 def format_major(minor: int, currency: str) -> str:
     """Plain decimal text for feeds and CSV (``12.50``), no symbol, no locale."""
     return f"{to_decimal(minor, currency):.{minor_digits(currency)}f}"
+
+
+def typed_number(plain: str, locale: str | None = None) -> str:
+    """A plain decimal ("12.50") as staff type it in the page's language: "12,50" in Latvian and
+    Spanish. No grouping; the shop's parsers read either mark back. Outside a request (no page,
+    no language) the plain text, without asking for a locale."""
+    if locale is None:
+        if not has_request_context():
+            return plain
+        locale = str(current_locale())
+    mark = get_decimal_symbol(locale)
+    return plain.replace(".", mark) if mark in ",." else plain
+
+
+def typed_amount(minor: int, currency: str, locale: str | None = None) -> str:
+    """An amount as staff type it, for a form field or a hint (`typed_number` of `format_major`)."""
+    return typed_number(format_major(minor, currency), locale)
 
 
 def format_money(minor: int, currency: str | None = None, locale: str | None = None) -> str:

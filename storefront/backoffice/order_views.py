@@ -24,7 +24,7 @@ from ..database import utcnow
 from ..delivery import shipping_method_names
 from ..errors import NotFoundError, ShopError
 from ..mail import service as mail
-from ..money import format_major, format_money
+from ..money import format_money, typed_amount
 from ..orders import queries, staff
 from ..orders.breakdown import order_breakdown
 from ..orders.models import OrderStatus
@@ -76,7 +76,7 @@ def _render_detail(order_id: int, status: int = 200, *, ship_form: ShipForm | No
     remaining = queries.refundable_amount(order)
     if refund_form is None:
         refund_form = RefundForm(formdata=None, currency=order.currency,
-                                 data={"amount": format_major(remaining, order.currency)})
+                                 data={"amount": typed_amount(remaining, order.currency)})
     return render_template(
         "admin/order_detail.html", order=order, breakdown=order_breakdown(order),
         audit_entries=queries.audit_entries_for(order),

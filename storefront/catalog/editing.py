@@ -25,7 +25,7 @@ from ..audit.service import record
 from ..database import write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
-from ..money import format_major, parse_major
+from ..money import parse_major, typed_amount
 from ..spreadsheets import starts_like_formula
 from ..text_input import TextRefused, clean_text
 from .models import Category, Product, Variant
@@ -631,8 +631,8 @@ def delete_category(actor, category_id: int) -> None:
 
 
 def price_as_text(minor: int | None) -> str:
-    """A stored price as staff type it ("12.50"), for filling forms."""
-    return "" if minor is None else format_major(minor, current_app.config["SHOP_CURRENCY"])
+    """A stored price as staff type it ("12.50", "12,50" on a Latvian page), for filling forms."""
+    return "" if minor is None else typed_amount(minor, current_app.config["SHOP_CURRENCY"])
 
 
 # --- several products at once -------------------------------------------------------------------

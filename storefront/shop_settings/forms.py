@@ -13,7 +13,7 @@ from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, Sele
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import LANGUAGE_NAMES
-from ..money import format_major, parse_major
+from ..money import parse_major, typed_amount
 from ..text_input import TextRefused, ShopForm, clean_text
 from .registry import SUPPORTED_LANGUAGES, InvalidSetting
 
@@ -104,9 +104,9 @@ class SettingsForm(ShopForm):
                     self[f"method{row}_code"].data = method["code"]
                     for language in SUPPORTED_LANGUAGES:
                         self[f"method{row}_name_{language}"].data = (method.get("names") or {}).get(language, "")
-                    self[f"method{row}_rate"].data = format_major(int(method.get("rate") or 0), self.currency)
+                    self[f"method{row}_rate"].data = typed_amount(int(method.get("rate") or 0), self.currency)
                     free_from = method.get("free_from")
-                    self[f"method{row}_free_from"].data = format_major(int(free_from), self.currency) if free_from else ""
+                    self[f"method{row}_free_from"].data = typed_amount(int(free_from), self.currency) if free_from else ""
             elif setting.widget in ("flag", "choices"):
                 self[key].data = state.value
             else:

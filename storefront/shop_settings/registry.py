@@ -24,7 +24,7 @@ from ..delivery import (CODE_PATTERN, DELIVERY_METHODS, MAX_CUSTOM_METHODS, Meth
                         custom_methods, known_methods, new_code, shipping_method_names)
 from ..errors import ShopError
 from ..i18n import LANGUAGE_NAMES
-from ..money import format_major, format_money, parse_major
+from ..money import format_money, parse_major, typed_amount, typed_number
 from ..security import FrameAncestorsError, parse_origin
 from ..text_input import TextRefused, clean_text
 
@@ -151,12 +151,12 @@ class Money(Setting):
 
     def check(self, value, *, current=None, default=None):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MONEY:
-            raise InvalidSetting(_l("Enter an amount from 0 to %(most)s.", most=format_major(MAX_MONEY, self.currency)),
+            raise InvalidSetting(_l("Enter an amount from 0 to %(most)s.", most=typed_amount(MAX_MONEY, self.currency)),
                                  field=self.key)
         return value
 
     def shown(self, value):
-        return format_major(int(value), self.currency)
+        return typed_amount(int(value), self.currency)
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,8 @@ class Percent(Setting):
         return value
 
     def shown(self, value):
-        return str(Decimal(int(value)) / 100).rstrip("0").rstrip(".") if int(value) % 100 else str(int(value) // 100)
+        return typed_number(str(Decimal(int(value)) / 100).rstrip("0").rstrip(".") if int(value) % 100
+                            else str(int(value) // 100))
 
 
 @dataclass(frozen=True)
@@ -407,7 +408,7 @@ class CustomDeliveryMethods(Setting):
 
     def _amount(self, value, number: int, which: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MONEY:
-            most = format_major(MAX_MONEY, self.currency)
+            most = typed_amount(MAX_MONEY, self.currency)
             raise InvalidSetting(
                 _l("Delivery method %(number)s: enter a rate from 0 to %(most)s.", number=number, most=most)
                 if which == "rate" else
