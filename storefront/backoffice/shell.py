@@ -29,6 +29,7 @@ from flask_wtf import FlaskForm
 
 from ..accounts.models import Permission, User
 from ..accounts.permissions import endpoint_permission
+from ..audit import words as audit_words
 from ..errors import NotFoundError, ShopError
 from ..security import serve_as_staff_pages
 from .locale_names import country_name, language_name
@@ -139,6 +140,10 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     # `{{ order.locale|language_name }}`, `{{ order.country|country_name }}`: words, not codes.
     blueprint.add_app_template_filter(language_name)
     blueprint.add_app_template_filter(country_name)
+    # The audit trail in words, in macros too (`staff_actions`): "Marked the order paid".
+    blueprint.add_app_template_global(audit_words.action_name, "audit_action")
+    blueprint.add_app_template_global(audit_words.target_name, "audit_target")
+    blueprint.add_app_template_global(audit_words.details, "audit_details")
     serve_as_staff_pages(blueprint)
     return blueprint
 

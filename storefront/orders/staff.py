@@ -34,7 +34,7 @@ def fulfil(order_id: int, *, actor, now: dt.datetime) -> Order:
     with write_transaction():
         order = service.get_order(order_id, lock=True)
         service.transition(order, OrderStatus.FULFILLED, now=now)
-        record(actor, "order.fulfil", "order", order.number)
+        record(actor, "order.fulfil", "order", order.number, when=now)
     return order
 
 
@@ -49,7 +49,8 @@ def ship(order_id: int, *, carrier: str, tracking_number: str, actor, now: dt.da
         order = service.get_order(order_id, lock=True)
         service.transition(order, OrderStatus.SHIPPED, now=now, carrier=carrier[:60],
                            tracking_number=tracking_number)
-        record(actor, "order.ship", "order", order.number, carrier=carrier, tracking_number=tracking_number)
+        record(actor, "order.ship", "order", order.number, carrier=carrier, tracking_number=tracking_number,
+               when=now)
     return order
 
 
@@ -57,7 +58,7 @@ def deliver(order_id: int, *, actor, now: dt.datetime) -> Order:
     with write_transaction():
         order = service.get_order(order_id, lock=True)
         service.transition(order, OrderStatus.DELIVERED, now=now)
-        record(actor, "order.deliver", "order", order.number)
+        record(actor, "order.deliver", "order", order.number, when=now)
     return order
 
 
@@ -75,7 +76,7 @@ def cancel(order_id: int, *, actor, now: dt.datetime) -> Order:
             # A paid order no longer holds a reservation: its units were sold, so they go back,
             # and the sale it made is undone.
             service.undo_sale(order, reason="cancelled", now=now, restock=True)
-        record(actor, "order.cancel", "order", order.number)
+        record(actor, "order.cancel", "order", order.number, when=now)
     return order
 
 
@@ -90,5 +91,5 @@ def add_note(order_id: int, text: str, *, actor, now: dt.datetime) -> Order:
     with write_transaction():
         order = service.get_order(order_id)
         service.add_event(order, "note", now=now, public=False, note=text, author=actor.email)
-        record(actor, "order.note", "order", order.number)
+        record(actor, "order.note", "order", order.number, when=now)
     return order

@@ -121,7 +121,7 @@ def mark_manual_payment_received(order_id: int, *, actor, now: dt.datetime) -> O
         if order.payment_method == PaymentMethod.CARD:
             raise orders.InvalidTransition(_l("Card orders are marked paid by the payment provider."))
         orders.transition(order, OrderStatus.PAID, now=now, paid_at=now, stock_held=False, reserved_until=None)
-        record(actor, "order.mark_paid", "order", order.number)
+        record(actor, "order.mark_paid", "order", order.number, when=now)
     return order
 
 

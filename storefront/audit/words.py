@@ -1,0 +1,218 @@
+"""The audit log in the staff member's language: what each action was, what it was done to, and
+its details as labelled values ("Stay signed in: no", not "remember: False").
+
+An action or key without words here (one added later) is shown as it is stored, so nothing is
+ever hidden; tests/backoffice/test_audit_words.py checks that every action the code records has
+its words.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..money import format_money
+
+ACTION_NAMES = {
+    "catalog.export": _l("Exported the catalog"),
+    "catalog.import": _l("Imported a catalog file"),
+    "catalog.import_upload": _l("Uploaded a catalog file"),
+    "category.create": _l("Created a category"),
+    "category.update": _l("Edited a category"),
+    "category.delete": _l("Deleted a category"),
+    "customer.erase": _l("Erased a customer's data"),
+    "customer.export": _l("Exported a customer's data"),
+    "image.alt": _l("Changed an image's alt text"),
+    "image.create": _l("Added an image"),
+    "image.delete": _l("Deleted an image"),
+    "image.move": _l("Moved an image"),
+    "inbox.assign": _l("Assigned an inbox item"),
+    "inbox.canned_reply_delete": _l("Deleted a canned reply"),
+    "inbox.canned_reply_save": _l("Saved a canned reply"),
+    "inbox.note": _l("Added an internal note"),
+    "inbox.private_message": _l("Sent a private message"),
+    "legal_page.update": _l("Edited a legal page"),
+    "offer.batch_created": _l("Created single-use codes"),
+    "offer.batch_exported": _l("Exported single-use codes"),
+    "offer.code_added": _l("Added a code"),
+    "offer.created": _l("Created an offer"),
+    "offer.ended_early": _l("Ended an offer early"),
+    "offer.scheduled": _l("Scheduled an offer"),
+    "offer.store_redeemed": _l("Redeemed a code in the shop"),
+    "offer.updated": _l("Edited an offer"),
+    "order.cancel": _l("Cancelled the order"),
+    "order.deliver": _l("Marked the order delivered"),
+    "order.fulfil": _l("Packed the order"),
+    "order.mark_paid": _l("Marked the order paid"),
+    "order.note": _l("Added a note to the order"),
+    "order.refund": _l("Issued a refund"),
+    "order.refund_by_provider": _l("The payment provider reported a refund"),
+    "order.resend_email": _l("Sent an e-mail again"),
+    "order.ship": _l("Shipped the order"),
+    "product.create": _l("Created a product"),
+    "product.update": _l("Edited a product"),
+    "question.answer": _l("Answered a question"),
+    "question.withhold": _l("Withheld a question"),
+    "review.publish": _l("Published a review"),
+    "review.reply": _l("Replied to a review"),
+    "review.reply_edit": _l("Edited a reply to a review"),
+    "review.withhold": _l("Withheld a review"),
+    "settings.change": _l("Changed a setting"),
+    "user.create": _l("Created a staff account"),
+    "user.disable": _l("Disabled a staff account"),
+    "user.enable": _l("Enabled a staff account"),
+    "user.invitation_revoke": _l("Revoked an invitation"),
+    "user.invite": _l("Invited a staff member"),
+    "user.login": _l("Signed in"),
+    "user.logout": _l("Signed out"),
+    "user.password_change": _l("Changed their password"),
+    "user.password_reset": _l("Reset a password"),
+    "user.reset_link": _l("Made a password reset link"),
+    "user.role": _l("Changed a staff member's role"),
+    "user.sign_out_everywhere": _l("Signed out everywhere"),
+    "variant.create": _l("Added a variant"),
+    "variant.delete": _l("Deleted a variant"),
+    "variant.stock": _l("Changed the stock"),
+    "variant.update": _l("Edited a variant"),
+}
+
+TARGET_NAMES = {
+    "canned_reply": _l("Canned reply"),
+    "catalog": _l("Catalog"),
+    "category": _l("Category"),
+    "customer": _l("Customer"),
+    "import_job": _l("Catalog import"),
+    "inbox_item": _l("Inbox item"),
+    "legal_page": _l("Legal page"),
+    "offer": _l("Offer"),
+    "order": _l("Order"),
+    "product": _l("Product"),
+    "product_image": _l("Image"),
+    "question": _l("Question"),
+    "review": _l("Review"),
+    "setting": _l("Setting"),
+    "user": _l("Staff member"),
+    "user_invitation": _l("Invitation"),
+    "variant": _l("Variant"),
+}
+
+KEY_NAMES = {
+    "amount": _l("Amount"),
+    "answer_id": _l("Answer"),
+    "answers": _l("Answers"),
+    "assignee": _l("Assigned to"),
+    "at": _l("When"),
+    "batch_id": _l("Batch"),
+    "bulk": _l("Several at once"),
+    "by_link": _l("By link"),
+    "bytes": _l("Size (bytes)"),
+    "carrier": _l("Carrier"),
+    "categories_created": _l("Categories created"),
+    "changed": _l("Changes"),
+    "channel": _l("Channel"),
+    "channel_only": _l("Only for the channel"),
+    "code": _l("Code"),
+    "default": _l("Back to the default"),
+    "direction": _l("Direction"),
+    "email": _l("E-mail"),
+    "email_digest": _l("E-mail (hashed)"),
+    "ended_at": _l("Ended"),
+    "ends_at": _l("Ends"),
+    "event": _l("Provider's event"),
+    "filename": _l("File"),
+    "from": _l("From"),
+    "height": _l("Height"),
+    "invitation": _l("Invitation"),
+    "invited_by": _l("Invited by"),
+    "ip_address": _l("IP address"),
+    "key": _l("Key"),
+    "kind": _l("E-mail"),
+    "language": _l("Language"),
+    "languages": _l("Languages"),
+    "live_now": _l("Live at once"),
+    "mails": _l("E-mails"),
+    "name": _l("Name"),
+    "new": _l("Now"),
+    "old": _l("Was"),
+    "orders": _l("Orders"),
+    "photos": _l("Photos"),
+    "price": _l("Price"),
+    "product_id": _l("Product"),
+    "products_created": _l("Products created"),
+    "products_updated": _l("Products updated"),
+    "questions": _l("Questions"),
+    "reason": _l("Reason"),
+    "recipient": _l("Sent to"),
+    "refunded_total": _l("Refunded in all"),
+    "remember": _l("Keep me signed in"),
+    "reply_id": _l("Reply"),
+    "reviews": _l("Reviews"),
+    "role": _l("Role"),
+    "rows": _l("Rows"),
+    "seen": _l("Stock on the form"),
+    "size": _l("Number of codes"),
+    "sku": _l("SKU"),
+    "slug": _l("Slug"),
+    "starts_at": _l("Starts"),
+    "status": _l("Status"),
+    "stock": _l("Stock"),
+    "title": _l("Title"),
+    "to": _l("To"),
+    "tracking_number": _l("Tracking number"),
+    "translated": _l("Translations changed"),
+    "typed": _l("Stock typed"),
+    "utm_campaign": _l("UTM campaign"),
+    "utm_source": _l("UTM source"),
+    "variants_created": _l("Variants created"),
+    "variants_updated": _l("Variants updated"),
+    "width": _l("Width"),
+}
+# A key whose word depends on the action: a private message's "to" is its recipient.
+KEY_NAMES_FOR = {("inbox.private_message", "to"): KEY_NAMES["recipient"]}
+MONEY_KEYS = frozenset({"amount", "refunded_total", "price"})
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))
+
+
+def target_name(target_type: str) -> str:
+    return str(TARGET_NAMES.get(target_type, target_type))
+
+
+def details(action: str, values: Mapping[str, Any] | None, currency: str | None = None) -> list[tuple[str, str]]:
+    """An entry's details as (label, text) in the request's language, in the order recorded;
+    amounts in `currency` (the shop's by default)."""
+    currency = currency or current_app.config["SHOP_CURRENCY"]
+    shown = []
+    for key, value in (values or {}).items():
+        label = KEY_NAMES_FOR.get((action, key)) or KEY_NAMES.get(key, key)
+        if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
+            text = format_money(value, currency)
+        elif key == "changed" and isinstance(value, Mapping):
+            text = "; ".join(_change(KEY_NAMES.get(name, name), change) for name, change in value.items())
+        else:
+            text = _text(value)
+        shown.append((str(label), text))
+    return shown
+
+
+def _change(label, change) -> str:
+    if isinstance(change, (list, tuple)) and len(change) == 2:
+        return f"{label}: {_text(change[0])} → {_text(change[1])}"
+    return f"{label}: {_text(change)}"
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(item) for item in value) if value else "—"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {_text(item)}" for key, item in value.items()) if value else "—"
+    return str(value)

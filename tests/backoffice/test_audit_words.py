@@ -1,0 +1,106 @@
+"""The audit log reads in the staff member's language: every action the code records has words,
+details are labelled values, times are in the shop's zone."""
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from reviews.moderation import Action
+from storefront.audit import words
+from storefront.audit.models import AuditEntry
+from storefront.audit.service import record
+from storefront.extensions import db
+from storefront.orders import staff
+from storefront.orders.models import OrderEvent
+from storefront.payments.service import mark_manual_payment_received
+from tests.factories import make_order, make_product, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+UTC = dt.timezone.utc
+
+
+def recorded_calls() -> list[ast.Call]:
+    calls = []
+    for package in ("storefront", "promotions", "reviews"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record" and len(node.args) >= 3:
+                    calls.append(node)
+    return calls
+
+
+def recorded_actions() -> set[str]:
+    actions = set()
+    for call in recorded_calls():
+        action = call.args[1]
+        if isinstance(action, ast.Constant):
+            actions.add(action.value)
+        elif isinstance(action, ast.IfExp):
+            actions |= {action.body.value, action.orelse.value}
+        elif isinstance(action, ast.JoinedStr) and ast.unparse(action) == "f'review.{action.value}'":
+            actions |= {f"review.{member.value}" for member in Action}
+        else:
+            raise AssertionError(f"an action this test cannot read: {ast.unparse(action)}")
+    return actions
+
+
+def test_every_action_target_and_detail_the_code_records_has_words():
+    calls = recorded_calls()
+    assert len(calls) > 50
+    assert recorded_actions() - words.ACTION_NAMES.keys() == set()
+    targets = {call.args[2].value for call in calls if isinstance(call.args[2], ast.Constant)}
+    assert targets - words.TARGET_NAMES.keys() == set()
+    keys = {keyword.arg for call in calls for keyword in call.keywords if keyword.arg not in (None, "ip_address", "when")}
+    assert keys - words.KEY_NAMES.keys() == set()
+
+
+def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
+    with app.test_request_context("/?lang=lv"):
+        assert words.details("user.login", {"remember": False}) == [("Atcerēties mani", "nē")]
+        assert words.details("order.refund", {"amount": 1250, "refunded_total": 1250}, "EUR") == [
+            ("Summa", "12,50\xa0€"), ("Kopā atmaksāts", "12,50\xa0€")]
+        assert words.details("variant.update", {"changed": {"price": [8900, 7900], "sku": ["A", "B"]}}) == [
+            ("Izmaiņas", "Cena: 8900 → 7900; SKU: A → B")]
+        assert words.details("legal_page.update", {"languages": ["en", "lv"], "note": None}) == [
+            ("Valodas", "en, lv"), ("note", "—")]
+        assert words.details("inbox.private_message", {"to": "anna@example.com"}) == [("Nosūtīts uz", "anna@example.com")]
+        assert words.action_name("order.mark_paid") == "Atzīmēja pasūtījumu kā apmaksātu"
+        assert words.action_name("a.future_action") == "a.future_action"  # shown as stored, never hidden
+
+
+@pytest.mark.parametrize("language, action, detail, when", [
+    ("en", "Signed in", "Keep me signed in</b>: no", "Nov 24, 2026, 12:30"),
+    ("es", "Inició sesión", "Mantener la sesión iniciada</b>: no", "24 nov 2026, 0:30"),
+    ("lv", "Pierakstījās", "Atcerēties mani</b>: nē", "2026. gada 24. nov. 00:30"),
+])
+def test_the_audit_log_page_names_actions_and_details_in_the_staff_members_language(
+        client, admin, language, action, detail, when):
+    member = make_user("anna@example.com", role="support")
+    entry = record(member, "user.login", "user", member.id, remember=False)
+    entry.created_at = dt.datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Riga
+    db.session.commit()
+
+    page = client.get(f"/admin/audit?lang={language}").text
+
+    row = re.search(r'<td data-action="user.login">(.*?)</tr>', page, flags=re.DOTALL).group(0)
+    assert action in row and detail in row and "remember" not in row
+    assert 'datetime="2026-11-23T22:30:00+00:00"' in page
+    assert when in page  # the shop's day and hour, not UTC's
+
+
+def test_an_orders_staff_actions_are_dated_as_the_orders_own_events(app):
+    moment = dt.datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+    order = make_order(make_product(variants=[{"price": 1000, "stock": 5}]).variants[0], now=moment)
+    actor = make_user("packer@example.com")
+    db.session.commit()
+    mark_manual_payment_received(order.id, actor=actor, now=moment + dt.timedelta(hours=1))
+    staff.fulfil(order.id, actor=actor, now=moment + dt.timedelta(days=1))
+
+    entries = db.session.query(AuditEntry.action, AuditEntry.created_at).order_by(AuditEntry.id).all()
+    events = dict(db.session.query(OrderEvent.kind, OrderEvent.created_at).filter(OrderEvent.order_id == order.id))
+    assert entries == [("order.mark_paid", moment + dt.timedelta(hours=1)), ("order.fulfil", moment + dt.timedelta(days=1))]
+    assert events["paid"] == entries[0][1] and events["fulfilled"] == entries[1][1]
