@@ -108,8 +108,11 @@ def paired_ticks(left_high: float, right_high: float) -> tuple[list[int], list[i
 
 def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> str:
     """Revenue per day as bars, with the paid orders' count on a second axis."""
+    # The legend's columns said outright: left to itself pygal keeps room for two rows under a
+    # one-row legend on a desk (an empty strip), and puts both names in one row on a phone,
+    # cutting the second ("Apmaksāti pasūtījum").
     chart = _chart(pygal.Bar, narrow=narrow, y_title=_("Revenue (%(currency)s)", currency=currency),
-                   formatter=_count,
+                   formatter=_count, legend_at_bottom_columns=1 if narrow else 2,
                    x_label_rotation=-40 if len(days) > (4 if narrow else 10) else 0)
     labels = [day.day.strftime("%m-%d") for day in days]
     chart.x_labels = labels

@@ -63,3 +63,25 @@ def test_the_sales_chart_labels_each_axis_once_per_gridline(app, language, thous
     assert revenue_axis == [0, 250, 500, 750, 1000, 1250, 1500]
     assert paid_axis == [0, 2, 4, 6, 8, 10, 12]
     assert thousand in axis_labels(svg, "y")
+
+
+def legend_rows(svg: str) -> tuple[float, list[float]]:
+    """The legend's top in the picture, and the y of each name's row within the legend."""
+    legend = re.search(r'<g transform="translate\([\d.]+, ([\d.]+)\)" class="legends">(.*?)</g></g>', svg, re.DOTALL)
+    return float(legend.group(1)), [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)"', legend.group(2))]
+
+
+@pytest.mark.database_independent  # renders an SVG, reads no table
+@pytest.mark.parametrize("narrow", [False, True])
+def test_the_sales_legend_ends_the_picture_without_an_empty_strip_and_never_cuts_a_name(app, narrow):
+    month = [SalesDay(dt.date(2026, 11, 6) + dt.timedelta(days=n), orders=9, paid_orders=n % 13 + 1,
+                      revenue=(n * 37 % 22 + 2) * 10000) for n in range(30)]
+    with app.test_request_context(), force_locale("lv"):
+        svg = sales_svg(month, "EUR", narrow=narrow)
+    height = float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
+    top, rows = legend_rows(svg)
+    assert "Apmaksāti pasūtījumi" in svg
+    if narrow:  # one name a row: "Ieņēmumi", then "Apmaksāti pasūtījumi", each whole on a phone
+        assert len(set(rows)) == 2
+    else:  # both names on one row, at the foot of the picture
+        assert len(set(rows)) == 1 and height - (top + rows[0]) < 60
