@@ -16,6 +16,7 @@ which decides a page's language before Flask runs (storefront/page_cache.py).
 """
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from werkzeug.datastructures import LanguageAccept
@@ -141,3 +142,14 @@ def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
     """flask_babel's `ngettext`, as `gettext` above."""
     variables.setdefault("num", num)
     return request_words()[0].ungettext(singular, plural, num) % variables
+
+
+def country_name(code: str, language: str | None = None) -> str | None:
+    """The country of an ISO 3166 code ("LV", "ie") named in `language` ("lv", "pt_BR"), or in the
+    request's language; CLDR's names through Babel, which need no message catalog. None for a code
+    or language Babel does not know."""
+    try:
+        locale = Locale.parse(language.replace("-", "_")) if language else get_locale()
+    except (ValueError, UnknownLocaleError):
+        return None
+    return locale.territories.get(code.strip().upper()) if locale is not None else None

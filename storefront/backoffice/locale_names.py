@@ -9,6 +9,8 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 
+from .. import i18n
+
 
 def _stand_alone(name: str) -> str:
     # CLDR writes Spanish and Latvian language names in small letters, as they are inside a
@@ -32,4 +34,4 @@ def country_name(code: str | None) -> str:
     """The country of an ISO 3166 code ("LV", "ie") named in the current locale's words."""
     if not code:
         return ""
-    return get_locale().territories.get(code.upper(), code)
+    return i18n.country_name(code) or code

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -25,6 +24,7 @@ from ..audit.service import record
 from ..database import write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
+from ..i18n import country_name
 from .models import BODY_LENGTH, TITLE_LENGTH, LegalText
 
 # The pages, in the order the footer lists them, with the label links use.
@@ -136,11 +136,8 @@ def postal_address(address: str, country: str, language: str | None) -> str:
     country = country.strip().upper()
     if not address or not re.fullmatch(r"[A-Z]{2}", country) or country == "ZZ":  # ZZ: "unknown region"
         return address
-    try:
-        name = Locale.parse(language or "en").territories.get(country)
-        known = {Locale.parse(code).territories.get(country, "") for code in _ADDRESS_LANGUAGES}
-    except (UnknownLocaleError, ValueError):
-        return address
+    name = country_name(country, language or "en")
+    known = {country_name(country, code) or "" for code in _ADDRESS_LANGUAGES}
     known = {text.casefold() for text in known | {name or "", country} | _COUNTRY_ABBREVIATIONS.get(country, set())}
     last = re.split(r"[,\n]", address)[-1].strip(" .;").casefold()
     if not name or last in known:
