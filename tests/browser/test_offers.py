@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import FrameLocator, Page, expect
 
 from promotions.engine import round_half_up
@@ -21,6 +20,7 @@ from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from storefront.social import embedding
+from tests.browser.tab_steps import add_two_grey_hats
 from tests.factories import make_user
 
 FRAME_NAME = "shop-tab"  # as the demo page names its frame
@@ -149,28 +149,6 @@ def the_banner_counts_down_to_the_offers_end(shop: FrameLocator, offer: Offer) -
     assert abs(seconds_of(shown) - left) <= 3, (shown, left)
     expect(clock).not_to_have_text(shown, timeout=3000)  # it ticks
     assert seconds_of(clock.inner_text()) < seconds_of(shown)
-
-
-def add_two_grey_hats(shop: FrameLocator | Page) -> None:
-    check_in_a_resized_frame(shop.locator('input[data-option-name="Colour"][value="Grey"]'))
-    shop.locator('.buy-form input[name="quantity"]').fill("2")
-    shop.locator("[data-add-to-cart]").click()
-
-
-def check_in_a_resized_frame(radio) -> None:
-    """`radio.check()`, clicked again if the click missed. After the window was resized, Chromium
-    may still place a cross-site frame where it was a moment before (`resize_the_tab` waits for
-    the frame's width, not for its place on the page): the click then lands beside the radio, and
-    Playwright says "Clicking the checkbox did not change its state" (seen once in a fresh-clone
-    run on a loaded machine). A click that hits checks it; a shopper's click is not in question."""
-    for attempt in range(3):
-        try:
-            radio.check()
-            break
-        except PlaywrightError as error:
-            if "did not change its state" not in error.message or attempt == 2:
-                raise
-    expect(radio).to_be_checked()
 
 
 def resize_the_tab(page: Page, width: int, height: int) -> None:

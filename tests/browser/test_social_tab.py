@@ -19,12 +19,13 @@ from html import escape
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from storefront.social import embedding
+from tests.browser.tab_steps import add_two_grey_hats
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATHS
 
 FRAME_NAME = "shop-tab"  # as the demo page names its frame
@@ -97,12 +98,6 @@ def at_top(page: Page, name: str, screenshot) -> None:
     """A screenshot of the brand page with the shop's frame scrolled back to its top."""
     page.frame(name=FRAME_NAME).evaluate("window.scrollTo(0, 0)")
     screenshot(page, name)
-
-
-def add_two_grey_hats(shop: FrameLocator | Page) -> None:
-    shop.locator('input[data-option-name="Colour"][value="Grey"]').check()
-    shop.locator('.buy-form input[name="quantity"]').fill("2")
-    shop.locator("[data-add-to-cart]").click()
 
 
 @pytest.mark.parametrize("platform", ["meta", "telegram", "vk"])
