@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 
 from babel.numbers import format_percent
 from flask import Flask, current_app, g, has_request_context, request, session, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache, nodes, pass_context

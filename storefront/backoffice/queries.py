@@ -15,8 +15,6 @@ from ..audit.models import AuditEntry
 from ..catalog.browse import Page
 from ..catalog.models import Category, Product, Variant
 from ..extensions import db
-from ..orders import queries as order_queries
-from ..orders.models import Order, OrderStatus
 
 LOW_STOCK = 3
 PRODUCTS_PER_PAGE = 25

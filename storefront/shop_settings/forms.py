@@ -188,4 +188,4 @@ class SettingsForm(ShopForm):
         return dict(self.parsed)
 
     def app_errors(self) -> list[str]:
-        return list(self[f"app0_platform"].errors) if self.app_rows else []
+        return list(self["app0_platform"].errors) if self.app_rows else []

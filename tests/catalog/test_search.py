@@ -3,7 +3,6 @@ most relevant first and those in the shopper's language before the rest; the ind
 write. The same tests run on SQLite (FTS5) and PostgreSQL (tsvector, unaccent)."""
 from __future__ import annotations
 
-import re
 
 import pytest
 import sqlalchemy as sa
