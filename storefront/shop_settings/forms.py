@@ -128,7 +128,7 @@ class SettingsForm(ShopForm):
                 elif setting.widget in ("flag", "choices"):
                     value = field.data or ([] if setting.widget == "choices" else False)
                     self.parsed[key] = setting.check(value, current=state.value, default=state.default)
-                elif (field.data or "") != setting.shown(state.value):
+                elif not setting.unchanged(field.data or "", state.value):
                     self.parsed[key] = setting.parse(field.data or "", current=state.value, default=state.default)
             except InvalidSetting as refused:
                 target = field if field is not None else self[

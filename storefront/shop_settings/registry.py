@@ -101,6 +101,12 @@ class Setting:
         """The value as the form shows it."""
         return "" if value is None else str(value)
 
+    def unchanged(self, text: str, value: Any) -> bool:
+        """Whether a field sent back as `text` still holds `value`: as this page shows it, or as a
+        page in another language did (a form drawn in Latvian, "4,95", posted after staff switched
+        to English): either way it is not parsed again."""
+        return text == self.shown(value) or text.replace(",", ".") == self.shown(value).replace(",", ".")
+
     def audited(self, old: Any, new: Any) -> tuple[Any, Any]:
         """Old and new value as the audit log keeps them (secrets masked)."""
         return old, new

@@ -12,7 +12,7 @@ from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.factories import make_order, make_product
 
-from .test_settings import environment_settings, rows, settings_form  # noqa: F401 (the fixture, autouse)
+from .test_settings import audit_entries, environment_settings, rows, settings_form  # noqa: F401 (the fixture, autouse)
 
 MARK = {"en": ".", "es": ",", "lv": ","}
 
@@ -76,3 +76,20 @@ def test_a_variant_price_typed_with_a_comma_is_saved(client, admin, pullover):
     assert response.status_code == 302
     db.session.rollback()
     assert db.session.scalar(sa.select(Variant.price).where(Variant.id == pullover.id)) == 7990
+
+
+def test_a_settings_form_drawn_in_latvian_and_sent_in_english_changes_nothing(app, client, admin, monkeypatch):
+    """Staff may switch language in another tab between drawing the form and saving it: the amounts
+    it shows ("4,95") are still the values in force, not edits to parse again. Parsed again, an
+    environment's threshold above what the form allows would refuse the whole save."""
+    monkeypatch.setitem(app.config, "FREE_SHIPPING_THRESHOLD", 2_000_000)
+    latvian = client.get("/admin/settings?lang=lv").text
+    amounts = {name: field_value(latvian, name)
+               for name in ("SHIPPING_FLAT_RATE", "SHIPPING_EXPRESS_RATE", "FREE_SHIPPING_THRESHOLD")}
+    assert amounts["FREE_SHIPPING_THRESHOLD"] == "20000,00"
+    assert all("," in value for value in amounts.values())
+
+    response = client.post("/admin/settings?lang=en", data=settings_form(**amounts))
+
+    assert response.status_code == 302
+    assert audit_entries() == [] and rows() == {}
