@@ -145,9 +145,11 @@ def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:
     :raise InvalidQuantity: when the line would exceed the per-line limit.
     :raise ConflictError: when another request added the same variant to the cart at that moment.
     """
-    # Short of this quantity alone by the stock just read with the variant: refused before a write
-    # transaction opens, as a sold-out rush's adds mostly are. Checked again inside it.
-    _check_stock(variant, quantity)
+    # A first add short of stock, by the stock just read with the variant (this request's moment):
+    # refused before a write transaction opens, as a sold-out rush's adds mostly are. A cart that
+    # may merge the line is checked inside it, the per-line limit first, as before.
+    if cart is None:
+        _check_stock(variant, quantity)
     with _cart_write():
         if cart is None or cart.id is None:
             cart = cart or Cart()
