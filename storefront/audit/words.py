@@ -7,14 +7,18 @@ its words.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..money import format_money
+from ..shop_settings.registry import settings_for
 
 ACTION_NAMES = {
     "catalog.export": _l("Exported the catalog"),
@@ -100,6 +104,8 @@ TARGET_NAMES = {
 }
 
 KEY_NAMES = {
+    "active": _l("Active"),
+    "alt": _l("Alt text"),
     "amount": _l("Amount"),
     "answer_id": _l("Answer"),
     "answers": _l("Answers"),
@@ -111,10 +117,12 @@ KEY_NAMES = {
     "bytes": _l("Size (bytes)"),
     "carrier": _l("Carrier"),
     "categories_created": _l("Categories created"),
+    "category_id": _l("Category"),
     "changed": _l("Changes"),
     "channel": _l("Channel"),
     "channel_only": _l("Only for the channel"),
     "code": _l("Code"),
+    "compare_at_price": _l("Compare-at price"),
     "default": _l("Back to the default"),
     "direction": _l("Direction"),
     "email": _l("E-mail"),
@@ -134,10 +142,13 @@ KEY_NAMES = {
     "languages": _l("Languages"),
     "live_now": _l("Live at once"),
     "mails": _l("E-mails"),
+    "min_subtotal": _l("Minimum subtotal"),
     "name": _l("Name"),
     "new": _l("Now"),
     "old": _l("Was"),
+    "options": _l("Options"),
     "orders": _l("Orders"),
+    "parent_id": _l("Parent category"),
     "photos": _l("Photos"),
     "price": _l("Price"),
     "product_id": _l("Product"),
@@ -172,7 +183,9 @@ KEY_NAMES = {
 }
 # A key whose word depends on the action: a private message's "to" is its recipient.
 KEY_NAMES_FOR = {("inbox.private_message", "to"): KEY_NAMES["recipient"]}
-MONEY_KEYS = frozenset({"amount", "refunded_total", "price"})
+MONEY_KEYS = frozenset({"amount", "refunded_total", "price", "compare_at_price", "min_subtotal"})
+# "2026-11-23T12:00:00+00:00", as use cases keep moments: shown in the shop's zone.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def action_name(action: str) -> str:
@@ -183,27 +196,38 @@ def target_name(target_type: str) -> str:
     return str(TARGET_NAMES.get(target_type, target_type))
 
 
-def details(action: str, values: Mapping[str, Any] | None, currency: str | None = None) -> list[tuple[str, str]]:
-    """An entry's details as (label, text) in the request's language, in the order recorded;
-    amounts in `currency` (the shop's by default)."""
+def details(action: str, values: Mapping[str, Any] | None, currency: str | None = None,
+            target_id: str | None = None) -> list[tuple[str, str]]:
+    """An entry's details as (label, text) in the request's language, in the order recorded:
+    amounts as money in `currency` (the shop's by default), also inside `changed`; moments in the
+    shop's zone; a changed setting's old and new value as its settings field shows it (`target_id`
+    names the setting)."""
     currency = currency or current_app.config["SHOP_CURRENCY"]
+    setting = settings_for(currency).get(target_id or "") if action == "settings.change" else None
     shown = []
     for key, value in (values or {}).items():
         label = KEY_NAMES_FOR.get((action, key)) or KEY_NAMES.get(key, key)
-        if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
-            text = format_money(value, currency)
-        elif key == "changed" and isinstance(value, Mapping):
-            text = "; ".join(_change(KEY_NAMES.get(name, name), change) for name, change in value.items())
+        if key == "changed" and isinstance(value, Mapping):
+            text = "; ".join(_change(name, change, currency) for name, change in value.items())
+        elif setting is not None and key in ("old", "new") and setting.widget not in ("apps", "methods"):
+            text = setting.shown(value) if value not in (None, "") else "—"
         else:
-            text = _text(value)
+            text = _value(key, value, currency)
         shown.append((str(label), text))
     return shown
 
 
-def _change(label, change) -> str:
+def _change(name: str, change, currency: str) -> str:
+    label = KEY_NAMES.get(name, name)
     if isinstance(change, (list, tuple)) and len(change) == 2:
-        return f"{label}: {_text(change[0])} → {_text(change[1])}"
-    return f"{label}: {_text(change)}"
+        return f"{label}: {_value(name, change[0], currency)} → {_value(name, change[1], currency)}"
+    return f"{label}: {_value(name, change, currency)}"
+
+
+def _value(key: str, value, currency: str) -> str:
+    if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return format_money(value, currency)
+    return _text(value)
 
 
 def _text(value) -> str:
@@ -211,6 +235,11 @@ def _text(value) -> str:
         return _("yes") if value else _("no")
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            return format_datetime(dt.datetime.fromisoformat(value), "medium")
+        except ValueError:
+            return value
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(item) for item in value) if value else "—"
     if isinstance(value, Mapping):

@@ -17,6 +17,8 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from promotions import staff_actions
+
 from ..accounts.models import Permission
 from ..accounts.permissions import permission_required
 from ..catalog import csv_io, editing, images, pages
@@ -486,5 +488,9 @@ def import_progress(job_id: int):
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def audit_log():
-    return render_template("admin/audit.html", page=queries.audit_page(page_number()))
+    page = queries.audit_page(page_number())
+    # An offer's entries in the sentences its own page shows ("Changed the amount from €10.00 to
+    # €15.00"): promotions knows what its fields mean.
+    offer_sentences = staff_actions.offer_action_sentences([e for e in page.items if e.target_type == "offer"])
+    return render_template("admin/audit.html", page=page, offer_sentences=offer_sentences)
 

@@ -116,7 +116,8 @@ def resend_last_order_email(order_id: int, *, actor, now: dt.datetime) -> Outbou
             raise NothingToResend()
         email.status, email.next_attempt_at, email.last_error = "pending", now, ""
         db.session.info.setdefault("outbox", []).append(email)
-        record(actor, "order.resend_email", "order", order.number, kind=email.kind, recipient=email.recipient)
+        record(actor, "order.resend_email", "order", order.number, kind=email.kind, recipient=email.recipient,
+               when=now)
     return email
 
 

@@ -68,7 +68,7 @@ def refund(order_id: int, amount: int, *, actor, now: dt.datetime) -> Order:
                 raise PaymentUnavailable(_l("The refund could not be made through the payment provider. "
                                             "Nothing was refunded.")) from None
         record_refund(order, new_total, now=now)
-        record(actor, "order.refund", "order", order.number, amount=amount, refunded_total=new_total)
+        record(actor, "order.refund", "order", order.number, amount=amount, refunded_total=new_total, when=now)
     return order
 
 

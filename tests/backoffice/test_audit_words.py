@@ -64,7 +64,12 @@ def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
         assert words.details("order.refund", {"amount": 1250, "refunded_total": 1250}, "EUR") == [
             ("Summa", "12,50\xa0€"), ("Kopā atmaksāts", "12,50\xa0€")]
         assert words.details("variant.update", {"changed": {"price": [8900, 7900], "sku": ["A", "B"]}}) == [
-            ("Izmaiņas", "Cena: 8900 → 7900; SKU: A → B")]
+            ("Izmaiņas", "Cena: 89,00\xa0€ → 79,00\xa0€; SKU: A → B")]
+        assert words.details("settings.change", {"old": 495, "new": 550, "default": False},
+                             target_id="SHIPPING_FLAT_RATE") == [("Bija", "4,95"), ("Tagad", "5,50"),
+                                                                 ("Atpakaļ uz noklusējumu", "nē")]
+        assert words.details("offer.ended_early", {"ended_at": "2026-11-23T22:30:00+00:00"}) == [
+            ("Beidzies", "2026. gada 24. nov. 00:30:00")]  # in the shop's zone
         assert words.details("legal_page.update", {"languages": ["en", "lv"], "note": None}) == [
             ("Valodas", "en, lv"), ("note", "—")]
         assert words.details("inbox.private_message", {"to": "anna@example.com"}) == [("Nosūtīts uz", "anna@example.com")]
@@ -75,7 +80,7 @@ def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
 @pytest.mark.parametrize("language, action, detail, when", [
     ("en", "Signed in", "Keep me signed in</b>: no", "Nov 24, 2026, 12:30"),
     ("es", "Inició sesión", "Mantener la sesión iniciada</b>: no", "24 nov 2026, 0:30"),
-    ("lv", "Pierakstījās", "Atcerēties mani</b>: nē", "2026. gada 24. nov. 00:30"),
+    ("lv", "Pieteicās", "Atcerēties mani</b>: nē", "2026. gada 24. nov. 00:30"),
 ])
 def test_the_audit_log_page_names_actions_and_details_in_the_staff_members_language(
         client, admin, language, action, detail, when):
