@@ -1,14 +1,13 @@
 """The checkout's forms. They name and bound the fields; choices come from the shop's settings."""
 from __future__ import annotations
 
-from babel import Locale
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..delivery import shipping_method_names
+from ..i18n import country_name
 from ..text_input import ShopForm
 from .service import NOT_OFFERED
 
@@ -29,9 +28,8 @@ class DetailsForm(ShopForm):
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
 
     def set_choices(self, shipping: list[tuple[str, str]], payment: list[tuple[str, str]]) -> None:
-        locale = Locale.parse(str(get_locale()))
         countries = current_app.config["SHIP_TO_COUNTRIES"]
-        self.country.choices = sorted(((c, locale.territories.get(c, c)) for c in countries), key=lambda c: c[1])
+        self.country.choices = sorted(((c, country_name(c) or c) for c in countries), key=lambda c: c[1])
         self.shipping_method.choices = shipping
         self.payment_method.choices = payment
 
