@@ -17,6 +17,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.models import ROLE_LABELS
 from ..money import format_money
 from ..shop_settings.registry import settings_for
 
@@ -188,6 +189,12 @@ MONEY_KEYS = frozenset({"amount", "refunded_total", "price", "compare_at_price",
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
+def actor_name(actor_email: str) -> str:
+    """Who acted: a staff member's e-mail, or the shop itself for what no one did by hand (the demo's
+    loader, a task, a payment provider's notice), which `record` keeps as "system"."""
+    return _("The shop itself") if actor_email == "system" else actor_email
+
+
 def action_name(action: str) -> str:
     return str(ACTION_NAMES.get(action, action))
 
@@ -211,6 +218,8 @@ def details(action: str, values: Mapping[str, Any] | None, currency: str | None 
             text = "; ".join(_change(name, change, currency) for name, change in value.items())
         elif setting is not None and key in ("old", "new") and setting.widget not in ("apps", "methods"):
             text = setting.shown(value) if value not in (None, "") else "—"
+        elif key == "role" or (action == "user.role" and key in ("old", "new")):
+            text = str(ROLE_LABELS.get(value, value))
         else:
             text = _value(key, value, currency)
         shown.append((str(label), text))

@@ -144,6 +144,7 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     blueprint.add_app_template_global(audit_words.action_name, "audit_action")
     blueprint.add_app_template_global(audit_words.target_name, "audit_target")
     blueprint.add_app_template_global(audit_words.details, "audit_details")
+    blueprint.add_app_template_global(audit_words.actor_name, "audit_actor")
     serve_as_staff_pages(blueprint)
     return blueprint
 

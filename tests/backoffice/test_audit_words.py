@@ -75,6 +75,9 @@ def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
         assert words.details("inbox.private_message", {"to": "anna@example.com"}) == [("Nosūtīts uz", "anna@example.com")]
         assert words.action_name("order.mark_paid") == "Atzīmēja pasūtījumu kā apmaksātu"
         assert words.action_name("a.future_action") == "a.future_action"  # shown as stored, never hidden
+        assert words.details("user.role", {"email": "anna@example.com", "old": "support", "new": "marketer"}) == [
+            ("E-pasts", "anna@example.com"), ("Bija", "Atbalsts"), ("Tagad", "Mārketinga speciālists")]
+        assert words.actor_name("system") == "Veikals pats" and words.actor_name("a@b.lv") == "a@b.lv"
 
 
 @pytest.mark.parametrize("language, action, detail, when", [
