@@ -8,7 +8,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ..i18n import LANGUAGE_NAMES
 from ..text_input import ShopForm
@@ -225,3 +225,44 @@ class BulkProductsForm(ShopForm):
         if self.action.data == "set_category":
             return {"category_id": self.category_id.data or 0}
         return {"active": self.action.data == "activate"}
+
+
+# The audit log's areas, each the actions it holds (by the prefix of their codes).
+AUDIT_AREAS = {
+    "orders": (_l("Orders"), ("order.",)),
+    "catalog": (_l("Catalog"), ("catalog.", "category.", "product.", "variant.", "image.")),
+    "offers": (_l("Offers"), ("offer.",)),
+    "reviews": (_l("Reviews"), ("review.", "question.", "inbox.")),
+    "customers": (_l("Customers"), ("customer.",)),
+    "settings": (_l("Settings"), ("settings.",)),
+    "legal": (_l("Legal pages"), ("legal_page.",)),
+    "staff": (_l("Staff"), ("user.",)),
+}
+
+
+class AuditFilterForm(ShopForm):
+    """The audit log's filters, read from the query string (a GET form: no CSRF token): who acted
+    (the staff members the log names) and in which area."""
+
+    class Meta:
+        csrf = False
+
+    who = SelectField(_l("Who"), validate_choice=False)
+    area = SelectField(_l("Area"), validate_choice=False, validators=[
+        Optional(), AnyOf(list(AUDIT_AREAS), message=_l("Unknown area: choose one from the list."))])
+
+    def __init__(self, *args, actors: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.who.choices = [("", _l("Anyone")), *actors]
+        self.area.choices = [("", _l("Every area")), *((key, name) for key, (name, _prefixes) in AUDIT_AREAS.items())]
+
+    def validate_who(self, field) -> None:
+        if field.data and field.data not in {value for value, _name in field.choices}:
+            raise ValidationError(_l("Unknown staff member: choose one from the list."))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.who.data or self.area.data)
+
+    def action_prefixes(self) -> tuple[str, ...]:
+        return AUDIT_AREAS[self.area.data][1] if self.area.data else ()

@@ -118,11 +118,23 @@ def category_choices(blank_label: str | None = None) -> list[tuple[int, str]]:
     return choices
 
 
-def audit_page(page: int = 1, per_page: int = AUDIT_PER_PAGE) -> Page[AuditEntry]:
-    """Audit entries, newest first."""
+def audit_page(page: int = 1, per_page: int = AUDIT_PER_PAGE, *, actor_email: str | None = None,
+               action_prefixes: tuple[str, ...] = ()) -> Page[AuditEntry]:
+    """Audit entries, newest first; only `actor_email`'s, and only actions starting with one of
+    `action_prefixes` ("order."), when given."""
     page = max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) or 0
+    where = []
+    if actor_email:
+        where.append(AuditEntry.actor_email == actor_email)
+    if action_prefixes:
+        where.append(sa.or_(*(AuditEntry.action.startswith(prefix, autoescape=True) for prefix in action_prefixes)))
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*where)) or 0
     items = list(db.session.scalars(
-        sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        sa.select(AuditEntry).where(*where).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total, page, per_page)
+
+
+def audit_actors() -> list[str]:
+    """Everyone the audit log names as having acted, by e-mail ("system" for the shop itself)."""
+    return list(db.session.scalars(sa.select(AuditEntry.actor_email).distinct().order_by(AuditEntry.actor_email)))

@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from promotions import staff_actions
 
 from ..accounts.models import Permission
+from ..audit import words as audit_words
 from ..accounts.permissions import permission_required
 from ..catalog import csv_io, editing, images, pages
 from ..catalog.csv_io import export_lines
@@ -31,8 +32,8 @@ from . import bp, dashboard, imports, queries
 from . import dashboard_charts as charts
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
 from . import order_views  # noqa: F401  (adds the order pages to this blueprint)
-from .forms import (BulkProductsForm, CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm, ImportForm,
-                    ProductFilterForm, ProductForm, StockForm, fill_translations, option_translations_of,
+from .forms import (AuditFilterForm, BulkProductsForm, CategoryForm, ImageAltForm, ImageMoveForm, ImageUploadForm,
+                    ImportForm, ProductFilterForm, ProductForm, StockForm, fill_translations, option_translations_of,
                     option_values, option_word_rows, translated_form, translations_of, variant_form_for)
 from .shell import ConfirmForm, acting_user, page_number, submit
 
@@ -488,9 +489,14 @@ def import_progress(job_id: int):
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def audit_log():
-    page = queries.audit_page(page_number())
+    form = AuditFilterForm(request.args, actors=[(email, audit_words.actor_name(email))
+                                                 for email in queries.audit_actors()])
+    if not form.validate():
+        return render_template("admin/audit.html", form=form, page=None, offer_sentences={}), 400
+    page = queries.audit_page(page_number(), actor_email=form.who.data or None,
+                              action_prefixes=form.action_prefixes())
     # An offer's entries in the sentences its own page shows ("Changed the amount from €10.00 to
     # €15.00"): promotions knows what its fields mean.
     offer_sentences = staff_actions.offer_action_sentences([e for e in page.items if e.target_type == "offer"])
-    return render_template("admin/audit.html", page=page, offer_sentences=offer_sentences)
+    return render_template("admin/audit.html", form=form, page=page, offer_sentences=offer_sentences)
 

@@ -112,3 +112,28 @@ def test_an_orders_staff_actions_are_dated_as_the_orders_own_events(app):
     events = dict(db.session.query(OrderEvent.kind, OrderEvent.created_at).filter(OrderEvent.order_id == order.id))
     assert entries == [("order.mark_paid", moment + dt.timedelta(hours=1)), ("order.fulfil", moment + dt.timedelta(days=1))]
     assert events["paid"] == entries[0][1] and events["fulfilled"] == entries[1][1]
+
+
+def test_the_audit_log_is_filtered_by_who_and_area_and_a_bad_filter_is_a_clear_400(client, admin):
+    anna = make_user("anna@example.com", role="support")
+    record(anna, "order.fulfil", "order", "ZV10001")
+    record(anna, "review.reply", "review", 7, reply_id=3)
+    record(None, "order.refund_by_provider", "order", "ZV10002", event="evt_1", refunded_total=500)
+    db.session.commit()
+
+    def actions(query: str) -> list[str]:
+        page = client.get(f"/admin/audit?{query}").text
+        return re.findall(r'<td data-action="([^"]+)">', page)
+
+    assert set(actions("")) >= {"order.fulfil", "review.reply", "order.refund_by_provider"}
+    assert actions("who=anna%40example.com") == ["review.reply", "order.fulfil"]
+    assert actions("area=orders") == ["order.refund_by_provider", "order.fulfil"]
+    assert actions("who=anna%40example.com&area=reviews") == ["review.reply"]
+    assert actions("who=system&area=reviews") == []
+    page = client.get("/admin/audit?who=system&lang=lv").text
+    assert '<option selected value="system">Veikals pats</option>' in page
+
+    for query, message in (("area=everything", "Unknown area: choose one from the list."),
+                           ("who=mallory%40example.com", "Unknown staff member: choose one from the list.")):
+        refused = client.get(f"/admin/audit?{query}&lang=en")
+        assert refused.status_code == 400 and message in refused.text and "data-action" not in refused.text
