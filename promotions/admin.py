@@ -13,6 +13,7 @@ import hashlib
 import re
 
 import pygal
+import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,12 +21,14 @@ from pygal.style import Style
 
 from storefront.accounts.models import Permission
 from storefront.accounts.permissions import permission_required
+from storefront.audit.targets import Named, int_ids, names
 from storefront.backoffice.forms import translated_form
 from storefront.backoffice.shell import (ConfirmForm, acting_user, require_confirmation, show_error,
                                          staff_blueprint)
 from storefront.catalog.translations import other_languages
 from storefront.database import utcnow
 from storefront.errors import ShopError
+from storefront.extensions import db
 from storefront.money import typed_amount
 from storefront.security import allow_sources
 from storefront.social import platforms
@@ -320,3 +323,11 @@ def scan_redeem():
     flash(_("Marked used. Give the shopper the offer."), "success")
     return redirect(url_for(".scan", code=form.code.data))
 
+
+
+@names("offer")
+def _offers_in_the_audit_log(ids: list[str]) -> dict[str, Named]:
+    """The audit log's name for an offer: its name in the staff member's language, linked."""
+    offers = db.session.scalars(sa.select(Offer).where(Offer.id.in_(int_ids(ids))))
+    return {str(offer.id): Named(offer.localized("name"), url_for("offers_admin.offer_detail", offer_id=offer.id))
+            for offer in offers}

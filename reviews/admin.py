@@ -26,6 +26,7 @@ from storefront.errors import NotFoundError, ShopError
 from storefront.i18n import LANGUAGE_NAMES
 from storefront.security import allow_sources
 
+from . import audit_targets  # noqa: F401  (names reviews, questions and the inbox in the audit log)
 from . import inbox, inbox_figures, inbox_pages, moderation, questions, replies
 from .inbox_forms import (KIND_NAMES, REVIEW_STATUS_NAMES, WITHHOLD_REASON_NAMES, AnswerForm, AssignForm,
                           CannedPickForm, CannedReplyForm, EditReplyForm, NoteForm, PrivateMessageForm, ReplyForm,

@@ -39,7 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 WEB_MODULE_NAMES = {"views", "api", "admin", "forms", "schemas", "cli", "webhooks", "feed", "demo",
                     "order_views", "order_forms", "seo", "write_views", "question_views", "question_forms",
                     "question_api", "request_views", "inbox_forms",
-                    "sections"}  # parts of a page, rendered for the page module that shows them
+                    "sections",  # parts of a page, rendered for the page module that shows them
+                    "audit_targets"}  # the audit log's names and links for what an area records
 # The back office's package module creates its blueprint (with the shell).
 WEB_MODULES = {"storefront.backoffice"}
 # Web modules that register routes: a page of one package never reaches into another's routes

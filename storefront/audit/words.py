@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import ROLE_LABELS
 from ..money import format_money
 from ..shop_settings.registry import settings_for
+from .targets import ID_KEYS, Named
 
 ACTION_NAMES = {
     "catalog.export": _l("Exported the catalog"),
@@ -185,6 +186,27 @@ KEY_NAMES = {
 # A key whose word depends on the action: a private message's "to" is its recipient.
 KEY_NAMES_FOR = {("inbox.private_message", "to"): KEY_NAMES["recipient"]}
 MONEY_KEYS = frozenset({"amount", "refunded_total", "price", "compare_at_price", "min_subtotal"})
+# Values kept as codes, in words: by key, for every action; or by (action prefix, key), registered
+# by the area whose codes they are (`value_words`): a review's "withheld" and "spam".
+VALUE_WORDS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def value_words(action_prefix: str, key: str, words: Callable[[Any], str] | Mapping[str, Any]) -> None:
+    """Show the value of `key` in entries whose action starts with `action_prefix` by `words`: a
+    function of the value, or a mapping from code to words (a code it lacks is shown as stored)."""
+    if isinstance(words, Mapping):
+        table = words
+        VALUE_WORDS[(action_prefix, key)] = lambda value: str(table.get(value, value))
+    else:
+        VALUE_WORDS[(action_prefix, key)] = words
+
+
+def _words_for(action: str, key: str) -> Callable[[Any], str] | None:
+    found = [(len(prefix), words) for (prefix, name), words in VALUE_WORDS.items()
+             if name == key and action.startswith(prefix)]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
 # "2026-11-23T12:00:00+00:00", as use cases keep moments: shown in the shop's zone.
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -204,38 +226,50 @@ def target_name(target_type: str) -> str:
 
 
 def details(action: str, values: Mapping[str, Any] | None, currency: str | None = None,
-            target_id: str | None = None) -> list[tuple[str, str]]:
+            target_id: str | None = None,
+            names: Mapping[tuple[str, str], Named] | None = None) -> list[tuple[str, str]]:
     """An entry's details as (label, text) in the request's language, in the order recorded:
     amounts as money in `currency` (the shop's by default), also inside `changed`; moments in the
-    shop's zone; a changed setting's old and new value as its settings field shows it (`target_id`
-    names the setting)."""
+    shop's zone; codes in words (`VALUE_WORDS`); another record's id by its name where `names`
+    (from `targets.name_all`) has it; a changed setting's old and new value as its settings field
+    shows it (`target_id` names the setting)."""
     currency = currency or current_app.config["SHOP_CURRENCY"]
     setting = settings_for(currency).get(target_id or "") if action == "settings.change" else None
     shown = []
     for key, value in (values or {}).items():
         label = KEY_NAMES_FOR.get((action, key)) or KEY_NAMES.get(key, key)
         if key == "changed" and isinstance(value, Mapping):
-            text = "; ".join(_change(name, change, currency) for name, change in value.items())
-        elif setting is not None and key in ("old", "new") and setting.widget not in ("apps", "methods"):
-            text = setting.shown(value) if value not in (None, "") else "—"
+            text = "; ".join(_change(action, name, change, currency, names) for name, change in value.items())
+        elif setting is not None and key in ("old", "new"):
+            text = (setting.in_words(value) or "—") if value not in (None, "") else "—"
         elif key == "role" or (action == "user.role" and key in ("old", "new")):
             text = str(ROLE_LABELS.get(value, value))
         else:
-            text = _value(key, value, currency)
+            text = _value(action, key, value, currency, names)
         shown.append((str(label), text))
     return shown
 
 
-def _change(name: str, change, currency: str) -> str:
+def _change(action: str, name: str, change, currency: str, names) -> str:
     label = KEY_NAMES.get(name, name)
     if isinstance(change, (list, tuple)) and len(change) == 2:
-        return f"{label}: {_value(name, change[0], currency)} → {_value(name, change[1], currency)}"
-    return f"{label}: {_value(name, change, currency)}"
+        return (f"{label}: {_value(action, name, change[0], currency, names)} → "
+                f"{_value(action, name, change[1], currency, names)}")
+    return f"{label}: {_value(action, name, change, currency, names)}"
 
 
-def _value(key: str, value, currency: str) -> str:
+def _value(action: str, key: str, value, currency: str, names=None) -> str:
     if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return format_money(value, currency)
+    if key in ID_KEYS and names and value not in (None, ""):
+        named = names.get((ID_KEYS[key], str(value)))
+        if named is not None and named.text:
+            return named.text
+    words = _words_for(action, key.removesuffix("s") if key == "languages" else key)
+    if words is not None and value not in (None, ""):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(words(item) for item in value) if value else "—"
+        return words(value)
     return _text(value)
 
 

@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from promotions import staff_actions
 
 from ..accounts.models import Permission
+from ..audit import targets as audit_names
 from ..audit import words as audit_words
 from ..accounts.permissions import permission_required
 from ..catalog import csv_io, editing, images, pages
@@ -28,6 +29,7 @@ from ..catalog.translations import other_languages
 from ..database import utcnow
 from ..errors import ShopError
 from ..security import allow_sources
+from . import audit_targets  # noqa: F401  (names orders, the catalog, staff, settings in the audit log)
 from . import bp, dashboard, imports, queries
 from . import dashboard_charts as charts
 from . import models as _models  # noqa: F401  (registers ImportJob with the metadata)
@@ -492,11 +494,13 @@ def audit_log():
     form = AuditFilterForm(request.args, actors=[(email, audit_words.actor_name(email))
                                                  for email in queries.audit_actors()])
     if not form.validate():
-        return render_template("admin/audit.html", form=form, page=None, offer_sentences={}), 400
+        return render_template("admin/audit.html", form=form, page=None, offer_sentences={}, names={}), 400
     page = queries.audit_page(page_number(), actor_email=form.who.data or None,
                               action_prefixes=form.action_prefixes())
     # An offer's entries in the sentences its own page shows ("Changed the amount from €10.00 to
     # €15.00"): promotions knows what its fields mean.
     offer_sentences = staff_actions.offer_action_sentences([e for e in page.items if e.target_type == "offer"])
-    return render_template("admin/audit.html", form=form, page=page, offer_sentences=offer_sentences)
+    # What each entry was done to, by name and linked, and the ids among its details by name.
+    names = audit_names.name_all(audit_names.referenced(page.items))
+    return render_template("admin/audit.html", form=form, page=page, offer_sentences=offer_sentences, names=names)
 

@@ -86,6 +86,15 @@ def queue_order_email(order: Order, kind: str, *, now: dt.datetime) -> OutboundE
     return email
 
 
+# The e-mails about an order, by kind, as staff read them (the order page's timeline, the audit log).
+MAIL_NAMES = {
+    "order_received": _l("Payment instructions"),
+    "receipt": _l("Receipt"),
+    "shipped": _l("Shipping notice"),
+    "refunded": _l("Refund notice"),
+}
+
+
 class NothingToResend(ConflictError):
     code = "nothing_to_resend"
     default_message = _l("No e-mail was sent about this order yet.")

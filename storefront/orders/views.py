@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from ..mail.service import MAIL_NAMES
 from ..security import allow_sources
 from .breakdown import order_breakdown
 from .models import OrderStatus, PaymentMethod
@@ -48,6 +49,11 @@ def order_status_label(status: str) -> str:
 @bp.app_template_global()
 def order_event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind.replace("_", " "))
+
+
+@bp.app_template_global()
+def order_mail_name(kind: str) -> str:
+    return str(MAIL_NAMES.get(kind, kind))
 
 
 @bp.app_template_filter("shop_datetime")

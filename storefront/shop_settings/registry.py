@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from ..delivery import (CODE_PATTERN, DELIVERY_METHODS, MAX_CUSTOM_METHODS, MethodName, all_shipping_options,
                         custom_methods, known_methods, new_code, shipping_method_names)
 from ..errors import ShopError
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import LANGUAGE_NAMES, country_name
 from ..money import format_money, parse_major, typed_amount, typed_number
 from ..security import FrameAncestorsError, parse_origin
 from ..text_input import TextRefused, clean_text
@@ -31,6 +31,8 @@ from ..text_input import TextRefused, clean_text
 # The languages the shop's message catalogs and content columns exist in.
 SUPPORTED_LANGUAGES = ("en", "es", "lv")
 SOCIAL_PLATFORMS = ("meta", "telegram", "vk")
+# As the marketer who connected the shop's apps knows them (`storefront.social.platforms` too).
+PLATFORM_LABELS = {"meta": "Facebook / Instagram (Meta)", "telegram": "Telegram", "vk": "VK"}
 MAX_MONEY = 1_000_000  # minor units (10,000.00): a rate or a threshold above that is a typo
 MAX_LIST = 300  # countries or origins in one setting
 # Two-letter codes babel lists that are no country one can ship to.
@@ -101,6 +103,10 @@ class Setting:
         """The value as the form shows it."""
         return "" if value is None else str(value)
 
+    def in_words(self, value: Any) -> str:
+        """The value as a sentence shows it (the audit log's old and new value): names, not codes."""
+        return self.shown(value)
+
     def unchanged(self, text: str, value: Any) -> bool:
         """Whether a field sent back as `text` still holds `value`: as this page shows it, or as a
         page in another language did (a form drawn in Latvian, "4,95", posted after staff switched
@@ -164,6 +170,9 @@ class Money(Setting):
     def shown(self, value):
         return typed_amount(int(value), self.currency)
 
+    def in_words(self, value):
+        return format_money(int(value), self.currency)
+
 
 @dataclass(frozen=True)
 class Percent(Setting):
@@ -190,6 +199,9 @@ class Percent(Setting):
     def shown(self, value):
         return typed_number(str(Decimal(int(value)) / 100).rstrip("0").rstrip(".") if int(value) % 100
                             else str(int(value) // 100))
+
+    def in_words(self, value):
+        return _("%(rate)s %%", rate=self.shown(value))
 
 
 @dataclass(frozen=True)
@@ -226,6 +238,9 @@ class Flag(Setting):
             raise InvalidSetting(_l("Choose yes or no."), field=self.key)
         return value
 
+    def in_words(self, value):
+        return _("yes") if value else _("no")
+
 
 @dataclass(frozen=True)
 class Countries(Setting):
@@ -250,6 +265,9 @@ class Countries(Setting):
 
     def shown(self, value):
         return ", ".join(value or [])
+
+    def in_words(self, value):
+        return ", ".join(country_name(code) or code for code in value or [])
 
 
 @dataclass(frozen=True)
@@ -291,6 +309,10 @@ class Choices(Setting):
 
     def shown(self, value):
         return ",".join(value or [])
+
+    def in_words(self, value):
+        names = self.option_names()
+        return ", ".join(str(names.get(code, code)) for code in value or [])
 
 
 @dataclass(frozen=True)
@@ -425,6 +447,16 @@ class CustomDeliveryMethods(Setting):
     def shown(self, value):
         raise TypeError("the added delivery methods are shown field by field")
 
+    def in_words(self, value):
+        def method(row: Mapping) -> str:
+            cost = format_money(row.get("rate") or 0, self.currency)
+            if row.get("free_from") is not None:
+                cost = _("%(rate)s, free from %(amount)s", rate=cost, amount=format_money(row["free_from"], self.currency))
+            text = _("%(name)s: %(cost)s", name=self.name_of(row), cost=cost)
+            return _("%(method)s (removed)", method=text) if row.get("removed") else text
+
+        return "; ".join(method(row) for row in value or [] if isinstance(row, Mapping))
+
     def name_of(self, method: Mapping) -> str:
         """An added method's name in the language of the page."""
         return str(MethodName(method.get("names") or {}))
@@ -536,6 +568,20 @@ class SocialApps(Setting):
 
     def shown(self, value):
         raise TypeError("the social apps are shown field by field, never their secrets")
+
+    def in_words(self, value):
+        """Apps as `audited` keeps them: the secret only as set or replaced."""
+        def app(row: Mapping) -> str:
+            name = row.get("app_id") or (f"@{row['bot']}" if row.get("bot") else "")
+            text = _("%(platform)s app %(name)s", platform=PLATFORM_LABELS.get(row.get("platform"), row.get("platform")),
+                     name=name)
+            if row.get("pages"):
+                text = _("%(app)s for pages %(pages)s", app=text, pages=", ".join(row["pages"]))
+            if row.get("secret") == MASK_REPLACED:
+                text = _("%(app)s, with a new secret", app=text)
+            return text
+
+        return "; ".join(app(row) for row in value or [] if isinstance(row, Mapping))
 
     def audited(self, old, new):
         def masked(apps, replaced=()):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 from flask import current_app
 
+from ..shop_settings.registry import PLATFORM_LABELS as SETTINGS_PLATFORM_LABELS
+
 # The audiences, by their stored names (`promotions.models.Audience` values).
 TAB_VISITORS, CODE_HOLDERS, MEMBERS, FIRST_ORDER = "tab_visitors", "code_holders", "members", "first_order"
 VERIFIABLE_AUDIENCES = frozenset({TAB_VISITORS, CODE_HOLDERS, MEMBERS, FIRST_ORDER})
@@ -25,8 +27,8 @@ FORBIDDEN_AUDIENCES = frozenset({"likes", "like", "follows", "followers", "follo
 
 # The platforms' names as shoppers know them (a code may be posted to Instagram, Meta's too).
 PLATFORM_NAMES = {"meta": "Facebook", "instagram": "Instagram", "telegram": "Telegram", "vk": "VK"}
-# As the marketer who connected the shop's apps knows them.
-PLATFORM_LABELS = {"meta": "Facebook / Instagram (Meta)", "telegram": "Telegram", "vk": "VK"}
+# As the marketer who connected the shop's apps knows them (the settings name them so too).
+PLATFORM_LABELS = SETTINGS_PLATFORM_LABELS
 
 
 def platform_name(platform: str) -> str:

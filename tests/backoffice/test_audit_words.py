@@ -17,7 +17,8 @@ from storefront.extensions import db
 from storefront.orders import staff
 from storefront.orders.models import OrderEvent
 from storefront.payments.service import mark_manual_payment_received
-from tests.factories import make_order, make_product, make_user
+from tests.factories import make_category, make_order, make_product, make_user
+from tests.reviews.factories import make_delivered_order, make_review
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = dt.timezone.utc
@@ -66,12 +67,12 @@ def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
         assert words.details("variant.update", {"changed": {"price": [8900, 7900], "sku": ["A", "B"]}}) == [
             ("Izmaiņas", "Cena: 89,00\xa0€ → 79,00\xa0€; SKU: A → B")]
         assert words.details("settings.change", {"old": 495, "new": 550, "default": False},
-                             target_id="SHIPPING_FLAT_RATE") == [("Bija", "4,95"), ("Tagad", "5,50"),
+                             target_id="SHIPPING_FLAT_RATE") == [("Bija", "4,95\xa0€"), ("Tagad", "5,50\xa0€"),
                                                                  ("Atpakaļ uz noklusējumu", "nē")]
         assert words.details("offer.ended_early", {"ended_at": "2026-11-23T22:30:00+00:00"}) == [
             ("Beidzies", "2026. gada 24. nov. 00:30:00")]  # in the shop's zone
         assert words.details("legal_page.update", {"languages": ["en", "lv"], "note": None}) == [
-            ("Valodas", "en, lv"), ("note", "—")]
+            ("Valodas", "Angļu, Latviešu"), ("note", "—")]
         assert words.details("inbox.private_message", {"to": "anna@example.com"}) == [("Nosūtīts uz", "anna@example.com")]
         assert words.action_name("order.mark_paid") == "Atzīmēja pasūtījumu kā apmaksātu"
         assert words.action_name("a.future_action") == "a.future_action"  # shown as stored, never hidden
@@ -137,3 +138,97 @@ def test_the_audit_log_is_filtered_by_who_and_area_and_a_bad_filter_is_a_clear_4
                            ("who=mallory%40example.com", "Unknown staff member: choose one from the list.")):
         refused = client.get(f"/admin/audit?{query}&lang=en")
         assert refused.status_code == 400 and message in refused.text and "data-action" not in refused.text
+
+
+def test_every_target_the_code_records_has_a_namer():
+    from storefront.audit import targets
+
+    kinds = {call.args[2].value for call in recorded_calls() if isinstance(call.args[2], ast.Constant)}
+    assert {kind for kind in kinds | set(targets.ID_KEYS.values()) if targets.namer_for(kind) is None} == set()
+
+
+def test_the_audit_log_names_what_each_entry_was_done_to_and_links_it(client, admin):
+    support = make_user("ilze@example.com", role="support")
+    sweaters = make_category("Sweaters")
+    sweaters.translations = {"lv": {"name": "Džemperi"}}
+    knitwear = make_category("Knitwear")
+    product = make_product("Gauja pullover", category=sweaters, variants=[{"sku": "GAUJA-M", "price": 8900, "stock": 3}])
+    order = make_order(product.variants[0])
+    gone = make_category("Autumn")
+    db.session.commit()
+    record(support, "order.ship", "order", order.number, carrier="Omniva")
+    record(support, "order.resend_email", "order", order.number, kind="receipt", recipient="a@b.lv")
+    record(support, "variant.update", "variant", product.variants[0].id, product_id=product.id, changed={"price": [8900, 7900]})
+    record(support, "category.update", "category", sweaters.id, changed={"parent_id": [None, knitwear.id]})
+    record(support, "category.delete", "category", gone.id, slug="autumn", name="Autumn")
+    record(support, "settings.change", "setting", "SHIPPING_FLAT_RATE", old=495, new=550, default=False)
+    record(support, "settings.change", "setting", "PRICES_INCLUDE_TAX", old=True, new=False, default=False)
+    record(support, "legal_page.update", "legal_page", "returns", languages=["en", "lv"])
+    review = make_review(make_delivered_order(product.variants[0]), 1)
+    record(support, "review.publish", "review", review.id, product_id=product.id, **{"from": "withheld"}, to="published")
+    record(support, "review.withhold", "review", 999_999, product_id=product.id, **{"from": "published"},
+           to="withheld", reason="spam")
+    db.session.delete(gone)
+    db.session.commit()
+
+    page = client.get("/admin/audit?lang=lv").text
+
+    def row(action: str) -> str:
+        return re.search(rf'<td data-action="{action}">(.*?)</tr>', page, flags=re.DOTALL).group(1)
+
+    assert f'<a href="/admin/orders/{order.id}">Pasūtījums: {order.number}</a>' in row("order.ship")
+    assert "<b>E-pasts</b>: Kvīts" in row("order.resend_email")  # the receipt, not "receipt"
+    variant = row("variant.update")
+    assert f'href="/admin/variants/{product.variants[0].id}"' in variant and "SKU GAUJA-M" in variant
+    assert "<b>Prece</b>: Gauja pullover" in variant and "89,00\xa0€ → 79,00\xa0€" in variant
+    category = row("category.update")
+    assert f'href="/admin/categories/{sweaters.id}">Kategorija: Džemperi</a>' in category  # in the staff's language
+    assert "Virskategorija: — → Knitwear" in category
+    assert f"Kategorija {gone.id}</td>" in row("category.delete")  # gone: by the id and the words it kept
+    assert "<b>Nosaukums</b>: Autumn" in row("category.delete")
+    assert '<a href="/admin/settings#SHIPPING_FLAT_RATE">Iestatījums: Standarta piegādes cena</a>' in page  # its field
+    assert "Iestatījums SHIPPING_FLAT_RATE" not in page and "Iestatījums PRICES_INCLUDE_TAX" not in page
+    assert "4,95\xa0€" in page and "5,50\xa0€" in page and "<b>Bija</b>: jā" in page
+    assert '<a href="/admin/legal/returns">Juridiskā lapa: Atpakaļatdošana un atteikums</a>' in row("legal_page.update")
+    assert "<b>Valodas</b>: Angļu, Latviešu" in row("legal_page.update")
+    assert f'<a href="/admin/inbox/reviews/{review.id}">Atsauksme: {review.author_name}, 1 ★</a>' in row("review.publish")
+    withheld = row("review.withhold")
+    assert "Atsauksme 999999" in withheld  # a review that is gone
+    assert "<b>No</b>: Publicēta" in withheld and "<b>Līdz</b>: Aizturēta" in withheld and "<b>Iemesls</b>: Spams" in withheld
+
+
+def test_the_audit_log_runs_as_many_queries_for_many_entries_as_for_few(client, admin, count_queries):
+    support = make_user("anna@example.com", role="support")
+    products = [make_product(f"Hat {n}", variants=[{"price": 1000, "stock": 1}]) for n in range(12)]
+    db.session.commit()
+
+    def entries(count: int) -> int:
+        for product in products[:count]:
+            record(support, "product.update", "product", product.id, changed={"title": ["a", "b"]})
+            record(support, "variant.stock", "variant", product.variants[0].id, product_id=product.id, stock=[1, 2])
+        db.session.commit()
+        with count_queries() as counter:
+            assert client.get("/admin/audit").status_code == 200
+        return counter.count
+
+    few = entries(2)
+    assert entries(10) == few
+
+
+def test_a_changed_settings_lists_read_as_names_not_codes(app):
+    methods = [{"code": "omniva", "names": {"en": "Omniva parcel locker", "es": "Taquilla Omniva",
+                                            "lv": "Omniva pakomāts"}, "rate": 299, "free_from": 4000}]
+    apps = [{"platform": "meta", "app_id": "1234", "pages": ["zv-page"], "secret": "set"},
+            {"platform": "telegram", "bot": "zv_bot", "secret": "replaced"}]
+    with app.test_request_context("/?lang=lv"):
+        assert words.details("settings.change", {"old": ["standard", "express"], "new": ["standard"]},
+                             target_id="DELIVERY_METHODS")[1][1] == "Standarta piegāde (2–4 darba dienas)"
+        assert words.details("settings.change", {"old": [], "new": methods}, target_id="DELIVERY_CUSTOM_METHODS") == [
+            ("Bija", "—"), ("Tagad", "Omniva pakomāts: 2,99\xa0€, bez maksas no 40,00\xa0€")]
+        shown = words.details("settings.change", {"old": [], "new": apps}, target_id="SOCIAL_APPS")[1][1]
+        assert shown == ("Facebook / Instagram (Meta) lietotne 1234 lapām zv-page; "
+                         "Telegram lietotne @zv_bot ar jaunu noslēpumu")
+        assert words.details("settings.change", {"old": ["LV", "EE"], "new": ["LV"]},
+                             target_id="SHIP_TO_COUNTRIES")[0] == ("Bija", "Latvija, Igaunija")
+        assert words.details("settings.change", {"old": 2100, "new": 550}, target_id="TAX_RATE_BPS") == [
+            ("Bija", "21 %"), ("Tagad", "5,5 %")]
