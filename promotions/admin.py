@@ -42,7 +42,7 @@ manage = permission_required(Permission.MANAGE_OFFERS)
 
 
 def _channel_choices():
-    return [(c, c) for c in channel_codes.CHANNELS]
+    return [(c, platforms.channel_name(c)) for c in channel_codes.CHANNELS]
 
 
 # --- the list and the offer form ------------------------------------------------------------

@@ -20,7 +20,7 @@ from storefront.catalog.models import Category, Product
 from storefront.delivery import shipping_method_names
 from storefront.extensions import db
 from storefront.money import format_money
-from storefront.social.platforms import configured_pages
+from storefront.social.platforms import channel_name, configured_pages
 
 # Each field's sentence when it changed: "from %(old)s to %(new)s" in the field's own words (so
 # each language can decline the field's name as its grammar needs).
@@ -120,14 +120,15 @@ def sentences(entry: AuditEntry, names: Names) -> list[str]:
         return [_("Ended the offer early.")]
     if action == "offer.code_added":
         sentence = _("Added the code %(code)s for %(channel)s.", code=details.get("code", ""),
-                     channel=details.get("channel", ""))
+                     channel=channel_name(details.get("channel", "")))
         if details.get("channel_only"):
             sentence += " " + _("Only shoppers who come from its tab can use it.")
         return [sentence]
     if action == "offer.batch_created":
         size = int(details.get("size") or 0)
         return [ngettext("Created %(num)d single-use code for %(channel)s.",
-                         "Created %(num)d single-use codes for %(channel)s.", size, channel=details.get("channel", ""))]
+                         "Created %(num)d single-use codes for %(channel)s.", size,
+                         channel=channel_name(details.get("channel", "")))]
     if action == "offer.batch_exported":
         size = int(details.get("size") or 0)
         return [ngettext("Downloaded %(num)d code as CSV.", "Downloaded %(num)d codes as CSV.", size)]

@@ -19,6 +19,7 @@ from pygal.style import Style
 
 from .. import spreadsheets
 from ..money import format_major, minor_digits
+from ..social.platforms import channel_name
 from .dashboard import FUNNEL_STEPS, Care, Funnel, OfferLine, SalesDay
 
 STYLE = dict(background="#ffffff", plot_background="#ffffff", foreground="#1d2330", foreground_strong="#1d2330",
@@ -178,7 +179,7 @@ def ratings_svg(care: Care, *, narrow: bool = False) -> str:
 
 
 def channel_label(channel: str, source: str, unnamed: str) -> str:
-    return f"{channel} · {source}" if source else f"{channel} · {unnamed}"
+    return f"{channel_name(channel)} · {source or unnamed}"
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ..accounts.permissions import endpoint_permission
 from ..audit import words as audit_words
 from ..errors import NotFoundError, ShopError
 from ..security import serve_as_staff_pages
+from ..social.platforms import channel_name
 from .locale_names import country_name, language_name
 
 
@@ -137,9 +138,11 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     blueprint.context_processor(_layout_context)
     _staff_prefixes.add(url_prefix.rstrip("/"))
     blueprint.record_once(_keep_unmatched_staff_addresses_in_the_back_office)
-    # `{{ order.locale|language_name }}`, `{{ order.country|country_name }}`: words, not codes.
+    # `{{ order.locale|language_name }}`, `{{ order.country|country_name }}`,
+    # `{{ order.channel|channel_name }}`: words, not codes.
     blueprint.add_app_template_filter(language_name)
     blueprint.add_app_template_filter(country_name)
+    blueprint.add_app_template_filter(channel_name)  # "Facebook", "Web shop", not "meta", "web"
     # The audit trail in words, in macros too (`staff_actions`): "Marked the order paid".
     blueprint.add_app_template_global(audit_words.action_name, "audit_action")
     blueprint.add_app_template_global(audit_words.target_name, "audit_target")

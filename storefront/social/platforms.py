@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..shop_settings.registry import PLATFORM_LABELS as SETTINGS_PLATFORM_LABELS
 
@@ -39,6 +40,21 @@ def platform_name(platform: str) -> str:
 def platform_label(platform: str) -> str:
     """The platform's name for the marketer ("Facebook / Instagram (Meta)")."""
     return PLATFORM_LABELS.get(platform, platform)
+
+
+# Where a visit, an order or a posted code came from, as staff read it: a platform's tab or post,
+# the shop's own site ("web", no platform), an e-mail, the brand's shop counter.
+CHANNEL_NAMES = {"web": _l("Web shop"), "email": _l("E-mail"), "store": _l("In store")}
+
+
+def channel_name(channel: str | None) -> str:
+    """A channel ("meta", "web", "store") by name ("Facebook", "Web shop", "In store"); a tag the
+    shop does not know, as it is."""
+    if not channel:
+        return ""
+    if channel in CHANNEL_NAMES:
+        return str(CHANNEL_NAMES[channel])
+    return PLATFORM_NAMES.get(channel, channel)
 
 
 def platform_audiences() -> Mapping[str, frozenset[str]]:

@@ -204,9 +204,14 @@ def test_codes_and_a_batch_are_added_and_the_batch_downloads_as_csv(client, mark
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert len(download.get_data(as_text=True).strip().splitlines()) == 26
     detail = client.get(f"/admin/offers/{offer.id}").get_data(as_text=True)
-    for sentence in ("Added the code TG-WEEK for telegram.", "Created 25 single-use codes for email.",
+    for sentence in ("Added the code TG-WEEK for Telegram.", "Created 25 single-use codes for E-mail.",
                      "Downloaded 25 codes as CSV."):
         assert sentence in detail
+    # Channels by name, in the code table, the batches and the channel picker: not "telegram", "email".
+    assert "<td>Telegram</td>" in detail and ">telegram<" not in detail and ">email<" not in detail
+    assert '<option value="store">In store</option>' in detail
+    latvian = client.get(f"/admin/offers/{offer.id}?lang=lv").get_data(as_text=True)
+    assert "kanālam E-pasts" in latvian and '<option value="web">Interneta veikals</option>' in latvian
 
 
 def test_the_chart_is_an_svg_without_scripts_whose_styles_its_own_policy_allows(client, marketer):
