@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import get_locale
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
@@ -46,13 +47,24 @@ PLACEHOLDERS = {
     "vat_number": "SHOP_VAT_NUMBER",
 }
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
-_POSTCODE_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})-(?=\d)")  # "LV-1003", "EE-10111"
+_POSTCODE = re.compile(r"\b[A-Z]{2}-\d{3,6}\b")  # "LV-1003", "EE-10111"
 # An address that already ends with its country may name it in these languages, or by these.
 _ADDRESS_LANGUAGES = ("en", "es", "lv", "de", "fr", "ru", "et", "lt", "pl", "fi", "sv")
 _COUNTRY_ABBREVIATIONS = {"US": {"USA", "U.S.A", "U.S"}, "GB": {"UK", "U.K"}}
 # CommonMark with raw HTML off (typed markup is shown as text) and its own link check (no
 # `javascript:` or `data:` links); tables for the imprint's details.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _text_keeping_postcodes_whole(renderer, tokens, idx, options, env) -> str:
+    """Text as Markdown writes it, with each postcode ("LV-1003") in a span that does not break at
+    its hyphen (at 400 px "LV-" ended one line and "1003" began the next). The hyphen stays the
+    one the shop typed, so an address copied from the page pastes as it was written."""
+    text = escapeHtml(tokens[idx].content)
+    return _POSTCODE.sub(lambda match: f'<span class="postcode">{match.group(0)}</span>', text)
+
+
+_MARKDOWN.add_render_rule("text", _text_keeping_postcodes_whole)
 
 
 class LegalPageNotFound(NotFoundError):
@@ -130,9 +142,8 @@ def fill_placeholders(text: str, config, language: str | None = None) -> str:
 def postal_address(address: str, country: str, language: str | None) -> str:
     """The shop's address with its country (SHOP_COUNTRY, a code) named in the reader's language
     ("…, Latvija" on a Latvian page, "…, Letonia" on a Spanish one), unless its last part already
-    names it (in one of the languages shops around it write addresses in, or as its code); a
-    postcode's hyphen ("LV-1003") does not break at a line's end."""
-    address = _POSTCODE_HYPHEN.sub("\u2011", address.strip())
+    names it (in one of the languages shops around it write addresses in, or as its code)."""
+    address = address.strip()
     country = country.strip().upper()
     if not address or not re.fullmatch(r"[A-Z]{2}", country) or country == "ZZ":  # ZZ: "unknown region"
         return address
