@@ -9,11 +9,14 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -45,6 +48,29 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class casefold(FunctionElement):  # noqa: N801 - used as a SQL function, like sa.func.lower
+    """Text in lower case in every script, for searches staff type: "ķemeri" finds "Ķemeri".
+    PostgreSQL's lower() folds by the database's locale; SQLite's only A–Z, so there it is the
+    `unicode_lower` each connection registers (Python's str.lower)."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(casefold)
+def _casefold_default(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element, compiler, **kw):
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     # SQLite enforces foreign keys only when asked, per connection; WAL lets readers work while a
@@ -55,6 +81,8 @@ def _configure_sqlite(dbapi_connection, connection_record):
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # SQLite's own lower() folds A–Z only ("Ķemeri" stays "Ķemeri"): `casefold` uses this one.
+    dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -14,6 +14,8 @@ import sqlalchemy.orm as so
 from ..audit.models import AuditEntry
 from ..catalog.browse import Page
 from ..catalog.models import Category, Product, Variant
+from ..catalog.translations import other_languages
+from ..database import casefold
 from ..extensions import db
 
 LOW_STOCK = 3
@@ -67,11 +69,15 @@ def product_page(search: str | None = None, page: int = 1, stock: str | None = N
     page = max(1, page)
     conditions = []
     if search and search.strip():
+        # In any script and in every language the title is written in: staff type "ķemeri" for
+        # "Ķemeri", or a name as the list shows it in their language.
         pattern = f"%{_escape_like(search.strip()[:MAX_SEARCH_LENGTH].lower())}%"
-        sku_match = sa.select(Variant.product_id).where(sa.func.lower(Variant.sku).like(pattern, escape="\\"))
-        conditions.append(sa.or_(sa.func.lower(Product.title).like(pattern, escape="\\"),
-                                 sa.func.lower(Product.slug).like(pattern, escape="\\"),
-                                 Product.id.in_(sku_match)))
+        sku_match = sa.select(Variant.product_id).where(casefold(Variant.sku).like(pattern, escape="\\"))
+        translated = [casefold(Product.translations[language]["title"].as_string()).like(pattern, escape="\\")
+                      for language in other_languages()]
+        conditions.append(sa.or_(casefold(Product.title).like(pattern, escape="\\"),
+                                 casefold(Product.slug).like(pattern, escape="\\"),
+                                 *translated, Product.id.in_(sku_match)))
     stock_rules = {"in_stock": Variant.stock > LOW_STOCK, "low": Variant.stock.between(1, LOW_STOCK),
                    "sold_out": Variant.stock == 0}
     if stock in stock_rules:

@@ -24,6 +24,7 @@ from reviews.models import Answer, InboxItem, Question, QuestionInvitation, Revi
 
 from ..catalog.browse import Page
 from ..catalog.models import Product
+from ..database import casefold
 from ..errors import NotFoundError
 from ..extensions import db
 from ..mail.models import OutboundEmail
@@ -97,8 +98,8 @@ def _search_condition(search: str | None):
     if not search:
         return None
     pattern = f"%{_escape_like(search)}%"
-    matches = sa.or_(sa.func.lower(Order.email).like(pattern, escape="\\"),
-                     sa.func.lower(Order.full_name).like(pattern, escape="\\"))
+    matches = sa.or_(casefold(Order.email).like(pattern, escape="\\"),
+                     casefold(Order.full_name).like(pattern, escape="\\"))
     return sa.func.max(sa.case((matches, 1), else_=0)) == 1
 
 

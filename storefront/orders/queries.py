@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 
 from ..audit.models import AuditEntry
 from ..catalog.browse import Page
+from ..database import casefold
 from ..extensions import db
 from . import service
 from .models import Order, OrderStatus, PaymentMethod
@@ -71,8 +72,8 @@ def _conditions(filters: OrderFilters, time_zone: str) -> list:
     search = (filters.search or "").strip()[:MAX_SEARCH_LENGTH].lower()
     if search:
         pattern = f"%{_escape_like(search)}%"
-        conditions.append(sa.or_(sa.func.lower(Order.number).like(pattern, escape="\\"),
-                                 sa.func.lower(Order.email).like(pattern, escape="\\")))
+        conditions.append(sa.or_(casefold(Order.number).like(pattern, escape="\\"),
+                                 casefold(Order.email).like(pattern, escape="\\")))
     return conditions
 
 
