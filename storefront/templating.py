@@ -14,6 +14,7 @@ address built once per request, the values put into it as werkzeug would).
 """
 from __future__ import annotations
 
+import functools
 import weakref
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache, nodes, pass_context
+from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from jinja2.ext import Extension
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -342,6 +344,26 @@ def format_rate_bps(bps: int) -> str:
     return format_percent(Decimal(bps) / 10000, locale=str(get_locale()), format="#,##0.##%")
 
 
+def keep_filters_out_of_compiling(app: Flask) -> None:
+    """Jinja evaluates a filter of a constant while it compiles the template ("'24.90'|typed_number",
+    "0|money") and keeps the result, in the language of whichever request compiled it first, for
+    every later page (and in the bytecode cache). The shop's filters read the request's language,
+    the shop's zone or its currency: each is wrapped as taking the context, which Jinja never
+    evaluates early. Called once the blueprints have added theirs."""
+    for name, function in list(app.jinja_env.filters.items()):
+        if name in DEFAULT_FILTERS or hasattr(function, "jinja_pass_arg"):
+            continue
+        app.jinja_env.filters[name] = _evaluated_when_rendered(function)
+
+
+def _evaluated_when_rendered(function):
+    @pass_context
+    @functools.wraps(function)
+    def evaluated(_context, *args, **kwargs):
+        return function(*args, **kwargs)
+    return evaluated
+
+
 def init_app(app: Flask) -> None:
     # Compiled templates are kept in the instance folder: a fresh worker (a deploy, a node that
     # joins) renders its first pages in a third of the time. The cache writes its files atomically.
@@ -371,6 +393,7 @@ def init_app(app: Flask) -> None:
         stock_state=stock_state,
         variant_image=variant_image,
     )
+    keep_filters_out_of_compiling(app)
 
     @app.context_processor
     def shop_context():

@@ -164,3 +164,15 @@ def test_latvian_plurals_agree_with_their_number(app, singular, plural, expected
         shown = [ngettext(singular, plural, n, min=n) for n in (21, 5, 0)]
     for text, words in zip(shown, expected):
         assert words in text, (text, words)
+
+
+def test_a_filter_of_a_constant_is_evaluated_in_each_requests_language_not_once_when_compiled(app):
+    """Jinja folds "0|money" while compiling; the shop's filters read the request's language."""
+    import flask_babel
+
+    template = app.jinja_env.from_string("{{ 1250|money }} {{ '24.90'|typed_number }} {{ 'lv'|language_name }}")
+    with app.test_request_context("/?lang=en"):
+        assert template.render() == "€12.50 24.90 Latvian"
+    with app.test_request_context("/?lang=lv"):
+        flask_babel.refresh()  # the test's app context outlives a request: forget its language
+        assert template.render() == "12,50\xa0€ 24,90 Latviešu"
