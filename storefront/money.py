@@ -5,10 +5,11 @@ are computed exactly with `Decimal` and rounded once, half away from zero, to th
 """
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision, get_decimal_symbol
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol
 from flask import current_app, has_request_context
 
 from .i18n import current_locale
@@ -28,11 +29,18 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 
 
 def parse_major(text: str, currency: str) -> int:
-    """Parse a price typed by staff ("12.50", "12,50", "12") into minor units.
+    """Parse a price typed by staff ("12.50", "12,50", "12", "12,50 €") into minor units.
 
+    Digits with one decimal mark, nothing else: "1e2", "0x10", "½" or "1.000,00" are not amounts a
+    person types, and are refused rather than read as a number Python would accept.
     :raise ValueError: if the text is not a non-negative amount with at most the currency's digits.
     """
-    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    cleaned = re.sub(r"\s", "", text)
+    for mark in (currency, get_currency_symbol(currency, "en"), get_currency_symbol(currency, "lv")):
+        cleaned = cleaned.removesuffix(mark).removeprefix(mark)
+    if not re.fullmatch(r"[0-9]{1,15}(?:[.,][0-9]{1,15})?", cleaned):
+        raise ValueError("not an amount")
+    cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
     except ArithmeticError as exc:

@@ -55,7 +55,8 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InvalidAccount(str(exc), field="email") from None
+        # email_validator explains in English only ("…must have an @-sign."): staff read their language.
+        raise InvalidAccount(_l("Enter an e-mail address such as anna@example.com."), field="email") from exc
 
 
 def check_role(role: str) -> str:

@@ -417,6 +417,11 @@ def _apply_variant_fields(variant: Variant, product: Product, *, sku, options, p
     cleaned_options = _clean_options(list(product.option_names or []), options)
     price_minor = parse_price(price, field="price")
     compare_at_minor = parse_price(compare_at_price, field="compare_at_price", required=False)
+    if compare_at_minor is not None and compare_at_minor <= price_minor:
+        # The shop shows a "was" price only above the price: one at or below it would be kept and
+        # never shown, and staff would believe the item is on sale.
+        raise InvalidPrice(_l("The compare-at price must be higher than the price. Leave it empty when the "
+                              "item is not on sale."), field="compare_at_price")
     variant.sku, variant.options = sku, cleaned_options
     variant.price, variant.compare_at_price = price_minor, compare_at_minor
 

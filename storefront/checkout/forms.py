@@ -13,7 +13,7 @@ from .service import NOT_OFFERED
 
 
 class DetailsForm(ShopForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(_l("Please enter a valid e-mail address.")), Length(max=254)],
                        description=_l("For your receipt and the tracking link."))
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     address_line1 = StringField(_l("Street and house number"), validators=[DataRequired(), Length(max=200)])

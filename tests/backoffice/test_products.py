@@ -93,6 +93,8 @@ def test_admin_adds_a_variant_with_a_price_typed_in_euros(client, admin):
     ("1.234", "at most two decimals"),
     ("", "This field is required."),
     ("1e9999", "Enter a price such as 12.50"),
+    ("1e2", "Enter a price such as 12.50"),  # Python reads 100; no one types a price so
+    ("1.000,00", "Enter a price such as 12.50"),
 ])
 def test_a_bad_price_is_refused_and_nothing_is_added(client, admin, price, message):
     product = make_product(option_names=("Size", "Colour"), variants=[
@@ -239,3 +241,34 @@ def test_the_audit_log_lists_staff_actions_newest_first(client, admin):
     assert "Page 1 of 2" in first
     assert first.index("Stock: 58 → 59") < first.index("Stock: 57 → 58")
     assert "Stock: 2 → 3" in client.get("/admin/audit?page=2").get_data(as_text=True)
+
+
+def test_a_price_typed_with_the_currency_sign_is_read_and_a_previous_price_at_or_below_it_is_refused(client, admin):
+    product = make_product(option_names=("Size", "Colour"), variants=[
+        {"sku": "B-1", "options": {"Size": "S", "Colour": "Red"}}])
+    refused = client.post(f"/admin/products/{product.id}/variants/new",
+                          data=variant_data(price="129,00 €", compare_at_price="10"))
+    assert refused.status_code == 400 and "The compare-at price must be higher than the price." in refused.text
+    assert count(Variant) == 1
+    added = client.post(f"/admin/products/{product.id}/variants/new",
+                        data=variant_data(price="129,00 €", compare_at_price="149"))
+    assert added.status_code == 302
+    variant = db.session.scalar(sa.select(Variant).where(Variant.sku == "BEANIE-M-NAVY"))
+    assert (variant.price, variant.compare_at_price) == (12900, 14900)
+
+
+def test_the_new_variant_form_shows_a_price_example_in_the_pages_decimal_mark(client, admin):
+    product = make_product(option_names=("Size", "Colour"))
+    page = client.get(f"/admin/products/{product.id}/variants/new?lang=lv").text
+    assert 'placeholder="24,90"' in page and "typed_number" not in page, re.findall(r'<input[^>]*price[^>]*>', page)
+
+
+def test_a_refused_quick_stock_edit_keeps_what_was_typed_beside_its_message(client, admin):
+    product = make_product(variants=[{"sku": "LOW-1", "stock": 1}])
+    variant = product.variants[0]
+    page = client.post(f"/admin/variants/{variant.id}/stock?stock=low", data={"stock": "-3", "seen": "1"}).text
+    field = re.search(rf'<input[^>]*id="stock-{variant.id}"[^>]*>', page).group(0)
+    assert 'value="-3"' in field and 'aria-invalid="true"' in field
+    assert f'aria-describedby="stock-{variant.id}-error"' in field and f'id="stock-{variant.id}-error"' in page
+    db.session.expire_all()
+    assert variant.stock == 1
