@@ -64,6 +64,26 @@
     });
     document.addEventListener("input", onEdit);
     document.addEventListener("change", onEdit);
+    focusFirstRefused();
+  }
+
+  /* A form sent back with errors opens at its first refused field, focused: the page does not
+   * open scrolled to its top with the message a screen away, and a screen reader reads the
+   * field's label and message at once. The page's title says there are errors (the words, in the
+   * page's language, are on <html data-error-title>). A field the page focuses itself (autofocus)
+   * keeps the focus. */
+  function focusFirstRefused() {
+    var refused = Array.prototype.filter.call(
+      document.querySelectorAll('[aria-invalid="true"]'),
+      function (control) { return control.matches(CONTROLS) && !control.disabled && control.getClientRects().length; });
+    if (!refused.length) { return; }
+    var prefix = document.documentElement.getAttribute("data-error-title");
+    if (prefix && document.title.indexOf(prefix) !== 0) { document.title = prefix + " " + document.title; }
+    var active = document.activeElement;
+    if (active && active !== document.body && active.matches(CONTROLS)) { return; }
+    // In the middle of the screen, so that the message under the field shows with it.
+    refused[0].focus({ preventScroll: true });
+    refused[0].scrollIntoView({ block: "center" });
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

@@ -62,3 +62,26 @@ def test_a_staff_form_error_goes_with_its_aria_describedby_link(page: Page, live
     expect(page.locator("#body_lv-errors p")).to_be_hidden()
     expect(body).to_have_attribute("aria-invalid", "false")
     expect(body).to_have_attribute("aria-describedby", "legal-markdown-help")
+
+
+def test_a_refused_form_opens_at_its_first_refused_field_focused_and_its_title_says_so(page: Page, live_server,
+                                                                                      knitwear_shop):
+    """The page a refused form comes back as opens scrolled to the field to fix, with the focus on
+    it (a screen reader reads its label and message), not at the top a screen away from the message."""
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(live_server.url + "/p/bobble-hat?lang=es")
+    page.locator("[data-add-to-cart]").click()
+    expect(page).to_have_url(re.compile(r"/cart/"))
+    page.locator("#offer-code-input").fill("NOPE-123")
+    page.locator("#offer-code-input").press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("#offer-code-input")).to_be_focused()
+    expect(page.locator("#code-error")).to_be_in_viewport()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+
+    page.goto(live_server.url + "/checkout?lang=lv")
+    page.locator('input[name="email"]').fill("anna@example.com")
+    page.locator("form.checkout button[type=submit]").last.click()
+    page.wait_for_load_state()
+    expect(page.locator('input[name="full_name"]')).to_be_focused()  # the first field refused
+    expect(page).to_have_title(re.compile(r"^Kļūda: "))
