@@ -156,18 +156,26 @@ def postal_address(address: str, country: str, language: str | None) -> str:
     return f"{address}, {name}"
 
 
-def render_body(body: str, config, *, language: str | None = None, text_language: str | None = None) -> Markup:
+def render_body(body: str, config, *, language: str | None = None, text_language: str | None = None,
+                base_url: str | None = None) -> Markup:
     """The stored Markdown as safe HTML, the shop's details filled in. With `language` (the page
     was asked for with `?lang=`, as the shop's own links keep it), a link to another of the shop's
     pages ("[withdrawal](/legal/returns)") keeps it too: a shopper reading the terms in Latvian
     reads the returns page in Latvian, whatever their browser's language. The shop's country is
-    named in `text_language`, the language the text is written in (default: the page's)."""
+    named in `text_language`, the language the text is written in (default: the page's). With
+    `base_url` (a mail's: it is read away from the shop), a link to one of the shop's pages is
+    absolute."""
     tokens = _MARKDOWN.parse(fill_placeholders(body, config, text_language or _page_language()))
-    if language is not None:
+    if language is not None or base_url is not None:
         for token in tokens:
             for child in token.children or ():
                 if child.type == "link_open":
-                    child.attrSet("href", _in_language(str(child.attrGet("href") or ""), language))
+                    href = str(child.attrGet("href") or "")
+                    if language is not None:
+                        href = _in_language(href, language)
+                    if base_url is not None and href.startswith("/") and not href.startswith("//"):
+                        href = base_url.rstrip("/") + href
+                    child.attrSet("href", href)
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     return Markup(html)  # noqa: S704 - html is off: no markup passes
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_date, get_locale
 
 from ..i18n import requested_language
+from . import mail as _mail  # noqa: F401  (adds the contract's terms to an order's first mails)
 from . import service
 
 bp = Blueprint("legal", __name__)

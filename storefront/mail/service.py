@@ -43,6 +43,17 @@ class Rendered:
 RENDERERS: dict[str, Callable[[OutboundEmail], Rendered]] = {}
 
 
+# What other areas add to an order's own mails: each part is called with the mail's kind and
+# language, in that language, and returns values for mail/order.txt and .html (the legal pages add
+# the contract's terms and the right of withdrawal to the first ones: `storefront.legal.mail`).
+ORDER_MAIL_PARTS: list[Callable[[str, str], dict]] = []
+
+
+def order_mail_part(part: Callable[[str, str], dict]) -> Callable[[str, str], dict]:
+    ORDER_MAIL_PARTS.append(part)
+    return part
+
+
 def register(kind: str, renderer: Callable[[OutboundEmail], Rendered]) -> None:
     """Let `queue_email(kind, …)` mail be rendered by `renderer(email)`, called in the mail's
     locale inside an app context (the worker's: build links with `public_url`)."""
@@ -158,9 +169,12 @@ def render(email: OutboundEmail) -> EmailMessage:
             "shipped": _("Your order %(number)s is on its way", number=order.number),
             "refunded": _("Refund for your order %(number)s", number=order.number),
         }
-        tracking_url = public_url("tracking.track", token=order.tracking_token)
+        # In the order's language, whatever the browser that opens it says.
+        tracking_url = public_url("tracking.track", token=order.tracking_token, lang=order.locale)
         context = {"order": order, "kind": email.kind, "tracking_url": tracking_url,
                    "breakdown": order_breakdown(order)}
+        for part in ORDER_MAIL_PARTS:
+            context.update(part(email.kind, order.locale))
         message = EmailMessage()
         message["Subject"] = subjects[email.kind]
         message["From"] = current_app.config["MAIL_FROM"]

@@ -105,3 +105,28 @@ def test_a_rolled_back_transaction_sends_nothing(smtp_server):
     assert smtp_server.messages == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)
                              .where(OutboundEmail.kind == "receipt")) == 0
+
+
+def test_the_first_mail_holds_the_contracts_terms_in_the_orders_language(smtp_server, app):
+    """Who sold, the delivery address and the right of withdrawal with its model form, in the mail
+    itself (a durable medium, Directive 2011/83/EU art. 8(7)), not only behind a link; the links
+    open in the order's language."""
+    from storefront.demo.legal import load_legal_pages
+
+    load_legal_pages(app.config["LANGUAGES"], NOW)
+    pullover = make_product(title="Dzintars pullover", variants=[{"price": 8900}]).variants[0]
+    order = make_order(pullover, now=NOW, locale="lv", country="EE")
+    [message] = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert f"http://shop.test/orders/{order.tracking_token}?lang=lv" in text
+    assert "Pārdevējs: SIA Ziemeļu Vilna (demo)" in text and "PVN maksātāja numurs: LV40000000000 (demo)" in text
+    assert "Piegādes adrese: " in text and ", Igaunija" in text
+    assert "ATTEIKUMA VEIDLAPAS PARAUGS" in text and "##" not in text  # the model form, a heading in capitals
+    assert "http://shop.test/legal/returns?lang=lv" in text
+    html = message.get_body(("html",)).get_content()
+    assert "Atteikuma veidlapas paraugs" in html and 'href="http://shop.test/legal/terms?lang=lv"' in html
+    assert 'href="/' not in html  # every link works away from the shop
+
+    payments.mark_manual_payment_received(order.id, actor=make_user("admin@example.com", "admin"), now=NOW)
+    receipt = smtp_server.messages[-1].get_body(("plain",)).get_content()
+    assert "Pārdevējs:" in receipt  # the receipt too: for a card payment it is the first mail
