@@ -323,3 +323,12 @@ def test_the_product_page_shows_the_answered_questions_and_the_ask_form(app, cli
         answered(product, answer_body="Keeps its size.")
     html = client.get(f"/p/{product.slug}").get_data(as_text=True)
     assert "Questions and answers" in html and "Keeps its size." in html and 'id="ask-question"' in html
+
+
+@pytest.mark.parametrize("lang, note", [("es", "En inglés"), ("lv", "Angļu valodā")])
+def test_a_question_in_another_language_says_which_in_the_pages_words(client, product, lang, note):
+    answered(product, language="en")
+    db.session.commit()
+    html = client.get(f"/p/{product.slug}/questions?lang={lang}").get_data(as_text=True)
+    assert f'<span class="qa-language">· {note}</span>' in html
+    assert "Escrita en English" not in html and "Valoda: English" not in html
