@@ -332,3 +332,5 @@ def test_a_question_in_another_language_says_which_in_the_pages_words(client, pr
     html = client.get(f"/p/{product.slug}/questions?lang={lang}").get_data(as_text=True)
     assert f'<span class="qa-language">· {note}</span>' in html
     assert "Escrita en English" not in html and "Valoda: English" not in html
+    # The browser's own checks speak its language: the shop's messages, in the page's, judge instead.
+    assert 'aria-labelledby="qa-ask-heading" novalidate>' in html
