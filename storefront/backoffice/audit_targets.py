@@ -21,6 +21,7 @@ from .locale_names import language_name
 from .models import ImportJob
 
 value_words("", "language", language_name)  # "Latvian" for "lv", also in a list of languages
+value_words("", "translated", language_name)  # the languages whose translations an edit changed
 value_words("order.", "kind", MAIL_NAMES)  # the e-mail sent again: "Receipt", not "receipt"
 
 

@@ -47,6 +47,7 @@ PLACEHOLDERS = {
     "vat_number": "SHOP_VAT_NUMBER",
 }
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_PLACEHOLDER_LIKE = re.compile(r"\{([a-z][a-z_]{0,40})\}")  # what a placeholder typed by hand looks like
 _POSTCODE = re.compile(r"\b[A-Z]{2}-\d{3,6}\b")  # "LV-1003", "EE-10111"
 # An address that already ends with its country may name it in these languages, or by these.
 _ADDRESS_LANGUAGES = ("en", "es", "lv", "de", "fr", "ru", "et", "lt", "pl", "fi", "sv")
@@ -210,6 +211,12 @@ def _check_drafts(drafts: dict[str, Draft], default_language: str) -> None:
                                    field=f"body_{language}")
         if len(draft.title) > TITLE_LENGTH or len(draft.body) > BODY_LENGTH:
             raise LegalTextRefused(_l("This text is too long."), field=f"body_{language}")
+        unknown = [name for name in _PLACEHOLDER_LIKE.findall(draft.body) if name not in PLACEHOLDERS]
+        if unknown:
+            # A mistyped "{shop_nam}" would reach shoppers as written.
+            raise LegalTextRefused(_l("The shop fills in no {%(name)s}. Use one of: %(known)s.", name=unknown[0],
+                                      known=", ".join(f"{{{name}}}" for name in PLACEHOLDERS)),
+                                   field=f"body_{language}")
 
 
 def save_page(actor, page: str, drafts: dict[str, Draft], *, default_language: str, now: dt.datetime) -> list[str]:

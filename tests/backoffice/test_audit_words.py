@@ -232,3 +232,5 @@ def test_a_changed_settings_lists_read_as_names_not_codes(app):
                              target_id="SHIP_TO_COUNTRIES")[0] == ("Bija", "Latvija, Igaunija")
         assert words.details("settings.change", {"old": 2100, "new": 550}, target_id="TAX_RATE_BPS") == [
             ("Bija", "21 %"), ("Tagad", "5,5 %")]
+        assert words.details("product.update", {"translated": ["es", "lv"]}) == [
+            ("Mainīti tulkojumi", "Spāņu, Latviešu")]

@@ -60,6 +60,7 @@ def test_the_list_marks_the_languages_still_missing(client, admin):
     ({"title_lv": ""}, "title_lv", "Give the page a title in this language too."),
     ({"title_es": "Bad\x00title"}, "title_es", "Remove the line breaks, tabs and control characters"),
     ({"body_lv": "x" * 60_001}, "body_lv", "Field cannot be longer than 60000 characters."),
+    ({"body_lv": "Sveiki no {shop_nam}!"}, "body_lv", "The shop fills in no {shop_nam}. Use one of: {shop_name},"),
 ])
 def test_bad_input_is_refused_on_its_field_and_nothing_is_written(client, admin, change, field, message):
     response = client.post("/admin/legal/terms", data={**FULL, **change})
