@@ -153,3 +153,15 @@ def country_name(code: str, language: str | None = None) -> str | None:
     except (ValueError, UnknownLocaleError):
         return None
     return locale.territories.get(code.strip().upper()) if locale is not None else None
+
+
+def language_in_sentence(code: str) -> str:
+    """The language of `code` named as a sentence of the request's language writes it: "English",
+    "inglés", "angļu" (CLDR's names, lower case where the language writes them so); the code itself
+    when Babel does not know it."""
+    locale = get_locale()
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(locale) if locale is not None else None
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or code

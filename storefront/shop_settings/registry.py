@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from ..delivery import (CODE_PATTERN, DELIVERY_METHODS, MAX_CUSTOM_METHODS, MethodName, all_shipping_options,
                         custom_methods, known_methods, new_code, shipping_method_names)
 from ..errors import ShopError
-from ..i18n import LANGUAGE_NAMES, country_name
+from ..i18n import LANGUAGE_NAMES, country_name, language_in_sentence
 from ..money import format_money, parse_major, typed_amount, typed_number
 from ..security import FrameAncestorsError, parse_origin
 from ..text_input import TextRefused, clean_text
@@ -427,7 +427,7 @@ class CustomDeliveryMethods(Setting):
                 raise InvalidSetting(refused.message, field=self.key) from None
             if not text:
                 raise InvalidSetting(_l("Delivery method %(number)s: enter its name in %(language)s.", number=number,
-                                        language=LANGUAGE_NAMES[language]), field=self.key)
+                                        language=language_in_sentence(language)), field=self.key)
             if len(text) > 80:
                 raise InvalidSetting(_l("Delivery method %(number)s: a name has at most %(count)s characters.",
                                         number=number, count=80), field=self.key)

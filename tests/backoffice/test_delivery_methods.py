@@ -272,7 +272,7 @@ def test_a_removed_method_is_no_longer_offered_its_orders_keep_its_name_and_its_
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"method0_name_lv": ""}, "Delivery method 1: enter its name in Latviešu."),
+    ({"method0_name_lv": ""}, "Delivery method 1: enter its name in Latvian."),
     ({"method0_rate": "two euros"}, "Delivery method 1: enter its rate as an amount such as 2.99."),
     ({"method0_free_from": "-5"}, "Delivery method 1: enter the items total it is free from as an amount such as "
                                   "40.00, or leave it blank."),

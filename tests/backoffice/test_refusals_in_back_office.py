@@ -32,7 +32,7 @@ def test_every_refused_staff_page_is_shown_in_the_back_office_in_the_members_lan
         page = response.get_data(as_text=True)
         assert 'class="admin"' in page and "site-header" not in page, address
         assert '<nav class="sidebar"' in page and 'href="/admin/"' in page, address
-        assert f'<html lang="{lang}">' in page, address
+        assert f'<html lang="{lang}" ' in page, address
         for word in WORDS[lang]:
             assert word in page, (address, word)
     assert "/admin/legal" in refused and "/admin/staff" in refused
@@ -48,4 +48,4 @@ def test_a_mistyped_staff_address_is_a_404_inside_the_back_office_for_staff_and_
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert 'class="admin"' in page and "site-header" not in page and '<nav class="sidebar"' in page
-    assert '<html lang="lv">' in page and "Atpakaļ uz pārskatu" in page
+    assert '<html lang="lv" ' in page and "Atpakaļ uz pārskatu" in page
