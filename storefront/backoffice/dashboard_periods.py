@@ -76,7 +76,8 @@ def local_today(now: dt.datetime, zone: str) -> dt.date:
 def period_for(key: str | None, now: dt.datetime, zone: str, *, date_from: str | None = None,
                date_to: str | None = None) -> Period:
     """The period staff chose: "today", "7d", "30d" (ending today) or "custom" (`date_from` to
-    `date_to`, YYYY-MM-DD, at most MAX_CUSTOM_DAYS days).
+    `date_to`, YYYY-MM-DD, at most MAX_CUSTOM_DAYS days); a preset sent with other days than its
+    own is custom.
 
     :raise InvalidPeriod: (400) for an unknown key or a custom range that is missing, reversed,
         malformed or too long.
@@ -84,7 +85,13 @@ def period_for(key: str | None, now: dt.datetime, zone: str, *, date_from: str |
     key = key or DEFAULT_PERIOD
     today = local_today(now, zone)
     if key in PERIOD_DAYS:
-        return Period(key, today - dt.timedelta(days=PERIOD_DAYS[key] - 1), today, zone)
+        preset = Period(key, today - dt.timedelta(days=PERIOD_DAYS[key] - 1), today, zone)
+        # The form sends the preset's own days with it; days staff changed (and a preset they did
+        # not) mean the days they typed: "Show" must not quietly show the last 7 days instead.
+        typed = (date_from or preset.first_day.isoformat(), date_to or preset.last_day.isoformat())
+        if typed == (preset.first_day.isoformat(), preset.last_day.isoformat()):
+            return preset
+        key = "custom"
     if key != "custom":
         raise InvalidPeriod(field="period")
     try:

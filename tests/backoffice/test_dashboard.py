@@ -253,6 +253,15 @@ def test_a_day_is_the_shops_local_day_on_both_sides_of_a_clock_change(app):
     assert days == {"2026-10-24": 800, "2026-10-25": 300, "2026-10-26": 400}
 
 
+def test_days_changed_under_a_preset_period_are_the_period_shown():
+    """The form sends the preset's days with it: other days mean staff typed them ("Show" used to
+    show the last 7 days, whatever was typed)."""
+    typed = dashboard.period_for("7d", NOW, ZONE, date_from="2026-11-01", date_to="2026-11-05")
+    assert (typed.key, typed.first_day, typed.last_day) == ("custom", dt.date(2026, 11, 1), dt.date(2026, 11, 5))
+    own = dashboard.period_for("7d", NOW, ZONE, date_from="2026-11-17", date_to="2026-11-23")
+    assert own.key == "7d" and dashboard.period_for("7d", NOW, ZONE).key == "7d"
+
+
 def test_the_previous_period_is_as_long_and_ends_the_day_before():
     period = dashboard.period_for("7d", NOW, ZONE)
     assert (period.first_day, period.last_day) == (dt.date(2026, 11, 17), dt.date(2026, 11, 23))
