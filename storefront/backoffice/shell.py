@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..accounts.devices import device_name
 from ..accounts.models import Permission, User
 from ..accounts.permissions import endpoint_permission
 from ..audit import words as audit_words
@@ -143,6 +144,7 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     blueprint.add_app_template_filter(language_name)
     blueprint.add_app_template_filter(country_name)
     blueprint.add_app_template_filter(channel_name)  # "Facebook", "Web shop", not "meta", "web"
+    blueprint.add_app_template_filter(device_name)  # "Firefox on Windows", not its User-Agent
     # The audit trail in words, in macros too (`staff_actions`): "Marked the order paid".
     blueprint.add_app_template_global(audit_words.action_name, "audit_action")
     blueprint.add_app_template_global(audit_words.target_name, "audit_target")

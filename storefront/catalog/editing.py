@@ -400,9 +400,10 @@ def update_product(actor, product_id: int, *, title: str, slug: str | None, desc
         product.translations = merged_translations(product.translations, translations, PRODUCT_LIMITS)
         after = {"title": product.title, "slug": product.slug, "active": product.active,
                  "category_id": product.category_id}
-        record(actor, "product.update", "product", product.id,
-               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]},
-               translated=changed_languages(before["translations"], product.translations))
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        translated = changed_languages(before["translations"], product.translations)
+        if changed or translated or db.session.is_modified(product):  # the description, the options…
+            record(actor, "product.update", "product", product.id, changed=changed, translated=translated)
     return product
 
 
@@ -513,8 +514,9 @@ def update_variant(actor, variant_id: int, *, sku: str, options: Mapping[str, st
         before["stock"], stock_after = _write_stock(variant.id, stock_level, seen)
         after = {"sku": variant.sku, "price": variant.price, "compare_at_price": variant.compare_at_price,
                  "options": dict(variant.options), "stock": stock_after}
-        record(actor, "variant.update", "variant", variant.id, product_id=variant.product_id,
-               changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if changed:  # a form saved as it was changes nothing: the audit log has nothing to say
+            record(actor, "variant.update", "variant", variant.id, product_id=variant.product_id, changed=changed)
     return variant
 
 

@@ -272,3 +272,32 @@ def test_a_refused_quick_stock_edit_keeps_what_was_typed_beside_its_message(clie
     assert f'aria-describedby="stock-{variant.id}-error"' in field and f'id="stock-{variant.id}-error"' in page
     db.session.expire_all()
     assert variant.stock == 1
+
+
+def test_a_form_saved_as_it_was_leaves_no_empty_entry_in_the_audit_log(client, admin):
+    product = make_product(title="Beanie", option_names=("Size",), variants=[
+        {"sku": "A", "options": {"Size": "S"}, "price": 1000, "stock": 3}])
+    variant = product.variants[0]
+    same = {"sku": "A", "option_0": "S", "price": "10.00", "compare_at_price": "", "stock": "3", "stock_seen": "3"}
+    assert client.post(f"/admin/variants/{variant.id}", data=same).status_code == 302
+    assert audit_actions() == []
+    assert client.post(f"/admin/variants/{variant.id}", data={**same, "price": "12"}).status_code == 302
+    assert audit_actions() == ["variant.update"]
+
+
+def test_a_staff_session_is_named_by_its_browser_and_system():
+    from storefront.accounts.devices import device_name
+
+    firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+    edge = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0"
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile Safari/604.1"
+    from flask import Flask
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app)
+    with app.test_request_context():
+        assert [device_name(ua) for ua in (firefox, chrome, edge, iphone, "", None)] == [
+            "Firefox on Windows", "Chrome on Linux", "Edge on Windows", "Safari on iOS", "Unknown browser",
+            "Unknown browser"]
