@@ -68,6 +68,7 @@ def _form_data(offer: Offer | None) -> dict:
     currency = _currency()
     money = (lambda v: typed_amount(v, currency) if v else "")
     text = (lambda v: "" if v is None else str(v))
+    zone = terms.form_zone(offer.timezone)
     return {
         "name": offer.name, "description": offer.description, "benefit": offer.benefit,
         "percent": text(offer.percent), "amount": money(offer.amount), "buy_qty": text(offer.buy_qty),
@@ -76,8 +77,8 @@ def _form_data(offer: Offer | None) -> dict:
         "category_ids": [c.id for c in offer.categories], "min_subtotal": money(offer.min_subtotal),
         "min_quantity": text(offer.min_quantity), "audience": offer.audience,
         "audience_pages": list(offer.audience_pages or []),
-        "starts_at": terms.utc_to_local(offer.starts_at, offer.timezone),
-        "ends_at": terms.utc_to_local(offer.ends_at, offer.timezone), "timezone": offer.timezone,
+        "starts_at": terms.utc_to_local(offer.starts_at, zone),
+        "ends_at": terms.utc_to_local(offer.ends_at, zone), "timezone": zone,
         "cap_total": text(offer.cap_total), "cap_per_customer": text(offer.cap_per_customer),
         "exclusive": offer.exclusive, "priority": str(offer.priority), "thank_you": offer.thank_you,
         **{f"{field}_{language}": text for language, entry in (offer.translations or {}).items()
@@ -87,6 +88,13 @@ def _form_data(offer: Offer | None) -> dict:
 
 def _currency() -> str:
     return current_app.config["SHOP_CURRENCY"]
+
+
+@bp.app_template_filter("offer_time")
+def offer_time(value, zone: str) -> str:
+    """A moment of an offer's window as its form takes it, so that the list, the offer's page and
+    the form agree: to the minute, in the offer's zone ("2027-05-01 00:00")."""
+    return terms.utc_to_local(value, zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _render_form(form, offer=None, status: int = 200):
@@ -143,8 +151,7 @@ def _render_detail(offer_id: int, *, code_form=None, batch_form=None, status: in
         codes=results.offer_codes(offer_id), batches=results.offer_batches(offer_id),
         audit_entries=audit_entries, action_sentences=staff_actions.offer_action_sentences(audit_entries),
         code_form=code_form, batch_form=batch_form,
-        confirm_form=ConfirmForm(), offer_url=exports.offer_url(offer),
-        local=lambda value: terms.utc_to_local(value, offer.timezone)), status
+        confirm_form=ConfirmForm(), offer_url=exports.offer_url(offer)), status
 
 
 @bp.get("/<int:offer_id>")

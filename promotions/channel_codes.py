@@ -9,6 +9,7 @@ nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import lazy_gettext as _l
 
@@ -35,6 +36,24 @@ def _offer_taking_codes(offer_id: int, now: dt.datetime | None) -> Offer:
     return offer
 
 
+def _check_code_shape(value: str) -> None:
+    """A typed code (normalised) has the shape of every stored code (`codes.CODE_PATTERN`).
+
+    Letters are Latin A–Z only: a shopper reads the code on a post or a flyer and types it on
+    any keyboard, and "ŠALLE" typed as "SALLE" would be an unknown code. Rather than store a
+    transliteration the marketer did not write, the message names the characters to change.
+    :raise InvalidOffer: with the characters that cannot be used, or else the length and shape.
+    """
+    if is_well_formed(value):
+        return
+    others = "".join(dict.fromkeys(re.findall(r"[^A-Z0-9-]", value)))
+    if others:
+        raise InvalidOffer(_l("A code has only Latin letters A–Z, digits and dashes, not %(characters)s: write S "
+                              "for Š, A for Ā and so on.", characters=" ".join(others)), field="code")
+    raise InvalidOffer(_l("A code is 4 to 40 Latin letters A–Z, digits or dashes, starting with a letter or digit."),
+                       field="code")
+
+
 @write_transaction()
 def add_shared_code(offer_id: int, code: str, channel: str, utm_source: str, utm_campaign: str,
                     channel_only: bool, actor, now: dt.datetime | None = None) -> OfferCode:
@@ -48,9 +67,7 @@ def add_shared_code(offer_id: int, code: str, channel: str, utm_source: str, utm
     """
     offer = _offer_taking_codes(offer_id, now)
     value = normalise_code(code)
-    if not is_well_formed(value):
-        raise InvalidOffer(_l("A code is 4 to 40 letters, digits or dashes, starting with a letter or digit."),
-                           field="code")
+    _check_code_shape(value)
     channel, utm_source, utm_campaign = clean_channel(channel, utm_source, utm_campaign)
     if channel_only and not permits(channel, Audience.CODE_HOLDERS):
         raise InvalidOffer(_l("Only a social platform's code can be limited to shoppers who came from its tab."),

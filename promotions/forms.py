@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -56,7 +56,7 @@ class OfferForm(ShopForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
     benefit = SelectField(_l("Benefit"), choices=benefit_choices, validate_choice=False)
     percent = StringField(_l("Percent off"), validators=[Optional(), Length(max=12)],
-                          description=_l("More than 0, at most 100."))
+                          description=_l("A whole number from 1 to 100."))
     amount = StringField(_l("Amount off"), validators=[Optional(), Length(max=20)],
                          description=_l("In the shop's currency, e.g. 5.00; once per order."))
     buy_qty = StringField(_l("Buy (X)"), validators=[Optional(), Length(max=12)])
@@ -108,7 +108,7 @@ class OfferForm(ShopForm):
 
 class CodeForm(ShopForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60)],
-                       description=_l("4 to 40 letters, digits or dashes; stored in capitals."))
+                       description=_l("4 to 40 Latin letters A–Z, digits or dashes; stored in capitals."))
     channel = SelectField(_l("Channel"), validate_choice=False)
     utm_source = StringField(_l("UTM source"), validators=[Optional(), Length(max=80)])
     utm_campaign = StringField(_l("UTM campaign"), validators=[Optional(), Length(max=80)])
@@ -116,8 +116,10 @@ class CodeForm(ShopForm):
 
 
 class BatchForm(ShopForm):
-    size = IntegerField(_l("Number of codes"), validators=[DataRequired()], default=100,
-                        description=_l("1 to 10,000 single-use codes."))
+    # Text, read by `channel_codes.create_batch` like the offer form's numbers: 0, 12.5 or nothing
+    # gets its range ("1 to 10,000"), not WTForms' "This field is required." or "Not a valid integer".
+    size = StringField(_l("Number of codes"), validators=[Length(max=12)], default="100",
+                       description=_l("1 to 10,000 single-use codes."))
     # The offer's page shows this form under the shared code's: ids of their own, or each label
     # would point at the other form's field.
     channel = SelectField(_l("Channel"), validate_choice=False, id="batch-channel")

@@ -24,10 +24,12 @@ from storefront.extensions import db
 
 from .liveness import has_ended
 from .models import Audience, Offer, OfferState, OfferStatus
-from .terms import OfferTerms, check_not_over, check_tab_pages, clean_terms
+from .terms import OfferTerms, check_not_over, check_start_recent, check_tab_pages, clean_terms
 
-# What may change once an offer is live: shoppers were promised the rest.
-LIVE_EDITABLE = frozenset({"name", "description", "translations"})
+# What may change once an offer is live: shoppers were promised the rest. The zone only says how
+# the window is shown (its instants are `starts_at` and `ends_at`): an offer saved in a zone the
+# form no longer offers is edited in the shop's (`terms.form_zone`), at the same instants.
+LIVE_EDITABLE = frozenset({"name", "description", "translations", "timezone"})
 NOT_A_DRAFT = _l("Only a draft can be scheduled; this offer is already scheduled or ended.")
 
 
@@ -170,12 +172,14 @@ def schedule(offer_id: int, actor, now: dt.datetime) -> Offer:
 
     :raise OfferNotFound:
     :raise OfferStateConflict: it is not a draft (or another click scheduled it first).
-    :raise InvalidOffer: its window is already over, or its tab pages are no longer permitted.
+    :raise InvalidOffer: its window is already over or started more than a day ago (it would go
+        live at once), or its tab pages are no longer permitted.
     """
     offer = _locked_offer(offer_id)
     if offer.state != OfferState.DRAFT:
         raise OfferStateConflict(NOT_A_DRAFT)
     check_not_over(offer.ends_at, now)
+    check_start_recent(offer.starts_at, offer.timezone, now, scheduling=True)
     if offer.audience == Audience.TAB_VISITORS:
         check_tab_pages(offer.audience_pages or [])
     # Conditional on the state, like end_early: two clicks schedule it once.

@@ -141,8 +141,9 @@ def verdict_text(verdict: Verdict | None, offer) -> str | None:
         return _("Add %(amount)s more to get %(benefit)s.", amount=format_money(missing),
                  benefit=benefit_text(offer))
     if reason == Reason.MIN_QUANTITY:
-        return ngettext("Add %(num)d more item to get %(benefit)s.", "Add %(num)d more items to get %(benefit)s.",
-                        missing, benefit=benefit_text(offer))
+        # Not "to get Buy 2, get 1 free": the offer's own name stands before this line.
+        return ngettext("Add %(num)d more item from this offer to get it.",
+                        "Add %(num)d more items from this offer to get it.", missing)
     if reason == Reason.TAB_ONLY:
         return _("This offer is for shoppers who came from our page.")
     if reason == Reason.CODE_ONLY:

@@ -24,7 +24,7 @@ from . import engine, service
 from .codes import find_code, normalise_code
 from .lifecycle import get_offer
 from .models import Audience, CodeKind, Offer, OfferCode, OfferStatus, Redemption, RedemptionStatus, Target
-from .terms import InvalidOffer, clean_zone, local_to_utc, utc_to_local
+from .terms import InvalidOffer, clean_zone, form_zone, local_to_utc, utc_to_local
 
 REASON_TEXT = {
     engine.Reason.APPLIED: _l("Applies"),
@@ -116,13 +116,14 @@ def preview_variants(offer: Offer, limit: int = 8) -> tuple[list[Variant], dict[
 
 def preview_defaults(offer: Offer, now: dt.datetime) -> dict:
     """What the preview form starts with: the offer's own audience, its first page, and a moment
-    inside its window (its start if that is still ahead, else now or its end), in its zone."""
+    inside its window (its start if that is still ahead, else now or its end), in its zone (the
+    shop's, if the form no longer offers it: `form_zone`)."""
     moment = offer.starts_at if offer.starts_at > now else min(now, offer.ends_at)
     persona = PERSONA_FOR_AUDIENCE.get(offer.audience, "anyone")
     pages = offer.audience_pages or [value for value, _label in configured_pages()[:1]]
+    zone = form_zone(offer.timezone)
     return {"persona": persona, "page": pages[0] if pages and persona == "tab_visitor" else "",
-            "moment": utc_to_local(moment, offer.timezone).replace(second=0, microsecond=0),
-            "timezone": offer.timezone}
+            "moment": utc_to_local(moment, zone).replace(second=0, microsecond=0), "timezone": zone}
 
 
 def shopper_for(persona: str, page: str | None, offer_id: int) -> engine.Shopper:

@@ -2,17 +2,23 @@
 audience, window, caps), the zone its window was typed in, and the channel and UTM tags a code is
 posted with. Bad input raises `InvalidOffer` naming its field; nothing here writes.
 
-Windows are typed as local date-times in a chosen IANA zone and stored as aware UTC. A local time
-that does not exist (the spring-forward gap) is refused with a message; one that happens twice
-(the fall-back hour) means its first occurrence (``fold=0``, the earlier instant), as the form says.
+Windows are typed as local date-times in a chosen IANA zone (a place's: `zone_names`) and stored
+as aware UTC. A local time that does not exist (the spring-forward gap) is refused with a message;
+one that happens twice (the fall-back hour) means its first occurrence (``fold=0``, the earlier
+instant), as the form says.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,6 +40,10 @@ CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
 MAX_AMOUNT = 10**10                            # money in minor units: likewise
+# A start typed as "today 00:00" a few hours into the day is meant; one further back (1900-01-01)
+# is a slip, and scheduling it would put the offer live at once.
+START_GRACE = dt.timedelta(days=1)
+MAX_WINDOW_YEARS = 2                           # an end further off is a slip too (9999-12-31)
 
 WINDOW_OVER = _l("This window is already over: choose an end in the future.")
 BAD_UTM = _l("UTM tags: up to 80 letters, digits, dots, dashes or underscores.")
@@ -48,8 +58,39 @@ class InvalidOffer(ShopError):
 # --- the shop's settings the forms offer --------------------------------------------------
 
 def zone_names() -> list[str]:
-    """Every IANA zone name, sorted (the forms' time zone choices)."""
-    return sorted(available_timezones())
+    """The zones the forms offer, and the only ones an offer's window is typed in: the shop's own
+    first (setting SHOP_TIMEZONE), then every place's zone of the IANA database (`_place_zones`).
+
+    Not every name the database knows: `localtime` is the server's own clock (UTC on ours, so an
+    offer moved by hours), `Factory` and `posixrules` are no place, `Etc/GMT-3` reads its sign
+    backwards, and `PRC`, `W-SU` or `US/Pacific` are legacy aliases of a place's zone."""
+    shop = shop_zone()
+    return [shop, *(zone for zone in _place_zones() if zone != shop)]
+
+
+@cache
+def _place_zones() -> tuple[str, ...]:
+    """The canonical Area/City zones of the database's country table (`zone.tab`: one for each
+    country or region with its own clock), sorted; read once per process from the database
+    `zoneinfo` loads from (the system's `TZPATH`, else the `tzdata` package)."""
+    table = ""
+    for folder in zoneinfo.TZPATH:
+        if (Path(folder) / "zone.tab").is_file():
+            table = (Path(folder) / "zone.tab").read_text(encoding="utf-8")
+            break
+    else:
+        try:
+            table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError):
+            pass  # no table: only the shop's zone is offered
+    named = {line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")}
+    return tuple(sorted(named & available_timezones()))
+
+
+def form_zone(zone: str) -> str:
+    """The zone a form shows an offer's window in: its own, or the shop's when the forms no longer
+    offer it (an offer saved in `localtime` or `PRC` before they were refused), at the same instants."""
+    return zone if zone in zone_names() else shop_zone()
 
 
 def shop_zone() -> str:
@@ -62,13 +103,18 @@ def local_to_utc(local: dt.datetime, zone: str, *, field: str) -> dt.datetime:
     """A wall-clock time in `zone` as aware UTC. Aware values are taken as they are.
 
     In the fall-back hour a time happens twice; it means the first (``fold=0``).
-    :raise InvalidOffer: the time does not exist in that zone (the spring-forward gap).
+    :raise InvalidOffer: the time does not exist in that zone (the spring-forward gap), or is so
+        near the year 1 or 9999 that it has no UTC instant.
     """
     if local.tzinfo is not None:
         return local.astimezone(dt.timezone.utc)
     tz = ZoneInfo(zone)
     aware = local.replace(tzinfo=tz, fold=0)
-    back = aware.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None, fold=0)
+    try:
+        back = aware.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None, fold=0)
+    except OverflowError:  # 9999-12-31 23:59 west of Greenwich is in the year 10000 in UTC
+        raise InvalidOffer(_l("%(when)s is too far from today: choose a date within a few years of now.",
+                              when=local.strftime("%Y-%m-%d %H:%M")), field=field) from None
     if back != local.replace(fold=0):
         raise InvalidOffer(_l("%(when)s does not exist in %(zone)s: the clocks go forward at that time. "
                               "Choose a time after the change.", when=local.strftime("%Y-%m-%d %H:%M"),
@@ -82,12 +128,13 @@ def utc_to_local(value: dt.datetime, zone: str) -> dt.datetime:
 
 
 def clean_zone(value: str | None) -> str:
-    """The zone typed or chosen, or the shop's when empty. :raise InvalidOffer: not an IANA zone."""
+    """The zone chosen, or the shop's when empty.
+
+    :raise InvalidOffer: not one of `zone_names` (an unknown name, or one the forms do not offer).
+    """
     zone = (value or "").strip() or shop_zone()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidOffer(_l("Choose a time zone from the list."), field="timezone") from None
+    if zone not in zone_names():
+        raise InvalidOffer(_l("Choose a time zone from the list."), field="timezone")
     return zone
 
 
@@ -159,6 +206,31 @@ def check_not_over(ends_at: dt.datetime, now: dt.datetime) -> None:
         raise InvalidOffer(WINDOW_OVER, field="ends_at")
 
 
+def check_start_recent(starts_at: dt.datetime, zone: str, now: dt.datetime, *, scheduling: bool = False) -> None:
+    """:raise InvalidOffer: the window starts more than `START_GRACE` before `now` (for a draft
+    being scheduled, the message sends the marketer to edit it)."""
+    if starts_at >= now - START_GRACE:
+        return
+    when = utc_to_local(starts_at, zone).strftime("%Y-%m-%d %H:%M")
+    if scheduling:
+        raise InvalidOffer(_l("This offer's start, %(when)s, is more than a day in the past: edit the offer and "
+                              "choose a start from now on.", when=when), field="starts_at")
+    raise InvalidOffer(_l("The start, %(when)s, is more than a day in the past: choose a start from now on.",
+                          when=when), field="starts_at")
+
+
+def _check_window_length(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> None:
+    """:raise InvalidOffer: the window ends more than `MAX_WINDOW_YEARS` after it starts (the same
+    date that many years on; 28 February for a 29th)."""
+    if ends_at - starts_at <= dt.timedelta(days=365 * MAX_WINDOW_YEARS):
+        return  # within it whatever the calendar (and so a start late enough to have no such date)
+    year = starts_at.year + MAX_WINDOW_YEARS
+    latest = starts_at.replace(year=year, day=min(starts_at.day, calendar.monthrange(year, starts_at.month)[1]))
+    if ends_at > latest:
+        raise InvalidOffer(_l("An offer runs for at most 2 years: choose an end no later than %(latest)s.",
+                              latest=utc_to_local(latest, zone).strftime("%Y-%m-%d %H:%M")), field="ends_at")
+
+
 @dataclass
 class OfferTerms:
     """An offer's fields once every rule has been checked."""
@@ -175,8 +247,9 @@ class OfferTerms:
 def clean_terms(data: Mapping, *, now: dt.datetime, check_past: bool = True) -> OfferTerms:
     """Check the fields of an offer (`data` as the form gives them), in the form's order.
 
-    :raise InvalidOffer: on the first field that breaks a rule; with `check_past`, also a window
-        that is already over at `now`.
+    :raise InvalidOffer: on the first field that breaks a rule; with `check_past` (the window may
+        still change: the offer is not live), also a window that is already over at `now`, starts
+        more than a day before it or lasts more than `MAX_WINDOW_YEARS`.
     """
     name = (data.get("name") or "").strip()
     if not name:
@@ -193,11 +266,12 @@ def clean_terms(data: Mapping, *, now: dt.datetime, check_past: bool = True) -> 
     columns["target"] = target
     columns["min_subtotal"] = _money(data.get("min_subtotal"), "min_subtotal",
                                      message=_l("A minimum subtotal must be an amount more than zero (or empty)."))
-    columns["min_quantity"] = whole_number(data.get("min_quantity"), "min_quantity", minimum=1,
-                                           message=_l("A minimum quantity must be at least 1 (or empty)."))
+    columns["min_quantity"] = whole_number(
+        data.get("min_quantity"), "min_quantity", minimum=1,
+        message=_l("A minimum quantity is a whole number from 1 to 1,000,000,000 (or empty)."))
     columns.update(_clean_audience(data))
     columns.update(_clean_window(data, now=now, check_past=check_past))
-    cap_message = _l("A cap must be at least 1 (leave it empty for no cap).")
+    cap_message = _l("A cap is a whole number from 1 to 1,000,000,000 (leave it empty for no cap).")
     columns["cap_total"] = whole_number(data.get("cap_total"), "cap_total", minimum=1, message=cap_message)
     columns["cap_per_customer"] = whole_number(data.get("cap_per_customer"), "cap_per_customer", minimum=1,
                                                message=cap_message)
@@ -219,14 +293,14 @@ def _clean_benefit(data: Mapping) -> dict:
     if benefit == Benefit.PERCENT:
         columns["percent"] = whole_number(
             data.get("percent"), "percent", minimum=1, maximum=100, required=True,
-            message=_l("A percentage off must be more than 0 and at most 100."))
+            message=_l("A percentage off is a whole number from 1 to 100."))
     elif benefit == Benefit.FIXED:
         columns["amount"] = _money(data.get("amount"), "amount", required=True,
                                    message=_l("A fixed amount off must be more than zero, e.g. 5.00."))
     elif benefit == Benefit.FREE_SHIPPING:
         columns["shipping_methods"] = _clean_methods(data.get("shipping_methods"))
     elif benefit == Benefit.BUY_X_GET_Y:
-        message = _l("Buy X get Y needs X and Y of at least 1.")
+        message = _l("Buy X get Y needs X and Y as whole numbers from 1 to 1,000,000,000.")
         for key in ("buy_qty", "get_qty"):
             columns[key] = whole_number(data.get(key), key, minimum=1, message=message)
         for key in ("buy_qty", "get_qty"):  # malformed first, then missing, as the form reads
@@ -286,7 +360,8 @@ def _clean_window(data: Mapping, *, now: dt.datetime, check_past: bool) -> dict:
     """The window in aware UTC, and the zone it was typed in.
 
     :raise InvalidOffer: a bad zone, a missing or non-existent time, an end not after the start,
-        or (with `check_past`) an end already past at `now`.
+        or (with `check_past`) an end already past at `now`, a start more than a day before it, or
+        an end more than `MAX_WINDOW_YEARS` after the start.
     """
     zone = clean_zone(data.get("timezone"))
     if not data.get("starts_at"):
@@ -297,8 +372,10 @@ def _clean_window(data: Mapping, *, now: dt.datetime, check_past: bool) -> dict:
     ends_at = local_to_utc(data["ends_at"], zone, field="ends_at")
     if ends_at <= starts_at:
         raise InvalidOffer(_l("The offer must end after it starts."), field="ends_at")
-    if check_past:
+    if check_past:  # a live offer's window cannot change: it is not checked again
         check_not_over(ends_at, now)
+        check_start_recent(starts_at, zone, now)
+        _check_window_length(starts_at, ends_at, zone)
     return {"starts_at": starts_at, "ends_at": ends_at, "timezone": zone}
 
 
