@@ -178,14 +178,27 @@ def iso_utc(value) -> str:
 
 @bp.app_template_filter("time_left")
 def time_left(ends_at, now) -> str:
-    """ "2 d 04:05:06" or "04:05:06": what countdown.js shows, for the first paint."""
-    seconds = max(int((ends_at - now).total_seconds()), 0)
-    days, rest = divmod(seconds, 86400)
-    clock = "{:02d}:{:02d}:{:02d}".format(rest // 3600, rest % 3600 // 60, rest % 60)
-    return _("%(days)s d %(clock)s", days=str(days), clock=clock) if days else clock
+    """ "2 d 4 h", "4 h 5 min" or "5 min": the time an offer has left, to the minute (as staff
+    read durations). countdown.js writes the same once the page has loaded, from the device's
+    clock; it does not tick on (WCAG 2.2.2: nothing on the page updates itself while it is read)."""
+    minutes = max(int((ends_at - now).total_seconds()), 0) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return _("%(m)d min", m=minutes)
 
 
 @bp.app_template_global()
-def countdown_days_format() -> str:
-    """The same words with placeholders countdown.js fills in ({d} days, {clock} hh:mm:ss)."""
-    return _("%(days)s d %(clock)s", days="{d}", clock="{clock}")
+def countdown_formats() -> dict[str, str]:
+    """The same words with placeholders countdown.js fills in ({d} days, {h} hours, {m} minutes):
+    `time_left`'s own messages, written with numbers no text holds, which become the placeholders."""
+    d, h, m = 987_651, 987_652, 987_653
+
+    def placeheld(text: str) -> str:
+        return text.replace(str(d), "{d}").replace(str(h), "{h}").replace(str(m), "{m}")
+
+    return {"days": placeheld(_("%(d)d d %(h)d h", d=d, h=h)), "hours": placeheld(_("%(h)d h %(m)d min", h=h, m=m)),
+            "minutes": placeheld(_("%(m)d min", m=m))}
