@@ -4,7 +4,9 @@
  *   picture). Here they are replaced by one pill group per option (Size, Colour) that checks the
  *   matching variant radio and updates price, compare-at price, stock state and picture.
  * - Sort selects submit on change.
- * - Gallery thumbnails swap the main picture; the highlighted thumbnail follows the picture on show.
+ * - Gallery thumbnails swap the main picture (and its alt text); the highlighted thumbnail follows
+ *   the picture on show.
+ * - The header's category bar scrolls a link reached by keyboard fully into view.
  */
 (function () {
   "use strict";
@@ -15,9 +17,12 @@
     if (element) { element.hidden = hidden; }
   }
 
-  // The thumbnail of the picture on show is the highlighted one, whoever changed the picture:
-  // a thumbnail's click or a colour chosen in the variant picker.
-  function highlightThumb(url) {
+  // The picture on show, whoever changed it (a thumbnail's click or a colour chosen in the variant
+  // picker): its own alt text goes with it (a screen reader heard the first picture's colour on a
+  // green one), and its thumbnail is the highlighted one.
+  function showPicture(main, url, alt) {
+    main.setAttribute("src", url);
+    if (alt !== null) { main.setAttribute("alt", alt); }
     Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (thumb) {
       if (thumb.getAttribute("data-full") === url) {
         thumb.setAttribute("aria-current", "true");
@@ -47,6 +52,10 @@
       return { radio: radio, options: options };
     });
 
+    function soldOut(variant) {
+      return variant.radio.getAttribute("data-variant-stock") === "sold_out";
+    }
+
     function show(variant) {
       if (!variant) {
         variantRadios.forEach(function (radio) { radio.checked = false; });
@@ -75,8 +84,7 @@
       if (addButton) { addButton.disabled = stock === "sold_out"; }
       var image = radio.getAttribute("data-variant-image");
       if (mainImage && image && mainImage.getAttribute("src") !== image) {
-        mainImage.setAttribute("src", image);
-        highlightThumb(image);
+        showPicture(mainImage, image, radio.getAttribute("data-variant-image-alt"));
       }
     }
 
@@ -108,14 +116,20 @@
       var choice = chosen();
       var match = variants.filter(function (v) { return matches(v, choice); })[0] || null;
       show(match);
-      // Grey out values that, with the other choices kept, would be sold out or not exist.
+      // Grey out values that, with the other choices kept, would be sold out or not exist. The
+      // struck-through look is said in words ("Sold out", in the option's name) when choosing the
+      // value gets a sold-out variant: with the other choices kept, or, where that combination does
+      // not exist, with whichever `follow` would move them to (every one with the value sold out).
       pills.forEach(function (pill) {
         var name = pill.getAttribute("data-option-name");
         var trial = Object.assign({}, choice);
         trial[name] = pill.value;
         var candidate = variants.filter(function (v) { return matches(v, trial); })[0];
-        var unavailable = !candidate || candidate.radio.getAttribute("data-variant-stock") === "sold_out";
+        var unavailable = !candidate || soldOut(candidate);
+        var withValue = variants.filter(function (v) { return String(v.options[name]) === pill.value; });
+        var saysSoldOut = candidate ? soldOut(candidate) : withValue.length > 0 && withValue.every(soldOut);
         pill.parentNode.classList.toggle("is-unavailable", unavailable);
+        setHidden(pill.parentNode.querySelector("[data-pill-sold-out]"), !saysSoldOut);
       });
       Array.prototype.forEach.call(pickers.querySelectorAll("[data-option-current]"), function (el) {
         var name = el.getAttribute("data-option-current");
@@ -132,7 +146,7 @@
       if (variants.some(function (v) { return matches(v, choice); })) { return; }
       var name = pill.getAttribute("data-option-name");
       var withValue = variants.filter(function (v) { return String(v.options[name]) === pill.value; });
-      var best = withValue.filter(function (v) { return v.radio.getAttribute("data-variant-stock") !== "sold_out"; })[0] || withValue[0];
+      var best = withValue.filter(function (v) { return !soldOut(v); })[0] || withValue[0];
       if (!best) { return; }
       pills.forEach(function (other) {
         var otherName = other.getAttribute("data-option-name");
@@ -158,13 +172,24 @@
     });
   });
 
+  // The category bar scrolls sideways in a narrow tab. Chromium scrolls a focused link into view
+  // only when none of it shows, so Tab could stop on "Calcetines" with just its edge in the bar
+  // (WCAG 2.4.7, focus visible): bring the whole link in, clear of the edge by the bar's
+  // scroll-padding-inline (static/css/shop.css). "nearest" moves nothing that already shows.
+  Array.prototype.forEach.call(document.querySelectorAll(".category-nav ul"), function (bar) {
+    bar.addEventListener("focusin", function (event) {
+      var link = event.target.closest ? event.target.closest("a") : null;
+      if (link && link.scrollIntoView) { link.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+    });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (link) {
     link.addEventListener("click", function (event) {
       var main = document.querySelector("[data-main-image]");
       if (!main) { return; }
       event.preventDefault();
-      main.setAttribute("src", link.getAttribute("data-full"));
-      highlightThumb(link.getAttribute("data-full"));
+      var thumbImage = link.querySelector("img");
+      showPicture(main, link.getAttribute("data-full"), thumbImage ? thumbImage.getAttribute("alt") : null);
     });
   });
 })();

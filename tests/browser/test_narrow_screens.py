@@ -1,0 +1,171 @@
+"""The demo shop at the narrowest widths it serves, in Chromium: a 320 px phone (the width WCAG
+1.4.10, Reflow, asks for) and the demo social page's tab in a 400 px window (a 334 px frame).
+
+In Latvian and Spanish, whose words are the longest ("Ekspresspiegāde", "Ordenar por"), the cart
+and the checkout do not scroll sideways and show every control whole, in the window and in the
+tab; the shop's name keeps clear of the language links; the sort menu fits. A category reached by
+keyboard in the header's sideways-scrolling bar is shown whole, going forwards and back.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Frame, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.browser.test_every_page_overflow_and_axe import assert_fits
+from tests.browser.test_offers import embedded_shop  # noqa: F401  (a fixture: the shop framable, its cookie allowed)
+from tests.demo_shop import load_demo_shop
+
+# Chromium on pages whose server side the HTTP tests cover on both databases: the SQLite pass.
+pytestmark = pytest.mark.browser_ui
+
+LANGUAGES = {"es": "es-ES", "lv": "lv-LV"}
+SHOPPERS = {"es": "lucia", "lv": "liga"}  # the demo social page's shoppers who speak them
+PRODUCT = "gauja-cable-knit-pullover"
+PHONE = {"width": 320, "height": 800}
+WINDOW_WITH_TAB = {"width": 400, "height": 900}
+FRAME_NAME = "shop-tab"  # as the demo page names its frame
+
+
+@pytest.fixture
+def demo_shop(app):
+    """The demo shop: its translated catalog, delivery methods and the tab's offers."""
+    with app.test_request_context():
+        load_demo_shop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Browser pages at a given size and language; their contexts closed after."""
+    contexts = []
+
+    def opened(viewport: dict, language: str) -> Page:
+        context = browser.new_context(viewport=viewport, locale=LANGUAGES[language])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield opened
+    for context in contexts:
+        context.close()
+
+
+def shown_whole(where: Page | Frame, locator: Locator, what: str) -> None:
+    """Each element `locator` finds lies inside the screen's width: a button or field cut off at
+    the right edge (or the left) cannot be read or reached with a pointer."""
+    width = where.evaluate("document.documentElement.clientWidth")
+    expect(locator.first).to_be_visible()
+    for box in locator.evaluate_all("elements => elements.map(e => e.getBoundingClientRect().toJSON())"):
+        assert box["left"] >= 0 and box["right"] <= width + 0.5, (
+            f"{what} reaches {box['left']:.0f}..{box['right']:.0f} px of {width} px")
+
+
+def the_cart_fits(where: Page | Frame, what: str) -> None:
+    assert_fits(where, what)
+    line = where.locator("[data-cart-line]").first
+    shown_whole(where, line.locator(".cart-line-title"), "the line's title")
+    shown_whole(where, line.locator("input[name=quantity]"), "the quantity")
+    shown_whole(where, line.locator(".quantity-form button, .remove-form button"), "Update and Remove")
+    shown_whole(where, line.locator("[data-line-total]"), "the line's total")
+    shown_whole(where, where.locator(".code-row input, .code-row button"), "the code's field and button")
+    shown_whole(where, where.locator("a[href$='/checkout']"), "Go to checkout")
+
+
+def the_checkout_fits(where: Page | Frame, what: str) -> None:
+    assert_fits(where, what)
+    shown_whole(where, where.locator(".field input, .field select"), "the address fields")
+    shown_whole(where, where.locator("label.choice"), "the delivery and payment choices")
+    shown_whole(where, where.locator("label.choice .choice-price"), "the delivery prices")
+    shown_whole(where, where.locator("form.checkout button[type=submit]"), "Continue to review")
+
+
+# Where an element's text ends (its box may be wider, or narrower with the text running out of it).
+TEXT_RIGHT_EDGE = """element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return range.getBoundingClientRect().right;
+}"""
+
+
+def the_header_fits(where: Page | Frame) -> None:
+    """The shop's name and the language links share the header's first row without touching."""
+    name_ends = where.locator(".brand-name").evaluate(TEXT_RIGHT_EDGE)
+    languages_start = where.locator(".lang-switch a").first.evaluate("link => link.getBoundingClientRect().left")
+    assert name_ends < languages_start, (
+        f"the shop's name ends at {name_ends:.0f} px, under the language links (from {languages_start:.0f} px)")
+
+
+def add_the_pullover(where: Page | Frame) -> None:
+    where.locator("[data-add-to-cart]").click()
+    expect(where.locator("[data-cart-line]")).to_have_count(1)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cart_and_checkout_fit_a_320_px_phone(open_page, live_server, demo_shop, language):
+    page = open_page(PHONE, language)
+    page.goto(f"{live_server.url}/p/{PRODUCT}")
+    add_the_pullover(page)
+    the_cart_fits(page, f"the cart at 320 px in {language}")
+    the_header_fits(page)
+
+    page.locator("a[href$='/checkout']").click()
+    expect(page).to_have_url(re.compile(r"/checkout$"))
+    the_checkout_fits(page, f"the checkout at 320 px in {language}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sort_menu_fits_a_320_px_phone(open_page, live_server, demo_shop, language):
+    page = open_page(PHONE, language)
+    for path in ("/c/sweaters", "/search?q=wool"):
+        page.goto(live_server.url + path)
+        assert_fits(page, f"{path} at 320 px in {language}")
+        shown_whole(page, page.locator(".sort-form select, .sort-form label"), f"the sort menu of {path}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cart_and_checkout_fit_the_tab_of_a_400_px_window(open_page, live_server, demo_shop, embedded_shop,
+                                                              language):
+    page = open_page(WINDOW_WITH_TAB, language)
+    page.goto(f"{live_server.url}/demo/?platform=telegram&shopper={SHOPPERS[language]}&app_data=p:{PRODUCT}")
+    shop = page.frame_locator(f"iframe[name={FRAME_NAME}]")
+    expect(shop.locator("[data-add-to-cart]")).to_be_visible()
+    frame = page.frame(name=FRAME_NAME)
+    width = frame.evaluate("document.documentElement.clientWidth")
+    assert width < 360, f"the tab is {width} px wide: not the narrow tab this test is about"
+
+    add_the_pullover(frame)
+    the_cart_fits(frame, f"the cart in the tab in {language}")
+    the_header_fits(frame)
+    frame.locator("a[href$='/checkout']").click()
+    expect(shop.locator("form.checkout")).to_be_visible()
+    the_checkout_fits(frame, f"the checkout in the tab in {language}")
+    assert page.url.startswith(live_server.url + "/demo/")  # all of it inside the tab
+
+
+FOCUSED_LINK_SHOWN_WHOLE = """() => {
+    const link = document.activeElement, bar = link.closest("ul").getBoundingClientRect();
+    const box = link.getBoundingClientRect();
+    return box.left >= bar.left && box.right <= bar.right;
+}"""
+
+
+def test_a_category_reached_by_keyboard_is_shown_whole_in_the_header_bar(open_page, live_server, demo_shop):
+    page = open_page({"width": 400, "height": 800}, "es")
+    page.goto(live_server.url + "/")
+    links = page.locator(".category-nav a")
+    count = links.count()
+    assert page.locator(".category-nav ul").evaluate("bar => bar.scrollWidth > bar.clientWidth"), \
+        "the categories fit the bar: nothing to scroll, so nothing to test"
+    page.locator("[data-cart-link]").focus()  # the last stop before the bar
+    steps = ["Tab"] * count + ["Shift+Tab"] * (count - 1)
+    for at, key in zip([*range(count), *range(count - 2, -1, -1)], steps):
+        page.keyboard.press(key)
+        expect(links.nth(at)).to_be_focused()
+        name = links.nth(at).inner_text()
+        try:
+            page.wait_for_function(FOCUSED_LINK_SHOWN_WHOLE, timeout=2000)
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"{key} to {name!r}: the link is not wholly inside the category bar") from None
