@@ -16,6 +16,8 @@ which decides a page's language before Flask runs (storefront/page_cache.py).
 """
 from __future__ import annotations
 
+import unicodedata
+
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
@@ -165,3 +167,20 @@ def language_in_sentence(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         name = None
     return name or code
+
+
+# Letters a language sorts as letters of their own, after their base letter (CLDR's tailorings):
+# Latvian "č" after every "c…"; long vowels (ā, ē, ī, ū) sort as their base and only break ties.
+_OWN_LETTERS = {"lv": frozenset("čģķļņšž"), "es": frozenset("ñ")}
+
+
+def sort_key(text: str, language: str | None = None):
+    """A key that sorts names as a reader of `language` (default: the request's) expects: "Īrija"
+    among the I's, not after "Zviedrija" as by code point; "Čehija" after every C."""
+    if language is None:
+        locale = get_locale()
+        language = locale.language if locale is not None else "en"
+    own = _OWN_LETTERS.get(language, frozenset())
+    folded = text.casefold()
+    primary = [(unicodedata.normalize("NFD", letter)[0], letter in own) for letter in folded]
+    return primary, folded

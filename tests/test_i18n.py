@@ -176,3 +176,14 @@ def test_a_filter_of_a_constant_is_evaluated_in_each_requests_language_not_once_
     with app.test_request_context("/?lang=lv"):
         flask_babel.refresh()  # the test's app context outlives a request: forget its language
         assert template.render() == "12,50\xa0€ 24,90 Latviešu"
+
+
+def test_names_sort_as_a_reader_of_the_language_expects(app):
+    from storefront.i18n import sort_key
+
+    latvian = ["Zviedrija", "Īrija", "Itālija", "Čehija", "Indija", "Dānija", "Cipra", "Ēģipte"]
+    assert sorted(latvian, key=lambda name: sort_key(name, "lv")) == [
+        "Cipra", "Čehija", "Dānija", "Ēģipte", "Indija", "Īrija", "Itālija", "Zviedrija"]
+    spanish = ["Noruega", "Ñandú", "Nepal", "Österreich", "Austria"]
+    assert sorted(spanish, key=lambda name: sort_key(name, "es")) == ["Austria", "Nepal", "Noruega", "Ñandú",
+                                                                       "Österreich"]

@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..delivery import shipping_method_names
-from ..i18n import country_name
+from ..i18n import country_name, sort_key
 from ..text_input import ShopForm
 from .service import NOT_OFFERED
 
@@ -29,7 +29,8 @@ class DetailsForm(ShopForm):
 
     def set_choices(self, shipping: list[tuple[str, str]], payment: list[tuple[str, str]]) -> None:
         countries = current_app.config["SHIP_TO_COUNTRIES"]
-        self.country.choices = sorted(((c, country_name(c) or c) for c in countries), key=lambda c: c[1])
+        # In the reader's alphabetical order: "Īrija" among the I's, "Čehija" after the C's.
+        self.country.choices = sorted(((c, country_name(c) or c) for c in countries), key=lambda c: sort_key(c[1]))
         self.shipping_method.choices = shipping
         self.payment_method.choices = payment
 
