@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from babel.dates import format_skeleton
 from flask import Blueprint, current_app, render_template
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from ..mail.service import MAIL_NAMES
@@ -54,6 +55,18 @@ def order_event_label(kind: str) -> str:
 @bp.app_template_global()
 def order_mail_name(kind: str) -> str:
     return str(MAIL_NAMES.get(kind, kind))
+
+
+@bp.app_template_filter("shopper_time")
+def shopper_time(value) -> str:
+    """A moment as a shopper anywhere reads it: to the minute, in the shop's zone, which is named
+    by its offset ("8 dic 2026, 3:15 (UTC+2)"): a shopper in Madrid is an hour behind Riga."""
+    locale, zone = get_locale(), get_timezone()
+    date = format_skeleton("yMMMd", value, tzinfo=zone, locale=locale)
+    time = format_skeleton("Hm", value, tzinfo=zone, locale=locale)
+    minutes = int(value.astimezone(zone).utcoffset().total_seconds() // 60)
+    offset = f"UTC{'+' if minutes >= 0 else '−'}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+    return str(locale.datetime_formats["medium"]).replace("'", "").format(time, date) + f" ({offset})"
 
 
 @bp.app_template_filter("shop_datetime")

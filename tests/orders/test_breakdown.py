@@ -15,7 +15,7 @@ from storefront.mail.models import OutboundEmail
 from storefront.mail.service import render
 from storefront.orders.breakdown import order_breakdown
 from storefront.orders.models import Order, OrderDiscount
-from tests.factories import checkout_form, make_product
+from tests.factories import checkout_form, make_order, make_product
 from tests.promotions.conftest import make_offer
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -128,3 +128,13 @@ def test_a_latvian_shoppers_order_reads_in_latvian_and_the_english_one_keeps_the
     text = mail.get_body(("plain",)).get_content()
     assert "1 × Rakstainie dūraiņi (Sarkana)" in text
     assert "Pattern mittens" in english and "(Red)" in english and "dūraiņi" not in english
+
+
+@pytest.mark.parametrize("lang, held", [("es", "8 dic 2026, 3:15 (UTC+2)"), ("lv", "2026. g. 8. dec. 03:15 (UTC+2)")])
+def test_the_tracking_page_says_how_long_the_items_are_held_to_the_minute_with_the_zone(client, lang, held):
+    """A shopper in Madrid read "hasta el 8 dic 2026, 3:15:30": Riga's time, to the second, unnamed."""
+    order = make_order(make_product(variants=[{"price": 1000, "stock": 5}]).variants[0])
+    order.reserved_until = dt.datetime(2026, 12, 8, 1, 15, 30, tzinfo=dt.timezone.utc)
+    db.session.commit()
+    page = client.get(f"/orders/{order.tracking_token}?lang={lang}").get_data(as_text=True)
+    assert held in page and "3:15:30" not in page
