@@ -305,6 +305,8 @@ def test_the_official_reply_says_how_long_it_took_and_keeps_its_earlier_versions
     assert re.search(r"Update from the reviewer, 18 Mar( 2026)?", text)
     assert "The comb worked." in text and "changed the rating from 2 to 4" in text
     assert 'aria-label="Update from the reviewer"' in page and "built-in method" not in page
+    # Said to a screen reader too (it was aria-hidden, with only "Rated 4 out of 5" spoken).
+    assert re.search(r'</span></span> <span>changed the rating from 2 to 4</span>', page)
     # The original stays visible: its rating, its words.
     assert "Rated 2 out of 5 original rating" in text and "Pilled after one wash." in text
 
