@@ -12,6 +12,22 @@
     }
   });
 
+  // A canned reply goes into the reply box that follows its picker, after what staff typed there:
+  // without script the picker reloads the page, which loses that and the other boxes' text.
+  document.addEventListener("submit", function (event) {
+    var picker = event.target;
+    if (!picker.matches || !picker.matches("form[data-canned-bodies]")) { return; }
+    var bodies = JSON.parse(picker.getAttribute("data-canned-bodies") || "{}");
+    var chosen = picker.querySelector("select");
+    var reply = picker.nextElementSibling && picker.nextElementSibling.querySelector("textarea");
+    var body = chosen && bodies[chosen.value];
+    if (!reply || !body) { return; }
+    event.preventDefault();
+    reply.value = reply.value.trim() ? reply.value.replace(/\s+$/, "") + "\n\n" + body : body;
+    reply.dispatchEvent(new Event("input", { bubbles: true }));
+    reply.focus();
+  });
+
   // Import progress: poll the JSON endpoint and move the bar; reload once the job has finished
   // so the server renders the summary or the list of bad rows.
   function watchImport(box) {

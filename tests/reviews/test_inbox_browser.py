@@ -57,10 +57,12 @@ def test_support_answers_a_negative_review_from_the_inbox(app, live_server, brow
 
         page.get_by_role("link", name="Negative review").click()
         expect(page.get_by_role("heading", name="Review by Anna K.")).to_be_visible()
+        reply_box = page.get_by_role("textbox", name="Official reply")
+        reply_box.fill("Dear Anna,")  # typed first: the canned text goes after it, nothing is lost
         page.get_by_label("Canned reply").select_option(label="Sorry about the quality (English)")
         page.get_by_role("button", name="Use").click()
-        reply_box = page.get_by_role("textbox", name="Official reply")
-        expect(reply_box).to_have_value("We are sorry it pilled. We will send you a new one.")
+        expect(reply_box).to_have_value("Dear Anna,\n\nWe are sorry it pilled. We will send you a new one.")
+        expect(reply_box).to_be_focused()
         reply_box.fill("We are sorry it pilled, Anna. A new one is on its way today.")
         page.get_by_role("button", name="Publish the reply").click()
         expect(page.get_by_text("Reply published under the review")).to_be_visible()
