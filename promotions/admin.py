@@ -15,7 +15,6 @@ import re
 import pygal
 import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from pygal.style import Style
 
@@ -28,6 +27,7 @@ from storefront.backoffice.shell import (ConfirmForm, acting_user, require_confi
 from storefront.catalog.translations import other_languages
 from storefront.database import utcnow
 from storefront.errors import ShopError
+from storefront.i18n import short_day
 from storefront.extensions import db
 from storefront.money import typed_amount
 from storefront.security import allow_sources
@@ -253,7 +253,7 @@ def chart_svg(series) -> str:
                       value_formatter=lambda value: f"{value:,.0f}", include_x_axis=True,
                       y_title=_("Redeemed per day"), y_labels=ticks, range=(0, ticks[-1]),
                       x_labels_major_every=max(1, len(series) // 10) if series else None)
-    chart.x_labels = [format_date(day.day, "d MMM") for day in series]
+    chart.x_labels = [short_day(day.day) for day in series]
     chart.add(_("Redeemed per day"), counts if any(counts) else [])
     svg = chart.render(is_unicode=True)
     # js=[] still leaves a config <script>, and the tooltip (unused without scripts) an inline style.

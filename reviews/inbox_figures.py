@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from storefront.extensions import db
+from storefront.i18n import short_day
 from storefront.spreadsheets import writer as csv_writer
 
 from . import clock, inbox
@@ -219,7 +220,7 @@ def chart_svg(figures: list[WeekFigures]) -> str:
                       x_label_rotation=0, truncate_label=-1, print_values=False, margin=16,
                       no_data_text=_("No answers yet"), legend_at_bottom_columns=2, include_x_axis=True,
                       value_formatter=lambda value: f"{value:,.0f}", y_title=_("minutes"))
-    chart.x_labels = [f"W{week.week_start.isocalendar()[1]:02d}" for week in figures]
+    chart.x_labels = [short_day(week.week_start) for week in figures]  # each week by its Monday
     chart.add(_("Median first response"), [week.median_minutes for week in figures])
     chart.add(_("90th percentile"), [week.p90_minutes for week in figures])
     svg = chart.render(is_unicode=True)

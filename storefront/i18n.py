@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from werkzeug.datastructures import LanguageAccept
@@ -184,3 +185,9 @@ def sort_key(text: str, language: str | None = None):
     folded = text.casefold()
     primary = [(unicodedata.normalize("NFD", letter)[0], letter in own) for letter in folded]
     return primary, folded
+
+
+def short_day(day) -> str:
+    """A day without its year, as the request's language writes it: "Nov 29", "29 nov", "29. nov."
+    (charts' axes; not "11-29", which a Latvian or Spanish reader takes for the 11th)."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "en")

@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from pygal.style import Style
 
 from .. import spreadsheets
+from ..i18n import short_day
 from ..money import format_major, minor_digits
 from ..social.platforms import channel_name
 from .dashboard import FUNNEL_STEPS, Care, Funnel, OfferLine, SalesDay
@@ -115,7 +116,7 @@ def sales_svg(days: list[SalesDay], currency: str, *, narrow: bool = False) -> s
     chart = _chart(pygal.Bar, narrow=narrow, y_title=_("Revenue (%(currency)s)", currency=currency),
                    formatter=_count, legend_at_bottom_columns=1 if narrow else 2,
                    x_label_rotation=-40 if len(days) > (4 if narrow else 10) else 0)
-    labels = [day.day.strftime("%m-%d") for day in days]
+    labels = [short_day(day.day) for day in days]
     chart.x_labels = labels
     chart.x_labels_major = _every(labels, 6 if narrow else 16)
     chart.show_minor_x_labels = False

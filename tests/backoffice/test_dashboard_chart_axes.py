@@ -63,6 +63,8 @@ def test_the_sales_chart_labels_each_axis_once_per_gridline(app, language, thous
     assert revenue_axis == [0, 250, 500, 750, 1000, 1250, 1500]
     assert paid_axis == [0, 2, 4, 6, 8, 10, 12]
     assert thousand in axis_labels(svg, "y")
+    # The days as the language writes them, not "11-27", which reads as the 11th in Riga or Madrid.
+    assert {"en": "Nov 27", "es": "27 nov", "lv": "27. nov."}[language] in svg and "11-27" not in svg
 
 
 def legend_rows(svg: str) -> tuple[float, list[float]]:
