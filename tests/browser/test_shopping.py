@@ -85,7 +85,10 @@ def test_too_many_units_are_refused_on_the_product_page(page: Page, live_server,
     page.goto(live_server.url + "/p/harbour-sweater")
     page.locator('.buy-form input[name="quantity"]').fill("4")
     page.locator("[data-add-to-cart]").click()
-    expect(page.locator("[data-error]")).to_have_text("Only 3 left in stock.")
+    # Next to the quantity, which has the focus, in the middle of the screen with its message.
+    expect(page.locator("#quantity-error")).to_have_text("Only 3 left in stock.")
+    expect(page.locator('.buy-form input[name="quantity"]')).to_be_focused()
+    expect(page.locator("#quantity-error")).to_be_in_viewport()
     expect(page.locator("[data-cart-count]")).to_have_text("0")
 
 

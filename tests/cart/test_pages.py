@@ -96,7 +96,9 @@ def test_a_bad_quantity_re_renders_the_product_page_and_adds_nothing(client, swe
     response = add(client, sweater, sweater.variants[0], quantity)
     page = response.get_data(as_text=True)
     assert response.status_code == status
-    assert f"data-error>{message}<" in page
+    # Next to the quantity, which is marked invalid and described by it (the page opens there).
+    assert f'<p class="field-error" id="quantity-error">{message}</p>' in page and "data-error>" not in page
+    assert re.search(r'<input type="number" name="quantity"[^>]*aria-invalid="true" aria-describedby="quantity-error"', page)
     assert '<h1 class="product-title">Harbour Sweater</h1>' in page
     assert cart_count() == 0 and lines() == []
     # The language links lead back to the product page, not to the POST-only address.
