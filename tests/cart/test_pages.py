@@ -146,7 +146,9 @@ def test_a_bad_quantity_change_is_refused_and_changes_nothing(client, sweater, q
     response = client.post("/cart/update", data={"variant_id": sweater.variants[1].id, "quantity": quantity})
     page = response.get_data(as_text=True)
     assert response.status_code == status
-    assert f"data-line-error>{message}<" in page
+    assert f"data-line-error>{message}<" in page and "data-error>" not in page  # beside the line, once
+    field = re.search(rf'<input id="qty-{sweater.variants[1].id}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and "aria-describedby" in field  # the page opens at it
     assert "data-total>€80.00<" in page
     assert lines() == [("H-M", 2)]
     assert 'href="/cart/?lang=lv"' in page
