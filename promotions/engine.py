@@ -179,9 +179,11 @@ NO_OFFERS = Outcome((), (), (), 0)
 # --- the function ---------------------------------------------------------------------------
 
 def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
-             offers: Sequence[OfferRule], shipping: int = 0, method: str = "standard") -> Outcome:
+             offers: Sequence[OfferRule], shipping: int = 0, method: str = "standard",
+             method_is_free: bool = False) -> Outcome:
     """The discounts `offers` give this cart and shopper at `now`; `shipping` is the charge
-    before offers for the delivery `method` chosen (the cart estimates with standard delivery).
+    before offers for the delivery `method` chosen (the cart estimates with standard delivery),
+    `method_is_free` when that method never costs anything (pick-up at the studio).
     See the module documentation for the rules."""
     lines = tuple(lines)
     if not offers:
@@ -191,7 +193,7 @@ def evaluate(lines: Sequence[EngineLine], shopper: Shopper, now: dt.datetime,
     eligible: list[OfferRule] = []
     subtotal = sum(line.unit_price * line.quantity for line in lines)
     for offer in ordered:
-        verdict = _eligibility(offer, lines, shopper, now, subtotal, method)
+        verdict = _eligibility(offer, lines, shopper, now, subtotal, method, method_is_free)
         if verdict is None:
             eligible.append(offer)
         else:
@@ -275,7 +277,7 @@ def covers(offer: OfferRule, method: str) -> bool:
 
 
 def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopper, now: dt.datetime,
-                 subtotal: int, method: str) -> Verdict | None:
+                 subtotal: int, method: str, method_is_free: bool = False) -> Verdict | None:
     status = status_at(offer.state, offer.starts_at, offer.ends_at, now)
     if status != OfferStatus.LIVE:
         return Verdict(offer.id, not_live_reason(status))
@@ -287,7 +289,9 @@ def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopp
     if offer.id in shopper.used_up_offer_ids:
         return Verdict(offer.id, Reason.USED_UP)
     if offer.benefit == "free_shipping" and not covers(offer, method):
-        return Verdict(offer.id, Reason.OTHER_DELIVERY)
+        # A delivery that costs nothing (pick-up at the studio) has nothing a free-shipping offer
+        # could take off: not "free shipping covers standard delivery only, not the one you chose".
+        return Verdict(offer.id, Reason.NOTHING_OFF if method_is_free else Reason.OTHER_DELIVERY)
     target_units = sum(line.quantity for line in lines if targets(offer, line))
     if target_units == 0:
         return Verdict(offer.id, Reason.NO_TARGET_ITEMS)

@@ -123,6 +123,8 @@ def from_environment(instance_path: Path = INSTANCE_PATH) -> dict:
         "SHOP_LEGAL_NAME": os.environ.get("SHOP_LEGAL_NAME", "SIA Ziemeļu Vilna (demo)"),
         # Without its country: the legal pages add SHOP_COUNTRY's name in their language.
         "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003"),
+        # Where a "pickup" order is collected (the studio); the shop's address unless set.
+        "PICKUP_ADDRESS": os.environ.get("PICKUP_ADDRESS") or os.environ.get("SHOP_ADDRESS", "Krasta iela 1, Rīga, LV-1003"),
         "SHOP_EMAIL": os.environ.get("SHOP_EMAIL", "shop@example.com"),
         "SHOP_PHONE": os.environ.get("SHOP_PHONE", "+371 2000 0000"),
         "SHOP_REGISTRATION_NUMBER": os.environ.get("SHOP_REGISTRATION_NUMBER", "40000000000 (demo)"),

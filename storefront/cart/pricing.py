@@ -144,13 +144,15 @@ def price_cart(items: Iterable[LineItem], rules: PricingRules, shipping: Shippin
     engine_lines = [EngineLine(i.variant_id, i.product_id, i.category_ids, i.quantity, i.unit_price)
                     for i in items]
     items_subtotal = sum(item.unit_price * item.quantity for item in items)
-    first = evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=0, method=shipping.method)
+    free_method = shipping.rate == 0  # pick-up: no free-shipping offer has anything to say about it
+    first = evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=0, method=shipping.method,
+                     method_is_free=free_method)
     best = _totals(items, rules, shipping, first, offers.rules)
     charge, _ = shipping_for(items_subtotal - first.items_discount, True, shipping)
     if charge:
         second = _totals(items, rules, shipping,
                          evaluate(engine_lines, offers.shopper, offers.now, offers.rules, shipping=charge,
-                                  method=shipping.method), offers.rules)
+                                  method=shipping.method, method_is_free=free_method), offers.rules)
         if second.total < best.total:
             best = second
     return best

@@ -139,3 +139,21 @@ def test_the_marketer_chooses_the_deliveries_on_the_offer_form(client):
     assert offer.shipping_methods == ["standard", "express"]
     edit = client.get(f"/admin/offers/{offer.id}/edit").get_data(as_text=True)
     assert len(re.findall(r'name="shipping_methods"[^>]*checked|checked[^>]*name="shipping_methods"', edit)) == 2
+
+
+def test_a_pickup_order_reads_as_collected_at_the_studio_and_paid_there(client, mittens, app):
+    """Pick-up read like a delivery: "Deliver to", a caution that free shipping did not cover it
+    though it costs nothing, and "in cash when your parcel arrives"."""
+    free_from_40()
+    add(client, mittens)
+    assert client.post("/checkout", data=checkout_form(shipping_method="pickup",
+                                                         payment_method="cash_on_delivery")).status_code == 303
+    review = text(client.get("/checkout/review"))
+    assert f"Pick up at {app.config['PICKUP_ADDRESS']}" in review and "Your address Anna" in review
+    assert "Deliver to" not in review and "not the delivery you chose" not in review
+    shown = re.search(r'name="shown_total"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="shown_total"',
+                      client.get("/checkout/review").get_data(as_text=True))
+    placed = client.post("/checkout/place", data={"shown_total": shown.group(1) or shown.group(2)})
+    tracking = text(client.get(placed.headers["Location"]))
+    assert f"in cash when you pick up your order at {app.config['PICKUP_ADDRESS']}." in tracking
+    assert "parcel" not in tracking
