@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from storefront.database import utcnow
 from storefront.errors import ShopError, error_response
 from storefront.extensions import limiter
+from storefront.i18n import duration_words
 from storefront.mail.service import public_url
 
 from . import banners, messages, service, store_codes, thanks
@@ -181,14 +182,7 @@ def time_left(ends_at, now) -> str:
     """ "2 d 4 h", "4 h 5 min" or "5 min": the time an offer has left, to the minute (as staff
     read durations). countdown.js writes the same once the page has loaded, from the device's
     clock; it does not tick on (WCAG 2.2.2: nothing on the page updates itself while it is read)."""
-    minutes = max(int((ends_at - now).total_seconds()), 0) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h", d=days, h=hours)
-    if hours:
-        return _("%(h)d h %(m)d min", h=hours, m=minutes)
-    return _("%(m)d min", m=minutes)
+    return duration_words((ends_at - now).total_seconds())
 
 
 @bp.app_template_global()

@@ -23,7 +23,7 @@ from storefront.accounts.permissions import permission_required
 from storefront.backoffice.shell import ConfirmForm, acting_user, page_number, show_error, staff_blueprint
 from storefront.database import utcnow
 from storefront.errors import NotFoundError, ShopError
-from storefront.i18n import LANGUAGE_NAMES
+from storefront.i18n import LANGUAGE_NAMES, duration_words
 from storefront.security import allow_sources
 
 from . import audit_targets  # noqa: F401  (names reviews, questions and the inbox in the audit log)
@@ -39,14 +39,7 @@ answers_customers = permission_required(Permission.ANSWER_CUSTOMERS)
 
 def format_duration(value) -> str:
     """A duration as staff read it: "45 min", "1 h 12 min", "2 d 3 h"."""
-    minutes = max(0, int(value.total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h", d=days, h=hours)
-    if hours:
-        return _("%(h)d h %(m)d min", h=hours, m=minutes)
-    return _("%(m)d min", m=minutes)
+    return duration_words(value.total_seconds())
 
 
 def closed_reason_name(reason: str | None) -> str:

@@ -22,6 +22,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -191,3 +192,16 @@ def short_day(day) -> str:
     """A day without its year, as the request's language writes it: "Nov 29", "29 nov", "29. nov."
     (charts' axes; not "11-29", which a Latvian or Spanish reader takes for the 11th)."""
     return format_skeleton("MMMd", day, locale=get_locale() or "en")
+
+
+def duration_words(seconds: float) -> str:
+    """A length of time to the minute, as staff and shoppers read it: "2 d 3 h", "1 h 12 min",
+    "45 min" (an inbox item's wait, an offer's time left)."""
+    minutes = max(0, int(seconds // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return _("%(m)d min", m=minutes)
