@@ -183,6 +183,33 @@
     });
   });
 
+  // A review's photos (templates/reviews/write_macros.html, photo_field): the browser's own file
+  // button speaks the browser's language. The input stays, focusable but unseen, behind a button
+  // that is its second label; what was chosen is said in the page's words, and too many at once
+  // is said before the form is sent.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-file-picker]"), function (field) {
+    var input = field.querySelector("input[type=file]");
+    var row = field.querySelector(".file-picker-row");
+    var chosen = field.querySelector(".file-picker-chosen");
+    if (!input || !row || !chosen) { return; }
+    var sentences = (field.getAttribute("data-chosen") || "").split("|");
+    function say() {
+      var files = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+      if (!files.length) {
+        chosen.textContent = field.getAttribute("data-none");
+      } else if (files.length > sentences.length) {
+        chosen.textContent = field.getAttribute("data-too-many").replace("{count}", String(files.length));
+      } else {
+        chosen.textContent = sentences[files.length - 1].replace("{names}", files.join(", "));
+      }
+      field.classList.toggle("file-picker-too-many", files.length > sentences.length);
+    }
+    field.classList.add("file-picker-enhanced");
+    row.hidden = false;
+    input.addEventListener("change", say);
+    say();
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("[data-thumb]"), function (link) {
     link.addEventListener("click", function (event) {
       var main = document.querySelector("[data-main-image]");
