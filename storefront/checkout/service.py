@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from promotions import redemptions
 from promotions.messages import lost_text
+from promotions.models import Offer
 from promotions.service import PricingContext, live_rules
 
 from ..cart.models import Cart, CartLine
@@ -137,6 +138,14 @@ def recent_order_from_cart(cart_token: str, *, now: dt.datetime) -> Order | None
         .order_by(Order.id.desc()).limit(1))
 
 
+def _order_discount(applied) -> OrderDiscount:
+    """An applied offer as the order keeps it: under the offer's names in every language (read in
+    this transaction to price the order, so no statement), or the name priced if it is gone."""
+    amounts = {"items_discount": applied.items_discount, "shipping_discount": applied.shipping_discount}
+    offer = db.session.get(Offer, applied.offer_id)
+    return OrderDiscount.named_as(offer, **amounts) if offer else OrderDiscount(name=applied.name[:120], **amounts)
+
+
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
                 shown_total: int | None = None, pricing: PricingContext | None = None,
                 keyed: KeyedRequest | None = None, seen_offer_ids: Iterable[int] = ()) -> Order:
@@ -248,9 +257,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
             variant_id=variant.id, product_id=product.id, sku=variant.sku, title=product.title,
             variant_label=variant.label, unit_price=priced.unit_price, quantity=priced.quantity,
             discount=priced.discount, total=priced.total))
-    order.discounts = [OrderDiscount(name=applied.name[:120], items_discount=applied.items_discount,
-                                     shipping_discount=applied.shipping_discount)
-                       for applied in (totals.offers.applied if totals.offers else ())]
+    order.discounts = [_order_discount(applied) for applied in (totals.offers.applied if totals.offers else ())]
     db.session.add(order)
     db.session.flush()
     order.number = f"{config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"

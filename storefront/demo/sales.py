@@ -30,7 +30,6 @@ from promotions.models import Offer, Redemption, RedemptionStatus
 
 from ..cart.pricing import PricingRules, compute_tax
 from ..catalog.models import Product, Variant
-from ..catalog.translations import localized
 from ..database import write_transaction
 from ..extensions import db
 from ..orders.models import Order, OrderDiscount, OrderEvent, OrderLine, OrderStatus, PaymentMethod
@@ -79,10 +78,6 @@ class LiveOffer:
 
     def live(self, at: dt.datetime) -> bool:
         return self.starts_at <= at < self.ends_at
-
-    def name_in(self, language: str) -> str:
-        """The name the checkout would have shown a shopper in `language` (and kept on the order)."""
-        return localized(self.translations, "name", self.name, language)
 
 
 @dataclass
@@ -207,8 +202,9 @@ def _order(rng: random.Random, at: dt.datetime, now: dt.datetime, channel: Chann
     state = (RedemptionStatus.CONFIRMED if paid else RedemptionStatus.RELEASED if status == OrderStatus.CANCELLED
              else RedemptionStatus.HELD)
     for offer, items_off, shipping_off in used:
-        history.discounts.append({"number": number, "name": offer.name_in(locale), "items_discount": items_off,
-                                  "shipping_discount": shipping_off})
+        named = OrderDiscount.named_as(offer)
+        history.discounts.append({"number": number, "name": named.name, "translations": named.translations,
+                                  "items_discount": items_off, "shipping_discount": shipping_off})
         history.redemptions.append({
             "number": number, "offer_id": offer.id, "status": state, "discount": items_off + shipping_off,
             "channel": channel.channel, "utm_source": channel.source, "customer_keys": [], "created_at": at,

@@ -42,7 +42,8 @@ class BreakdownLine:
 
 @dataclass(frozen=True)
 class NamedDiscount:
-    """An offer the order got and all it took off (items and shipping), as the review listed it."""
+    """An offer the order got and all it took off (items and shipping), as the review listed it,
+    named in the reader's language."""
 
     name: str
     amount: int
@@ -112,5 +113,5 @@ def order_breakdown(order: Order) -> OrderBreakdown:
         currency=order.currency, lines=lines, items_subtotal=order.items_subtotal, discount=order.discount,
         shipping=order.shipping + order.shipping_discount, shipping_discount=order.shipping_discount,
         tax=order.tax, tax_included=order.tax_included, total=order.total,
-        offers=tuple(NamedDiscount(d.name, d.amount) for d in order.discounts if d.amount),
+        offers=tuple(NamedDiscount(d.localized("name"), d.amount) for d in order.discounts if d.amount),
         refunded=order.amount_refunded, delivery=shipping_method_names().get(order.shipping_method, ""))

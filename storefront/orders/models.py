@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..catalog.translations import Translated
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 
@@ -121,10 +122,12 @@ class OrderLine(db.Model):
     order: so.Mapped[Order] = so.relationship(back_populates="lines")
 
 
-class OrderDiscount(db.Model):
-    """An offer the order got, under the name the shopper read at checkout, and what it took off
-    the items and the shipping. Kept with the order as the lines are: the offer may be renamed or
-    deleted later, the receipt stays as it was. The items parts add up to `Order.discount`, the
+class OrderDiscount(Translated, db.Model):
+    """An offer the order got, named as the offer was named when the order was placed, and what it
+    took off the items and the shipping. Kept with the order as the lines are: the offer may be
+    renamed or deleted later, the receipt stays as it was. The name is in the shop's default
+    language, the other languages' in `translations` (`localized("name")`), so every page and
+    e-mail names it in its reader's language. The items parts add up to `Order.discount`, the
     shipping parts to `Order.shipping_discount`."""
 
     __tablename__ = "order_discounts"
@@ -139,6 +142,15 @@ class OrderDiscount(db.Model):
     shipping_discount: so.Mapped[int] = so.mapped_column(default=0)
 
     order: so.Mapped[Order] = so.relationship(back_populates="discounts")
+
+    translated_fields = ("name",)
+
+    @classmethod
+    def named_as(cls, offer, **amounts) -> OrderDiscount:
+        """`offer`'s discount on an order, under the offer's names in every language as they are now."""
+        translations = {language: {"name": text["name"][:120]}
+                        for language, text in (offer.translations or {}).items() if (text or {}).get("name")}
+        return cls(name=offer.name[:120], translations=translations, **amounts)
 
     @property
     def amount(self) -> int:

@@ -20,6 +20,7 @@ from tests.promotions.conftest import make_offer
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 MIGRATION = import_module("migrations.versions.8a1c2e4f6b02_order_breakdown")
+NAMES_MIGRATION = import_module("migrations.versions.8a1c2e4f6b10_order_discount_translations")
 
 
 def adds_up(order: Order) -> bool:
@@ -58,8 +59,10 @@ def test_every_demo_order_adds_up_names_its_offers_and_its_transfer_reference(ap
     offers = list(db.session.scalars(sa.select(Offer).where(Offer.slug.in_(["followers-week", "free-shipping-40"]))))
     discounted = [order for order in orders if order.discounts]
     assert {order.locale for order in discounted} == {"en", "es", "lv"}
-    for order in discounted:  # by the name the shopper read, in their language
-        assert {d.name for d in order.discounts} <= {o.localized("name", order.locale) for o in offers}
+    for order in discounted:  # by the offer's names, so the shopper reads them in their language
+        assert {d.name for d in order.discounts} <= {o.name for o in offers}
+        assert ({d.localized("name", order.locale) for d in order.discounts}
+                <= {o.localized("name", order.locale) for o in offers})
     # Its timeline tells how it got where it is, and nothing happened after the demo was loaded.
     for order in orders:
         kinds = [event.kind for event in order.events]
@@ -138,3 +141,57 @@ def test_the_tracking_page_says_how_long_the_items_are_held_to_the_minute_with_t
     db.session.commit()
     page = client.get(f"/orders/{order.tracking_token}?lang={lang}").get_data(as_text=True)
     assert held in page and "3:15:30" not in page
+
+
+def _placed_in(client, lang: str) -> Order:
+    scarf = make_product("Scarf", variants=[{"price": 50_00, "stock": 5}]).variants[0]
+    client.post("/cart/add", data={"variant_id": scarf.id, "quantity": 1}, query_string={"lang": lang})
+    client.post("/checkout", data=checkout_form(), query_string={"lang": lang})
+    review = client.get("/checkout/review", query_string={"lang": lang}).text
+    shown = re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1)
+    client.post("/checkout/place", data={"shown_total": shown}, query_string={"lang": lang})
+    return db.session.scalars(sa.select(Order)).one()
+
+
+def test_a_spanish_shoppers_offer_is_named_in_each_readers_language(app, client):
+    """The order kept "10 % para seguidores" and showed it on the English receipt and to a Latvian
+    staff member; it now keeps the offer's names as they were at checkout, in every language."""
+    make_offer(name="10% for followers", translations={"es": {"name": "10 % para seguidores"},
+                                                       "lv": {"name": "10% sekotājiem"}})
+    order = _placed_in(client, "es")
+    assert order.locale == "es"
+    [discount] = order.discounts
+    assert (discount.name, discount.translations) == (
+        "10% for followers", {"es": {"name": "10 % para seguidores"}, "lv": {"name": "10% sekotājiem"}})
+    # The offer renamed later: the order's words stay as they were when it was placed.
+    offer = db.session.scalars(sa.select(Offer)).one()
+    offer.name, offer.translations = "Followers' week", {"es": {"name": "Semana de seguidores"}}
+    db.session.commit()
+
+    for lang, name in (("es", "10 % para seguidores"), ("en", "10% for followers"), ("lv", "10% sekotājiem")):
+        page = client.get(f"/orders/{order.tracking_token}", query_string={"lang": lang}).text
+        assert re.search(rf"<span>{re.escape(name)}</span> <span [^>]*>−", page), lang
+    mail = render(OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email, locale="es"))
+    assert "10 % para seguidores" in mail.get_body(("plain",)).get_content()
+    english = render(OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email, locale="en"))
+    assert "10% for followers" in english.get_body(("plain",)).get_content()
+
+
+def test_the_migration_gives_existing_discounts_their_offers_names_where_one_offer_matches(app):
+    make_offer(name="Free delivery", translations={"es": {"name": "Envío gratis"}, "lv": {"name": "Bezmaksas piegāde"}})
+    make_offer(name="Summer", translations={"es": {"name": "Rebajas"}})
+    make_offer(name="Winter", translations={"es": {"name": "Rebajas"}})  # one Spanish name, two offers
+    order = make_order(make_product(variants=[{"price": 10_00, "stock": 5}]).variants[0])
+    for name in ("Envío gratis", "Rebajas", "Gone long ago"):
+        db.session.add(OrderDiscount(order_id=order.id, name=name, items_discount=1_00))
+    db.session.commit()
+
+    # The column exists (the tests' schema is the models'): the migration's data step on its own.
+    NAMES_MIGRATION.name_existing_discounts(db.session.connection())
+    db.session.commit()
+
+    db.session.expire_all()
+    names = {d.id: (d.name, d.translations) for d in db.session.scalars(sa.select(OrderDiscount))}
+    assert sorted(names.values(), key=str) == sorted([
+        ("Free delivery", {"es": {"name": "Envío gratis"}, "lv": {"name": "Bezmaksas piegāde"}}),
+        ("Rebajas", {}), ("Gone long ago", {})], key=str)
