@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask_babel import format_datetime, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,7 @@ from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Category, Product
 from storefront.delivery import shipping_method_names
 from storefront.extensions import db
+from storefront.i18n import staff_time
 from storefront.money import format_money
 from storefront.social.platforms import channel_name, configured_pages
 
@@ -187,7 +188,7 @@ def _when(value) -> str:
     if not value:
         return _("(none)")
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return format_datetime(moment, "medium")
+    return staff_time(moment)
 
 
 def _money(value, _names) -> str:

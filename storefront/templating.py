@@ -39,7 +39,7 @@ from .cart.session_cart import item_count
 from .catalog.browse import top_categories
 from .catalog.pages import stock_state, variant_image
 from .extensions import db
-from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words, requested_language
+from .i18n import KEPT_WORDS, LANGUAGE_NAMES, current_locale, request_words, requested_language, staff_time
 from .money import format_money, typed_number
 from .page_cache import is_tracking_arg, keep_nothing, page_address, remembered, remembering
 from .social.attribution import is_tracked_page
@@ -375,6 +375,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["typed_number"] = typed_number  # "24.90" as staff type it: "24,90" in Latvian
     app.jinja_env.filters["rate_bps"] = format_rate_bps
+    app.jinja_env.filters["staff_time"] = staff_time  # every moment a back-office page or staff mail shows
     app.jinja_env.filters["free_shipping_promise"] = free_shipping_promise
     app.jinja_env.filters["offer_lost"] = lost_text
     app.jinja_env.globals.update(

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import ROLE_LABELS
+from ..i18n import staff_time
 from ..money import format_money
 from ..shop_settings.registry import settings_for
 from .targets import ID_KEYS, Named
@@ -280,7 +280,7 @@ def _text(value) -> str:
         return "—"
     if isinstance(value, str) and _ISO_MOMENT.match(value):
         try:
-            return format_datetime(dt.datetime.fromisoformat(value), "medium")
+            return staff_time(dt.datetime.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, (list, tuple)):

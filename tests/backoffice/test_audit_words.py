@@ -70,7 +70,7 @@ def test_details_are_labelled_values_with_yes_no_money_and_changes(app):
                              target_id="SHIPPING_FLAT_RATE") == [("Bija", "4,95\xa0€"), ("Tagad", "5,50\xa0€"),
                                                                  ("Atpakaļ uz noklusējumu", "nē")]
         assert words.details("offer.ended_early", {"ended_at": "2026-11-23T22:30:00+00:00"}) == [
-            ("Beidzies", "2026. gada 24. nov. 00:30:00")]  # in the shop's zone
+            ("Beidzies", "2026. gada 24. nov. 00:30")]  # in the shop's zone, to the minute
         assert words.details("legal_page.update", {"languages": ["en", "lv"], "note": None}) == [
             ("Valodas", "Angļu, Latviešu"), ("note", "—")]
         assert words.details("inbox.private_message", {"to": "anna@example.com"}) == [("Nosūtīts uz", "anna@example.com")]
@@ -90,15 +90,15 @@ def test_the_audit_log_page_names_actions_and_details_in_the_staff_members_langu
         client, admin, language, action, detail, when):
     member = make_user("anna@example.com", role="support")
     entry = record(member, "user.login", "user", member.id, remember=False)
-    entry.created_at = dt.datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Riga
+    entry.created_at = dt.datetime(2026, 11, 23, 22, 30, 42, tzinfo=UTC)  # 00:30 on the 24th in Riga
     db.session.commit()
 
     page = client.get(f"/admin/audit?lang={language}").text
 
     row = re.search(r'<td data-action="user.login">(.*?)</tr>', page, flags=re.DOTALL).group(0)
     assert action in row and detail in row and "remember" not in row
-    assert 'datetime="2026-11-23T22:30:00+00:00"' in page
-    assert when in page  # the shop's day and hour, not UTC's
+    assert 'datetime="2026-11-23T22:30:42+00:00"' in page  # the exact moment, for the order of events
+    assert when in page and f"{when}:42" not in page  # the shop's day and minute, not UTC's, no seconds
 
 
 def test_an_orders_staff_actions_are_dated_as_the_orders_own_events(app):
