@@ -165,6 +165,7 @@ KEY_NAMES = {
     "reviews": _l("Reviews"),
     "role": _l("Role"),
     "rows": _l("Rows"),
+    "rows_unchanged": _l("Rows unchanged"),
     "seen": _l("Stock on the form"),
     "size": _l("Number of codes"),
     "sku": _l("SKU"),

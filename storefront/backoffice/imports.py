@@ -147,14 +147,16 @@ def _validate_and_apply(job: ImportJob) -> None:
     with _apply_lock:
         try:
             # One write for every row, the job's "done" mark and its audit entry: all or nothing.
-            # Stock as `csv_io` says: an old export cannot undo the sales made since.
+            # Stock as `csv_io` says: an old export cannot undo the sales made since. A file that
+            # changed nothing has no entry: the audit log lists changes, and its upload is there.
             with write_transaction():
                 actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
                 summary = csv_io.apply_rows(parsed.rows, lambda count: _report_applied(job.id, count))
                 job.status, job.processed_rows = ImportStatus.DONE.value, len(parsed.rows)
                 job.summary, job.finished_at = summary, utcnow()
-                record(actor, "catalog.import", "import_job", job.id, filename=job.filename,
-                       rows=len(parsed.rows), **summary)
+                if summary["rows_unchanged"] < len(parsed.rows):
+                    record(actor, "catalog.import", "import_job", job.id, filename=job.filename,
+                           rows=len(parsed.rows), **summary)
         except csv_io.StockChangedSinceExport as refused:
             _fail(job.id, refused.errors)
         except SQLAlchemyError:

@@ -19,6 +19,8 @@ The format (UTF-8, comma- or semicolon-separated, a header row naming the column
 Import is an upsert by SKU: a known SKU is updated (and moved to the product its row names), an
 unknown one is added. Validation finds every bad row before anything is written; `apply_rows`
 then writes all rows in the caller's write transaction, so an import lands whole or not at all.
+Only what differs from the catalog is written: a file exported and imported again unedited writes
+no row (and so empties no cached page); its rows count as unchanged.
 
 `stock` is what the shop has to sell once the file is imported, like a stocktake. An export also
 writes `stock_exported`, the stock as it was then, so that an old export imported again cannot
@@ -459,15 +461,18 @@ class StockChangedSinceExport(ShopError):
 
 def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict[str, int]:
     """Upsert validated rows in the caller's `write_transaction` (all rows, or none); stock as the
-    module's docstring says, read under the variants' locks.
+    module's docstring says, read under the variants' locks. Only values that differ from the
+    stored ones are set, so an unchanged row writes nothing.
 
     Returns counts: products_created, products_updated, variants_created, variants_updated,
-    categories_created.
+    categories_created, and rows_unchanged (rows whose variant and product were already as the row
+    says). A product counts as updated when its own fields or words changed, a variant when its
+    options, prices, stock or product did.
     :raise StockChangedSinceExport: naming every row whose edited stock meets a stock changed
         since the export; the caller's transaction then rolls back.
     """
     summary = dict.fromkeys(("products_created", "products_updated", "variants_created",
-                             "variants_updated", "categories_created"), 0)
+                             "variants_updated", "categories_created", "rows_unchanged"), 0)
     categories = _categories_by_reference()
     keys = sorted({_key_for(row.product_slug, row.title) for row in rows})
     products: dict[str, Product] = {}
@@ -493,8 +498,10 @@ def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict
         and row.sku in variants and variants[row.sku].stock != row.stock_exported]
     if changed_since:
         raise StockChangedSinceExport(changed_since)
-    touched: dict[int, Product] = {}
+    touched: dict[int, Product] = {}  # products whose variants changed: their lowest price again
     configured: set[str] = set()
+    changed_products: set[str] = set()  # created ones too: their rows are not unchanged
+    unchanged_variants: list[tuple[str, str]] = []  # (product key, SKU) of existing variants as the row says
     words: dict[str, dict] = {}  # each product's translations, gathered over its rows
     for done, row in enumerate(rows, start=1):
         reference = row.category.lower()
@@ -511,42 +518,68 @@ def apply_rows(rows: list[CatalogRow], progress: Progress | None = None) -> dict
             db.session.add(product)
             products[key] = product
             summary["products_created"] += 1
-        elif key not in configured:
-            summary["products_updated"] += 1
+            changed_products.add(key)
         if key not in configured:
             # The first row of a product sets its fields; later rows only add variants.
-            product.title, product.description, product.brand = row.title, row.description, row.brand
-            product.category, product.active = category, row.active
-            product.option_names = list(row.options)
+            if _set_changed(product, title=row.title, description=row.description, brand=row.brand,
+                            active=row.active, option_names=list(row.options)):
+                changed_products.add(key)
+            if category.id is None or product.category_id != category.id:  # a new one has no id yet
+                product.category = category
+                changed_products.add(key)
             configured.add(key)
         variant = variants.get(row.sku)
         if variant is None:
             variant = Variant(sku=row.sku, position=len(product.variants))
             product.variants.append(variant)
             variants[row.sku] = variant
+            variant.options, variant.price = dict(row.options), row.price
+            variant.compare_at_price, variant.stock = row.compare_at_price, row.stock
             summary["variants_created"] += 1
+            touched[id(product)] = product
         else:
-            if variant.product is not product:
+            moved = variant.product is not product
+            if moved:
                 touched[id(variant.product)] = variant.product
                 variant.product = product  # the backref moves it between the two collections
-            summary["variants_updated"] += 1
+            edited = row.stock_exported is None or row.stock != row.stock_exported
+            # Stock not edited in the file: what was sold since stays sold.
+            if _set_changed(variant, options=dict(row.options), price=row.price,
+                            compare_at_price=row.compare_at_price,
+                            stock=row.stock if edited else variant.stock) or moved:
+                summary["variants_updated"] += 1
+                touched[id(product)] = product
+            else:
+                unchanged_variants.append((key, row.sku))
         _gather_translations(words.setdefault(key, {}), row)
-        variant.options, variant.price = dict(row.options), row.price
-        variant.compare_at_price = row.compare_at_price
-        if row.stock_exported is None or row.stock != row.stock_exported or variant.id is None:
-            variant.stock = row.stock  # else not edited: what was sold since stays sold
-        touched[id(product)] = product
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)
     for key, gathered in words.items():
         if gathered:
-            products[key].translations = merged_translations(products[key].translations, gathered, PRODUCT_LIMITS)
+            product = products[key]
+            merged = merged_translations(product.translations, gathered, PRODUCT_LIMITS)
+            if merged != (product.translations or {}):
+                product.translations = merged
+                changed_products.add(key)
+    summary["products_updated"] = len(changed_products) - summary["products_created"]
+    summary["rows_unchanged"] = sum(1 for key, _sku in unchanged_variants if key not in changed_products)
     for product in touched.values():
         refresh_price_min(product)
     db.session.flush()
     if progress:
         progress(len(rows))
     return summary
+
+
+def _set_changed(row, **values) -> bool:
+    """Set the attributes of `row` that differ from `values`; whether any did. An attribute set to
+    the value it has still marks the row as changed for the session (and the page cache)."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 def _gather_translations(gathered: dict, row: CatalogRow) -> None:

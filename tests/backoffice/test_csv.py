@@ -78,13 +78,65 @@ def test_export_has_every_variant_with_prices_in_euros(client, admin, catalog):
     assert db.session.scalar(sa.select(AuditEntry.action)) == "catalog.export"
 
 
-def test_export_then_import_round_trips_unchanged(client, admin, catalog):
+@pytest.fixture
+def catalog_writes(app):
+    """The INSERT, UPDATE and DELETE statements run on the catalog's tables, from any thread."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"\s*(INSERT INTO|UPDATE|DELETE FROM) (products|variants|categories)\b", statement):
+            statements.append(statement.split("\n")[0])
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def test_export_then_import_round_trips_unchanged(client, admin, catalog, catalog_writes):
     before = catalog_snapshot()
+    updated_at = db.session.scalars(sa.select(Product.updated_at).order_by(Product.id)).all()
     progress, job = run_import(client, export(client))
     assert progress["status"] == "done" and progress["percent"] == 100
-    assert job.summary == {"products_created": 0, "products_updated": 2, "variants_created": 0,
-                           "variants_updated": 3, "categories_created": 0}
+    assert job.summary == {"products_created": 0, "products_updated": 0, "variants_created": 0,
+                           "variants_updated": 0, "categories_created": 0, "rows_unchanged": 3}
     assert catalog_snapshot() == before
+    # Nothing written: no statement, no product marked as edited, no audit entry of an import.
+    assert catalog_writes == []
+    assert db.session.scalars(sa.select(Product.updated_at).order_by(Product.id)).all() == updated_at
+    assert db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all() == [
+        "catalog.export", "catalog.import_upload"]
+
+
+@pytest.mark.parametrize("language, unchanged", [
+    ("en", "Rows unchanged: 2"), ("es", "Filas sin cambios: 2"), ("lv", "Nemainītas rindas: 2")])
+def test_an_import_counts_the_rows_it_left_as_they_were_apart_from_those_it_changed(
+        client, admin, catalog, language, unchanged):
+    progress, job = run_import(client, export(client).replace("24.90", "19.90"))
+    assert progress["status"] == "done", job.errors
+    assert job.summary == {"products_created": 0, "products_updated": 0, "variants_created": 0,
+                           "variants_updated": 1, "categories_created": 0, "rows_unchanged": 2}
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "catalog.import"))
+    assert entry.details["variants_updated"] == 1 and entry.details["rows_unchanged"] == 2
+    assert unchanged in client.get(f"/admin/catalog/import/{job.id}?lang={language}").text
+
+
+def test_a_product_whose_title_or_words_changed_is_updated_and_its_rows_are_not_unchanged(client, admin, catalog):
+    text = export(client)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["title"] = rows[1]["title"] = "Merino beanie, ribbed"
+    rows[2]["title_lv"] = "Dīvaina"  # the other product's Latvian title
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    progress, job = run_import(client, buffer.getvalue())
+    assert progress["status"] == "done", job.errors
+    assert job.summary == {"products_created": 0, "products_updated": 2, "variants_created": 0,
+                           "variants_updated": 0, "categories_created": 0, "rows_unchanged": 0}
+    formula = db.session.scalar(sa.select(Product).where(Product.slug == "formula"))
+    assert formula.translations["lv"]["title"] == "Dīvaina"
 
 
 def test_an_edited_export_updates_prices_and_stock_and_adds_new_rows(client, admin, catalog):
