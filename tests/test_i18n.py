@@ -45,6 +45,37 @@ def test_the_catalogs_cover_every_extracted_message(language):
     assert template_messages() - translated == set()
 
 
+def translated_pairs(language: str) -> list[tuple[str, str]]:
+    """(msgid, each msgstr) of a language's catalog: a plural's forms one by one."""
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po, locale=language)
+    return [(message.id if isinstance(message.id, str) else message.id[0], string)
+            for message in catalog if message.id
+            for string in (message.string if isinstance(message.string, tuple) else (message.string,))]
+
+
+# One word for one thing, on the shopper's pages and the staff's alike. Spanish says "existencias"
+# for stock: "stock" stays only as the CSV's column names (`stock`, `stock_exported`) and in
+# placeholders. Latvian says "opcijas" for a product's options; "iespējas" are possibilities.
+@pytest.mark.database_independent  # the .po files only
+def test_spanish_says_existencias_for_stock_everywhere():
+    mixed = []
+    for msgid, string in translated_pairs("es"):
+        words = re.sub(r"%\(\w+\)\w|\bstock_exported\b", "", string)
+        if msgid.startswith("stock") and words.startswith("stock"):  # the column a CSV message is about
+            words = words[len("stock"):]
+        if re.search(r"\bstock\b", words, re.IGNORECASE):
+            mixed.append(string)
+    assert mixed == []
+
+
+@pytest.mark.database_independent  # the .po files only
+def test_latvian_says_opcijas_for_a_products_options_everywhere():
+    mixed = [string for msgid, string in translated_pairs("lv")
+             if re.search(r"\boptions?\b", msgid, re.IGNORECASE) and "iespēj" in string.lower()]
+    assert mixed == []
+
+
 @pytest.fixture
 def shop():
     category = make_category("Sweaters", slug="sweaters")
