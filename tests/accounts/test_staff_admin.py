@@ -188,3 +188,19 @@ def test_two_clicks_on_one_link_at_once_create_one_account(app, live_server, cli
     statuses = at_once([click] * 4)
     assert sorted(statuses) == [302, 410, 410, 410], statuses
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "mara@example.com")) == 1
+
+
+@pytest.mark.parametrize("language, role", [("en", "Role"), ("es", "Rol"), ("lv", "Loma")])
+def test_a_members_role_section_says_role_once_and_its_menu_keeps_that_name(client, language, role):
+    sign_in(client, make_user("admin@example.com", "admin", PASSWORD))
+    member = make_user("mara@example.com", "support", PASSWORD)
+
+    page = client.get(f"/admin/staff/{member.id}?lang={language}").text
+
+    section = page[page.index('aria-labelledby="role-title"'):]
+    section = section[:section.index("</section>")]
+    words = re.sub(r"<[^>]+>", " ", section)
+    assert len(re.findall(rf"\b{role}\b", words)) == 1, words  # the heading, not a label under it too
+    # The heading is the menu's label: the menu is announced by that name.
+    label_for = re.search(r'<h2 id="role-title"><label for="([^"]+)">' + role + "</label></h2>", section)
+    assert label_for and re.search(rf'<select[^>]* id="{label_for.group(1)}"', section)
