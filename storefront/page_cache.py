@@ -93,10 +93,12 @@ SHARED_SESSION_KEYS = frozenset({
 TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid")
 # Tables whose rows no storefront page shows: a change to them leaves every page as it was.
 QUIET_TABLES = frozenset({
-    "audit_entries", "canned_replies", "cart_lines", "carts", "import_jobs", "inbox_events", "inbox_items",
-    "offer_customer_uses", "offer_daily_stats", "offer_redemptions", "order_events", "order_lines", "orders",
-    "outbound_emails", "processed_webhook_events", "question_invitations", "review_mail_opt_outs",
-    "review_reports", "review_request_items", "review_requests", "users", "visits",
+    "api_idempotency_keys", "audit_entries", "canned_replies", "cart_lines", "carts", "funnel_counts",
+    "import_jobs", "inbox_events", "inbox_items", "offer_customer_uses", "offer_daily_stats",
+    "offer_redemptions", "order_discounts", "order_events", "order_lines", "orders", "outbound_emails",
+    "processed_webhook_events", "question_invitations", "remembered_launches", "review_mail_opt_outs",
+    "review_reports", "review_request_items", "review_requests", "staff_invitations", "staff_sessions",
+    "users", "visits",
     # Settings bump the version themselves, after the processes can see the new settings'
     # version (storefront.shop_settings.service): bumped at commit, a page could be rendered
     # again with the old settings under the new version.

@@ -18,7 +18,8 @@ from storefront.catalog.stock import take_stock
 from storefront.database import write_transaction
 from storefront.extensions import db
 from tests.conftest import skip_or_fail
-from tests.factories import make_category, make_product
+from storefront.orders.models import Order
+from tests.factories import checkout_form, make_category, make_product
 from tests.promotions.conftest import make_offer
 from tests.promotions.test_shopper_pages import launch
 
@@ -98,6 +99,49 @@ def test_a_sale_keeps_the_pages_until_a_variant_sells_out(client, hat):
     sold_out = client.get(f"/p/{hat.slug}")
     assert sold_out.headers["X-Cache"] == "MISS" and "Sold out" in sold_out.get_data(as_text=True)
     assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 0
+
+
+def test_a_shopper_who_browses_and_buys_leaves_every_other_visitors_pages_stored(client, app, hat):
+    """A flash sale: each shopper's page-view beacon, cart, checkout and order must not render every
+    page again for everyone. The funnel's counts, an order's discounts and a tab launch's replay
+    guard each made every stored page stale, once per shopper."""
+    make_offer(slug="friends", audience="tab_visitors", percent=20, name="Friends of the page")
+    visitor = app.test_client()
+    product = f"/p/{hat.slug}"
+    assert visitor.get(product).headers["X-Cache"] == "MISS"
+
+    launch(client, app_data=f"p:{hat.slug}")
+    client.post("/beacon", data={"page": f"http://localhost{product}", "referrer": ""})
+    client.post("/cart/add", data={"variant_id": hat.variants[0].id, "quantity": 1})
+    client.post("/checkout", data=checkout_form())
+    review = client.get("/checkout/review").get_data(as_text=True)
+    shown = re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1)
+    placed = client.post("/checkout/place", data={"shown_total": shown})
+    assert "/orders/" in placed.headers["Location"]
+    order = db.session.scalars(sa.select(Order)).one()
+    assert [d.name for d in order.discounts] == ["Friends of the page"]  # the offer was used: 10 → 9 units
+
+    assert visitor.get(product).headers["X-Cache"] == "HIT"
+    assert visitor.get("/c/hats").headers["X-Cache"] == "MISS"  # (first asked now)
+    assert visitor.get("/c/hats").headers["X-Cache"] == "HIT"
+
+
+# The tables a storefront page shows: a write to one of them renders the pages again.
+SHOWN_TABLES = {
+    "answer_votes", "answers", "categories", "legal_texts", "offer_categories", "offer_code_batches", "offer_codes",
+    "offer_products", "offers", "product_images", "products", "questions", "review_follow_ups", "review_photos",
+    "review_replies", "review_reply_versions", "review_stats", "review_versions", "review_votes", "reviews",
+    "variants",
+}
+
+
+def test_every_table_is_either_shown_by_the_pages_or_quiet():
+    """A new table must be placed: quiet (no page shows it) or shown. Unplaced, every write to it
+    bumps every stored page, as the funnel's counts did for each shopper of a flash sale."""
+    tables = set(db.metadata.tables)
+    assert not page_cache.QUIET_TABLES & SHOWN_TABLES
+    assert tables - page_cache.QUIET_TABLES - SHOWN_TABLES == set()
+    assert (page_cache.QUIET_TABLES | SHOWN_TABLES) - tables == set()
 
 
 def test_an_offer_that_starts_soon_limits_how_long_pages_are_kept(client, hat):
