@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..delivery import shipping_method_names
 from ..i18n import country_name, sort_key
 from ..text_input import ShopForm
+from .addresses import InvalidPostalCode, written_postal_code
 from .service import NOT_OFFERED
 
 
@@ -19,7 +20,8 @@ class DetailsForm(ShopForm):
     address_line1 = StringField(_l("Street and house number"), validators=[DataRequired(), Length(max=200)])
     address_line2 = StringField(_l("Apartment, floor (optional)"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
-    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    # Required or not, and its form, by the country (`validate_postal_code`).
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     phone = TelField(_l("Phone (for the courier, optional)"), validators=[Optional(), Length(max=40)])
     # Its choices are the deliveries on offer; one the shop stopped offering (a page open since, a
@@ -33,6 +35,13 @@ class DetailsForm(ShopForm):
         self.country.choices = sorted(((c, country_name(c) or c) for c in countries), key=lambda c: sort_key(c[1]))
         self.shipping_method.choices = shipping
         self.payment_method.choices = payment
+
+    def validate_postal_code(self, field) -> None:
+        """The postcode as the chosen country writes it (kept as typed when refused)."""
+        try:
+            field.data = written_postal_code(self.country.data or "", field.data or "")
+        except InvalidPostalCode as refused:
+            raise ValidationError(refused.message) from None
 
     def validate_shipping_method(self, field) -> None:
         if field.data not in {code for code, _name in field.choices}:

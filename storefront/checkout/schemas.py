@@ -90,7 +90,11 @@ class PlaceOrderSchema(Schema):
     address_line1 = _text(200)
     address_line2 = _text(200, required=False)
     city = _text(120)
-    postal_code = _text(20)
+    postal_code = _text(20, required=False, metadata={
+        "description": "Checked against the country's form and kept as the country writes it (`lv1011` becomes "
+                       "`LV-1011`, `1234ab` in NL `1234 AB`); 400 invalid_postal_code, with an `example` of the "
+                       "form, for one that cannot be right or is missing. It may be left out where the country "
+                       "has no postcodes or they are optional (Ireland's Eircode)."})
     country = _choice(COUNTRY_CODES, required=True, validate=validate.Length(equal=2), metadata={
         "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there."})
     phone = _text(40, required=False)

@@ -28,6 +28,7 @@ from ..idempotency import KeyedRequest, claim, remember
 from ..mail.service import queue_order_email
 from ..orders.models import Order, OrderDiscount, OrderLine, OrderStatus, PaymentMethod
 from ..orders.service import add_event
+from .addresses import written_postal_code
 
 
 class EmptyCart(ShopError):
@@ -165,7 +166,8 @@ def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
     cart is locked and the answer stored with the order: a retry waits for the first request and
     gets its answer (`storefront.idempotency`).
 
-    :raise EmptyCart, InvalidCheckout, TotalChanged, SoldOut: nothing is written in any case.
+    :raise EmptyCart, InvalidCheckout, InvalidPostalCode, TotalChanged, SoldOut: nothing is written in
+        any case.
     :raise AnsweredBefore, IdempotencyKeyReused: the key was used before; nothing is written.
     """
     config = current_app.config
@@ -219,6 +221,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
         raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
     if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
         raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
+    details = replace(details, postal_code=written_postal_code(details.country, details.postal_code))
     if pricing is not None:
         pricing = pricing.for_email(details.email)
         pricing = PricingContext(live_rules(pricing.now, fresh=True), pricing.shopper, pricing.now,

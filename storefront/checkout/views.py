@@ -21,6 +21,7 @@ from ..errors import ShopError
 from ..orders.models import PaymentMethod
 from ..social.attribution import count_checkout
 from . import service, social_cart
+from .addresses import InvalidPostalCode
 from .admission import admit_checkout
 from .forms import DetailsForm, PlaceOrderForm
 
@@ -137,7 +138,8 @@ def place():
     except service.TotalChanged as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.review"), 303)
-    except service.InvalidCheckout as error:  # a choice no longer on offer: choose again
+    # A choice no longer on offer, or details kept from before a rule: choose or correct them again.
+    except (service.InvalidCheckout, InvalidPostalCode) as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.details"), 303)
     except ShopError as error:

@@ -115,7 +115,7 @@ def test_the_first_mail_holds_the_contracts_terms_in_the_orders_language(smtp_se
 
     load_legal_pages(app.config["LANGUAGES"], NOW)
     pullover = make_product(title="Dzintars pullover", variants=[{"price": 8900}]).variants[0]
-    order = make_order(pullover, now=NOW, locale="lv", country="EE")
+    order = make_order(pullover, now=NOW, locale="lv", country="EE", city="Tallinn", postal_code="10111")
     [message] = smtp_server.messages
     text = message.get_body(("plain",)).get_content()
     assert f"http://shop.test/orders/{order.tracking_token}?lang=lv" in text
