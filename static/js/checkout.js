@@ -1,4 +1,5 @@
-// Checkout: show the total for the chosen delivery option at once, and send an order only once.
+// Checkout: show the total for the chosen delivery option at once, the chosen country's postcode form,
+// and send an order only once.
 (function () {
   "use strict";
   var breakdown = document.querySelector("[data-breakdown]");
@@ -11,6 +12,16 @@
       });
     });
   });
+  // The postcode's placeholder shows the chosen country's form (the server judges it either way).
+  var postcode = document.querySelector("input[name=postal_code][data-examples]");
+  var country = document.querySelector("select[name=country]");
+  if (postcode && country) {
+    var examples = JSON.parse(postcode.dataset.examples);
+    country.addEventListener("change", function () {
+      if (examples[country.value]) postcode.placeholder = examples[country.value];
+      else postcode.removeAttribute("placeholder");
+    });
+  }
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (form.dataset.sent) { event.preventDefault(); return; }

@@ -1,6 +1,8 @@
 """The checkout's forms. They name and bound the fields; choices come from the shop's settings."""
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
@@ -9,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..delivery import shipping_method_names
 from ..i18n import country_name, sort_key
 from ..text_input import ShopForm
-from .addresses import InvalidPostalCode, written_postal_code
+from .addresses import InvalidPostalCode, postal_code_example, written_postal_code
 from .service import NOT_OFFERED
 
 
@@ -35,6 +37,11 @@ class DetailsForm(ShopForm):
         self.country.choices = sorted(((c, country_name(c) or c) for c in countries), key=lambda c: sort_key(c[1]))
         self.shipping_method.choices = shipping
         self.payment_method.choices = payment
+        # The chosen country's form as the placeholder; checkout.js follows a change of country.
+        examples = {code: example for code in countries if (example := postal_code_example(code))}
+        self.postal_code.render_kw = {"data-examples": json.dumps(examples, separators=(",", ":"))}
+        if self.country.data in examples:
+            self.postal_code.render_kw["placeholder"] = examples[self.country.data]
 
     def validate_postal_code(self, field) -> None:
         """The postcode as the chosen country writes it (kept as typed when refused)."""

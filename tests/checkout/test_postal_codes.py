@@ -93,6 +93,15 @@ def test_a_latvian_postcode_typed_loosely_is_ordered_as_latvia_writes_it(client,
     assert order.postal_code == "LV-1011"
 
 
+def test_the_page_shows_the_chosen_countrys_form_as_the_placeholder(client, product):
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 1})
+
+    control = postcode_control(client.get("/checkout").get_data(as_text=True))
+
+    assert 'placeholder="LV-1073"' in control
+    assert "&#34;NL&#34;:&#34;1234 AB&#34;" in control or '"NL":"1234 AB"' in control
+
+
 @pytest.mark.parametrize("change, example", [
     ({"country": "ES", "postal_code": "ABCDEFGHIJK"}, "28039"),
     ({"country": "LV", "postal_code": "1011"}, "LV-1073"),
