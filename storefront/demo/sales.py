@@ -94,7 +94,7 @@ class History:
 
 
 BUYERS = (("Anna Bērziņa", "lv", "Rīga", "LV-1010", "LV"), ("Jānis Kalniņš", "lv", "Liepāja", "LV-3401", "LV"),
-          ("Lucía Fernández", "es", "Valencia", "46001", "ES"), ("Emily Carter", "en", "Dublin", "D02", "IE"),
+          ("Lucía Fernández", "es", "Valencia", "46001", "ES"), ("Emily Carter", "en", "Dublin", "D02 X285", "IE"),
           ("Marta Ozola", "lv", "Valmiera", "LV-4201", "LV"), ("Pablo Ruiz", "es", "Madrid", "28013", "ES"))
 
 
