@@ -92,15 +92,16 @@ def _insert_ignore(table, values: dict):
     return conflict_insert(table).values(**values).on_conflict_do_nothing()
 
 
-# Offer and code counters change with every sale; pages change only when one fills up (the offer
-# stops applying) or reopens, so these statements tell the page cache themselves
-# (`pages_unchanged` keeps its generic watch from bumping the version on every sale).
-QUIET = {"synchronize_session": False, "pages_unchanged": True}
+# Offer and code counters change with every sale; pages, and the live offers each process keeps,
+# change only when one fills up (the offer stops applying) or reopens, so these statements tell
+# the page cache themselves (`pages_unchanged` and `counter_only` keep its generic watch from
+# bumping the pages and the offers on every sale).
+QUIET = {"synchronize_session": False, "pages_unchanged": True, "counter_only": True}
 
 
 def _note_fill(after: int | None, cap: int | None, *, taking: bool) -> None:
     if after is not None and cap is not None and after == (cap if taking else cap - 1):
-        mark_pages_changed()
+        mark_pages_changed("offers")
 
 
 def _take_offer(offer_id: int) -> bool:

@@ -124,8 +124,9 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
     # (SOLD_OUT, noted by catalog.stock), which may turn a product's card.
     "cards": frozenset({"products", "variants", "product_images", "variants.sold_out"}),
     # The live offers as the promotion engine's rules (promotions.service.live_rules): read by
-    # every page (the free-shipping promise, banners, prices), changed only by the marketers and
-    # by redemptions (a counter in `offers`).
+    # every page (the free-shipping promise, banners, prices), changed by the marketers, and by a
+    # redemption only when it fills the offer up or a release reopens it (promotions.redemptions:
+    # the counter's statements say `counter_only`).
     "offers": frozenset({"offers", "offer_products", "offer_categories"}),
     # A product page's reviews and questions (reviews.sections). The inbox's clocks, which the
     # reply figures count, change without a page write, so those figures lag by PAGE_CACHE_TTL,
@@ -138,6 +139,7 @@ SECTION_TABLES: dict[str, frozenset[str]] = {
 SECTION_PREFIX = "section:"  # the store's keys of sections
 STOCK_ONLY = "variants.stock"  # among a transaction's changed tables: stock was taken or returned
 SOLD_OUT = "variants.sold_out"  # … and a variant ran out or came back (`note_sold_out_changed`)
+COUNTER_ONLY = ".counter"  # after a table's name: only a counter of its rows moved (`counter_only`)
 CHANGED_TABLES = "changed_tables"  # in the SQLAlchemy session's info: the tables this transaction wrote
 MARK_HEADER = "X-Page-Cache"  # from Flask to the middleware: this response may be stored (until when)
 PAGES_CHANGED = "pages_changed"  # in the SQLAlchemy session's info: bump the version on commit
@@ -619,10 +621,12 @@ def before_lookup(app: Flask, hook) -> None:
     app.extensions.setdefault("page_cache_before_lookup", []).append(guarded)
 
 
-def mark_pages_changed() -> None:
-    """What the current transaction writes changes what pages show: bump the version on commit.
-    For writes the session events cannot judge (a stock counter that crossed a state)."""
+def mark_pages_changed(*tables: str) -> None:
+    """What the current transaction writes changes what pages show: bump the version on commit,
+    and the sections that show `tables`. For writes the session events cannot judge (a stock
+    counter that crossed a state, an offer's counter that filled up)."""
     db.session.info[PAGES_CHANGED] = True
+    db.session.info.setdefault(CHANGED_TABLES, set()).update(tables)
 
 
 def note_sold_out_changed() -> None:
@@ -675,6 +679,10 @@ def _note_statement(state) -> None:
     table = _table_of(state.statement)
     if table == "variants" and state.execution_options.get("stock_only"):
         table = STOCK_ONLY
+    elif state.execution_options.get("counter_only"):
+        # A counter no page or section shows (an offer's redemptions): the writer says when it
+        # fills up or reopens (`mark_pages_changed`).
+        table = f"{table}{COUNTER_ONLY}"
     state.session.info.setdefault(CHANGED_TABLES, set()).add(table)
     if state.execution_options.get("pages_unchanged"):
         return

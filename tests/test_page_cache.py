@@ -22,6 +22,7 @@ from storefront.orders.models import Order
 from tests.factories import checkout_form, make_category, make_product
 from tests.promotions.conftest import make_offer
 from tests.promotions.test_shopper_pages import launch
+from tests.social.test_launch import signed_request
 
 UTC = dt.timezone.utc
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -124,6 +125,42 @@ def test_a_shopper_who_browses_and_buys_leaves_every_other_visitors_pages_stored
     assert visitor.get(product).headers["X-Cache"] == "HIT"
     assert visitor.get("/c/hats").headers["X-Cache"] == "MISS"  # (first asked now)
     assert visitor.get("/c/hats").headers["X-Cache"] == "HIT"
+
+
+def _buy(client, hat, shopper: str) -> Order:
+    launched = client.post("/tab", data={"signed_request": signed_request(locale="en_GB", user_id=shopper)})
+    assert launched.status_code == 303
+    client.post("/cart/add", data={"variant_id": hat.variants[0].id, "quantity": 1})
+    client.post("/checkout", data=checkout_form())
+    review = client.get("/checkout/review").get_data(as_text=True)
+    shown = re.search(r'name="shown_total"[^>]*value="(\d+)"', review).group(1)
+    assert "/orders/" in client.post("/checkout/place", data={"shown_total": shown}).headers["Location"]
+    return db.session.scalar(sa.select(Order).order_by(Order.id.desc()).limit(1))
+
+
+def test_an_offers_counter_changes_the_pages_and_the_kept_offers_only_when_it_fills_or_reopens(app, hat):
+    """Each redemption moved the offer's counter, and every process read the live offers again for
+    its next page; the offer's rules change only when it fills up (it stops applying) or reopens."""
+    from storefront.orders import staff
+    from tests.reviews.factories import staff_member
+
+    make_offer(slug="friends", audience="tab_visitors", percent=20, name="Friends of the page", cap_total=2)
+    store = app.extensions["page_cache"]
+
+    def versions():
+        return store.get("nothing")[0], store.read_marker(page_cache._section_marker("offers"))
+
+    before = versions()
+    first = _buy(app.test_client(), hat, "5001")
+    assert [d.name for d in first.discounts] == ["Friends of the page"]
+    assert versions() == before  # 1 of 2: nothing any page shows changed
+    second = _buy(app.test_client(), hat, "5002")
+    assert [d.name for d in second.discounts] == ["Friends of the page"]
+    filled = versions()
+    assert filled[0] != before[0] and filled[1] != before[1]  # full: the offer stops applying
+    staff.cancel(first.id, actor=staff_member(), now=dt.datetime.now(UTC))
+    reopened = versions()
+    assert reopened[0] != filled[0] and reopened[1] != filled[1]  # a place again
 
 
 # The tables a storefront page shows: a write to one of them renders the pages again.
