@@ -85,12 +85,14 @@ test-postgres: $(DEV_STAMP) translations
 
 # The page benchmark, the back-office dashboard (1,000 and 100,000 orders), search (100 and
 # 100,000 products), then the flash sale (2,000 checkouts at once against a capped offer, on a
-# throwaway database made on the server of $(PG_TEST_URL), or on SQLite if it is not reachable).
+# throwaway database made on the server of $(PG_TEST_URL), or on SQLite if it is not reachable),
+# and the CPU each of its steps costs the shop.
 bench: $(DEV_STAMP) translations
 	$(PY) -m bench
 	$(PY) -m bench.dashboard --postgres "$(PG_TEST_URL)"
 	$(PY) -m bench.search --postgres "$(PG_TEST_URL)"
 	$(PY) -m bench.flash_sale --postgres "$(PG_TEST_URL)"
+	$(PY) -m bench.checkout_path --postgres "$(PG_TEST_URL)"
 
 # Only the product page with 10,000 reviews next to one with none (and the hello world).
 bench-reviews: $(DEV_STAMP) translations
