@@ -71,8 +71,8 @@ def postal_code_example(country: str) -> str:
 
 def written_postal_code(country: str, postal_code: str) -> str:
     """The postcode as `country` writes it: in upper case with its spaces and hyphens ("lv1011" is
-    "LV-1011", "1234ab" in the Netherlands "1234 AB", "00950" in Poland "00-950"), without the
-    prefix of international mail that the address puts before it ("LT-04340" is "04340"). A country
+    "LV-1011", "1234ab" in the Netherlands "1234 AB", "00950" in Poland "00-950"); the prefix of
+    international mail is kept when typed ("lt 04340" is "LT-04340", "04340" stays so). A country
     without a postcode format takes any text, as typed; one where it is optional takes none.
 
     :raise InvalidPostalCode: (field postal_code) it is missing, or cannot be one of the country's;
@@ -87,14 +87,16 @@ def written_postal_code(country: str, postal_code: str) -> str:
         return ""
     if rules is None or not rules.patterns:
         return typed
-    compact = [_compact(typed)]
-    if rules.prefix and compact[0].startswith(rules.prefix):
-        compact.append(compact[0][len(rules.prefix):])
+    compact, prefix = _compact(typed), ""
+    if rules.prefix and compact.startswith(rules.prefix) and len(compact) > len(rules.prefix):
+        # Typed with the prefix of international mail ("LT-04340"): judged without it, kept with it,
+        # as a parcel from another country is addressed.
+        compact, prefix = compact[len(rules.prefix):], f"{rules.prefix}-"
     # In the examples' shape first: a pattern may let the space go ("1234AB"), the country does not.
-    candidates = [_shaped_like(characters, example) for characters in compact for example in rules.examples]
-    for candidate in filter(None, [*candidates, typed.upper(), *compact]):
+    candidates = [_shaped_like(compact, example) for example in rules.examples]
+    for candidate in filter(None, [*candidates, "" if prefix else typed.upper(), compact]):
         if all(pattern.match(candidate) for pattern in rules.patterns):
-            return candidate
+            return prefix + candidate
     example = rules.examples[0] if rules.examples else ""
     raise InvalidPostalCode(_l("The postal code must be in the form %(example)s.", example=example),
                             field="postal_code", example=example)
