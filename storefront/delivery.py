@@ -37,6 +37,16 @@ _NAMES = {
     "express": _l("Express delivery (next working day)"),
     "pickup": _l("Pick up at our Riga studio"),
 }
+# The methods that deliver nothing: the shopper collects the order, so the checkout asks for no
+# address and the order keeps none (every added method is a delivery somewhere).
+COLLECTED = frozenset({"pickup"})
+
+
+def needs_address(code: str | None) -> bool:
+    """Whether an order delivered by `code` needs the shopper's address (not for a pick-up)."""
+    return code not in COLLECTED
+
+
 # An added method's code: what `new_code` makes of its English name (orders keep 40 characters).
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_CUSTOM_METHODS = 20

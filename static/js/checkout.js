@@ -1,5 +1,5 @@
-// Checkout: show the total for the chosen delivery option at once, the chosen country's postcode form,
-// and send an order only once.
+// Checkout: show the total for the chosen delivery option at once, the address only for a delivery,
+// the chosen country's postcode form, and send an order only once.
 (function () {
   "use strict";
   var breakdown = document.querySelector("[data-breakdown]");
@@ -12,6 +12,19 @@
       });
     });
   });
+  // A pick-up needs no address: its fields are hidden while one is chosen (the server keeps none).
+  var address = document.querySelector("[data-address-fields]");
+  if (address) {
+    var collected = (address.dataset.collected || "").split(" ");
+    var showAddress = function () {
+      var chosen = document.querySelector('input[name="shipping_method"]:checked');
+      address.hidden = !!chosen && collected.indexOf(chosen.value) !== -1;
+    };
+    document.querySelectorAll('input[name="shipping_method"]').forEach(function (radio) {
+      radio.addEventListener("change", showAddress);
+    });
+    showAddress();
+  }
   // The postcode's placeholder shows the chosen country's form (the server judges it either way).
   var postcode = document.querySelector("input[name=postal_code][data-examples]");
   var country = document.querySelector("select[name=country]");

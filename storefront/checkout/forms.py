@@ -6,25 +6,36 @@ import json
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
-from ..delivery import shipping_method_names
+from ..delivery import needs_address, shipping_method_names
 from ..i18n import country_name, sort_key
 from ..text_input import ShopForm
 from .addresses import InvalidPostalCode, postal_code_example, written_postal_code
 from .service import NOT_OFFERED
 
 
+class NeededForDelivery(DataRequired):
+    """Required, unless the delivery chosen needs no address (a pick-up): then not judged at all,
+    and the order keeps none of it."""
+
+    def __call__(self, form, field):
+        if not needs_address(form.shipping_method.data):
+            field.errors[:] = []
+            raise StopValidation()
+        super().__call__(form, field)
+
+
 class DetailsForm(ShopForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(_l("Please enter a valid e-mail address.")), Length(max=254)],
                        description=_l("For your receipt and the tracking link."))
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    address_line1 = StringField(_l("Street and house number"), validators=[DataRequired(), Length(max=200)])
+    address_line1 = StringField(_l("Street and house number"), validators=[NeededForDelivery(), Length(max=200)])
     address_line2 = StringField(_l("Apartment, floor (optional)"), validators=[Optional(), Length(max=200)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
+    city = StringField(_l("City"), validators=[NeededForDelivery(), Length(max=120)])
     # Required or not, and its form, by the country (`validate_postal_code`).
     postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
-    country = SelectField(_l("Country"), validators=[DataRequired()])
+    country = SelectField(_l("Country"), validators=[NeededForDelivery()])
     phone = TelField(_l("Phone (for the courier, optional)"), validators=[Optional(), Length(max=40)])
     # Its choices are the deliveries on offer; one the shop stopped offering (a page open since, a
     # crafted post) is refused with that reason, not as an unknown value.
@@ -45,6 +56,8 @@ class DetailsForm(ShopForm):
 
     def validate_postal_code(self, field) -> None:
         """The postcode as the chosen country writes it (kept as typed when refused)."""
+        if not needs_address(self.shipping_method.data):
+            return
         try:
             field.data = written_postal_code(self.country.data or "", field.data or "")
         except InvalidPostalCode as refused:

@@ -87,16 +87,19 @@ class PlaceOrderSchema(Schema):
     cart_token = Text(required=True, validate=validate.Length(max=64))
     email = _email(required=True)
     full_name = _text(120)
-    address_line1 = _text(200)
+    address_line1 = _text(200, required=False, metadata={
+        "description": "Required (400 invalid_checkout) unless the delivery needs no address (`pickup`), in which "
+                       "case the address fields are not kept."})
     address_line2 = _text(200, required=False)
-    city = _text(120)
+    city = _text(120, required=False, metadata={"description": "Required unless the delivery is `pickup`."})
     postal_code = _text(20, required=False, metadata={
         "description": "Checked against the country's form and kept as the country writes it (`lv1011` becomes "
                        "`LV-1011`, `1234ab` in NL `1234 AB`); 400 invalid_postal_code, with an `example` of the "
                        "form, for one that cannot be right or is missing. It may be left out where the country "
                        "has no postcodes or they are optional (Ireland's Eircode)."})
-    country = _choice(COUNTRY_CODES, required=True, validate=validate.Length(equal=2), metadata={
-        "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there."})
+    country = _choice(COUNTRY_CODES, load_default="", validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there. "
+                       "Required unless the delivery is `pickup`."})
     phone = _text(40, required=False)
     shipping_method = _method(required=True, metadata={
         "description": f"{SHIPPING_METHOD_WORDS} One of the quote's `shipping_methods`; 400 invalid_checkout for "

@@ -21,7 +21,7 @@ from ..cart.service import get_cart, line_items, lost_for, offers_for
 from ..catalog.models import Product, Variant
 from ..catalog.stock import take_stock
 from ..database import write_transaction
-from ..delivery import default_option, shipping_method_names, shipping_options
+from ..delivery import default_option, needs_address, shipping_method_names, shipping_options
 from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember
@@ -147,6 +147,24 @@ def _order_discount(applied) -> OrderDiscount:
     return OrderDiscount.named_as(offer, **amounts) if offer else OrderDiscount(name=applied.name[:120], **amounts)
 
 
+def _address_for(details: ShopperDetails, config) -> ShopperDetails:
+    """The details with the address the delivery needs, checked (the postcode written as its
+    country writes it); for a pick-up, with no address at all: the order keeps only what it needs.
+
+    :raise InvalidCheckout: a delivery without a street or a city, or to a country the shop does
+        not deliver to.
+    :raise InvalidPostalCode: the postcode cannot be one of the country's.
+    """
+    if not needs_address(details.shipping_method):
+        return replace(details, address_line1="", address_line2="", city="", postal_code="", country="")
+    for field in ("address_line1", "city"):
+        if not getattr(details, field).strip():
+            raise InvalidCheckout(_l("This field is required."), field=field)
+    if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
+        raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
+    return replace(details, postal_code=written_postal_code(details.country, details.postal_code))
+
+
 def place_order(cart_token: str, details: ShopperDetails, *, now: dt.datetime,
                 shown_total: int | None = None, pricing: PricingContext | None = None,
                 keyed: KeyedRequest | None = None, seen_offer_ids: Iterable[int] = ()) -> Order:
@@ -219,9 +237,7 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
                                   "from your cart.", names=", ".join(withdrawn)))
     if details.payment_method not in {m.value for m in enabled_payment_methods(config)}:
         raise InvalidCheckout(_l("Please choose a payment method."), field="payment_method")
-    if details.country.upper() not in config["SHIP_TO_COUNTRIES"]:
-        raise InvalidCheckout(_l("Sorry, we do not deliver to that country yet."), field="country")
-    details = replace(details, postal_code=written_postal_code(details.country, details.postal_code))
+    details = _address_for(details, config)
     if pricing is not None:
         pricing = pricing.for_email(details.email)
         pricing = PricingContext(live_rules(pricing.now, fresh=True), pricing.shopper, pricing.now,

@@ -16,7 +16,7 @@ from promotions.service import pricing_context
 from ..cart import session_cart
 from ..cart.service import lost_for
 from ..database import utcnow
-from ..delivery import shipping_options
+from ..delivery import COLLECTED, shipping_options
 from ..errors import ShopError
 from ..orders.models import PaymentMethod
 from ..social.attribution import count_checkout
@@ -78,7 +78,7 @@ def details():
     quotes = {code: service.quote(lines, code, pricing) for code in options}
     chosen = form.shipping_method.data if form.shipping_method.data in quotes else first
     status = 400 if form.is_submitted() else 200
-    return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes,
+    return render_template("checkout/details.html", form=form, lines=lines, quotes=quotes, collected=COLLECTED,
                            totals=quotes[chosen], **_offer_words(quotes[chosen], pricing)), status
 
 
@@ -100,7 +100,7 @@ def review():
     options, _shipping, _payment = _choices()
     form = PlaceOrderForm(shown_total=str(totals.total))
     return render_template("checkout/review.html", form=form, lines=lines, totals=totals, details=saved,
-                           shipping=options[saved["shipping_method"]],
+                           shipping=options[saved["shipping_method"]], collected=COLLECTED,
                            payment_name=service.PAYMENT_METHOD_NAMES[PaymentMethod(saved["payment_method"])],
                            **_offer_words(totals, pricing))
 

@@ -200,3 +200,34 @@ def test_a_failed_3d_secure_authentication_leaves_the_order_unpaid_and_says_so(
     unpaid = the_order()
     assert unpaid.status == OrderStatus.PENDING_PAYMENT and unpaid.paid_at is None
     assert stock_of("BH-GREY") == 18  # still held while the shopper tries another card
+
+
+def test_a_pick_up_hides_the_address_and_is_ordered_without_one(shopper: Page, live_server, knitwear_shop,
+                                                                 screenshot):
+    page = shopper
+    put_two_grey_hats_in_the_cart(page, live_server.url)
+    page.get_by_role("link", name="Go to checkout").click()
+    address = page.locator("[data-address-fields]")
+    expect(address).to_be_visible()
+    page.get_by_label(re.compile("Pick up at our Riga studio")).check()
+    expect(address).to_be_hidden()
+    expect(page.locator("[data-breakdown] [data-shipping]")).to_have_text("Free")
+    page.get_by_label(re.compile("Standard delivery")).check()
+    expect(address).to_be_visible()
+    page.get_by_label(re.compile("Pick up at our Riga studio")).check()
+    page.get_by_label("E-mail").fill("anna@example.com")
+    page.get_by_label("Full name").fill("Anna Bērziņa")
+    page.get_by_label("Bank transfer", exact=True).check()
+    fits_the_frame(page)
+    screenshot(page, f"checkout-pick-up-{page.width_name}")
+    page.get_by_role("button", name="Continue to review").click()
+
+    expect(page).to_have_url(re.compile(r"/checkout/review$"))
+    details = page.locator(".details-list")
+    expect(details).to_contain_text("Pick up at")
+    expect(details).not_to_contain_text("Deliver to")
+    page.get_by_role("button", name="Place order — €58.00").click()
+    expect(page).to_have_url(re.compile(r"/orders/[\w-]+\?placed=1$"))
+    order = the_order()
+    assert (order.shipping_method, order.address_line1, order.city, order.country, order.total) == (
+        "pickup", "", "", "", 5800)

@@ -34,6 +34,8 @@ def test_the_quote_shows_every_part_of_the_total(client, cart_token):
     ({"payment_method": "card"}, 400, "invalid_checkout", "payment_method"),
     ({"payment_method": "bitcoin"}, 400, "invalid_checkout", "payment_method"),
     ({"full_name": ""}, 422, "invalid", "full_name"),
+    ({"address_line1": ""}, 400, "invalid_checkout", "address_line1"),  # a delivery needs an address
+    ({"city": "   "}, 400, "invalid_checkout", "city"),
     ({"expected_total": 1}, 409, "total_changed", None),
     ({"expected_total": "5495"}, 422, "invalid", "expected_total"),
     ({"cart_token": "no-such-cart"}, 400, "empty_cart", None),
@@ -70,3 +72,12 @@ def test_a_bank_transfer_order_cannot_start_a_card_payment(client, cart_token):
 def test_an_unknown_tracking_token_reveals_nothing(client):
     response = client.get("/api/v1/orders/guess")
     assert response.status_code == 404 and response.json["error"]["code"] == "order_not_found"
+
+
+def test_a_pick_up_needs_no_address_and_the_order_keeps_none(client, cart_token):
+    body = {k: v for k, v in checkout_form(cart_token=cart_token, shipping_method="pickup").items()
+            if k not in ("address_line1", "city", "postal_code", "country")}
+    response = client.post("/api/v1/orders", json=body)
+    assert response.status_code == 201, response.json
+    order = db.session.scalars(sa.select(Order)).one()
+    assert (order.address_line1, order.city, order.postal_code, order.country) == ("", "", "", "")

@@ -149,7 +149,8 @@ def test_a_pickup_order_reads_as_collected_at_the_studio_and_paid_there(client, 
     assert client.post("/checkout", data=checkout_form(shipping_method="pickup",
                                                          payment_method="cash_on_delivery")).status_code == 303
     review = text(client.get("/checkout/review"))
-    assert f"Pick up at {app.config['PICKUP_ADDRESS']}" in review and "Your address Anna" in review
+    assert f"Pick up at {app.config['PICKUP_ADDRESS']}" in review and "Full name Anna Bērziņa" in review
+    assert "Brīvības iela" not in review  # the order keeps no address for a pick-up
     assert "Deliver to" not in review and "not the delivery you chose" not in review
     shown = re.search(r'name="shown_total"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="shown_total"',
                       client.get("/checkout/review").get_data(as_text=True))
