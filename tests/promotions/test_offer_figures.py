@@ -31,7 +31,7 @@ def cells(html: str, scope: str) -> dict[str, str]:
     """The figure cells (class c-held, c-redeemed, …) inside the first element that `scope` opens."""
     start = html.index(scope)
     found = {}
-    for name, text in re.findall(r'class="num c-(\w+)">(.*?)</t[dh]>', html[start:], flags=re.DOTALL):
+    for name, text in re.findall(r'class="num c-(\w+)"[^>]*>(.*?)</t[dh]>', html[start:], flags=re.DOTALL):
         found.setdefault(name, re.sub(r"<[^>]+>", "", text).strip())
     return found
 
