@@ -24,8 +24,11 @@ Rules, in the order they are applied:
    shares are whole minor units, add up to the offer's discount exactly, and never exceed a line's
    remaining amount: a line's total never goes below zero, and refunding one line refunds exactly
    its share. Buy-X-get-Y puts each free unit's price on the line it belongs to.
-4. **Combination.** Combinable offers all apply, highest priority first (then lower id). An
-   exclusive offer applies alone. The shopper gets whichever of these gives the larger discount
+4. **Combination.** Combinable offers all apply: first the offers on items (buy X get Y, and
+   any offer on chosen products or categories), then the offers on the whole order, each group
+   highest priority first (then lower id). An order's discount is so taken off what the item
+   offers left, as a receipt lists them: a hat made free by 3-for-2 is not discounted again by
+   €10 off the order, which would give the shopper less. An exclusive offer applies alone. The shopper gets whichever of these gives the larger discount
    (items plus shipping); on a tie, the combination whose best offer has the higher priority.
 """
 from __future__ import annotations
@@ -305,12 +308,20 @@ def _eligibility(offer: OfferRule, lines: tuple[EngineLine, ...], shopper: Shopp
     return None
 
 
+def on_items(offer: OfferRule) -> bool:
+    """An offer on items (buy X get Y, or chosen products or categories), applied before the
+    offers on the whole order."""
+    return offer.benefit == "bxgy" or offer.target != "order"
+
+
 def _apply_all(offers: tuple[OfferRule, ...], lines: tuple[EngineLine, ...], shipping: int
                ) -> tuple[AppliedOffer, ...]:
+    """`offers` (highest priority first) applied one after the other: those on items, then those
+    on the whole order (a stable sort keeps the priority within each)."""
     remaining = [line.unit_price * line.quantity for line in lines]
     shipping_left = shipping
     applied = []
-    for offer in offers:
+    for offer in sorted(offers, key=lambda o: not on_items(o)):
         shares, shipping_off = _one_offer(offer, lines, remaining, shipping_left)
         for i, share in enumerate(shares):
             remaining[i] -= share

@@ -112,10 +112,10 @@ def test_every_applied_offer_has_its_own_shares_per_line():
         offer(1, benefit="fixed", amount=400, priority=1),
         offer(2, percent=10, target="products", product_ids=frozenset({2}))])
 
-    first, second = outcome.applied
-    assert first == AppliedOffer(1, "offer 1", (100, 300), 400, 0)
-    assert second == AppliedOffer(2, "offer 2", (0, 270), 270, 0)  # 10% of the 2700 left
-    assert outcome.line_discounts == (100, 570)
+    first, second = outcome.applied  # the offer on a product first, then the one on the order
+    assert first == AppliedOffer(2, "offer 2", (0, 300), 300, 0)
+    assert second == AppliedOffer(1, "offer 1", (108, 292), 400, 0)  # spread over 1000 and the 2700 left
+    assert outcome.line_discounts == (108, 592)
 
 
 # --- buy X get Y ---------------------------------------------------------------------------------
@@ -321,6 +321,32 @@ def test_combinable_offers_apply_together_highest_priority_first():
 
     assert [a.offer_id for a in outcome.applied] == [2, 1]
     assert outcome.items_discount == 2000
+
+
+def test_an_order_discount_is_taken_after_three_for_two_so_the_free_hat_takes_none_of_it():
+    """€10 off the order was spread over three hats before 3-for-2 made one free: €2.48 of it went
+    on the free hat and was lost, so the shopper got €7.52 off (the audit's €80.48, not €78.00)."""
+    hats = [line(3900, product=1, categories={7}), line(2900, product=2, categories={7}),
+            line(4900, product=3, categories={7})]
+    code = offer(1, benefit="fixed", amount=1000, priority=10)  # a higher priority than the hats'
+    three_for_two = offer(2, benefit="bxgy", buy_qty=2, get_qty=1, target="categories",
+                          category_ids=frozenset({7}))
+
+    outcome = evaluate(hats, DIRECT, NOW, [code, three_for_two])
+
+    assert [(a.offer_id, a.discount) for a in outcome.applied] == [(2, 2900), (1, 1000)]
+    assert outcome.items_discount == 3900  # 117.00 − 39.00 = 78.00
+    assert outcome.line_discounts[1] == 2900  # the free hat: its price, no more, no less
+    assert sum(outcome.line_discounts) == outcome.items_discount
+
+
+def test_a_percentage_off_the_order_is_taken_after_an_offer_on_a_product():
+    # 20 % off socks (product 2) first, then 10 % off the order on what is left.
+    outcome = evaluate([line(5000, product=1), line(2000, product=2)], DIRECT, NOW,
+                       [offer(1, percent=10, priority=9), offer(2, percent=20, target="products",
+                                                                product_ids=frozenset({2}))])
+
+    assert [(a.offer_id, a.discount) for a in outcome.applied] == [(2, 400), (1, 660)]
 
 
 def test_combinable_offers_are_not_combined_when_a_better_exclusive_offer_exists():
