@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from storefront.database import utcnow
 from storefront.errors import ShopError, error_response
@@ -26,10 +25,6 @@ from . import banners, messages, service, store_codes, thanks
 from .limits import TooManyCodes, code_guess_limit, retry_headers
 
 bp = Blueprint("offers", __name__)
-
-
-class StoreCodeForm(FlaskForm):
-    """An empty form: the POST carries only its CSRF token."""
 
 
 @bp.errorhandler(429)
@@ -69,7 +64,7 @@ def render_offer_page(offer, *, error: ShopError | None = None, status: int = 20
     return render_template(
         "offers/offer.html", offer=offer, verdict=verdict, verdict_text=messages.verdict_text(verdict, offer),
         now=context.now, live=offer.is_live(context.now), store_code=store_code,
-        qr_svg=_qr_svg(store_code.code) if store_code else None, form=StoreCodeForm(), error=error,
+        qr_svg=_qr_svg(store_code.code) if store_code else None, error=error,
         words=_page_words(offer),
     ), status
 

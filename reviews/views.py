@@ -65,6 +65,7 @@ DEFERRED_FORMS = {
     "review_forms.report": _l("Report this review"),
     "question_pages.ask": _l("Send the question"),
     "question_pages.vote": _l("Yes, this answer was helpful"),
+    "offers.store_code": _l("Get my in-store code"),
 }
 MAX_CONFIRM_FIELDS = 20
 

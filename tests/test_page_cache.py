@@ -20,7 +20,7 @@ from storefront.extensions import db
 from tests.conftest import skip_or_fail
 from storefront.orders.models import Order
 from tests.factories import checkout_form, make_category, make_product
-from tests.promotions.conftest import make_offer
+from tests.promotions.conftest import make_code, make_offer
 from tests.promotions.test_shopper_pages import launch
 from tests.social.test_launch import signed_request
 
@@ -329,3 +329,55 @@ def test_when_the_database_is_away_the_last_copy_is_answered(client, hat, monkey
     assert price_on(response.get_data(as_text=True)) == "€39.00"
     never_stored = client.get(f"/p/{hat.slug}?variant={uuid.uuid4().int % 10**9}")
     assert never_stored.status_code == 503 and never_stored.headers["Retry-After"]  # no copy: the apology
+
+
+# --- the offer page -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["", "?lang=es", "?lang=lv"])
+def test_an_offer_page_writes_nothing_sets_no_cookie_and_is_shared(client, hat, count_queries, csrf_enabled, query):
+    """Its in-store code form embedded a CSRF token, which started a session for every reader."""
+    make_offer(slug="hat-days", target="products", products=[hat], name="Hat days")
+    url = f"/offers/hat-days{query}"
+    with count_queries() as counter:
+        rendered = client.get(url)
+    assert rendered.status_code == 200
+    assert [s for s in counter.statements if s.lstrip().upper().startswith(WRITES)] == []
+    first, second = client.get(url), client.get(url)
+    for response in (rendered, first, second):
+        assert "Set-Cookie" not in response.headers
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert second.headers["Cache-Control"].startswith("public, max-age=0, s-maxage=")
+    page = second.get_data(as_text=True)
+    assert "data-get-store-code" in page and 'name="csrf_token" value=""' in page
+
+
+def test_the_in_store_code_form_of_a_shared_offer_page_fetches_its_token_or_confirms(client, hat, csrf_enabled):
+    from promotions.models import OfferCode
+
+    make_offer(slug="hat-days")
+    page = client.get("/offers/hat-days").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="([^"]+)"\s+data-action="([^"]+)"', page)
+    assert form.group(2) == "/offers/hat-days/store-code"
+    confirm = client.post(form.group(1).replace("&amp;", "&"), data={"csrf_token": ""})  # no script
+    assert confirm.status_code == 200 and ">Get my in-store code</button>" in confirm.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
+    assert client.post(form.group(2), data={"csrf_token": token}).status_code == 303
+    code = db.session.scalars(sa.select(OfferCode)).one().code
+    own = client.get("/offers/hat-days")  # the visitor's code: a page of their own
+    assert code in own.get_data(as_text=True) and "X-Cache" not in own.headers
+
+
+def test_a_visitor_with_an_offer_link_gets_the_code_and_then_shares_the_code_holders_page(client, app, hat):
+    offer = make_offer(slug="telegram", audience="code_holders", name="Telegram friends")
+    make_code(offer, "TG-HATS", kind="shared", channel="telegram", max_uses=None)
+    entered = client.get("/offers/telegram?code=TG-HATS")
+    assert entered.status_code == 303 and entered.headers["Location"].endswith("/offers/telegram")
+    with client.session_transaction() as session:
+        assert session["offer_code"] == "TG-HATS"
+    applied = client.get("/offers/telegram")  # with the "code applied" message: their own
+    assert "Your code is applied" in applied.get_data(as_text=True) and "X-Cache" not in applied.headers
+    assert client.get("/offers/telegram").headers["X-Cache"] == "MISS"
+    holder = client.get("/offers/telegram")
+    assert holder.headers["X-Cache"] == "HIT" and "This offer is for you." in holder.get_data(as_text=True)
+    direct = app.test_client().get("/offers/telegram")
+    assert direct.headers["X-Cache"] == "MISS" and "This offer is for you." not in direct.get_data(as_text=True)
