@@ -393,6 +393,17 @@ def remove_code() -> None:
     session.pop(CODE_SESSION_KEY, None)
 
 
+def forget_code_used_by(order_id: int) -> None:
+    """The order used the session's code: it is spent (once per customer, or a single-use code),
+    so the next cart starts without it instead of saying it no longer applies. A code the order
+    did not use (its offer did not apply) stays for the next cart."""
+    raw = session.get(CODE_SESSION_KEY)
+    if raw and db.session.scalar(
+            sa.select(Redemption.id).join(OfferCode, OfferCode.id == Redemption.code_id)
+            .where(Redemption.order_id == order_id, OfferCode.code == normalise_code(raw)).limit(1)) is not None:
+        session.pop(CODE_SESSION_KEY, None)
+
+
 def offer_by_slug(slug: str) -> Offer | None:
     return db.session.scalar(sa.select(Offer).where(Offer.slug == slug, Offer.state != OfferState.DRAFT))
 

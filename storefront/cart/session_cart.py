@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g, session
 
-from promotions.service import pricing_context
+from promotions.service import forget_code_used_by, pricing_context
 
 from ..extensions import db
 from . import service
@@ -67,9 +67,11 @@ def remember_offers(totals) -> None:
         session[OFFERS_SEEN_KEY] = sorted(seen | applied)[-MAX_OFFERS_SEEN:]
 
 
-def forget_offers() -> None:
-    """The order is placed: its offers are no longer the shopper's to lose."""
+def forget_offers(order_id: int) -> None:
+    """The order is placed: its offers are no longer the shopper's to lose, and a code it used is
+    spent."""
     session.pop(OFFERS_SEEN_KEY, None)
+    forget_code_used_by(order_id)
 
 
 def item_count() -> int:

@@ -146,7 +146,7 @@ def place():
         flash(error.message, "error")
         return redirect(url_for("cart.show"), 303)
     session.pop(DETAILS_KEY, None)
-    session_cart.forget_offers()
+    session_cart.forget_offers(order.id)
     return _after_placing(order)
 
 

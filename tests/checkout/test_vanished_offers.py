@@ -157,3 +157,38 @@ def test_an_order_from_a_tab_keeps_its_tabs_channel_whatever_code_it_used(client
         session["channel"] = "facebook"
     order = buy_with_the_code(client, sweater)
     assert order.discount == 1000 and order.channel == "facebook"
+
+
+def session_code(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("offer_code")
+
+
+def test_an_order_that_used_the_code_leaves_the_next_cart_without_it(client, sweater, telegram):
+    """The session kept the spent code: the next cart said "You have already used ZV-TELEGRAM" and
+    "Code ZV-TELEGRAM · Remove code", on the cart and on the checkout's details step."""
+    first = buy_with_the_code(client, sweater)
+    assert first.discount == 1000 and session_code(client) is None
+
+    add(client, sweater)
+    for url in ("/cart/", "/checkout", "/cart/?lang=es"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        words = text(page)
+        assert "ZV-TELEGRAM" not in words and "data-entered-code" not in page.get_data(as_text=True), url
+        assert "Remove code" not in words and "Quitar código" not in words, url
+
+
+def test_a_code_the_order_did_not_use_stays_for_the_next_cart(client, telegram):
+    scarf = make_product(title="Vējš scarf", variants=[{"price": 3000, "stock": 5}])
+    add(client, scarf)
+    client.post("/cart/code", data={"code": "ZV-TELEGRAM"})  # kept, but €30 is under the €60 it needs
+    assert client.post("/checkout", data=DETAILS).status_code == 303
+    client.post("/checkout/place", data={"shown_total": shown_total(client)})
+    db.session.commit()
+    order = db.session.scalars(sa.select(Order)).one()
+    assert order.discount == 0 and session_code(client) == "ZV-TELEGRAM"
+
+    add(client, scarf)
+    add(client, scarf)
+    assert "data-discount>−€10.00" in client.get("/cart/").get_data(as_text=True)
