@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.delivery import default_option
 from storefront.database import utcnow
+from storefront.errors import rendering_without_database
 from storefront.extensions import db
 
 from .engine import OfferRule, covers
@@ -58,6 +59,8 @@ def public_free_shipping_from() -> int | None:
         return g.public_free_shipping_from
     delivery = default_option(current_app.config).rate
     threshold = delivery.free_from
+    if rendering_without_database():  # a 503 page: no query (an offer may lower it, never raise it)
+        return threshold
     now = utcnow()
     try:
         lowest = lowest_free_shipping(threshold, live_rules(now), now, delivery.method)

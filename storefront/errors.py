@@ -16,7 +16,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy.exc
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -83,11 +83,18 @@ HTTP_MESSAGES = {
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
               503: "unavailable"}
-# What the layout calls that would query the database (header and footer, the free-shipping promise
-# read from the live offers) or count a visit (the beacon), replaced on a 503 page: it runs no query,
-# promises nothing, and a refused request counts nothing.
-WITHOUT_DATABASE = {"nav_categories": lambda: [], "cart_item_count": lambda: 0, "beacon_page": lambda: False,
-                    "public_free_shipping": lambda: ""}
+# What the layout calls that would query the database (header and footer) or count a visit (the
+# beacon), replaced on a 503 page: it runs no query, and a refused request counts nothing. The cart's
+# count is unknown (None: the header shows the cart's link without a count), not 0: the shopper's
+# items are still in it. The free-shipping promise says the shop's own threshold, which needs no
+# query (`rendering_without_database`).
+WITHOUT_DATABASE = {"nav_categories": lambda: [], "cart_item_count": lambda: None, "beacon_page": lambda: False}
+
+
+def rendering_without_database() -> bool:
+    """Whether this request is rendering a 503 page, which must not touch the database: what the
+    layout shows reads only the configuration then."""
+    return has_request_context() and g.get("without_database", False)
 
 
 def wants_json() -> bool:
@@ -124,6 +131,7 @@ def unavailable_response(code: str, message, field: str | None = None, *, retry_
     _forget_staff_member_if_unreadable()
     title, default = HTTP_MESSAGES[503]
     keep_nothing()  # the layout's kept parts would keep the stand-ins below
+    g.without_database = True
     page = render_template("errors/error.html", status=503, title=title, message=message or default,
                            retry_url=retry_url, **WITHOUT_DATABASE)
     return page, 503, headers

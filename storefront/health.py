@@ -49,6 +49,7 @@ from .checkout.admission import CheckoutBusy
 from .errors import Unavailable
 from .extensions import db
 from .page_cache import run_whole
+from .shop_settings.runtime import applied_version
 
 bp = Blueprint("health", __name__)
 NEVER_CACHED = {"Cache-Control": "no-store"}
@@ -186,6 +187,7 @@ class Shedding:
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
         self._copies: dict[tuple, tuple[str, list[tuple[str, str]], bytes]] = {}
+        self._copies_settings = None  # the settings' version the copies were rendered under
         self._rendering = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -262,12 +264,16 @@ class Shedding:
         return data.get("lang") if isinstance(data, dict) else None
 
     def copy(self, kind: str, language: str, as_json: bool) -> tuple[str, list[tuple[str, str]], bytes]:
-        """The refusal of `kind` in `language`, page or API body, as Flask answers it (once)."""
+        """The refusal of `kind` in `language`, page or API body, as Flask answers it (once under
+        each version of the settings: the page says the shop's name and free-shipping threshold)."""
         key = (kind, language, as_json)
-        found = self._copies.get(key)
+        settings = applied_version(self.flask)
+        found = self._copies.get(key) if settings == self._copies_settings else None
         if found is not None:
             return found
         with self._rendering:
+            if settings != self._copies_settings:
+                self._copies, self._copies_settings = {}, settings
             found = self._copies.get(key)
             if found is None:
                 found = self._render(kind, language, as_json)

@@ -7,6 +7,7 @@ Waiting *at least* that long is certain, so no refusal here depends on timing.
 """
 from __future__ import annotations
 
+import re
 import socket
 import time
 from contextlib import contextmanager
@@ -18,9 +19,13 @@ from flask_babel import force_locale
 from werkzeug.test import Client
 
 from storefront.checkout.admission import CheckoutBusy, checkout_gate
+from storefront.database import utcnow
 from storefront.errors import HTTP_MESSAGES, Unavailable
+from storefront.extensions import db
 from storefront.health import QueueWatch, Shedding, queue_wait_ms
-from tests.factories import checkout_form, make_product
+from storefront.shop_settings import runtime as settings_runtime
+from storefront.shop_settings import service as settings_service
+from tests.factories import checkout_form, make_product, make_user
 
 LEFT_WAITING = 0.3  # seconds a request sits unread in the accept queue
 QUEUE_LIMIT_MS = 50
@@ -200,3 +205,70 @@ def test_the_app_sheds_a_request_that_waited_and_still_answers_a_cached_page(sho
                              environ_overrides={"gunicorn.socket": sock})
     assert (cached.status_code, cached.headers["X-Cache"]) == (200, "HIT")
     assert_refusal(short_queue, refused.status_code, refused.headers, refused.get_data(as_text=True), "lv")
+
+
+# --- what the refusal page's layout says ----------------------------------------------------------
+
+def announce_and_cart_link(page: str) -> tuple[str, str]:
+    announce = re.search(r'<div class="announce">(.*?)</div>', page, re.S).group(1)
+    cart_link = re.search(r"<a [^>]*data-cart-link[^>]*>(.*?)</a>", page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", announce).split()), cart_link
+
+
+def test_a_refusal_page_states_no_cart_count_it_does_not_know_and_keeps_the_announcement(client, product,
+                                                                                       monkeypatch):
+    """A shopper with two sweaters in the cart was told "0" by the header of the "back in a moment"
+    page, rendered without the database; its top bar lost the free-shipping sentence."""
+    from sqlalchemy.exc import OperationalError
+
+    from storefront.cart import service as carts
+
+    assert client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 2}).status_code == 303
+    assert re.search(r"data-cart-count[^>]*>2<", client.get("/cart/").get_data(as_text=True))
+
+    def away(*args, **kwargs):
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(carts, "load_cart_view", away)
+    refused = client.get("/cart/")
+    assert refused.status_code == 503
+    page = refused.get_data(as_text=True)
+    announce, cart_link = announce_and_cart_link(page)
+    assert announce == "Free shipping from €60.00 · All prices include VAT"
+    assert "Cart" in cart_link and "data-cart-count" not in page  # the link, without a count
+
+
+def test_the_shed_copy_for_every_shopper_states_no_count_and_keeps_the_announcement(short_queue, shedding,
+                                                                                    product, count_queries):
+    client, _ = shedding
+    slug = product.slug
+    with request_socket(LEFT_WAITING) as sock, count_queries() as counter:
+        refused = client.get(f"/p/{slug}", headers={"Accept-Language": "lv"},
+                             environ_overrides={"gunicorn.socket": sock})
+    assert refused.status_code == 503 and counter.count == 0, counter.statements
+    page = refused.get_data(as_text=True)
+    announce, cart_link = announce_and_cart_link(page)
+    assert announce == "Bezmaksas piegāde no 60,00 € · Visās cenās iekļauts PVN"
+    assert "data-cart-count" not in page and "Grozs" in cart_link
+
+
+@pytest.fixture
+def settings_restored(app):
+    yield settings_service
+    db.session.rollback()
+    settings_service.reset_all(None, now=utcnow())  # the environment's settings again, in this process too
+    settings_runtime.forget(app)
+
+
+def test_the_shed_copy_says_the_threshold_an_admin_set_since(short_queue, shedding, product, settings_restored):
+    client, reached = shedding
+    slug = product.slug
+    with request_socket(LEFT_WAITING) as sock:
+        before = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
+        assert "Free shipping from €60.00" in announce_and_cart_link(before.get_data(as_text=True))[0]
+        with short_queue.test_request_context("/"):
+            settings_restored.change_settings({"FREE_SHIPPING_THRESHOLD": 4000},
+                                              make_user("admin@example.com", "admin"), now=utcnow())
+        client.get("/healthz")  # the next request of this process reads the new settings
+        after = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
+    assert "Free shipping from €40.00" in announce_and_cart_link(after.get_data(as_text=True))[0]

@@ -77,6 +77,13 @@ def new_version() -> int:
     return secrets.randbits(62)
 
 
+def applied_version(app: Flask) -> Any:
+    """The settings' version this process applied to its config (what a copy made from the config
+    is kept under), without asking the store."""
+    state = app.extensions.get("shop_settings")
+    return state.version if state is not None else None
+
+
 def published_version(app: Flask) -> Any:
     """The settings' version every process compares with its own (a number, or None before the first change)."""
     store = app.extensions.get("page_cache")
