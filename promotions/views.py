@@ -152,13 +152,14 @@ def offer_notes(totals) -> list[tuple[str, str]]:
 
 
 @bp.app_template_global()
-def thank_you_for(order_id: int) -> dict | None:
-    """The order's thank-you code for its receipt, with the offer page's address."""
+def thank_you_for(order_id: int, language: str) -> dict | None:
+    """The order's thank-you code for its receipt, with the offer page's address in the
+    receipt's `language`."""
     code = thanks.code_for_order(order_id)
     if code is None:
         return None
     return {"code": code.code, "offer": code.offer, "benefit": messages.benefit_text(code.offer),
-            "url": public_url("offers.show", slug=code.offer.slug, code=code.code)}
+            "url": public_url("offers.show", slug=code.offer.slug, code=code.code, lang=language)}
 
 
 @bp.app_template_global()

@@ -35,9 +35,9 @@ def product_url(product: Product | None, locale: str, anchor: str = "") -> str |
     return public_url("catalog.product", slug=product.slug, lang=locale) + anchor
 
 
-def follow_up_url(review: Review) -> str:
+def follow_up_url(review: Review, locale: str) -> str:
     """The reviewer's own page: their review, its history, and the follow-up after our reply."""
-    return public_url(FOLLOW_UP_ENDPOINT, reviewer_token=review.reviewer_token)
+    return public_url(FOLLOW_UP_ENDPOINT, reviewer_token=review.reviewer_token, lang=locale)
 
 
 def _render(template: str, subject: str, **context) -> Rendered:
@@ -55,7 +55,7 @@ def render_reply_notice(email: OutboundEmail) -> Rendered:
                                       product=product.title if product else ""),
                    reply=reply, review=review, product=product, locale=email.locale,
                    product_url=product_url(product, email.locale, f"#review-{review.id}"),
-                   follow_up_url=follow_up_url(review))
+                   follow_up_url=follow_up_url(review, email.locale))
 
 
 def render_private_message(email: OutboundEmail) -> Rendered:
@@ -94,7 +94,7 @@ def _alert(email: OutboundEmail, breach: bool) -> Rendered:
     else:
         subject = _("%(minutes)d minutes left: %(kind)s about %(product)s", minutes=minutes, kind=kind, product=title)
     return _render("inbox_alert", subject, item=item, review=review, question=question, product=product,
-                   kind=kind, breach=breach, minutes=minutes, item_url=public_url("inbox.item", item_id=item.id))
+                   kind=kind, breach=breach, minutes=minutes, item_url=public_url("inbox.item", item_id=item.id, lang=email.locale))
 
 
 def render_warning(email: OutboundEmail) -> Rendered:

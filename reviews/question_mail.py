@@ -22,7 +22,7 @@ def render_invitation(email: OutboundEmail) -> Rendered:
     product = db.session.get(Product, question.product_id)
     context = {"question": question, "product": product, "invitation": invitation,
                "answer_url": public_url("question_pages.answer", token=invitation.token, lang=invitation.locale),
-               "unsubscribe_url": requests.unsubscribe_url(invitation.email)}
+               "unsubscribe_url": requests.unsubscribe_url(invitation.email, lang=invitation.locale)}
     return Rendered(subject=_("A shopper has a question about %(product)s", product=product.title),
                     text=render_template("mail/reviews/question_invite.txt", **context),
                     html=render_template("mail/reviews/question_invite.html", **context))

@@ -219,10 +219,14 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_url(email: str) -> str:
-    """The absolute unsubscribe link for the address: a signed token that never expires (an old
-    e-mail's link must still work)."""
-    return public_url("review_requests.unsubscribe", token=_serializer().dumps(normalise_email(email)))
+def unsubscribe_token(email: str) -> str:
+    """The address, signed: a token that never expires (an old e-mail's link must still work)."""
+    return _serializer().dumps(normalise_email(email))
+
+
+def unsubscribe_url(email: str, *, lang: str) -> str:
+    """The absolute unsubscribe link for the address, in the mail's language."""
+    return public_url("review_requests.unsubscribe", token=unsubscribe_token(email), lang=lang)
 
 
 def address_for(token: str) -> str:
@@ -277,10 +281,10 @@ def _render(email: OutboundEmail, *, reminder: bool) -> Rendered:
         "name": order.full_name,
         "number": order.number,
         "items": items,
-        "review_url": public_url("review_forms.write", token=request.token),
+        "review_url": public_url("review_forms.write", token=request.token, lang=email.locale),
         # A date in the shop's zone (flask-babel rebases to BABEL_DEFAULT_TIMEZONE).
         "valid_until": format_date(request.expires_at, "long"),
-        "unsubscribe_url": unsubscribe_url(request.email),
+        "unsubscribe_url": unsubscribe_url(request.email, lang=email.locale),
     }
     if reminder:
         subject = _("A reminder: what do you think of your order %(number)s?", number=order.number)

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..mail.service import order_mail_part, public_url
-from .service import PAGES, LegalPageNotFound, fill_placeholders, page_text, postal_address, render_body
+from .service import (PAGES, LegalPageNotFound, fill_placeholders, in_language, page_text, postal_address,
+                      render_body)
 
 # The order's first mails: the payment instructions of a manual payment, the receipt of a card's.
 CONTRACT_MAILS = frozenset({"order_received", "receipt"})
@@ -48,28 +49,33 @@ def contract_terms(kind: str, language: str) -> dict:
         title, body, html = "", "", Markup("")
     else:
         title = text.title
-        base_url = public_url("legal.page", page="returns").rsplit("/legal/", 1)[0]
-        body = as_plain_text(fill_placeholders(text.body, config, text.language), base_url)
+        base_url = public_url("legal.page", page="returns", lang=None).rsplit("/legal/", 1)[0]
+        body = as_plain_text(fill_placeholders(text.body, config, text.language), base_url, language)
         html = render_body(text.body, config, language=language, text_language=text.language, base_url=base_url)
     return {"contract": ContractTerms(seller=[(label, value) for label, value in seller if value],
                                       withdrawal_title=title, withdrawal_text=body, withdrawal_html=html,
                                       links=links)}
 
 
-def as_plain_text(markdown: str, base_url: str = "") -> str:
+def as_plain_text(markdown: str, base_url: str = "", language: str | None = None) -> str:
     """Markdown as a plain-text mail reads it: headings' "#"s, emphasis's "*"s and escapes go,
-    a heading stands in capitals (the text part has no bold), links keep their address."""
+    a heading stands in capitals (the text part has no bold), links keep their address (a link to
+    one of the shop's pages in `language`, as `render_body` writes it in the HTML part)."""
     lines = []
     for line in markdown.splitlines():
         heading = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
         if heading:
             line = heading.group(1).upper()
         line = re.sub(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)",
-                      lambda link: f"{link.group(1)} ({_absolute(link.group(2), base_url)})", line)
+                      lambda link: f"{link.group(1)} ({_absolute(_in(link.group(2), language), base_url)})", line)
         line = re.sub(r"(\*\*|__)(.+?)\1", r"\2", line)
         line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", line)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _in(href: str, language: str | None) -> str:
+    return in_language(href, language) if language else href
 
 
 def _absolute(href: str, base_url: str) -> str:

@@ -173,7 +173,7 @@ def render_body(body: str, config, *, language: str | None = None, text_language
                 if child.type == "link_open":
                     href = str(child.attrGet("href") or "")
                     if language is not None:
-                        href = _in_language(href, language)
+                        href = in_language(href, language)
                     if base_url is not None and href.startswith("/") and not href.startswith("//"):
                         href = base_url.rstrip("/") + href
                     child.attrSet("href", href)
@@ -186,7 +186,7 @@ def _page_language() -> str | None:
     return locale.language if locale is not None else None
 
 
-def _in_language(href: str, language: str) -> str:
+def in_language(href: str, language: str) -> str:
     """`href` with `lang=language` in its query when it is an address of this shop (a path)."""
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):

@@ -141,9 +141,14 @@ def resend_last_order_email(order_id: int, *, actor, now: dt.datetime) -> Outbou
     return email
 
 
-def public_url(endpoint: str, **values) -> str:
-    """An absolute link for mail, built without a request (mail is sent by the task worker)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
+def public_url(endpoint: str, *, lang: str | None, **values) -> str:
+    """An absolute link for mail, built without a request (mail is sent by the task worker).
+
+    `lang` is the mail's language, and goes into the link: a Latvian mail's links open in
+    Latvian, whatever the language of the browser that opens them. It is required so that no
+    mail link forgets it; None only for an address that is not a link (a base for other links).
+    """
+    path = current_app.url_map.bind("localhost").build(endpoint, {**values, "lang": lang})
     base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:5000"  # make run's address
     return base.rstrip("/") + path
 

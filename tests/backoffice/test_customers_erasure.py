@@ -86,7 +86,7 @@ def erin_shop():
     erins_invitation = next(i for i in invitations(olafs_question.id) if i.email == "erin.quill@example.org")
     questions.answer_from_invitation(erins_invitation.token, author_name="Erin Q.", body="Not for me.",
                                      language="en", now=NOW + dt.timedelta(days=10))
-    token = requests.unsubscribe_url("erin.quill@example.org").rsplit("/", 1)[1]
+    token = requests.unsubscribe_token("erin.quill@example.org")
     requests.unsubscribe(token, now=NOW + dt.timedelta(days=11))
     db.session.commit()
     return order, olaf_order, offer, product, review

@@ -123,7 +123,8 @@ def seed_shop(app) -> Pages:
                                        ".review-form"),
                 "reviewer's page with follow-up": (f"/reviews/mine/{mark.reviewer_token}", "#follow-up-title"),
                 "answer a question": (f"/questions/answer/{invitation.token}", "#answer-body"),
-                "unsubscribe": (unsubscribe_url("anna@example.com").removeprefix(PUBLIC_BASE), "form button"),
+                "unsubscribe": (unsubscribe_url("anna@example.com", lang="en").removeprefix(PUBLIC_BASE),
+                                "form button"),
             },
             back_office={
                 "inbox queue": ("/admin/inbox/", ".deadline"),

@@ -68,7 +68,8 @@ def test_pressing_the_button_unsubscribes_and_later_deliveries_ask_nothing(app, 
 
 
 def test_the_page_speaks_the_shoppers_language(client, link):
-    page = client.post(f"{link}?lang=es").get_data(as_text=True)
+    assert link.endswith("?lang=en")  # the mail's language, whatever the browser's
+    page = client.post(link.replace("?lang=en", "?lang=es"), headers={"Accept-Language": "lv"}).get_data(as_text=True)
     assert '<html lang="es"' in page
 
 
@@ -84,7 +85,7 @@ def test_a_forged_link_is_refused_and_writes_nothing(client, token):
 
 
 def test_a_link_with_one_character_changed_is_refused(client, link):
-    token = link.rsplit("/", 1)[1]
+    token = link.partition("?")[0].rsplit("/", 1)[1]
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     assert client.post(f"/reviews/unsubscribe/{tampered}").status_code == 404
     assert opt_outs() == []
@@ -92,7 +93,8 @@ def test_a_link_with_one_character_changed_is_refused(client, link):
 
 def test_the_link_never_expires_and_names_the_address_case_insensitively(app):
     with app.test_request_context("/"):
-        assert requests.unsubscribe_url("Anna@Example.COM") == requests.unsubscribe_url(" anna@example.com")
-        token = requests.unsubscribe_url("Anna@Example.COM").rsplit("/", 1)[1]
+        assert requests.unsubscribe_url("Anna@Example.COM", lang="en") == requests.unsubscribe_url(" anna@example.com",
+                                                                                                  lang="en")
+        token = requests.unsubscribe_token("Anna@Example.COM")
         assert requests.unsubscribe(token, now=NOW + dt.timedelta(days=3650)) == "anna@example.com"
     assert opt_outs() == ["anna@example.com"]
