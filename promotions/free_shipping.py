@@ -27,7 +27,7 @@ from storefront.extensions import db
 from .engine import OfferRule, covers
 from .liveness import OfferStatus, status_at
 from .models import Audience, Target
-from .service import live_rules
+from .service import kept_live_rules, live_rules
 
 STANDARD = "standard"
 
@@ -53,15 +53,20 @@ def lowest_free_shipping(shop_threshold: int | None, offers: Iterable[OfferRule]
 def public_free_shipping_from() -> int | None:
     """`lowest_free_shipping` now for the delivery a cart is estimated with (the first the shop
     offers: standard, unless the shop stopped offering it), found once per request (the top bar and
-    the footer both say it). While the database is away (an error page) the shop's own threshold,
-    which is always true, is said."""
+    the footer both say it). A database that fails while a page is rendered leaves the shop's own
+    threshold, which is always true; a 503 page, rendered without the database, says what the
+    pages said, or nothing (below)."""
     if has_app_context() and "public_free_shipping_from" in g:
         return g.public_free_shipping_from
     delivery = default_option(current_app.config).rate
     threshold = delivery.free_from
-    if rendering_without_database():  # a 503 page: no query (an offer may lower it, never raise it)
-        return threshold
     now = utcnow()
+    if rendering_without_database():
+        # A 503 page reads nothing: it says what the pages said, from the offers this process
+        # keeps for them, or nothing when it keeps none (the shop's threshold alone might be
+        # higher than an offer the shopper was just shown).
+        kept_rules = kept_live_rules(now)
+        return None if kept_rules is None else lowest_free_shipping(threshold, kept_rules, now, delivery.method)
     try:
         lowest = lowest_free_shipping(threshold, live_rules(now), now, delivery.method)
     except SQLAlchemyError:

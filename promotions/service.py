@@ -27,7 +27,7 @@ from storefront.database import UTCDateTime, utcnow
 from storefront.errors import ShopError
 from storefront.extensions import db
 from storefront.orders.models import Order
-from storefront.page_cache import remembered, remembering
+from storefront.page_cache import kept_value, remembered, remembering
 
 from .codes import find_code, normalise_code
 from .engine import EngineLine, OfferRule, Shopper
@@ -162,6 +162,13 @@ def live_rules(now: dt.datetime, *, fresh: bool = False) -> tuple[OfferRule, ...
     if has_request_context():
         g.live_offer_rules = (now, rules)
     return rules
+
+
+def kept_live_rules(now: dt.datetime) -> tuple[OfferRule, ...] | None:
+    """The live offers as this process keeps them for the pages (`live_rules`), still good at
+    `now`, without reading them: None when it keeps none. For a page rendered without the database."""
+    found = kept_value("offers", content_language(), still_good=lambda kept: kept[0] <= now < kept[1])
+    return found[2] if found is not None else None
 
 
 def _read_live_rules(now: dt.datetime) -> tuple[OfferRule, ...]:

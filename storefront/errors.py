@@ -86,8 +86,8 @@ HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "meth
 # What the layout calls that would query the database (header and footer) or count a visit (the
 # beacon), replaced on a 503 page: it runs no query, and a refused request counts nothing. The cart's
 # count is unknown (None: the header shows the cart's link without a count), not 0: the shopper's
-# items are still in it. The free-shipping promise says the shop's own threshold, which needs no
-# query (`rendering_without_database`).
+# items are still in it. The free-shipping promise says what the pages said, from the offers this
+# process keeps for them, or nothing (`rendering_without_database`).
 WITHOUT_DATABASE = {"nav_categories": lambda: [], "cart_item_count": lambda: None, "beacon_page": lambda: False}
 
 

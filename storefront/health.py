@@ -186,7 +186,8 @@ class Shedding:
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
-        self._copies: dict[tuple, tuple[str, list[tuple[str, str]], bytes]] = {}
+        # Each refusal's copy, with the monotonic second it is rendered again after.
+        self._copies: dict[tuple, tuple[tuple[str, list[tuple[str, str]], bytes], float]] = {}
         self._copies_settings = None  # the settings' version the copies were rendered under
         self._rendering = threading.Lock()
 
@@ -264,22 +265,26 @@ class Shedding:
         return data.get("lang") if isinstance(data, dict) else None
 
     def copy(self, kind: str, language: str, as_json: bool) -> tuple[str, list[tuple[str, str]], bytes]:
-        """The refusal of `kind` in `language`, page or API body, as Flask answers it (once under
-        each version of the settings: the page says the shop's name and free-shipping threshold)."""
+        """The refusal of `kind` in `language`, page or API body, as Flask answers it: once under
+        each version of the settings (the page says the shop's name and free-shipping threshold),
+        for PAGE_CACHE_TTL at most (its free-shipping sentence follows the offers, as a stored
+        page's does)."""
         key = (kind, language, as_json)
         settings = applied_version(self.flask)
-        found = self._copies.get(key) if settings == self._copies_settings else None
-        if found is not None:
-            return found
+        now = time.monotonic()
+        kept = self._copies.get(key) if settings == self._copies_settings else None
+        if kept is not None and now < kept[1]:
+            return kept[0]
         with self._rendering:
             if settings != self._copies_settings:
                 self._copies, self._copies_settings = {}, settings
-            found = self._copies.get(key)
-            if found is None:
+            kept = self._copies.get(key)
+            if kept is None or now >= kept[1]:
                 found = self._render(kind, language, as_json)
+                kept = (found, now + self.flask.config["PAGE_CACHE_TTL"])
                 if not any(name == "Content-Security-Policy" and "'nonce-" in value for name, value in found[1]):
-                    self._copies[key] = found  # a page with a nonce is never sent twice
-        return found
+                    self._copies[key] = kept  # a page with a nonce is never sent twice
+        return kept[0]
 
     def _render(self, kind: str, language: str, as_json: bool) -> tuple[str, list[tuple[str, str]], bytes]:
         path = "/api" + PLACEHOLDER_PATH if as_json else PLACEHOLDER_PATH

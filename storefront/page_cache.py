@@ -862,6 +862,25 @@ def remembered(name: str, key, compute, *, still_good=None):
     return value
 
 
+def kept_value(name: str, key, *, still_good=None):
+    """What `remembered` keeps for `key` in this process while section `name`'s version stands, or
+    None: never computed here, for a page rendered without the database (a 503), which may say
+    what the shop's other pages said but must not read it again. Costs a read of the store's
+    marker, no query."""
+    app = current_app._get_current_object()
+    store = app.extensions.get("page_cache")
+    entry = app.extensions.get("page_cache_memos", {}).get((name, key))
+    if store is None or app.extensions.get("page_cache_paused") or entry is None:
+        return None
+    try:
+        version = store.read_marker(_section_marker(name))
+    except StoreError:
+        return None
+    if entry[0] != version or time.monotonic() >= entry[2] or (still_good is not None and not still_good(entry[1])):
+        return None
+    return entry[1]
+
+
 def _shown_until(expires: float) -> None:
     """The page shows a stored section fresh until `expires` (an epoch second): `horizon`."""
     g.page_cache_sections_until = min(g.get("page_cache_sections_until", expires), expires)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from functools import partial
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
 from werkzeug.test import Client
@@ -26,6 +27,7 @@ from storefront.health import QueueWatch, Shedding, queue_wait_ms
 from storefront.shop_settings import runtime as settings_runtime
 from storefront.shop_settings import service as settings_service
 from tests.factories import checkout_form, make_product, make_user
+from tests.promotions.conftest import make_offer
 
 LEFT_WAITING = 0.3  # seconds a request sits unread in the accept queue
 QUEUE_LIMIT_MS = 50
@@ -211,12 +213,17 @@ def test_the_app_sheds_a_request_that_waited_and_still_answers_a_cached_page(sho
 
 def announce_and_cart_link(page: str) -> tuple[str, str]:
     announce = re.search(r'<div class="announce">(.*?)</div>', page, re.S).group(1)
-    cart_link = re.search(r"<a [^>]*data-cart-link[^>]*>(.*?)</a>", page, re.S).group(1)
+    cart_link = re.search(r"<a [^>]*data-cart-link[^>]*>.*?</a>", page, re.S).group(0)
     return " ".join(re.sub(r"<[^>]+>", " ", announce).split()), cart_link
 
 
-def test_a_refusal_page_states_no_cart_count_it_does_not_know_and_keeps_the_announcement(client, product,
-                                                                                       monkeypatch):
+@pytest.fixture
+def ships_free_from_40():
+    return make_offer(name="Ships free from €40", benefit="free_shipping", percent=None, min_subtotal=4000)
+
+
+def test_a_refusal_page_states_no_cart_count_it_does_not_know_and_the_pages_free_shipping(
+        client, product, ships_free_from_40, monkeypatch):
     """A shopper with two sweaters in the cart was told "0" by the header of the "back in a moment"
     page, rendered without the database; its top bar lost the free-shipping sentence."""
     from sqlalchemy.exc import OperationalError
@@ -224,7 +231,9 @@ def test_a_refusal_page_states_no_cart_count_it_does_not_know_and_keeps_the_anno
     from storefront.cart import service as carts
 
     assert client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 2}).status_code == 303
-    assert re.search(r"data-cart-count[^>]*>2<", client.get("/cart/").get_data(as_text=True))
+    before = client.get(f"/p/{product.slug}").get_data(as_text=True)
+    assert re.search(r"data-cart-count[^>]*>2<", before)
+    assert announce_and_cart_link(before)[0] == "Free shipping from €40.00 · All prices include VAT"
 
     def away(*args, **kwargs):
         raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
@@ -234,22 +243,44 @@ def test_a_refusal_page_states_no_cart_count_it_does_not_know_and_keeps_the_anno
     assert refused.status_code == 503
     page = refused.get_data(as_text=True)
     announce, cart_link = announce_and_cart_link(page)
-    assert announce == "Free shipping from €60.00 · All prices include VAT"
-    assert "Cart" in cart_link and "data-cart-count" not in page  # the link, without a count
+    assert announce == "Free shipping from €40.00 · All prices include VAT"  # as the page before said
+    assert 'aria-label="Cart"' in cart_link and "data-cart-count" not in page  # the link, without a count
 
 
-def test_the_shed_copy_for_every_shopper_states_no_count_and_keeps_the_announcement(short_queue, shedding,
-                                                                                    product, count_queries):
+def test_the_shed_copy_for_every_shopper_says_what_the_pages_say_without_a_query(short_queue, shedding, product,
+                                                                               ships_free_from_40):
     client, _ = shedding
     slug = product.slug
-    with request_socket(LEFT_WAITING) as sock, count_queries() as counter:
-        refused = client.get(f"/p/{slug}", headers={"Accept-Language": "lv"},
-                             environ_overrides={"gunicorn.socket": sock})
-    assert refused.status_code == 503 and counter.count == 0, counter.statements
+    assert client.get(f"/p/{slug}?lang=lv").status_code == 200  # not shed: this process reads the offers
+    statements = []  # counted with the page cache on (`count_queries` pauses it): what it keeps is read
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with request_socket(LEFT_WAITING) as sock:
+            refused = client.get(f"/p/{slug}", headers={"Accept-Language": "lv"},
+                                 environ_overrides={"gunicorn.socket": sock})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert refused.status_code == 503 and statements == []
     page = refused.get_data(as_text=True)
     announce, cart_link = announce_and_cart_link(page)
-    assert announce == "Bezmaksas piegāde no 60,00 € · Visās cenās iekļauts PVN"
-    assert "data-cart-count" not in page and "Grozs" in cart_link
+    assert announce == "Bezmaksas piegāde no 40,00 € · Visās cenās iekļauts PVN"
+    assert "data-cart-count" not in page and 'aria-label="Grozs"' in cart_link
+
+
+def test_a_refusal_names_no_free_shipping_figure_it_could_not_read(short_queue, shedding, product,
+                                                                   ships_free_from_40):
+    """The offers changed since this process last read them (a €40 offer started): the shop's own
+    €60 would contradict the pages, and the refusal may not read the offers, so it names none."""
+    client, _ = shedding
+    slug = product.slug
+    with request_socket(LEFT_WAITING) as sock:
+        refused = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
+    assert refused.status_code == 503
+    assert announce_and_cart_link(refused.get_data(as_text=True))[0] == "All prices include VAT"
 
 
 @pytest.fixture
@@ -264,11 +295,39 @@ def test_the_shed_copy_says_the_threshold_an_admin_set_since(short_queue, sheddi
     client, reached = shedding
     slug = product.slug
     with request_socket(LEFT_WAITING) as sock:
+        client.get(f"/p/{slug}")  # not shed: this process reads the offers
         before = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
         assert "Free shipping from €60.00" in announce_and_cart_link(before.get_data(as_text=True))[0]
         with short_queue.test_request_context("/"):
             settings_restored.change_settings({"FREE_SHIPPING_THRESHOLD": 4000},
                                               make_user("admin@example.com", "admin"), now=utcnow())
-        client.get("/healthz")  # the next request of this process reads the new settings
+        client.get(f"/p/{slug}")  # the next page of this process reads the new settings, and the offers
         after = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
     assert "Free shipping from €40.00" in announce_and_cart_link(after.get_data(as_text=True))[0]
+
+
+def test_the_shed_copy_follows_the_offers_within_the_page_cache_ttl(short_queue, shedding, product,
+                                                                   ships_free_from_40, monkeypatch):
+    import time as real_time
+
+    from storefront import health
+
+    client, _ = shedding
+    slug = product.slug
+
+    def refusal_says() -> str:
+        with request_socket(LEFT_WAITING) as sock:
+            refused = client.get(f"/p/{slug}", environ_overrides={"gunicorn.socket": sock})
+        return announce_and_cart_link(refused.get_data(as_text=True))[0]
+
+    client.get(f"/p/{slug}")
+    assert refusal_says().startswith("Free shipping from €40.00")
+    ships_free_from_40.state = "ended_early"
+    db.session.commit()
+    assert "Free shipping from €60.00" in client.get(f"/p/{slug}").get_data(as_text=True)
+    assert refusal_says().startswith("Free shipping from €40.00")  # a stored page's lag, no more
+
+    later = real_time.monotonic() + short_queue.config["PAGE_CACHE_TTL"]
+    monkeypatch.setattr(health, "time", type("Clock", (), {"monotonic": staticmethod(lambda: later),
+                                                            "time": staticmethod(real_time.time)}))
+    assert refusal_says().startswith("Free shipping from €60.00")
