@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from storefront.cart.models import Cart, CartLine
 from storefront.extensions import db
 from tests.factories import make_product
+from tests.promotions.conftest import make_offer
 
 
 def lines() -> list[tuple[str, int]]:
@@ -62,7 +63,7 @@ def test_adding_the_same_variant_again_merges_the_line(client, sweater):
 def test_the_cart_page_shows_lines_shipping_vat_and_total(client, sweater):
     add(client, sweater, sweater.variants[0], "1")
     page = client.get("/cart/").get_data(as_text=True)
-    assert "Harbour Sweater" in page and "€25.00 each" in page
+    assert "Harbour Sweater" in page and "€25.00</span> each" in page
     assert "data-subtotal>€25.00<" in page
     assert "data-shipping>€4.95<" in page
     assert "data-total>€29.95<" in page
@@ -74,6 +75,48 @@ def test_the_cart_page_shows_lines_shipping_vat_and_total(client, sweater):
     page = client.get("/cart/").get_data(as_text=True)
     assert "data-shipping>Free<" in page and "data-total>€65.00<" in page
     assert "Your order ships free." in page
+
+
+@pytest.fixture
+def throw_on_sale():
+    return make_product("Check Throw", slug="throw", option_names=(), variants=[
+        {"sku": "THRW", "options": {}, "price": 12900, "compare_at_price": 15900, "stock": 5}])
+
+
+def sale_shown(html: str) -> str:
+    """The price, the struck-through compare-at price and the badge of the first line's unit price
+    or of the product page's price, tags and spacing made plain."""
+    found = re.search(r'<p class="(?:cart-line-unit" data-line-unit|product-price" aria-live="polite")>(.*?)</p>',
+                      html, re.S)
+    assert found, "no price shown"
+    part = re.sub(r'\s*<span class="price-now is-sale"[^>]*>(.*?)</span>', r" now \1", found.group(1))
+    was = r'<s class="price-was"[^>]*><span class="visually-hidden">was </span>(?:<span[^>]*>)?(.*?)(?:</span>)?</s>'
+    part = re.sub(was, r" was \1", part)
+    part = re.sub(r'<span class="badge badge-sale"[^>]*>(.*?)</span>', r" badge \1", part)
+    return " ".join(part.split())
+
+
+def test_a_line_on_sale_shows_the_sale_as_the_product_page_does(client, throw_on_sale):
+    product_page = client.get("/p/throw").get_data(as_text=True)
+    assert sale_shown(product_page) == "now €129.00 was €159.00 badge Sale"
+
+    add(client, throw_on_sale, throw_on_sale.variants[0])
+    cart = client.get("/cart/").get_data(as_text=True)
+    assert sale_shown(cart) == "now €129.00 each was €159.00 badge Sale"
+    assert re.search(r"data-line-total>\s*€129\.00\s*</p>", cart)  # no offer: nothing more to say
+
+
+def test_with_an_offer_the_only_price_struck_through_is_still_the_compare_at_price(client, throw_on_sale):
+    make_offer(name="Page friends week", percent=15)
+    add(client, throw_on_sale, throw_on_sale.variants[0])
+    cart = client.get("/cart/").get_data(as_text=True)
+    line = re.search(r"<li class=\"cart-line.*?</li>", cart, re.S).group(0)
+    # €159.00 struck through, as on the product page; the offer's €19.35 said in words (not a
+    # struck-through €129.00 beside "€129.00 each", which read as if the sale price were gone).
+    assert re.findall(r"<s[ >].*?</s>", line, re.S) == [
+        '<s class="price-was" data-line-compare><span class="visually-hidden">was </span>€159.00</s>']
+    assert "You save €19.35" in line and "€109.65" in line
+    assert "data-discount>−€19.35<" in cart and "data-total>€109.65<" in cart
 
 
 def test_price_and_total_fields_sent_by_the_client_are_ignored(client, sweater):
