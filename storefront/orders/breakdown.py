@@ -10,6 +10,10 @@ so every rendering shows the same rows and they add up:
     sum(line amounts) = items_subtotal
     items_subtotal - discount + shipping - shipping_discount (+ tax when added) = total
     sum(offer amounts) = discount + shipping_discount
+    total - refunded = paid_after_refunds
+
+After a refund the total stays what was charged, and the breakdown adds what came back and what the
+shopper paid in the end. (The VAT shown stays the VAT inside the total charged.)
 """
 from __future__ import annotations
 
@@ -65,6 +69,11 @@ class OrderBreakdown:
     # How the order is delivered, named in the reader's language ("Pick up at our Riga studio"),
     # also for a method the shop has stopped offering since.
     delivery: Any = ""
+
+    @property
+    def paid_after_refunds(self) -> int:
+        """What the shopper paid in the end: the total charged less every refund."""
+        return self.total - self.refunded
 
     @property
     def shipping_free(self) -> bool:

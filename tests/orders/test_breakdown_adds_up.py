@@ -4,7 +4,9 @@ For random carts, offers, delivery choices, tax settings and languages, a shoppe
 site; then the tracking page, the order e-mail (HTML and text) and the back-office order page are
 read as a person would read them: the lines (at list price) sum to the items, the items less the
 discounts plus shipping (plus tax where it is added) make the total, the offers by name make up the
-discounts, and all four say the same as the review page did.
+discounts, and all four say the same as the review page did. After staff refund part or all of it,
+each of them shows what was refunded and what the shopper paid after refunds, the total less the
+refunds.
 """
 from __future__ import annotations
 
@@ -23,12 +25,15 @@ from storefront.extensions import db
 from storefront.mail.models import OutboundEmail
 from storefront.mail.service import render
 from storefront.orders.models import Order
+from storefront.payments import refunds
+from storefront.payments import service as payments
 from tests.backoffice.conftest import sign_in
 from tests.factories import checkout_form, make_product, make_user
 from tests.promotions.conftest import make_offer
 
 UTC = dt.timezone.utc
 FIGURES = ("items", "discount", "shipping", "shipping-discount", "tax", "total")
+REFUND_FIGURES = ("refunded", "paid-after-refunds")
 
 carts = st.lists(st.tuples(st.integers(1, 250_00), st.integers(1, 4)), min_size=1, max_size=3)
 offer_terms = st.lists(st.one_of(
@@ -40,6 +45,8 @@ offer_terms = st.lists(st.one_of(
 methods = st.sampled_from(["standard", "express", "pickup"])
 taxes = st.tuples(st.booleans(), st.sampled_from([0, 900, 2100, 2500]))
 languages = st.sampled_from(["en", "es", "lv"])
+# Refunds staff make, each a percentage of what is left to refund (100: all of it).
+refund_parts = st.lists(st.integers(1, 100), max_size=2)
 
 
 def minor(text: str) -> int:
@@ -56,7 +63,7 @@ def html_figures(html: str) -> dict:
     applied = rest.partition("data-applied-offers")[2].partition("</ul>")[0]
     figures = {"lines": [minor(a) for a in re.findall(r"data-line-amount>([^<]*)<", table)],
                "offers": [minor(a) for a in re.findall(r'<span class="amount"[^>]*>([^<]*)</span>', applied)]}
-    for name in FIGURES:
+    for name in FIGURES + REFUND_FIGURES:
         found = re.search(rf"data-{name}>([^<]*)<", table)
         figures[name] = None if found is None else found.group(1).strip()
     return figures
@@ -68,10 +75,10 @@ def text_figures(text: str, language: str) -> dict:
         labels = {name: gettext(label) for name, label in (
             ("items", "Items"), ("discount", "Discount"), ("shipping", "Shipping"),
             ("shipping-discount", "Shipping discount"), ("tax", "Tax"), ("total", "Total"),
-            ("offers", "Offers applied"))}
+            ("offers", "Offers applied"), ("refunded", "Refunded"), ("paid-after-refunds", "Paid after refunds"))}
         vat = gettext("including VAT %(tax)s", tax="(.+)")
     figures = {"lines": [minor(a) for a in re.findall(r"^\d+ × .*?  (.+)$", text, re.M)]}
-    for name in FIGURES:
+    for name in FIGURES + REFUND_FIGURES:
         found = re.search(rf"^{re.escape(labels[name])}: (.+)$", text, re.M)
         figures[name] = None if found is None else found.group(1).strip()
     total, _, included = figures["total"].partition(" (")
@@ -98,6 +105,10 @@ def assert_adds_up(figures: dict, tax_included: bool, where: str) -> None:
     assert (amounts["items"] + amounts["discount"] + amounts["shipping"] + amounts["shipping-discount"]
             + tax_added == amounts["total"]), (where, figures)
     assert sum(figures["offers"]) == amounts["discount"] + amounts["shipping-discount"], (where, figures)
+    if figures.get("refunded") is not None:  # what came back, then what the shopper paid after it
+        assert amounts["total"] + minor(figures["refunded"]) == minor(figures["paid-after-refunds"]), (where, figures)
+    else:
+        assert figures.get("paid-after-refunds") is None, (where, figures)
 
 
 def comparable(figures: dict) -> dict:
@@ -115,9 +126,14 @@ def tax_settings(app):
 
 
 @pytest.fixture
-def staff_client(app):
+def admin(app):
+    return make_user("admin@example.com", "admin")
+
+
+@pytest.fixture
+def staff_client(app, admin):
     client = app.test_client()
-    sign_in(client, make_user("admin@example.com", "admin"))
+    sign_in(client, admin)
     return client
 
 
@@ -149,10 +165,32 @@ def place_through_the_site(app, cart, method, language) -> tuple[Order, dict]:
     return order, review_figures(review)
 
 
+def refund_in_parts(order: Order, parts: list[int], admin) -> tuple[Order, int]:
+    """Staff record the transfer, then refund `parts` (percentages of what is left) of it; returns
+    the order and how many refunds were made."""
+    made = 0
+    if parts:
+        payments.mark_manual_payment_received(order.id, actor=admin, now=order.created_at)
+    for percent in parts:
+        left = order.total - db.session.get(Order, order.id).amount_refunded
+        if left:
+            refunds.refund(order.id, max(1, left * percent // 100), actor=admin, now=order.created_at)
+            made += 1
+    db.session.commit()
+    return db.session.get(Order, order.id), made
+
+
+def mail_figures(app, email: OutboundEmail) -> dict[str, dict]:
+    with app.test_request_context("/"):
+        mail = render(email)
+    return {"html": html_figures(mail.get_body(("html",)).get_content()),
+            "text": text_figures(mail.get_body(("plain",)).get_content(), email.locale)}
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cart=carts, offers=offer_terms, method=methods, tax=taxes, language=languages)
+@given(cart=carts, offers=offer_terms, method=methods, tax=taxes, language=languages, parts=refund_parts)
 def test_every_rendering_of_an_order_shows_the_review_breakdown_and_adds_up(
-        app, tax_settings, staff_client, cart, offers, method, tax, language):
+        app, tax_settings, admin, staff_client, cart, offers, method, tax, language, parts):
     tax_settings["PRICES_INCLUDE_TAX"], tax_settings["TAX_RATE_BPS"] = tax
     for terms in offers:
         make_offer(**terms)
@@ -160,14 +198,16 @@ def test_every_rendering_of_an_order_shows_the_review_breakdown_and_adds_up(
         order, review = place_through_the_site(app, cart, method, language)
     finally:
         end_every_offer()
-    client = shopper_client(app, language)
     with app.test_request_context("/"):
-        mail = render(OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email, locale=order.locale))
+        order, _ = refund_in_parts(order, parts, admin)
+    client = shopper_client(app, language)
+    mail = mail_figures(app, OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email,
+                                           locale=order.locale))
     rendered = {
         "review": review,
         "tracking": html_figures(client.get(f"/orders/{order.tracking_token}").get_data(as_text=True)),
-        "mail html": html_figures(mail.get_body(("html",)).get_content()),
-        "mail text": text_figures(mail.get_body(("plain",)).get_content(), order.locale),
+        "mail html": mail["html"],
+        "mail text": mail["text"],
         "back office": html_figures(staff_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)),
     }
     for where, figures in rendered.items():
@@ -175,3 +215,5 @@ def test_every_rendering_of_an_order_shows_the_review_breakdown_and_adds_up(
         assert minor(figures["total"]) == order.total, where
     for where, figures in rendered.items():
         assert comparable(figures) == comparable(review), (where, figures, review)
+        if where != "review":
+            assert minor(figures["refunded"] or "0") == -order.amount_refunded, (where, figures)
