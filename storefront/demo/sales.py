@@ -196,7 +196,10 @@ def _order(rng: random.Random, at: dt.datetime, now: dt.datetime, channel: Chann
         "stock_held": False,  # set by `_hold_stock` where the variant has the units
         "carrier": "Omniva" if shipped else "",
         "tracking_number": f"CC{n + 1:09d}LV" if shipped else "", "tracking_token": f"demo-{SEED}-{n:08d}"})
-    history.events.extend({"number": number, "kind": kind, "created_at": when, "public": True, "details": {}}
+    # A refund's entry says what came back, as `payments.refunds` writes it (the demo refunds in full).
+    refund = {"amount": total, "refunded_total": total}
+    history.events.extend({"number": number, "kind": kind, "created_at": when, "public": True,
+                           "details": refund if kind == OrderStatus.REFUNDED else {}}
                           for kind, when in _timeline(status, at, paid_at, now))
     # A redemption is confirmed when its order is paid, held while it waits, released if it never was.
     state = (RedemptionStatus.CONFIRMED if paid else RedemptionStatus.RELEASED if status == OrderStatus.CANCELLED

@@ -12,9 +12,6 @@ from ..extensions import db
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
     __table_args__ = (
-        # One receipt, one shipping notice, one refund notice per order, however often the
-        # event that causes it is delivered.
-        sa.UniqueConstraint("order_id", "kind", name="uq_outbound_emails_order_kind"),
         sa.Index("ix_outbound_emails_due", "status", "next_attempt_at"),
     )
 
@@ -24,8 +21,9 @@ class OutboundEmail(db.Model):
     # Mail about something other than an order (a review request, an inbox alert): the id of what
     # it is about, read by the renderer its area registered for `kind` (`mail.service.register`).
     ref_id: so.Mapped[int | None] = so.mapped_column()
-    # At most one mail per key, however often the event that causes it is delivered
-    # ("review_request:order:12", "inbox_warning:item:7:user:3").
+    # At most one mail per key, however often the event that causes it is delivered: one receipt
+    # and one shipping notice per order ("receipt:12"), one notice per refund, by its timeline
+    # entry ("refunded:event:40"), "review_request:12", "inbox_warning:item:7:user:3".
     key: so.Mapped[str | None] = so.mapped_column(sa.String(120), unique=True)
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")

@@ -20,7 +20,7 @@ from ..database import write_transaction
 from ..errors import ConflictError
 from ..extensions import db
 from ..orders.breakdown import order_breakdown
-from ..orders.models import Order, OrderStatus
+from ..orders.models import Order, OrderEvent, OrderStatus
 from ..orders.service import get_order
 from .models import OutboundEmail
 
@@ -87,11 +87,24 @@ SENDING_LEASE = dt.timedelta(minutes=5)
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=1))
 
 
-def queue_order_email(order: Order, kind: str, *, now: dt.datetime) -> OutboundEmail:
-    """Add the mail to the caller's transaction; it is sent after the commit (see tasks)."""
+def queue_order_email(order: Order, kind: str, *, now: dt.datetime,
+                      event: OrderEvent | None = None) -> OutboundEmail:
+    """Add the mail to the caller's transaction; it is sent after the commit (see tasks).
+
+    An order gets one mail of each kind (its key names the order and the kind), except refund
+    notices: each refund is a timeline entry (`event`, whose details hold its amount and the
+    refunded total then), and each gets its own notice, keyed by that entry, so a refund recorded
+    once is mailed once however often the event that reports it is delivered.
+    """
     assert kind in KINDS, kind
-    email = OutboundEmail(order_id=order.id, kind=kind, recipient=order.email, locale=order.locale,
-                          next_attempt_at=now, created_at=now)
+    assert (event is not None) == (kind == "refunded"), "a refund notice names its refund, and only it"
+    if event is not None:
+        db.session.flush()  # the entry's id is the notice's key
+        key, ref_id = f"refunded:event:{event.id}", event.id
+    else:
+        key, ref_id = f"{kind}:{order.id}", None
+    email = OutboundEmail(order_id=order.id, kind=kind, recipient=order.email, locale=order.locale, key=key,
+                          ref_id=ref_id, next_attempt_at=now, created_at=now)
     db.session.add(email)
     db.session.info.setdefault("outbox", []).append(email)
     return email
@@ -121,7 +134,7 @@ def last_order_email(order_id: int) -> OutboundEmail | None:
 def resend_last_order_email(order_id: int, *, actor, now: dt.datetime) -> OutboundEmail:
     """Send the order's latest mail (instructions, receipt, shipping or refund notice) again, as it
     reads now: the shopper lost it, or it went to spam. Its outbox row goes back to pending (one
-    row per order and kind, so a resend is the same mail once more), audited.
+    row per mail, so a resend is the same mail once more), audited.
 
     :raise OrderNotFound: (404)
     :raise NothingToResend: (409) when the order has had no mail yet (a card order before payment),
@@ -178,6 +191,8 @@ def render(email: OutboundEmail) -> EmailMessage:
         tracking_url = public_url("tracking.track", token=order.tracking_token, lang=order.locale)
         context = {"order": order, "kind": email.kind, "tracking_url": tracking_url,
                    "breakdown": order_breakdown(order)}
+        if email.kind == "refunded":
+            context.update(_refund_told(order, email))
         for part in ORDER_MAIL_PARTS:
             context.update(part(email.kind, order.locale))
         message = EmailMessage()
@@ -188,6 +203,18 @@ def render(email: OutboundEmail) -> EmailMessage:
         message.set_content(render_template("mail/order.txt", **context))
         message.add_alternative(render_template("mail/order.html", **context), subtype="html")
     return message
+
+
+def _refund_told(order: Order, email: OutboundEmail) -> dict:
+    """What a refund notice tells: its refund's amount and the refunded total then, with the
+    order's figures as they stood after that refund (a notice sent late, after a later refund,
+    still adds up to what it says). A notice queued before notices named their refund tells the
+    order's refunded total."""
+    event = db.session.get(OrderEvent, email.ref_id) if email.ref_id is not None else None
+    details = event.details if event is not None and event.order_id == order.id else {}
+    refunded_total = details.get("refunded_total", order.amount_refunded)
+    return {"refund_amount": details.get("amount", refunded_total), "refunded_total": refunded_total,
+            "breakdown": order_breakdown(order, refunded=refunded_total)}
 
 
 def deliver(email_id: int, *, now: dt.datetime) -> bool:

@@ -110,9 +110,11 @@ def line_names(order: Order) -> dict[int, tuple[str, str]]:
     return {line.id: names.get(line.id, (line.title, line.variant_label)) for line in order.lines}
 
 
-def order_breakdown(order: Order) -> OrderBreakdown:
+def order_breakdown(order: Order, *, refunded: int | None = None) -> OrderBreakdown:
     """The breakdown of `order` (its lines and discounts loaded, or loaded here), its lines named in
-    the reader's language."""
+    the reader's language. `refunded` is what had been refunded at the moment the reader is told
+    about (a refund notice tells of one refund, and later ones have their own); by default all the
+    order records."""
     names = _names_in_language(order)
     lines = tuple(
         BreakdownLine(line.id, line.product_id, *names.get(line.id, (line.title, line.variant_label)), line.sku,
@@ -123,4 +125,5 @@ def order_breakdown(order: Order) -> OrderBreakdown:
         shipping=order.shipping + order.shipping_discount, shipping_discount=order.shipping_discount,
         tax=order.tax, tax_included=order.tax_included, total=order.total,
         offers=tuple(NamedDiscount(d.localized("name"), d.amount) for d in order.discounts if d.amount),
-        refunded=order.amount_refunded, delivery=shipping_method_names().get(order.shipping_method, ""))
+        refunded=order.amount_refunded if refunded is None else refunded,
+        delivery=shipping_method_names().get(order.shipping_method, ""))

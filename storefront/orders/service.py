@@ -80,8 +80,10 @@ def add_event(order: Order, kind: str, *, now: dt.datetime | None = None, public
 
 
 def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
-               only_from: frozenset[OrderStatus] | None = None, **values) -> None:
-    """Move `order` to `target` in the caller's transaction, if its current state allows it.
+               only_from: frozenset[OrderStatus] | None = None, event_details: dict | None = None,
+               **values) -> OrderEvent:
+    """Move `order` to `target` in the caller's transaction, if its current state allows it, and
+    return the timeline entry that says so (with `event_details`: a refund's amounts, say).
 
     The UPDATE re-checks the status in the database, so a concurrent change made after `order`
     was loaded is seen. `only_from` narrows the states the caller means to move from: cancelling
@@ -103,8 +105,9 @@ def transition(order: Order, target: OrderStatus, *, now: dt.datetime,
                                    status=order.status.replace("_", " "),
                                    target=target.value.replace("_", " ")))
     db.session.refresh(order)
-    add_event(order, target.value, now=now)
+    event = add_event(order, target.value, now=now, **(event_details or {}))
     _announce(order, target, now=now)
+    return event
 
 
 # The signal each state sends when an order enters it (see `orders.signals`).
@@ -160,9 +163,10 @@ def quantities_of(order: Order) -> dict[int, int]:
 
 
 def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, now: dt.datetime,
-                 kind: str, **values) -> None:
+                 kind: str, event_details: dict | None = None, **values) -> OrderEvent:
     """A move outside the staff state machine, for payments only (a payment that arrived after
-    the order was cancelled). Still conditional on the status it expects.
+    the order was cancelled). Still conditional on the status it expects. Returns the timeline
+    entry `kind` it adds (with `event_details`).
 
     :raise InvalidTransition: when the order is no longer in `expected`.
     """
@@ -172,5 +176,6 @@ def force_status(order: Order, target: OrderStatus, *, expected: OrderStatus, no
     if result.rowcount != 1:
         raise InvalidTransition()
     db.session.refresh(order)
-    add_event(order, kind, now=now)
+    event = add_event(order, kind, now=now, **(event_details or {}))
     _announce(order, target, now=now, late=True)
+    return event

@@ -9,6 +9,7 @@ from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from ..mail.service import MAIL_NAMES
+from ..money import format_money
 from ..security import allow_sources
 from .breakdown import order_breakdown
 from .models import OrderStatus, PaymentMethod
@@ -50,6 +51,30 @@ def order_status_label(status: str) -> str:
 @bp.app_template_global()
 def order_event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind.replace("_", " "))
+
+
+# A refund's entry as the shopper reads it: what came back, and the refunded total where earlier
+# refunds came before it.
+REFUND_LABELS = {
+    "partially_refunded": _l("Partly refunded: %(amount)s"),
+    "refunded": _l("Refunded: %(amount)s"),
+    "late_payment_refunded": _l("Payment arrived after the items sold out and was refunded: %(amount)s"),
+}
+REFUND_LABELS_IN_ALL = {
+    "partially_refunded": _l("Partly refunded: %(amount)s (%(total)s in all)"),
+    "refunded": _l("Refunded: %(amount)s (%(total)s in all)"),
+}
+
+
+@bp.app_template_global()
+def order_event_text(event, currency: str) -> str:
+    """A timeline entry as the tracking page says it: its label, with a refund's amount."""
+    amount, total = event.details.get("amount"), event.details.get("refunded_total")
+    if event.kind not in REFUND_LABELS or not isinstance(amount, int):
+        return order_event_label(event.kind)
+    in_all = isinstance(total, int) and total != amount and event.kind in REFUND_LABELS_IN_ALL
+    label = REFUND_LABELS_IN_ALL[event.kind] if in_all else REFUND_LABELS[event.kind]
+    return str(label) % {"amount": format_money(amount, currency), "total": format_money(total or 0, currency)}
 
 
 @bp.app_template_global()

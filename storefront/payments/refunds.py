@@ -13,7 +13,8 @@ The rule for what a refund undoes, whoever made it:
   becomes refunded, `orders.signals.sale_voided` gives the offers' places under the caps back,
   and the units go back on sale if the order was not packed yet (after that they are with the
   shopper or the carrier, and come back only as a return).
-The shopper is mailed on the first refund of an order; later ones show on the tracking page.
+Each refund is a timeline entry with its amount and the refunded total after it, and the shopper
+gets a notice of each one (keyed by its entry, so a refund recorded once is mailed once).
 """
 from __future__ import annotations
 
@@ -93,17 +94,15 @@ def record_refund(order: Order, refunded_total: int, *, now: dt.datetime, **deta
     if result.rowcount != 1:
         raise orders.InvalidTransition(_l("The order changed meanwhile; please reload it."))
     db.session.refresh(order)
+    details = {"amount": refunded_total - previous, "refunded_total": refunded_total, **details}
     if refunded_total == order.total:
         unshipped = order.status == OrderStatus.PAID
-        orders.transition(order, OrderStatus.REFUNDED, now=now)
+        event = orders.transition(order, OrderStatus.REFUNDED, now=now, event_details=details)
         # Refunded before it was packed: the units never left, so they are for sale again.
         orders.undo_sale(order, reason="refunded", now=now, restock=unshipped)
         outcome = "refunded"
     else:
-        orders.add_event(order, "partially_refunded", now=now, amount=refunded_total - previous, **details)
+        event = orders.add_event(order, "partially_refunded", now=now, **details)
         outcome = "partially_refunded"
-    # One refund mail per order: the first refund tells the shopper; later ones show on the
-    # tracking page (the mail's unique key is per order and kind).
-    if previous == 0:
-        queue_order_email(order, "refunded", now=now)
+    queue_order_email(order, "refunded", now=now, event=event)
     return outcome

@@ -248,9 +248,10 @@ def _late_payment(order: Order, now: dt.datetime, *, refunded_at_provider: int =
     savepoint.rollback()
     gateway.refund(intent_id=order.payment_intent_id, amount=order.total - refunded_at_provider,
                    idempotency_key=f"order-{order.id}-late-payment-refund")
-    orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
-                        kind="late_payment_refunded", amount_refunded=order.total)
-    queue_order_email(order, "refunded", now=now)
+    event = orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
+                                kind="late_payment_refunded", amount_refunded=order.total,
+                                event_details={"amount": order.total, "refunded_total": order.total})
+    queue_order_email(order, "refunded", now=now, event=event)
     return "refunded_late"
 
 
@@ -270,9 +271,11 @@ def _charge_refunded(order: Order, charge, now: dt.datetime) -> str:
         if refunded_total >= order.total:
             # All of it came back: nothing was sold (the hold's stock and offers went back with
             # the cancel), so the order only records the money.
-            orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
-                                kind="refunded", amount_refunded=order.total)
-            queue_order_email(order, "refunded", now=now)
+            event = orders.force_status(order, OrderStatus.REFUNDED, expected=OrderStatus.CANCELLED, now=now,
+                                        kind="refunded", amount_refunded=order.total,
+                                        event_details={"amount": order.total, "refunded_total": order.total,
+                                                       "source": "stripe"})
+            queue_order_email(order, "refunded", now=now, event=event)
             return "refunded"
         if _late_payment(order, now, refunded_at_provider=refunded_total) != "paid_late":
             return "refunded_late"

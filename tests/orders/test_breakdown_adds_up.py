@@ -5,8 +5,8 @@ site; then the tracking page, the order e-mail (HTML and text) and the back-offi
 read as a person would read them: the lines (at list price) sum to the items, the items less the
 discounts plus shipping (plus tax where it is added) make the total, the offers by name make up the
 discounts, and all four say the same as the review page did. After staff refund part or all of it,
-each of them shows what was refunded and what the shopper paid after refunds, the total less the
-refunds.
+each of them (and each refund's own notice) shows what was refunded and what the shopper paid after
+refunds, the total less the refunds.
 """
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def test_every_rendering_of_an_order_shows_the_review_breakdown_and_adds_up(
     finally:
         end_every_offer()
     with app.test_request_context("/"):
-        order, _ = refund_in_parts(order, parts, admin)
+        order, refunds_made = refund_in_parts(order, parts, admin)
     client = shopper_client(app, language)
     mail = mail_figures(app, OutboundEmail(order_id=order.id, kind="receipt", recipient=order.email,
                                            locale=order.locale))
@@ -217,3 +217,16 @@ def test_every_rendering_of_an_order_shows_the_review_breakdown_and_adds_up(
         assert comparable(figures) == comparable(review), (where, figures, review)
         if where != "review":
             assert minor(figures["refunded"] or "0") == -order.amount_refunded, (where, figures)
+    # Each refund's notice: what had come back by then, and what was paid after it.
+    notices = db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.order_id == order.id,
+                                                                OutboundEmail.kind == "refunded")
+                                 .order_by(OutboundEmail.id)).all()
+    assert len(notices) == refunds_made
+    refunded_so_far = []
+    for notice in notices:
+        for part, figures in mail_figures(app, notice).items():
+            assert_adds_up(figures, order.tax_included, f"refund notice {part}")
+            assert comparable(figures) == comparable(review), (part, figures, review)
+        refunded_so_far.append(-minor(figures["refunded"]))
+    assert refunded_so_far == sorted(set(refunded_so_far))
+    assert refunded_so_far[-1:] == ([order.amount_refunded] if notices else [])
