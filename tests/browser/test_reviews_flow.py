@@ -315,7 +315,7 @@ def test_a_buyer_reviews_from_the_emails_link_support_replies_and_the_buyer_read
     db.session.commit()  # end the test's snapshot: the live server wrote the review
     review = db.session.scalar(sa.select(Review).where(Review.order_line_id == line.id))
     [follow_up_link] = links_in(reply_mail, "/reviews/mine/")
-    assert follow_up_link == f"{shop.url}/reviews/mine/{review.reviewer_token}"
+    assert follow_up_link == f"{shop.url}/reviews/mine/{review.reviewer_token}?lang={review.language}"
     shopper.open(follow_up_link)
     follow_up = view.get_by_role("heading", name="Add an update after our reply")
     expect(follow_up).to_be_visible()
