@@ -1,5 +1,10 @@
 """The demo shop at the narrowest widths it serves, in Chromium: a 320 px phone (the width WCAG
-1.4.10, Reflow, asks for) and the demo social page's tab in a 400 px window (a 334 px frame).
+1.4.10, Reflow, asks for) and the demo social page's tab in a 400 px window (a 334 px frame) and
+in a 320 px window (a 254 px frame: the phone's 320 px less the social page's margins).
+
+In the 254 px tab, in English, Spanish and Latvian, the home, category, product, cart and
+checkout pages do not scroll sideways and break no word that a wrap between words would have
+kept whole ("Starpsumm-a"); the cart shows a line's sale as the product page did.
 
 In Latvian and Spanish, whose words are the longest ("Ekspresspiegāde", "Ordenar por"), the cart
 and the checkout do not scroll sideways and show every control whole, in the window and in the
@@ -22,10 +27,13 @@ from tests.demo_shop import load_demo_shop
 pytestmark = pytest.mark.browser_ui
 
 LANGUAGES = {"es": "es-ES", "lv": "lv-LV"}
-SHOPPERS = {"es": "lucia", "lv": "liga"}  # the demo social page's shoppers who speak them
+LOCALES = {**LANGUAGES, "en": "en-GB"}
+SHOPPERS = {"es": "lucia", "lv": "liga", "en": "emma"}  # the demo social page's shoppers who speak them
 PRODUCT = "gauja-cable-knit-pullover"
+ON_SALE = "vidzeme-check-throw"  # €129.00, was €159.00
 PHONE = {"width": 320, "height": 800}
 WINDOW_WITH_TAB = {"width": 400, "height": 900}
+PHONE_WITH_TAB = {"width": 320, "height": 900}  # the tab's frame: 254 px
 FRAME_NAME = "shop-tab"  # as the demo page names its frame
 
 
@@ -42,7 +50,7 @@ def open_page(browser):
     contexts = []
 
     def opened(viewport: dict, language: str) -> Page:
-        context = browser.new_context(viewport=viewport, locale=LANGUAGES[language])
+        context = browser.new_context(viewport=viewport, locale=LOCALES[language])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -63,8 +71,40 @@ def shown_whole(where: Page | Frame, locator: Locator, what: str) -> None:
             f"{what} reaches {box['left']:.0f}..{box['right']:.0f} px of {width} px")
 
 
+# Words of the page broken across lines though its column could hold them whole: a break inside a
+# word where a wrap between words would have done ("Starpsumm-a", "Piegāde (aptuven-i)"). A word
+# ends where a line may end anyway (a space, hyphen, dash or slash); hidden text, and a word wider
+# than the column (an e-mail address, say), are left out.
+WORDS_BROKEN = """() => {
+    const main = document.querySelector("main"), style = getComputedStyle(main);
+    const column = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const broken = [], walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (parent.closest(".visually-hidden, [hidden], option, textarea") || !parent.getClientRects().length) continue;
+        for (const word of node.data.matchAll(/[^\\s\\-\\u2010-\\u2015\\/]{2,}/g)) {
+            const range = document.createRange();
+            range.setStart(node, word.index);
+            range.setEnd(node, word.index + word[0].length);
+            const boxes = [...range.getClientRects()].filter(box => box.width > 0);
+            const width = boxes.reduce((sum, box) => sum + box.width, 0);
+            if (new Set(boxes.map(box => Math.round(box.top))).size > 1 && width <= column) {
+                broken.push(`${word[0]} (in ${parent.tagName.toLowerCase()}.${[...parent.classList].join(".")})`);
+            }
+        }
+    }
+    return broken;
+}"""
+
+
+def words_whole(where: Page | Frame, what: str) -> None:
+    broken = where.evaluate(WORDS_BROKEN)
+    assert not broken, f"{what}: words broken inside though the column holds them: {', '.join(broken)}"
+
+
 def the_cart_fits(where: Page | Frame, what: str) -> None:
     assert_fits(where, what)
+    words_whole(where, what)
     line = where.locator("[data-cart-line]").first
     shown_whole(where, line.locator(".cart-line-title"), "the line's title")
     shown_whole(where, line.locator("input[name=quantity]"), "the quantity")
@@ -76,6 +116,7 @@ def the_cart_fits(where: Page | Frame, what: str) -> None:
 
 def the_checkout_fits(where: Page | Frame, what: str) -> None:
     assert_fits(where, what)
+    words_whole(where, what)
     shown_whole(where, where.locator(".field input, .field select"), "the address fields")
     shown_whole(where, where.locator("label.choice"), "the delivery and payment choices")
     shown_whole(where, where.locator("label.choice .choice-price"), "the delivery prices")
@@ -142,6 +183,38 @@ def test_the_cart_and_checkout_fit_the_tab_of_a_400_px_window(open_page, live_se
     frame.locator("a[href$='/checkout']").click()
     expect(shop.locator("form.checkout")).to_be_visible()
     the_checkout_fits(frame, f"the checkout in the tab in {language}")
+    assert page.url.startswith(live_server.url + "/demo/")  # all of it inside the tab
+
+
+@pytest.mark.parametrize("language", LOCALES)
+def test_the_shop_fits_the_tab_of_a_320_px_window(open_page, live_server, demo_shop, embedded_shop, language):
+    page = open_page(PHONE_WITH_TAB, language)
+    page.goto(f"{live_server.url}/demo/?platform=telegram&shopper={SHOPPERS[language]}&app_data=p:{ON_SALE}")
+    shop = page.frame_locator(f"iframe[name={FRAME_NAME}]")
+    expect(shop.locator("[data-add-to-cart]")).to_be_visible()
+    frame = page.frame(name=FRAME_NAME)
+    assert frame.evaluate("document.documentElement.clientWidth") == 254, "not the 254 px frame this test is about"
+
+    assert_fits(frame, f"the product on sale in the 254 px tab in {language}")
+    words_whole(frame, f"the product on sale in the 254 px tab in {language}")
+    price, was = frame.locator("[data-price]").inner_text(), frame.locator("[data-compare-amount]").inner_text()
+    frame.locator("[data-add-to-cart]").click()
+    line = frame.locator("[data-cart-line]")
+    expect(line).to_have_count(1)
+    the_cart_fits(frame, f"the cart in the 254 px tab in {language}")
+    the_header_fits(frame)
+    # The sale as the product page showed it: the price, the compare-at price struck through, the badge.
+    expect(line.locator("[data-line-unit] .price-now")).to_have_text(price)
+    expect(line.locator("s[data-line-compare]")).to_contain_text(was)
+    expect(line.locator("[data-line-unit] .badge-sale")).to_be_visible()
+    assert line.locator("s").count() == 1
+
+    for path, what in (("/", "the home page"), ("/c/sweaters", "a category"), (f"/p/{PRODUCT}", "a product")):
+        frame.goto(embedded_shop + path)
+        assert_fits(frame, f"{what} in the 254 px tab in {language}")
+        words_whole(frame, f"{what} in the 254 px tab in {language}")
+    frame.goto(embedded_shop + "/checkout")
+    the_checkout_fits(frame, f"the checkout in the 254 px tab in {language}")
     assert page.url.startswith(live_server.url + "/demo/")  # all of it inside the tab
 
 
