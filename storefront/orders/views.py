@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
 from flask import Blueprint, current_app, render_template
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from ..mail.service import MAIL_NAMES
@@ -92,12 +92,6 @@ def shopper_time(value) -> str:
     minutes = int(value.astimezone(zone).utcoffset().total_seconds() // 60)
     offset = f"UTC{'+' if minutes >= 0 else '−'}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
     return str(locale.datetime_formats["medium"]).replace("'", "").format(time, date) + f" ({offset})"
-
-
-@bp.app_template_filter("shop_datetime")
-def shop_datetime(value) -> str:
-    """An aware UTC datetime shown in the shop's time zone and the shopper's language."""
-    return format_datetime(value, "medium")
 
 
 # A secret link: keep it out of shared caches and out of Referer headers to other sites.

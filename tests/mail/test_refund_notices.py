@@ -1,6 +1,7 @@
 """Each refund is mailed to the shopper, once, saying what came back, what has come back in all and
-what they paid in the end."""
+what they paid in the end; and the bank-transfer mail says until when the items are held."""
 import datetime as dt
+import re
 from importlib import import_module
 
 import pytest
@@ -90,6 +91,21 @@ def test_a_refund_is_mailed_once_however_often_it_is_recorded_or_its_mail_retrie
     [notice] = db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.kind == "refunded")).all()
     assert tasks.deliver_email.call_local(notice.id) is False  # a retried task: already sent
     assert len(refund_notices(smtp_server, order)) == 1
+
+
+@pytest.mark.parametrize("locale", ["es", "lv"])
+def test_the_bank_transfer_mail_says_until_when_the_items_are_held_as_the_tracking_page_does(
+        client, smtp_server, locale):
+    order = make_order(now=NOW, locale=locale)
+    [message] = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+
+    page = client.get(f"/orders/{order.tracking_token}", query_string={"lang": locale}).text
+    held = re.search(r'<p class="muted">([^<]*)</p>', page).group(1)
+    assert held in {"es": ["Te reservamos los artículos hasta el 23 nov 2026, 5:38 (UTC+2)."],
+                    "lv": ["Preces jums rezervējam līdz 2026. g. 23. nov. 05:38 (UTC+2)."]}[locale]
+    assert held in text
+    assert held in message.get_body(("html",)).get_content()
 
 
 def test_the_migration_keys_the_mail_sent_before_and_gives_old_refund_entries_their_amounts(admin, smtp_server):

@@ -1,8 +1,10 @@
-"""The tracking page's timeline: each refund says its amount."""
+"""The tracking page's timeline: each refund says its amount, and every moment reads to the minute in
+the one format shoppers read (`shopper_time`), in the shop's zone and the page's language."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from tests.conftest import fresh
 from tests.factories import make_order, make_product, make_user
 
 NOW = dt.datetime(2026, 11, 20, 3, 38, 17, tzinfo=dt.timezone.utc)
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +60,27 @@ def test_the_refund_that_completes_an_order_says_its_amount_and_the_total_refund
     page = client.get(f"/orders/{order.tracking_token}", query_string={"lang": "es"}).text
     assert timeline(page)[-1][1] == "Reembolsado: 92,27\xa0€ (156,60\xa0€ en total)"
     assert "data-paid-after-refunds>0,00\xa0€<" in page
+
+
+@pytest.mark.parametrize("locale, placed, held", [
+    ("es", "20 nov 2026, 5:38 (UTC+2)", "23 nov 2026, 5:38 (UTC+2)"),
+    ("lv", "2026. g. 20. nov. 05:38 (UTC+2)", "2026. g. 23. nov. 05:38 (UTC+2)"),
+])
+def test_every_moment_on_the_tracking_page_reads_to_the_minute_in_one_format(client, locale, placed, held):
+    order = make_order(now=NOW, locale=locale)
+    page = client.get(f"/orders/{order.tracking_token}", query_string={"lang": locale}).text
+    assert timeline(page) == [(placed, {"es": "Pedido realizado", "lv": "Pasūtījums veikts"}[locale])]
+    assert held in page
+    assert not re.search(r"\d:\d\d:\d\d", re.sub(r"<[^>]*>", "", page))  # no seconds anywhere a shopper reads
+
+
+def test_no_page_or_mail_a_shopper_reads_writes_a_moment_another_way():
+    """`shopper_time` dates every moment on the tracking and pay pages and in the shopper's mail;
+    Babel's `datetimeformat` (seconds), `dateformat` (no time) and the staff's `staff_time` don't."""
+    shopper_mail = [path for path in TEMPLATES.glob("mail/reviews/*") if not path.name.startswith("inbox_alert")]
+    shopper_templates = [*TEMPLATES.glob("orders/*"), *TEMPLATES.glob("mail/order.*"), *shopper_mail]
+    assert len(shopper_templates) > 5
+    other_ways = [f"{path.relative_to(TEMPLATES)}: {match}" for path in shopper_templates
+                  for match in re.findall(r"\|\s*(?:shop_datetime|datetimeformat|dateformat|timeformat|staff_time)\b",
+                                          path.read_text())]
+    assert other_ways == []
