@@ -9,16 +9,21 @@ kept whole ("Starpsumm-a"); the cart shows a line's sale as the product page did
 In Latvian and Spanish, whose words are the longest ("Ekspresspiegāde", "Ordenar por"), the cart
 and the checkout do not scroll sideways and show every control whole, in the window and in the
 tab; the shop's name keeps clear of the language links; the sort menu fits. A category reached by
-keyboard in the header's sideways-scrolling bar is shown whole, going forwards and back.
+keyboard in the header's sideways-scrolling bar is shown whole, going forwards and back. On the
+tracking page of an order awaiting a transfer, the IBAN wraps between its groups of four and stays
+inside its panel, in the tab and in a window just too wide for the phone layout.
 """
 from __future__ import annotations
 
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Frame, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from storefront.extensions import db
+from storefront.orders.models import Order, OrderStatus
 from tests.browser.test_every_page_overflow_and_axe import assert_fits
 from tests.browser.test_offers import embedded_shop  # noqa: F401  (a fixture: the shop framable, its cookie allowed)
 from tests.demo_shop import load_demo_shop
@@ -242,3 +247,55 @@ def test_a_category_reached_by_keyboard_is_shown_whole_in_the_header_bar(open_pa
             page.wait_for_function(FOCUSED_LINK_SHOWN_WHOLE, timeout=2000)
         except PlaywrightTimeoutError:
             raise AssertionError(f"{key} to {name!r}: the link is not wholly inside the category bar") from None
+
+
+# The bank details of an order awaiting a transfer: in the tab at 400 and 320 px windows (334 and
+# 254 px frames), the tab of a desktop window (a 518 px frame) and a 500 px window, the widths just
+# past the phone layout where the IBAN's column is narrowest beside its label.
+BANK_DETAILS_WIDTHS = {"tab of a 400 px window": ("tab", 400), "tab of a 320 px window": ("tab", 320),
+                       "tab of a 960 px window": ("tab", 960), "500 px window": ("window", 500)}
+# Each group of the IBAN as written: its text, on how many lines it lies, and its right edge.
+IBAN_GROUPS = """iban => {
+    const groups = [], walker = document.createTreeWalker(iban, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+            groups.push({text: match[0], lines: lines.size, right: range.getBoundingClientRect().right});
+        }
+    }
+    return groups;
+}"""
+
+
+@pytest.mark.parametrize("where", BANK_DETAILS_WIDTHS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_iban_wraps_between_its_groups_inside_the_bank_details(app, open_page, live_server, demo_shop,
+                                                                  embedded_shop, language, where):
+    with app.test_request_context():
+        token = db.session.scalar(sa.select(Order.tracking_token).where(
+            Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_method == "bank_transfer").order_by(Order.id))
+    how, window = BANK_DETAILS_WIDTHS[where]
+    page = open_page({"width": window, "height": 900}, language)
+    if how == "tab":
+        page.goto(f"{live_server.url}/demo/?platform=telegram&shopper={SHOPPERS[language]}&tab=shop")
+        expect(page.frame_locator(f"iframe[name={FRAME_NAME}]").locator("main")).to_be_visible()
+        shop = page.frame(name=FRAME_NAME)
+        shop.goto(f"{embedded_shop}/orders/{token}?lang={language}")
+    else:
+        shop = page
+        shop.goto(f"{live_server.url}/orders/{token}?lang={language}")
+    iban = shop.locator(".bank-details dt", has_text="IBAN").locator("xpath=following-sibling::dd[1]")
+    expect(iban).to_be_visible()
+
+    assert_fits(shop, f"the tracking page in the {where} in {language}")
+    panel_right = shop.locator(".instructions").evaluate("panel => panel.getBoundingClientRect().right")
+    groups = iban.evaluate(IBAN_GROUPS)
+    assert " ".join(group["text"] for group in groups) == "LV80 BANK 0000 4351 9500 1"
+    for group in groups:
+        assert group["lines"] == 1, f"{group['text']} is broken across lines in the {where}"
+        assert group["right"] <= panel_right, (
+            f"{group['text']} ends at {group['right']:.0f} px, past the panel's edge ({panel_right:.0f} px), "
+            f"in the {where} in {language}")
