@@ -79,6 +79,19 @@ def typed_amount(minor: int, currency: str, locale: str | None = None) -> str:
     return typed_number(format_major(minor, currency), locale)
 
 
+# A space between a figure and the currency sign beside it ("10 €", "€ 10"): the dollar, cent,
+# pound, generic and yen signs and Unicode's block of currency signs (€ is U+20AC).
+_CURRENCY_SIGN = "[$\u00a2-\u00a5\u20a0-\u20cf]"
+_SPACE_IN_AMOUNT = re.compile(rf"(?<=\d) (?={_CURRENCY_SIGN})|(?<={_CURRENCY_SIGN}) (?=\d)")
+
+
+def keep_amounts_whole(text: str) -> str:
+    """`text` with a no-break space between each figure and the currency sign beside it: staff
+    write "10 € atlaide" with an ordinary space, and a narrow line ended between "10" and "€".
+    (Amounts the shop formats have Babel's no-break space already.)"""
+    return _SPACE_IN_AMOUNT.sub("\u00a0", text) if text else text
+
+
 def format_money(minor: int, currency: str | None = None, locale: str | None = None) -> str:
     """The amount as the shopper reads it, in their language (``€12.50``, ``12,50 €``)."""
     return _formatted(minor, currency or current_app.config["SHOP_CURRENCY"], locale or str(current_locale()))

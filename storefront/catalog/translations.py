@@ -17,7 +17,8 @@ the default language's column, and the back office marks it. Slugs and SKUs are 
 language, and variants keep their default-language option values, which the carts and orders
 store; only what a shopper reads is translated.
 
-`localized` is the one accessor: the models' `localized(field)`, the cards and the API use it.
+`localized` is the one accessor: the models' `localized(field)`, the cards and the API use it. It
+joins a figure and its currency sign with a no-break space, as the shop's own amounts are joined.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, has_app_context
 from flask_babel import get_locale
+
+from ..money import keep_amounts_whole
 
 # The JSON keys of each kind of row's translated text.
 PRODUCT_FIELDS = ("title", "description")
@@ -58,13 +61,14 @@ def content_language(language: str | None = None) -> str | None:
 
 
 def localized(translations: Mapping | None, field: str, default: str, language: str | None = None) -> str:
-    """`field` of the row in `language` (default: the request's), else the default-language text."""
+    """`field` of the row in `language` (default: the request's), else the default-language text;
+    an amount in it kept on one line (`keep_amounts_whole`: an offer named "10 € atlaide")."""
     if translations:
         language = content_language(language)
         text = (translations.get(language) or {}).get(field) if language else None
         if text:
-            return text
-    return default
+            return keep_amounts_whole(text)
+    return keep_amounts_whole(default)
 
 
 def localized_option_name(translations: Mapping | None, name: str, language: str | None = None) -> str:

@@ -47,6 +47,16 @@ def test_a_good_code_is_applied_and_prices_the_cart(cart):
     assert session_code(cart) == "TG-TWENTY"
 
 
+def test_an_amount_in_the_offers_name_stays_whole_in_the_code_applied_message(cart):
+    offer = make_offer(name="€10 off from €60", benefit="fixed", amount=1000, audience="code_holders",
+                       translations={"lv": {"name": "10 € atlaide no 60 €"}})
+    make_code(offer, "TG-TEN", kind="shared", channel="telegram", max_uses=None)
+    cart.post("/cart/code?lang=lv", data={"code": "TG-TEN"})
+    page = text(cart.get("/cart/?lang=lv"))
+    # A line may end at a space, and "10 / € atlaide" did; the no-break space holds them together.
+    assert "Kods TG-TEN piemērots: 10\u00a0€ atlaide no 60\u00a0€." in page
+
+
 def test_removing_the_code_takes_its_offer_off_the_cart(cart):
     offer = make_offer(percent=20, audience="code_holders")
     make_code(offer, "TG-TWENTY", kind="shared", max_uses=None)
