@@ -168,6 +168,31 @@ def test_the_answer_page_is_private_and_answers_once(client, product):
     assert [a.body for a in db.session.scalars(sa.select(Answer))] == ["62 cm from the shoulder."]
 
 
+# A product's name is a label: Latvian cannot decline it ("…tiem, kas nopirkuši Daugavas merīno
+# džemperis" put the nominative where the verb wants the accusative), so it follows a noun that
+# takes the case ("preces „…“ pircējiem"), in quotes as elsewhere; Spanish quotes it too.
+@pytest.mark.parametrize("lang, thanks", [
+    ("lv", "Jūsu jautājumu esam nosūtījuši preces „Dzintars pullover“ pircējiem. Atbildēs arī mūsu komanda."),
+    ("es", "Hemos enviado tu pregunta a quienes compraron «Dzintars pullover», y nuestro equipo también responderá."),
+    ("en", "We have asked people who bought Dzintars pullover, and our team will answer too."),
+])
+def test_the_thanks_for_a_question_names_the_product_without_declining_it(client, product, lang, thanks):
+    response = client.post(f"/p/{product.slug}/questions?lang={lang}", data=ASK)
+    assert response.status_code == 200 and thanks in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, invitation", [
+    ("lv", "Jūs nopirkāt preci „Dzintars pullover“, tāpēc pazīstat to vislabāk."),
+    ("es", "Has comprado «Dzintars pullover», así que conoces este producto mejor que nadie."),
+])
+def test_the_answer_page_names_the_product_without_declining_it(client, product, lang, invitation):
+    with client.application.test_request_context():
+        question = ask(product, now=real_now())
+    token = invitations(question.id)[0].token
+    page = client.get(f"/questions/answer/{token}?lang={lang}")
+    assert page.status_code == 200 and invitation in page.get_data(as_text=True)
+
+
 def test_an_expired_or_unknown_answer_link_says_so(client, product):
     with client.application.test_request_context():
         question = ask(product, now=real_now() - dt.timedelta(days=31))
