@@ -69,6 +69,9 @@ def test_the_receipt_carries_the_code_and_the_offer_page_link(app):
     assert f"A thank-you for your next order: 15% off with the code {code.code} (once)." in plain
     assert f"http://shop.test/offers/thanks?code={code.code}" in plain
     assert html.count(code.code) == 2  # the sentence and the link, once each
+    # Typed into a form: the code never breaks at its hyphens ("THANKS-" / "7P77-8GKT"); mail
+    # clients read inline styles only.
+    assert f'with the code <strong style="white-space: nowrap;">{code.code}</strong> (once).' in html
     assert "Discount: -€5.00" in plain
 
 
