@@ -97,7 +97,7 @@ class PlaceOrderSchema(Schema):
                        "`LV-1011`, `1234ab` in NL `1234 AB`); 400 invalid_postal_code, with an `example` of the "
                        "form, for one that cannot be right or is missing. It may be left out where the country "
                        "has no postcodes or they are optional (Ireland's Eircode)."})
-    country = _choice(COUNTRY_CODES, load_default="", validate=validate.Length(equal=2), metadata={
+    country = _choice(COUNTRY_CODES, required=False, validate=validate.Length(equal=2), metadata={
         "description": "ISO 3166-1 alpha-2 code; 400 invalid_checkout if the shop does not deliver there. "
                        "Required unless the delivery is `pickup`."})
     phone = _text(40, required=False)
