@@ -50,7 +50,7 @@ def test_a_shopper_checks_out_with_a_bank_transfer_and_sees_the_same_total_throu
 
     tracking = client.get(f"/orders/{order.tracking_token}?placed=1").get_data(as_text=True)
     assert order.number in tracking and order.payment_reference in tracking
-    assert "LV80 BANK 0000 4351 9500 1" in tracking
+    assert "LV80 BANK 0000 4351 9500 1" in re.sub(r"<[^>]+>", "", tracking)  # as read (each group a span)
     assert "Thank you" in tracking
 
 
