@@ -324,6 +324,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def sign_in_on_page(page, base_url: str, email: str, password: str) -> None:
+    """Sign a staff member in through the sign-in form in the browser `page`, and wait for the
+    back office."""
+    page.goto(f"{base_url}/account/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/**")
+
+
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
     """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds."""
     import time

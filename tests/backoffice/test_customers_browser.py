@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.test_reviews_accessibility import WIDTHS, check
+from tests.conftest import sign_in_on_page
 
 from .test_dashboard_browser import demo_shop  # noqa: F401  (the demo shop, loaded once per test)
 
@@ -21,11 +22,7 @@ def test_the_customers_list_and_a_customers_page(browser, live_server, demo_shop
     axe = Axe()
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill(ADMIN[0])
-    page.get_by_label("Password").fill(ADMIN[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, ADMIN[0], ADMIN[1])
     for language in ("en", "lv"):
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         response = page.goto(f"{live_server.url}/admin/customers?sort=orders&lang={language}")

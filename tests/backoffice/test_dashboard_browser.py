@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from storefront.demo.content import STAFF
+from tests.conftest import sign_in_on_page
 from tests.demo_shop import load_demo_shop
 from tests.browser.test_reviews_accessibility import WIDTHS, check
 
@@ -30,11 +31,7 @@ def test_each_roles_dashboard_passes_axe_and_draws_its_charts(browser, live_serv
     axe = Axe()
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, email, password)
     for language in LANGUAGES:
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         response = page.goto(f"{live_server.url}/admin/?period=30d&lang={language}")

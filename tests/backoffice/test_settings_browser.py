@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from storefront.extensions import db
 from tests.browser.test_reviews_accessibility import WIDTHS, check
+from tests.conftest import sign_in_on_page
 from tests.factories import make_product, make_user
 
 from .test_settings import environment_settings  # noqa: F401  (the environment's settings before and after)
@@ -22,11 +23,7 @@ PASSWORD = "correct horse battery"
 def signed_in_admin(context, live_server):
     """A page of `context` where admin@example.com has signed in."""
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill("admin@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, "admin@example.com", PASSWORD)
     return page
 
 

@@ -14,6 +14,7 @@ from storefront.accounts.models import User
 from storefront.backoffice.imports import start_import
 from storefront.extensions import db
 from storefront.orders.models import Order
+from tests.conftest import sign_in_on_page
 
 from .test_dashboard_browser import demo_shop  # noqa: F401  (the demo shop, loaded once per test)
 
@@ -60,11 +61,7 @@ def test_lists_stack_on_a_phone_and_a_table_that_scrolls_is_a_named_focusable_re
         browser, live_server, pages, screenshot, subtests):
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill(ADMIN[0])
-    page.get_by_label("Password").fill(ADMIN[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, ADMIN[0], ADMIN[1])
     for language in ("es", "lv"):
         for name, path in pages.items():
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
@@ -92,11 +89,7 @@ def test_a_stacked_list_is_still_a_table_to_a_screen_reader_and_names_each_cell_
         browser, live_server, demo_shop):  # noqa: F811
     context = browser.new_context(locale="en-GB", viewport={"width": WIDTHS[0], "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill(ADMIN[0])
-    page.get_by_label("Password").fill(ADMIN[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, ADMIN[0], ADMIN[1])
     page.goto(f"{live_server.url}/admin/staff?lang=lv")
 
     table = page.get_by_role("table")

@@ -29,6 +29,7 @@ from reviews.models import InboxItem, InboxKind, QuestionInvitation, ReviewReque
 from reviews.requests import unsubscribe_token
 from storefront.database import utcnow
 from storefront.extensions import db
+from tests.conftest import sign_in_on_page
 from tests.factories import make_category, make_product, make_user
 from tests.reviews.factories import make_delivered_order, make_review
 
@@ -223,11 +224,7 @@ def test_every_reviews_page_passes_axe_in_every_language_at_both_widths(app, bro
 
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
-    page.goto(f"{live_server.url}/account/login")
-    page.get_by_label("E-mail").fill(SUPPORT[0])
-    page.get_by_label("Password").fill(SUPPORT[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/**")
+    sign_in_on_page(page, live_server.url, SUPPORT[0], SUPPORT[1])
     for language in LANGUAGES:
         check_all(page, axe, subtests, shop.back_office, language,
                   lambda path: f"{live_server.url}{path}?lang={language}")
