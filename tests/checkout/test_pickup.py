@@ -75,4 +75,4 @@ def test_the_form_says_a_pick_up_needs_no_address_in_the_pages_language(client):
     _add(client)
     page = client.get("/checkout?lang=lv").get_data(as_text=True)
     assert re.search(r'<fieldset class="address-fields" data-address-fields data-collected="pickup"', page)
-    assert "Nav vajadzīga, ja pasūtījumu saņemat mūsu studijā." in page
+    assert "Nav vajadzīga, ja pasūtījumu saņemat mūsu darbnīcā." in page
