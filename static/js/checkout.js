@@ -2,16 +2,21 @@
 // the chosen country's postcode form, and send an order only once.
 (function () {
   "use strict";
+  // Each step also runs once at start: a shopper on a slow line may choose before this script has
+  // loaded, and a browser going back restores the choices without a change event.
   var breakdown = document.querySelector("[data-breakdown]");
-  document.querySelectorAll('input[name="shipping_method"]').forEach(function (radio) {
-    radio.addEventListener("change", function () {
-      if (!breakdown || !radio.checked) return;
-      ["total", "shipping", "tax"].forEach(function (key) {
-        var cell = breakdown.querySelector("[data-" + key + "]");
-        if (cell && radio.dataset[key]) cell.textContent = radio.dataset[key];
-      });
+  var showTotals = function () {
+    var radio = document.querySelector('input[name="shipping_method"]:checked');
+    if (!breakdown || !radio) return;
+    ["total", "shipping", "tax"].forEach(function (key) {
+      var cell = breakdown.querySelector("[data-" + key + "]");
+      if (cell && radio.dataset[key]) cell.textContent = radio.dataset[key];
     });
+  };
+  document.querySelectorAll('input[name="shipping_method"]').forEach(function (radio) {
+    radio.addEventListener("change", showTotals);
   });
+  showTotals();
   // A pick-up needs no address: its fields are hidden while one is chosen (the server keeps none).
   var address = document.querySelector("[data-address-fields]");
   if (address) {
@@ -30,10 +35,12 @@
   var country = document.querySelector("select[name=country]");
   if (postcode && country) {
     var examples = JSON.parse(postcode.dataset.examples);
-    country.addEventListener("change", function () {
+    var showExample = function () {
       if (examples[country.value]) postcode.placeholder = examples[country.value];
       else postcode.removeAttribute("placeholder");
-    });
+    };
+    country.addEventListener("change", showExample);
+    showExample();
   }
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

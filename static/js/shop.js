@@ -94,9 +94,15 @@
       });
     });
 
-    if (!pickers) { return; }
+    // Without option pills the radios are the picker: one chosen before this script ran (a slow
+    // line, or a browser going back) is shown now, as a change would have shown it.
+    var showChosenRadio = function () {
+      var chosen = variants.filter(function (v) { return v.radio.checked; })[0];
+      if (chosen) { show(chosen); }
+    };
+    if (!pickers) { showChosenRadio(); return; }
     var pills = Array.prototype.slice.call(pickers.querySelectorAll("input[data-option-name]"));
-    if (!pills.length) { return; }
+    if (!pills.length) { showChosenRadio(); return; }
 
     function chosen() {
       var choice = {};

@@ -79,6 +79,23 @@ def fill_details(page: Page, *, payment: str, screenshot=None) -> None:
     page.get_by_role("button", name="Continue to review").click()
 
 
+def test_a_choice_made_before_the_script_loads_still_shows_its_total(shopper: Page, live_server,
+                                                                     knitwear_shop):
+    """On a slow line a shopper may pick a delivery before checkout.js has run: once it runs, the
+    breakdown shows the chosen option's total, not the one the page was drawn with."""
+    page = shopper
+    put_two_grey_hats_in_the_cart(page, live_server.url)
+    page.route("**/js/checkout.js*", lambda route: route.abort())
+    page.get_by_role("link", name="Go to checkout").click()
+    expect(page).to_have_url(re.compile(r"/checkout$"))
+    page.get_by_label(re.compile("Express delivery")).check()
+    expect(page.locator("[data-breakdown] [data-shipping]")).to_have_text("€4.95")  # no script yet
+    page.unroute("**/js/checkout.js*")
+    page.add_script_tag(url=live_server.url + "/static/js/checkout.js")
+    expect(page.locator("[data-breakdown] [data-shipping]")).to_have_text("€12.90")
+    expect(page.locator("[data-breakdown] [data-total]")).to_have_text("€70.90")
+
+
 def review_shows_the_full_breakdown(page: Page, payment: str) -> None:
     expect(page).to_have_url(re.compile(r"/checkout/review$"))
     expect(page.locator("h1")).to_have_text("Review your order")
