@@ -25,8 +25,15 @@ def release_redemptions(order, *, now: dt.datetime, **_) -> None:
     redemptions.release(order.id, now=now)
 
 
-def void_redemptions(order, *, now: dt.datetime, **_) -> None:
-    """A paid sale was undone (cancelled or refunded in full): its places under the caps go back."""
+def void_redemptions(order, *, now: dt.datetime, reason: str, **_) -> None:
+    """A paid sale was undone. Cancelled (a manual order staff cancel after payment, which the
+    shop then counts as no sale at all): its places under the caps go back. Refunded, even in
+    full: nothing moves. The order was paid under the offer, so its redemption stays redeemed,
+    its place under the total and per-customer caps stays taken and a single-use code stays spent
+    (as Shopify and Saleor count a refunded order's discount); the offer's results show the
+    refund beside it (`results.ChannelResult.refunded`)."""
+    if reason == "refunded":
+        return
     redemptions.void(order.id, now=now)
 
 

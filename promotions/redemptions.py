@@ -2,8 +2,10 @@
 
 A redemption is **held** in the same transaction that takes the order's stock (`hold`), becomes
 **confirmed** when the order is paid (`confirm`), and is **released** when the stock hold is
-released unpaid (`release`, called from `orders.service.release_stock`) or when a paid order is
-cancelled or fully refunded (`void`): an undone sale gives its place under the caps back.
+released unpaid (`release`, called from `orders.service.release_stock`) or when staff cancel a
+paid manual order (`void`): a sale that never was, or was cancelled, gives its place under the
+caps back. A refund, partial or full, releases nothing: the order was paid under the offer, so its
+place under the caps and its single-use code stay used (`receivers.void_redemptions`).
 
 How the caps are enforced, on PostgreSQL and SQLite alike:
 
@@ -215,8 +217,9 @@ def release(order_id: int, *, now: dt.datetime) -> int:
 
 
 def void(order_id: int, *, now: dt.datetime) -> int:
-    """A paid order was cancelled or fully refunded: the sale is undone, so its confirmed
-    redemptions give their place under the caps back, exactly once. Returns how many."""
+    """A paid order was cancelled (never for a refund, see the module's header): the sale is
+    undone, so its confirmed redemptions give their place under the caps back, exactly once.
+    Returns how many."""
     confirmed = list(db.session.scalars(
         sa.select(Redemption).where(Redemption.order_id == order_id,
                                     Redemption.status == RedemptionStatus.CONFIRMED)

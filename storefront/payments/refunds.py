@@ -7,12 +7,14 @@ so two staff members (or a double click, or a webhook racing a staff refund) ref
 
 The rule for what a refund undoes, whoever made it:
 - a partial refund records money only: the shopper keeps the goods (a price adjustment, a
-  damaged item), so no stock and no offer's place under a cap comes back, and the order keeps its
-  state;
+  damaged item), so no stock comes back, and the order keeps its state;
 - the refund that brings the refunded total to the order's total undoes the sale: the order
-  becomes refunded, `orders.signals.sale_voided` gives the offers' places under the caps back,
-  and the units go back on sale if the order was not packed yet (after that they are with the
-  shopper or the carrier, and come back only as a return).
+  becomes refunded (`orders.signals.sale_voided`, reason "refunded"), and the units go back on
+  sale if the order was not packed yet (after that they are with the shopper or the carrier, and
+  come back only as a return);
+- no refund gives an offer's redemption back: the order was paid under the offer, so its place
+  under the caps stays taken and a single-use code stays spent (`promotions.receivers`); the
+  offer's results show the refund apart, as the dashboard does.
 Each refund is a timeline entry with its amount and the refunded total after it, and the shopper
 gets a notice of each one (keyed by its entry, so a refund recorded once is mailed once).
 """

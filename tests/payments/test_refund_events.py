@@ -1,5 +1,6 @@
 """Refunds made in Stripe's dashboard reach the order: once, in any order, with what a staff refund
-gives back (stock, offers' places) and the shopper's mail, one per refund.
+gives back (stock; never an offer's place, which the paid order used) and the shopper's mail, one
+per refund.
 
 The payments are real ones on the local Stripe server, whose signed `payment_intent.succeeded`
 webhooks are used as it sends them. It sends no refund events, so those are built from the
@@ -105,7 +106,7 @@ def paid_order_with_offer(stripe_url: str, *, stock: int = 5):
     return fresh(order.id), variant, offer
 
 
-def test_a_full_refund_in_the_dashboard_refunds_the_order_once_with_its_stock_places_and_mail(
+def test_a_full_refund_in_the_dashboard_refunds_the_order_once_with_its_stock_and_mail_but_not_its_offer(
         stripe_shop, live_server):
     order, variant, offer = paid_order_with_offer(stripe_shop)
     assert stock_of(variant.id) == 4
@@ -117,7 +118,8 @@ def test_a_full_refund_in_the_dashboard_refunds_the_order_once_with_its_stock_pl
     refunded = fresh(order.id)
     assert refunded.status == OrderStatus.REFUNDED and refunded.amount_refunded == refunded.total
     assert stock_of(variant.id) == 5  # refunded before packing: the unit is for sale again
-    assert state(offer.id, order.id) == {"count": 0, "uses": {"email:anna@example.com": 0}, "status": "released"}
+    # The order was paid under the offer: its redemption, its place under the caps stay used.
+    assert state(offer.id, order.id) == {"count": 1, "uses": {"email:anna@example.com": 1}, "status": "confirmed"}
     assert mails(order.id).count("refunded") == 1
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
@@ -154,7 +156,7 @@ def test_partial_refunds_record_money_only_until_they_reach_the_total(stripe_sho
     refunded = fresh(order.id)
     assert (refunded.status, refunded.amount_refunded) == (OrderStatus.REFUNDED, refunded.total)
     assert stock_of(variant.id) == 5
-    assert state(offer.id, order.id)["status"] == "released"
+    assert state(offer.id, order.id)["status"] == "confirmed"
     assert mails(order.id).count("refunded") == 2  # each refund told the shopper, once
     assert timeline(order.id).count("partially_refunded") == 1
 
@@ -205,14 +207,14 @@ def test_a_refund_arriving_before_the_payments_own_event_ends_the_same(stripe_sh
 
     final = fresh(order.id)
     assert sorted(mails(order.id)) == ["receipt", "refunded"]
+    # Paid under the offer, then refunded in part or in full: the redemption stays redeemed.
+    assert state(offer.id, order.id) == {"count": 1, "uses": {"email:anna@example.com": 1}, "status": "confirmed"}
     if amount is None:
         assert (final.status, final.amount_refunded) == (OrderStatus.REFUNDED, final.total)
         assert stock_of(variant.id) == 5
-        assert state(offer.id, order.id)["status"] == "released"
     else:
         assert (final.status, final.amount_refunded) == (OrderStatus.PAID, 1000)
         assert stock_of(variant.id) == 4
-        assert state(offer.id, order.id)["status"] == "confirmed"
 
 
 def test_stripes_echo_of_a_refund_made_by_staff_is_not_counted_again(stripe_shop, live_server):

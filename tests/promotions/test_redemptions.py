@@ -22,6 +22,7 @@ from storefront.checkout import service as checkout
 from storefront.checkout.service import ShopperDetails, TotalChanged, place_order
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
+from storefront.payments import refunds
 from storefront.payments import service as payments
 from tests.conftest import wait_for
 from tests.factories import make_product, make_user
@@ -134,6 +135,42 @@ def test_cancelling_a_paid_order_gives_its_place_under_the_caps_back_once():
     assert redemptions.void(order.id, now=now()) == 0
     # The place is free again: the same shopper may use the offer on a new order.
     assert order_with_offers(product.variants[0]).discount > 0
+
+
+def test_a_full_refund_keeps_the_redemption_its_place_under_the_caps_and_its_single_use_code_spent():
+    """A refund never undoes a redemption (Shopify's and Saleor's rule): the order was paid under
+    the offer, so the place under the total cap, the customer's use and the code stay taken."""
+    product = make_product(variants=[{"stock": 5}])
+    offer = make_offer(cap_total=2, cap_per_customer=1, audience="code_holders")
+    code = make_code(offer, "ONCE-2")
+    admin = make_user("admin@example.com", "admin")
+    order = order_with_offers(product.variants[0], code="once-2")
+    payments.mark_manual_payment_received(order.id, actor=admin, now=now())
+
+    refunds.refund(order.id, fresh(order.id).total, actor=admin, now=now())
+
+    assert fresh(order.id).status == OrderStatus.REFUNDED
+    assert state(offer.id, order.id) == {"count": 1, "uses": {"email:anna@example.com": 1}, "status": "confirmed"}
+    assert db.session.get(OfferCode, code.id).uses == 1
+    # The code stays spent: a second order with it, by someone else, is refused.
+    with pytest.raises(offers_service.CodeRefused) as refused:
+        order_with_offers(product.variants[0], email="bo@example.com", code="once-2")
+    assert refused.value.reason == "used"
+    assert str(refused.value) == "The code ONCE-2 has already been used."
+
+
+def test_a_full_refund_keeps_the_place_of_a_capped_offer_taken():
+    product = make_product(variants=[{"stock": 5}])
+    offer = make_offer(cap_total=1)
+    admin = make_user("admin@example.com", "admin")
+    order = order_with_offers(product.variants[0])
+    payments.mark_manual_payment_received(order.id, actor=admin, now=now())
+    refunds.refund(order.id, 1000, actor=admin, now=now())   # in part, then the rest
+    refunds.refund(order.id, fresh(order.id).total - 1000, actor=admin, now=now())
+
+    assert state(offer.id, order.id) == {"count": 1, "uses": {}, "status": "confirmed"}
+    # The cap was used by the refunded order: the next shopper pays full price.
+    assert order_with_offers(product.variants[0], email="next@example.com").discount == 0
 
 
 def test_a_late_payment_never_takes_a_first_order_offer_twice():
