@@ -3,6 +3,10 @@
  * invalid (aria-invalid and aria-describedby follow); put the judged value back and the message
  * returns. Nothing is judged here (the server stays the one judge, in the page's language): the
  * next submit decides. Without script the server's messages simply stay, as they always did.
+ *
+ * The judged value is the one the page was drawn with (the controls' default values), not the one
+ * found when this script runs: a shopper on a slow line may already have corrected a field by
+ * then, and that field's message is hidden at once, as an edit would have hidden it.
  */
 (function () {
   "use strict";
@@ -10,10 +14,27 @@
   var CONTROLS = "input:not([type=hidden]), select, textarea";
   var groups = [];
 
-  function signature(group) {
-    return group.controls.map(function (control) {
-      return (control.type === "checkbox" || control.type === "radio") ? String(control.checked) : control.value;
-    }).join("\u0000");
+  // A control's value now, or (`drawn`) as the page was drawn: its default value, which is what
+  // the server judged.
+  function valueOf(control, drawn) {
+    if (control.type === "checkbox" || control.type === "radio") {
+      return String(drawn ? control.defaultChecked : control.checked);
+    }
+    if (control.tagName === "SELECT") {
+      var options = Array.prototype.slice.call(control.options);
+      var picked = options.filter(function (option) { return drawn ? option.defaultSelected : option.selected; });
+      if (drawn && !control.multiple) {
+        // One choice: the last marked selected, else the first that can be chosen (as browsers do).
+        picked = picked.length ? picked.slice(-1)
+          : options.filter(function (option) { return !option.disabled; }).slice(0, 1);
+      }
+      return picked.map(function (option) { return option.value; }).join("\u0001");
+    }
+    return drawn ? control.defaultValue : control.value;
+  }
+
+  function signature(group, drawn) {
+    return group.controls.map(function (control) { return valueOf(control, drawn); }).join("\u0000");
   }
 
   function show(group, wrong) {
@@ -46,8 +67,9 @@
       invalid: controls.map(function (c) { return c.getAttribute("aria-invalid") === "true"; }),
       described: controls.map(function (c) { return c.getAttribute("aria-describedby"); })
     };
-    group.judged = signature(group);
+    group.judged = signature(group, true);
     groups.push(group);
+    if (signature(group) !== group.judged) { show(group, false); }  // corrected before this ran
   }
 
   function onEdit(event) {

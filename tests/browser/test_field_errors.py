@@ -42,6 +42,33 @@ def test_a_checkout_field_error_goes_as_soon_as_the_shopper_corrects_the_field(p
     expect(email).to_have_attribute("aria-invalid", "true")
 
 
+def test_a_field_corrected_before_the_script_loads_loses_its_message_once_it_runs(page: Page, live_server,
+                                                                                 knitwear_shop):
+    """On a slow line a shopper may correct a field before field-errors.js has run: the message is
+    about the value the server judged (the one the page was drawn with), so it goes once the script
+    runs, and comes back if the judged value is put back."""
+    page.goto(live_server.url + "/p/bobble-hat")
+    page.locator("[data-add-to-cart]").click()
+    expect(page).to_have_url(re.compile(r"/cart/"))
+    page.goto(live_server.url + "/checkout")
+    page.route("**/js/field-errors.js*", lambda route: route.abort())
+    page.locator("form.checkout button[type=submit]").last.click()
+    page.wait_for_load_state()
+    email = page.locator('input[name="email"]')
+    email_error = page.locator(".field:has(input[name=email]) .field-error")
+    name_error = page.locator(".field:has(input[name=full_name]) .field-error")
+    email.fill("anna@example.com")
+    expect(email_error).to_be_visible()  # no script yet
+    page.unroute("**/js/field-errors.js*")
+    page.add_script_tag(url=live_server.url + "/static/js/field-errors.js")
+    expect(email_error).to_be_hidden()
+    expect(email).to_have_attribute("aria-invalid", "false")
+    expect(name_error).to_be_visible()
+    email.fill("")
+    expect(email_error).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+
+
 def test_a_staff_form_error_goes_with_its_aria_describedby_link(page: Page, live_server):
     make_user("legal-admin@example.com", "admin", password="correct horse battery staple")
     page.goto(live_server.url + "/account/login")
