@@ -14,6 +14,10 @@ from flask import current_app, has_request_context
 
 from .i18n import current_locale
 
+# The most one payment can take, in minor units: Stripe's limit for the euro and most currencies
+# (€999,999.99). A price, a cart and an order stay within it, so what the shop sells can be paid
+# for, and every amount fits the database's INTEGER columns (PostgreSQL's end at 2,147,483,647).
+MAX_PAYMENT = 99_999_999
 
 def minor_digits(currency: str) -> int:
     return get_currency_precision(currency)

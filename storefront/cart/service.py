@@ -27,6 +27,7 @@ from ..catalog.models import Product, Variant
 from ..database import utcnow, write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
+from ..money import MAX_PAYMENT, format_money
 from .models import Cart, CartLine
 from .pricing import LineItem, Offers, PricingRules, Totals, price_cart
 
@@ -136,6 +137,22 @@ def _check_stock(variant: Variant, quantity: int) -> None:
         raise InsufficientStock(variant.stock)
 
 
+def _check_total(cart: Cart, variant: Variant, quantity: int) -> None:
+    """A cart stays within what one payment can take (`money.MAX_PAYMENT`), at list price: a
+    cart no order could be paid for is refused at the line that would pass it, not at checkout.
+    :raise InvalidQuantity:"""
+    total = quantity * variant.price
+    others = [line.variant_id for line in cart.lines if line.variant_id != variant.id]
+    if others and total <= MAX_PAYMENT:
+        total += db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity * Variant.price), 0))
+            .join(Variant, Variant.id == CartLine.variant_id)
+            .where(CartLine.cart_id == cart.id, CartLine.variant_id.in_(others)))
+    if total > MAX_PAYMENT:
+        raise InvalidQuantity(_l("A cart can come to at most %(amount)s, the most one payment can take. "
+                                 "Please choose fewer.", amount=format_money(MAX_PAYMENT)))
+
+
 def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:
     """Add `quantity` of a variant, merging with a line already in the cart.
 
@@ -160,6 +177,7 @@ def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:
             raise InvalidQuantity(_l("You can buy at most %(limit)d of one item.",
                                      limit=current_app.config["MAX_LINE_QUANTITY"]))
         _check_stock(variant, new_quantity)
+        _check_total(cart, variant, new_quantity)
         if line is None:
             line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
             db.session.add(line)
@@ -178,6 +196,7 @@ def set_quantity(cart: Cart, variant_id, quantity: int) -> CartLine:
         if line is None:
             raise UnknownVariant(_l("That item is not in your cart."), field="variant_id")
         _check_stock(line.variant, quantity)
+        _check_total(cart, line.variant, quantity)
         line.quantity = quantity
         cart.updated_at = utcnow()
     return line

@@ -25,7 +25,7 @@ from ..audit.service import record
 from ..database import write_transaction
 from ..errors import ConflictError, NotFoundError, ShopError
 from ..extensions import db
-from ..money import parse_major, typed_amount
+from ..money import MAX_PAYMENT, format_money, parse_major, typed_amount
 from ..spreadsheets import starts_like_formula
 from ..text_input import TextRefused, clean_text
 from .models import Category, Product, Variant
@@ -118,9 +118,13 @@ def parse_price(text: str | None, *, field: str = "price", required: bool = True
             raise InvalidPrice(_l("Enter a price."), field=field)
         return None
     try:
-        return parse_major(text[:32], current_app.config["SHOP_CURRENCY"])
+        minor = parse_major(text[:32], current_app.config["SHOP_CURRENCY"])
     except ValueError:
         raise InvalidPrice(field=field) from None
+    if minor > MAX_PAYMENT:
+        raise InvalidPrice(_l("A price can be at most %(amount)s, the most one payment can take.",
+                              amount=format_money(MAX_PAYMENT)), field=field)
+    return minor
 
 
 def parse_stock(text: str | int | None, *, field: str = "stock") -> int:

@@ -26,6 +26,7 @@ from ..errors import ConflictError, ShopError
 from ..extensions import db
 from ..idempotency import KeyedRequest, claim, remember
 from ..mail.service import queue_order_email
+from ..money import MAX_PAYMENT, format_money
 from ..orders.models import Order, OrderDiscount, OrderLine, OrderStatus, PaymentMethod
 from ..orders.service import add_event
 from .addresses import written_postal_code
@@ -52,6 +53,16 @@ class TotalChanged(ConflictError):
 
 class InvalidCheckout(ShopError):
     code = "invalid_checkout"
+
+
+class OrderTooLarge(ShopError):
+    """The order would come to more than one payment can take (`money.MAX_PAYMENT`): the cart
+    keeps within it at list price, but shipping, tax or a price raised since can pass it."""
+    code = "order_too_large"
+
+    def __init__(self):
+        super().__init__(_l("An order can come to at most %(amount)s, the most one payment can take. "
+                            "Please remove some items.", amount=format_money(MAX_PAYMENT)))
 
 
 NOT_OFFERED = _l("This delivery option is not offered.")
@@ -244,6 +255,8 @@ def _place_order(cart_token: str, details: ShopperDetails, config, *, now: dt.da
                                  channel=pricing.channel, utm_source=pricing.utm_source, code=pricing.code,
                                  customer_keys=pricing.customer_keys)
     totals = quote(lines, details.shipping_method, pricing)
+    if totals.total > MAX_PAYMENT:
+        raise OrderTooLarge()
     if shown_total is not None and shown_total != totals.total:
         raise _total_changed(totals, pricing, seen_offer_ids)
 

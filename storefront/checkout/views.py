@@ -18,6 +18,7 @@ from ..cart.service import lost_for
 from ..database import utcnow
 from ..delivery import COLLECTED, shipping_options
 from ..errors import ShopError
+from ..money import MAX_PAYMENT
 from ..orders.models import PaymentMethod
 from ..social.attribution import count_checkout
 from . import service, social_cart
@@ -97,6 +98,9 @@ def review():
     except ShopError as error:
         flash(error.message, "error")
         return redirect(url_for("checkout.details"), 303)
+    if totals.total > MAX_PAYMENT:  # shipping, tax or a price raised since took the cart past it
+        flash(service.OrderTooLarge().message, "error")
+        return redirect(url_for("cart.show"), 303)
     options, _shipping, _payment = _choices()
     form = PlaceOrderForm(shown_total=str(totals.total))
     return render_template("checkout/review.html", form=form, lines=lines, totals=totals, details=saved,

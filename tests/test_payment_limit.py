@@ -1,0 +1,104 @@
+"""What the shop sells can be paid for: a price, a cart and an order stay within what one payment
+can take (`storefront.money.MAX_PAYMENT`, €999,999.99), with a clear message and nothing written
+past it. A larger price once failed on PostgreSQL, whose INTEGER ends at 2,147,483,647."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from storefront.cart import service as carts
+from storefront.cart.models import CartLine
+from storefront.catalog import editing
+from storefront.catalog.models import Variant
+from storefront.checkout.service import OrderTooLarge, place_order
+from storefront.extensions import db
+from storefront.money import MAX_PAYMENT
+from storefront.orders.models import Order
+from tests.factories import checkout_form, make_cart, make_product, make_user, shopper_details
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    with app.test_request_context("/"):
+        yield
+
+
+def price_of(variant_id: int) -> int:
+    db.session.commit()
+    return db.session.scalar(sa.select(Variant.price).where(Variant.id == variant_id))
+
+
+def test_a_price_up_to_the_payment_limit_is_kept():
+    variant = make_product().variants[0]
+    editing.update_variant(make_user(), variant.id, sku=variant.sku, options=dict(variant.options),
+                           price="999999.99", stock=variant.stock)
+    assert price_of(variant.id) == MAX_PAYMENT
+
+
+@pytest.mark.parametrize("field, typed", [("price", "1000000"), ("price", "50000000"),
+                                          ("compare_at_price", "21474836.48")])
+def test_a_price_past_what_one_payment_can_take_is_refused_and_nothing_changes(field, typed):
+    variant = make_product(variants=[{"price": 2500}]).variants[0]
+    prices = {"price": "25.00", "compare_at_price": None, field: typed}
+    with pytest.raises(editing.InvalidPrice) as refused:
+        editing.update_variant(make_user(), variant.id, sku=variant.sku, options=dict(variant.options),
+                               stock=variant.stock, **prices)
+    assert refused.value.field == field
+    assert str(refused.value.message) == "A price can be at most €999,999.99, the most one payment can take."
+    assert price_of(variant.id) == 2500
+
+
+def test_a_cart_past_the_limit_is_refused_at_the_line_that_would_pass_it():
+    dear = make_product(variants=[{"price": 40_000_000, "stock": 10}]).variants[0]   # €400,000
+    other = make_product(variants=[{"price": 15_000_000, "stock": 10}]).variants[0]  # €150,000
+    cart = make_cart(dear, 2)
+    with pytest.raises(carts.InvalidQuantity) as refused:
+        carts.add_item(cart, other, 2)  # €800,000 + €300,000
+    assert refused.value.field == "quantity"
+    assert "at most €999,999.99" in str(refused.value.message)
+    carts.add_item(cart, other, 1)  # €950,000 fits
+    with pytest.raises(carts.InvalidQuantity):
+        carts.set_quantity(cart, dear.id, 3)
+    with pytest.raises(carts.InvalidQuantity):
+        carts.add_item(cart, dear, 1)
+    db.session.commit()
+    assert sorted(db.session.execute(sa.select(CartLine.variant_id, CartLine.quantity)).all()) == \
+        sorted([(dear.id, 2), (other.id, 1)])
+
+
+def raise_price(variant_id: int, price: int) -> None:
+    """Staff raise the price of what is already in a cart (each unit within the limit)."""
+    db.session.execute(sa.update(Variant).where(Variant.id == variant_id).values(price=price))
+    db.session.commit()
+
+
+def test_an_order_that_a_price_raised_since_takes_past_the_limit_is_not_placed():
+    variant = make_product(variants=[{"price": 40_000_000, "stock": 3}]).variants[0]
+    token = make_cart(variant, 2).token  # €800,000
+    raise_price(variant.id, 60_000_000)  # €1,200,000
+    with pytest.raises(OrderTooLarge) as refused:
+        place_order(token, shopper_details(), now=NOW, shown_total=None)
+    assert refused.value.status == 400
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant.id)) == 3
+
+
+def test_the_shopper_is_told_at_review_and_at_the_place_button_and_no_order_is_written(client):
+    variant = make_product(variants=[{"price": 40_000_000, "stock": 3}]).variants[0]
+    assert client.post("/cart/add", data={"variant_id": variant.id, "quantity": 2}).status_code == 303
+    assert client.post("/checkout", data=checkout_form()).status_code == 303
+    raise_price(variant.id, 60_000_000)
+
+    review = client.get("/checkout/review")
+    assert review.status_code == 303 and review.headers["Location"].endswith("/cart/")
+    cart = client.get("/cart/").get_data(as_text=True)
+    assert "An order can come to at most €999,999.99, the most one payment can take." in cart
+
+    placed = client.post("/checkout/place", data={"shown_total": "120000000"})
+    assert placed.status_code == 303 and placed.headers["Location"].endswith("/cart/")
+    assert "An order can come to at most €999,999.99" in client.get("/cart/").get_data(as_text=True)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
