@@ -40,6 +40,7 @@ def stock_of(sku: str) -> int:
 
 
 def fits_the_frame(page: Page) -> None:
+    page.wait_for_load_state()  # measured with its stylesheet: a click returns as the page begins to load
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "something sticks out sideways"
 

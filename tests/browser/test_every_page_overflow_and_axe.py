@@ -265,6 +265,9 @@ class Sweep:
 
 
 def assert_fits(page: Page, where: str) -> None:
+    # A click or a key that sent a form returns once the next page has begun to load: laid out
+    # before its stylesheet has come, a page is measured without the rules that make it fit.
+    page.wait_for_load_state()
     found = page.evaluate(WIDEST_OVERFLOW)
     widest = found["widest"]
     assert found["page"] <= found["screen"], (

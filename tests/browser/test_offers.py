@@ -69,6 +69,7 @@ def fresh(statement):
 
 
 def fits_sideways(page: Page) -> None:
+    page.wait_for_load_state()  # measured with its stylesheet: a click returns as the page begins to load
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "something sticks out sideways"
 

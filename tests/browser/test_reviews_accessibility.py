@@ -173,6 +173,7 @@ def open_page(page, url: str, language: str, shows: tuple[str, ...]) -> None:
 def check(page, axe: Axe, width: int) -> None:
     """No axe violation at `width` (the page laid out again at that width), and at a phone's
     width nothing wider than the screen."""
+    page.wait_for_load_state()  # its stylesheet applied (contrast, sizes) and its scripts run
     page.set_viewport_size({"width": width, "height": 900})
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS}, "rules": RULES,
                                      "resultTypes": ["violations"]})

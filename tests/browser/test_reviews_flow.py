@@ -99,7 +99,10 @@ def watch(page: Page, problems: list[str]) -> None:
 
 
 def fits(view: Page | Frame) -> None:
-    """No horizontal overflow: the document is no wider than its window (naming what sticks out)."""
+    """No horizontal overflow: the document is no wider than its window (naming what sticks out),
+    measured once the page has its stylesheet (a click or a key returns as the next page begins to
+    load; in a frame, not even that)."""
+    view.wait_for_load_state()
     wide, screen, sticking_out = view.evaluate("""() => [
         document.documentElement.scrollWidth, window.innerWidth,
         [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth)
