@@ -29,7 +29,7 @@ from storefront.catalog.models import Category, Product
 from storefront.delivery import chargeable_methods
 from storefront.errors import ShopError
 from storefront.extensions import db
-from storefront.money import parse_major
+from storefront.money import MAX_PAYMENT, parse_major
 from storefront.social.platforms import FORBIDDEN_AUDIENCES, configured_pages, permits, platform_label
 
 from .models import Audience, Benefit, Target
@@ -39,7 +39,7 @@ OFFER_TEXT_LIMITS = {"name": 120, "description": 500}
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 UTM_PATTERN = re.compile(r"^[A-Za-z0-9._+~-]{0,80}$")
 MAX_COUNT = 1_000_000_000                      # caps and quantities: well inside an INTEGER
-MAX_AMOUNT = 10**10                            # money in minor units: likewise
+MAX_AMOUNT = MAX_PAYMENT                       # money in minor units: what one payment can take
 # A start typed as "today 00:00" a few hours into the day is meant; one further back (1900-01-01)
 # is a slip, and scheduling it would put the offer live at once.
 START_GRACE = dt.timedelta(days=1)
