@@ -46,6 +46,8 @@ def closed_reason_name(reason: str | None) -> str:
     """Why an item was closed without the brand's answer, as staff read it."""
     if reason == ClosedReason.ANSWERED_BY_BUYER:
         return _("Closed: a buyer answered")
+    if reason == ClosedReason.RATING_RAISED:
+        return _("Closed: the reviewer raised the rating")
     return _("Closed: withheld")
 
 

@@ -10,7 +10,8 @@ so later changes to opening hours never rewrite old figures.
 
 When staff withhold the review or question, its items still waiting are closed without a response
 (`close_items`: nobody owes spam an answer); publishing the review again reopens those that never
-had one (`reopen_items`). `waiting()` is the one condition for "still waits for an answer" that
+had one (`reopen_items`). Likewise a negative review raised by its reviewer before anyone answered
+closes (reason rating_raised), and reopens, its clock started at the change, if lowered again. `waiting()` is the one condition for "still waits for an answer" that
 every reader (the queue, alerts, counts) uses.
 
 The inbox only follows reviews: nothing here delays, holds or hides a review's publication.
@@ -128,6 +129,20 @@ def _subject(review_id: int | None, question_id: int | None):
     return InboxItem.review_id == review_id if review_id is not None else InboxItem.question_id == question_id
 
 
+def _new_deadline(now: dt.datetime) -> tuple[Clock, int, dt.datetime]:
+    """(clock, minutes, due) for an item whose clock starts at `now`, on the shop's clock."""
+    config = current_app.config
+    item_clock = Clock(config["INBOX_CLOCK"])
+    minutes = config["INBOX_RESPONSE_MINUTES"]
+    try:
+        return item_clock, minutes, clock.deadline(now, minutes, item_clock, shop_schedule())
+    except clock.ScheduleError as error:
+        # Opening hours that cannot be read must never stop a review from being written (the
+        # inbox runs inside its transaction): this item gets the calendar clock, and says so.
+        log.error("INBOX_BUSINESS_HOURS/INBOX_HOLIDAYS cannot be used (%s); the item gets the calendar clock", error)
+        return Clock.CALENDAR, minutes, clock.deadline(now, minutes, Clock.CALENDAR, None)
+
+
 def open_item(kind: InboxKind, *, now: dt.datetime, review_id: int | None = None,
               question_id: int | None = None) -> InboxItem | None:
     """Add an item for the review or question, due on the shop's clock, in the caller's
@@ -136,17 +151,7 @@ def open_item(kind: InboxKind, *, now: dt.datetime, review_id: int | None = None
     subject = _subject(review_id, question_id)
     if db.session.scalar(sa.select(InboxItem.id).where(InboxItem.kind == kind, subject)) is not None:
         return None
-    config = current_app.config
-    item_clock = Clock(config["INBOX_CLOCK"])
-    minutes = config["INBOX_RESPONSE_MINUTES"]
-    try:
-        due = clock.deadline(now, minutes, item_clock, shop_schedule())
-    except clock.ScheduleError as error:
-        # Opening hours that cannot be read must never stop a review from being written (the
-        # inbox runs inside its transaction): this item gets the calendar clock, and says so.
-        log.error("INBOX_BUSINESS_HOURS/INBOX_HOLIDAYS cannot be used (%s); the item gets the calendar clock", error)
-        item_clock = Clock.CALENDAR
-        due = clock.deadline(now, minutes, item_clock, None)
+    item_clock, minutes, due = _new_deadline(now)
     item = InboxItem(kind=kind, review_id=review_id, question_id=question_id, arrived_at=now, clock=item_clock,
                      due_at=due)
     try:
@@ -201,8 +206,9 @@ def record_response(*, now: dt.datetime, response_kind: str, actor_id: int | Non
 # --- closing items that need no answer, and reopening them ------------------------------------
 
 def close_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int | None,
-                review_id: int | None = None, question_id: int | None = None) -> int:
-    """Close the subject's items still waiting, without a response, in the caller's transaction;
+                review_id: int | None = None, question_id: int | None = None,
+                kind: InboxKind | None = None) -> int:
+    """Close the subject's items (of `kind`, if given) still waiting, without a response, in the caller's transaction;
     returns how many closed. Each closes by a conditional UPDATE (… WHERE it still waits), so an
     item closes once, and of a close and a response at once only one lands; each closing is a
     "closed" event. Items already answered keep their response (and their figures).
@@ -211,8 +217,9 @@ def close_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int |
     is not in the queue, gets no alerts and is no breach in the weekly figures.
     """
     reason = ClosedReason(reason)
-    item_ids = list(db.session.scalars(sa.select(InboxItem.id).where(_subject(review_id, question_id), waiting())
-                                       .order_by(InboxItem.id)))
+    of_kind = [InboxItem.kind == kind] if kind is not None else []
+    item_ids = list(db.session.scalars(sa.select(InboxItem.id).where(_subject(review_id, question_id), waiting(),
+                                                                     *of_kind).order_by(InboxItem.id)))
     closed = 0
     for item_id in item_ids:
         result = db.session.execute(
@@ -229,31 +236,45 @@ def close_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int |
 
 
 def reopen_items(*, now: dt.datetime, reason: ClosedReason | str, actor_id: int | None,
-                 review_id: int | None = None, question_id: int | None = None) -> int:
-    """Reopen the subject's items closed for `reason` that never had a response (none stopped the
-    clock, and no private message went out while it was closed), in the caller's transaction;
-    returns how many reopened. Each reopens by a conditional UPDATE, once; a "reopened" event
-    records it.
+                 review_id: int | None = None, question_id: int | None = None, kind: InboxKind | None = None,
+                 restart_clock: bool = False) -> int:
+    """Reopen the subject's items (of `kind`, if given) closed for `reason` that never had a
+    response (none stopped the clock, and no private message went out while it was closed), in the
+    caller's transaction; returns how many reopened. Each reopens by a conditional UPDATE, once; a
+    "reopened" event records it.
 
-    The item keeps its original deadline (`due_at`, and the alerts already sent stay sent): it is
-    not a new arrival. A review published again after its deadline has passed is overdue at once —
-    arguably it is: the customer has been waiting since it arrived.
+    By default the item keeps its original deadline (`due_at`, and the alerts already sent stay
+    sent): it is not a new arrival. A review published again after its deadline has passed is
+    overdue at once — arguably it is: the customer has been waiting since it arrived.
+
+    With `restart_clock` its clock starts at `now` (`arrived_at`, `due_at` on the shop's clock,
+    alerts to send again; the event records them): a review lowered to a negative rating again
+    after it was raised was owed nothing meanwhile, so its reply is owed from the change.
     """
     reason = ClosedReason(reason)
     answered_meanwhile = (sa.select(InboxEvent.id).where(InboxEvent.item_id == InboxItem.id,
                                                           InboxEvent.kind.in_(RESPONSE_EVENTS)).exists())
     closed = [_subject(review_id, question_id), InboxItem.closed_reason == reason.value,
               InboxItem.first_response_at.is_(None), ~answered_meanwhile]
+    if kind is not None:
+        closed.append(InboxItem.kind == kind)
     item_ids = list(db.session.scalars(sa.select(InboxItem.id).where(*closed).order_by(InboxItem.id)))
+    values: dict = {"closed_at": None, "closed_reason": None}
+    details: dict = {"reason": reason.value}
+    if restart_clock:
+        item_clock, minutes, due = _new_deadline(now)
+        values |= {"arrived_at": now, "clock": item_clock.value, "due_at": due, "warned_at": None,
+                   "breach_alerted_at": None}
+        details |= {"clock": item_clock.value, "minutes": minutes, "due_at": due.isoformat()}
     reopened = 0
     for item_id in item_ids:
         result = db.session.execute(
             sa.update(InboxItem).where(InboxItem.id == item_id, *closed)
-            .values(closed_at=None, closed_reason=None).execution_options(synchronize_session=False))
+            .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue
         db.session.add(InboxEvent(item_id=item_id, kind=EventKind.REOPENED, actor_id=actor_id, created_at=now,
-                                  details={"reason": reason.value}))
+                                  details=dict(details)))
         reopened += 1
     if reopened:
         _expire_items(item_ids)

@@ -2,9 +2,14 @@
 
 Receivers of `reviews.signals`, run inside the transaction of the change (they only write rows):
 
-- a review written or edited with a rating at or below INBOX_NEGATIVE_MAX_RATING → a
-  negative_review item (once per review); the review itself is published or held exactly as it
-  would be without the inbox;
+- a review written with a rating at or below INBOX_NEGATIVE_MAX_RATING → a negative_review item
+  (once per review); the review itself is published or held exactly as it would be without the
+  inbox;
+- a review whose reviewer changes its rating (an edit before our reply, or the update after it):
+  lowered to a negative rating, it is a negative review owed a reply from the change (a new item,
+  or the one closed when it was raised, reopened with its clock started then); raised above it,
+  its item still waiting closes (reason rating_raised), while an item already answered keeps its
+  response and its place in the figures: it was negative when it came, and was answered;
 - a review reported by a shopper → a reported_review item (once per review, however many reports);
 - a question asked → a question item;
 - a question answered by staff (the brand) → the question's clock stops (a public reply); a buyer's
@@ -16,14 +21,21 @@ Receivers of `reviews.signals`, run inside the transaction of the change (they o
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
 
+from storefront.extensions import db
+
 from . import inbox, inbox_mail, signals
-from .models import ClosedReason, InboxKind
+from .models import ClosedReason, InboxKind, Review
 
 
 def _is_negative(review) -> bool:
-    return review.rating <= current_app.config["INBOX_NEGATIVE_MAX_RATING"]
+    return _negative(review.rating)
+
+
+def _negative(rating: int) -> bool:
+    return rating <= current_app.config["INBOX_NEGATIVE_MAX_RATING"]
 
 
 def on_review_submitted(review, *, now, **_):
@@ -31,9 +43,15 @@ def on_review_submitted(review, *, now, **_):
         inbox.open_item(InboxKind.NEGATIVE_REVIEW, review_id=review.id, now=now)
 
 
-def on_review_edited(review, *, now, **_):
+def on_review_rerated(review, *, now, previous_rating=None, **_):
+    """An edit or the update after our reply: the inbox follows the rating that counts now."""
     if _is_negative(review):
-        inbox.open_item(InboxKind.NEGATIVE_REVIEW, review_id=review.id, now=now)
+        if inbox.open_item(InboxKind.NEGATIVE_REVIEW, review_id=review.id, now=now) is None:
+            inbox.reopen_items(now=now, reason=ClosedReason.RATING_RAISED, actor_id=None, review_id=review.id,
+                               kind=InboxKind.NEGATIVE_REVIEW, restart_clock=True)
+    else:
+        inbox.close_items(now=now, reason=ClosedReason.RATING_RAISED, actor_id=None, review_id=review.id,
+                          kind=InboxKind.NEGATIVE_REVIEW)
 
 
 def on_review_reported(review, *, now, **_):
@@ -68,6 +86,12 @@ def on_review_published(subject, *, now, actor=None, **_):
     # From withheld, or from waiting after a withheld review was edited (it waits again, its items
     # still closed): either way the items closed as withheld reopen if never answered.
     inbox.reopen_items(now=now, reason=ClosedReason.WITHHELD, actor_id=_actor_id(actor), review_id=subject.review_id)
+    # Its reviewer may have raised it while it was withheld: then no reply is owed to it now. (The
+    # inbox reads the rating here, after the decision: moderation itself never sees it.)
+    rating = db.session.scalar(sa.select(Review.rating).where(Review.id == subject.review_id))
+    if rating is not None and not _negative(rating):
+        inbox.close_items(now=now, reason=ClosedReason.RATING_RAISED, actor_id=None, review_id=subject.review_id,
+                          kind=InboxKind.NEGATIVE_REVIEW)
 
 
 def on_question_withheld(question, *, now, actor=None, **_):
@@ -77,7 +101,8 @@ def on_question_withheld(question, *, now, actor=None, **_):
 def connect() -> None:
     """Connect this part's signal receivers and register its mail renderers (idempotent)."""
     signals.review_submitted.connect(on_review_submitted)
-    signals.review_edited.connect(on_review_edited)
+    signals.review_edited.connect(on_review_rerated)
+    signals.review_updated.connect(on_review_rerated)
     signals.review_reported.connect(on_review_reported)
     signals.question_asked.connect(on_question_asked)
     signals.question_answered.connect(on_question_answered)

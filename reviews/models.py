@@ -396,6 +396,9 @@ class ClosedReason(StrEnum):
 
     WITHHELD = "withheld"   # staff withheld the review or question it is about
     ANSWERED_BY_BUYER = "answered_by_buyer"  # a buyer answered the question before we did
+    # The reviewer raised a negative review's rating above INBOX_NEGATIVE_MAX_RATING before anyone
+    # answered it: it is no longer a negative review owed a reply (lowered again, it reopens).
+    RATING_RAISED = "rating_raised"
 
 
 class Clock(StrEnum):
@@ -409,7 +412,8 @@ class InboxItem(db.Model):
     stops it (`first_response_at`), never a note or an assignment.
 
     An item can also be closed without a response (`closed_at`, `closed_reason`): when staff
-    withhold the review or question it is about, nobody owes it an answer. A closed item is not
+    withhold the review or question it is about, or when its reviewer raised a negative review's
+    rating before anyone answered, nobody owes it an answer. A closed item is not
     waiting, gets no alerts and is never a breach; `first_response_at` stays empty (it means only
     "a response stopped the clock"), and the two never both hold."""
 
@@ -418,7 +422,8 @@ class InboxItem(db.Model):
         sa.CheckConstraint("kind IN ('negative_review', 'reported_review', 'question')", name="kind_known"),
         sa.CheckConstraint("clock IN ('business', 'calendar')", name="clock_known"),
         sa.CheckConstraint("(review_id IS NULL) <> (question_id IS NULL)", name="one_subject"),
-        sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld', 'answered_by_buyer')", name="closed_reason_known"),
+        sa.CheckConstraint("closed_reason IS NULL OR closed_reason IN ('withheld', 'answered_by_buyer', 'rating_raised')",
+                           name="closed_reason_known"),
         sa.CheckConstraint("(closed_at IS NULL) = (closed_reason IS NULL)", name="closed_has_reason"),
         sa.CheckConstraint("closed_at IS NULL OR first_response_at IS NULL", name="closed_without_response"),
         sa.UniqueConstraint("kind", "review_id", name="uq_inbox_items_review"),
@@ -442,7 +447,8 @@ class InboxItem(db.Model):
     warned_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
     breach_alerted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
     # Closed without a response (`ClosedReason`), by a conditional UPDATE (… WHERE closed_at IS
-    # NULL AND first_response_at IS NULL); cleared again only if the subject is published again.
+    # NULL AND first_response_at IS NULL); cleared again only if the subject is published again,
+    # or (closed as rating_raised) its rating is lowered to a negative one again.
     closed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime)
     closed_reason: so.Mapped[str | None] = so.mapped_column(sa.String(30))
 

@@ -97,7 +97,8 @@ def reply_to_review(review_id: int, body: str, *, actor: User, now: dt.datetime)
     inbox.require_support(actor)
     text = clean_body(body)
     with write_transaction():
-        review = db.session.get(Review, review_id)
+        # Locked: the reviewer's edit (which a reply ends) and the reply happen one after the other.
+        review = db.session.get(Review, review_id, with_for_update=True)
         if review is None:
             raise ReviewNotFound()
         if review.status == ReviewStatus.WITHHELD:
@@ -127,6 +128,10 @@ def edit_reply(reply_id: int, body: str, *, actor: User, now: dt.datetime) -> Re
     """Change the reply's text; the text it replaces is kept (shown as an earlier version).
     Sending the same text again changes nothing.
 
+    The review has its one reply already, so when its reviewer has since lowered it to a negative
+    rating (a new negative_review item waiting), the edited reply is the brand's public answer:
+    it stops that item's clock, and the card shows the reply below the update it now answers.
+
     :raise inbox.NotAllowed:, :raise InvalidReply:, :raise ReplyNotFound:
     """
     inbox.require_support(actor)
@@ -141,6 +146,8 @@ def edit_reply(reply_id: int, body: str, *, actor: User, now: dt.datetime) -> Re
                                     replaced_at=now))
         reply.body = text
         reply.edited_at = now
+        inbox.record_response(now=now, response_kind=inbox.ResponseKind.PUBLIC_REPLY, actor_id=actor.id,
+                              review_id=reply.review_id)
         record(actor, "review.reply_edit", "review", reply.review_id, reply_id=reply.id)
     return reply
 

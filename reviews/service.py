@@ -69,6 +69,15 @@ class ReviewLocked(ConflictError):
     default_message = _l("Your review has a follow-up, so it can no longer be edited.")
 
 
+class ReviewAnswered(ConflictError):
+    """The brand replied to this text: an edit would leave the reply answering words no longer
+    there, so the reviewer adds their update below it instead (`add_follow_up`)."""
+
+    code = "review_answered"
+    default_message = _l("We have replied to your review, so it can no longer be edited. You can add an update "
+                         "below our reply instead.")
+
+
 class FollowUpNotAllowed(ConflictError):
     code = "follow_up_not_allowed"
     default_message = _l("A follow-up can be added once we have replied to your review.")
@@ -308,6 +317,8 @@ def edit_review(token: str, draft: ReviewDraft, now: dt.datetime, *, by_staff: b
 
     :raise ReviewNotFound: :raise InvalidReview: :raise photos.InvalidPhoto:
     :raise ReviewLocked: (409) once a follow-up was added (the follow-up now carries the rating).
+    :raise ReviewAnswered: (409) once the brand replied (the reply stays with the text it answered;
+        the reviewer's update goes below it, `add_follow_up`).
     :raise StaffCannotReview: when a signed-in staff member sends it (`by_staff`): staff never
         edit a shopper's text, even holding the link (the tracking page, which staff can open,
         leads to it).
@@ -328,8 +339,10 @@ def _edit(token: str, draft: ReviewDraft, saved: list[photos.SavedPhoto], now: d
     review = get_by_reviewer_token(token, lock=True)
     if review.follow_up is not None:
         raise ReviewLocked()
+    if db.session.scalar(sa.select(Reply.id).where(Reply.review_id == review.id)) is not None:
+        raise ReviewAnswered()
     photos.check_count(len(saved), already=len(review.photos))
-    before = stats.Counted.of(review)
+    before, previous_rating = stats.Counted.of(review), review.rating
     db.session.add(ReviewVersion(review_id=review.id, rating=review.rating, title=review.title,
                                  body=review.body, fit=review.fit,
                                  written_at=review.edited_at or review.created_at, replaced_at=now))
@@ -344,14 +357,17 @@ def _edit(token: str, draft: ReviewDraft, saved: list[photos.SavedPhoto], now: d
         review.status, review.withheld_reason = new_status, None
     photos.attach(review.id, saved, first_position=len(review.photos))
     stats.move(review.product_id, before, stats.Counted.of(review))
-    signals.review_edited.send(review, now=now)
+    signals.review_edited.send(review, previous_rating=previous_rating, now=now)
     return review
 
 
 def add_follow_up(token: str, body: str, new_rating: int, now: dt.datetime, *,
                   by_staff: bool = False) -> ReviewFollowUp:
-    """After the brand's reply, the reviewer's one dated follow-up with a (possibly) new rating:
-    the review's rating becomes `new_rating`, `original_rating` stays, the figures follow.
+    """After the brand's reply, the reviewer's one dated update with a (possibly) new rating:
+    the review's rating becomes `new_rating` and every figure follows it (the summary, the
+    filters, the pair, the feed); the card leads with the update, the original review and the
+    reply below it; `original_rating` stays. `signals.review_updated` is sent (the inbox follows
+    the new rating).
 
     :raise ReviewNotFound: :raise InvalidReview: :raise FollowUpNotAllowed: (409) before a reply.
     :raise FollowUpExists: (409) for a second one (also when two are sent at once).
@@ -373,9 +389,10 @@ def add_follow_up(token: str, body: str, new_rating: int, now: dt.datetime, *,
                 db.session.flush()
         except sa.exc.IntegrityError:
             raise FollowUpExists() from None
-        before = stats.Counted.of(review)
+        before, previous_rating = stats.Counted.of(review), review.rating
         review.rating = new_rating
         stats.move(review.product_id, before, stats.Counted.of(review))
+        signals.review_updated.send(review, previous_rating=previous_rating, now=now)
     return follow_up
 
 

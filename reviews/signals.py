@@ -12,8 +12,12 @@ _signals = Namespace()
 
 # A review was written (sender: the Review, already flushed), whatever its status.
 review_submitted = _signals.signal("review-submitted")
-# A reviewer edited their review (sender: the Review, after the edit).
+# A reviewer edited their review (sender: the Review, after the edit; `previous_rating=` the
+# rating it had before).
 review_edited = _signals.signal("review-edited")
+# A reviewer added their update after the brand's reply (sender: the Review, its `rating` the new
+# one; `previous_rating=` the rating it had before).
+review_updated = _signals.signal("review-updated")
 # A shopper reported a review (sender: the Review; `report=` the ReviewReport).
 review_reported = _signals.signal("review-reported")
 # The brand's official reply appeared (sender: the Reply; `actor=` the staff User).

@@ -167,13 +167,15 @@ def _mine_page(reviewer_token: str, *, edit_form=None, follow_up_form=None, erro
     review = service.get_by_reviewer_token(reviewer_token)
     reply = review.reply
     can_follow_up = reply is not None and review.follow_up is None
+    # Once we replied, the reply stays with the words it answered: an update goes below it.
+    can_edit = reply is None and review.follow_up is None
     if can_follow_up and follow_up_form is None:
         follow_up_form = FollowUpForm(data={"new_rating": str(review.rating)})
-    if review.follow_up is None and edit_form is None:
+    if can_edit and edit_form is None:
         edit_form = _edit_form(review)
     return render_template(
         "reviews/write_mine.html", reviewer_token=reviewer_token, review=review, reply=reply,
-        edit_form=edit_form if review.follow_up is None else None,
+        edit_form=edit_form if can_edit else None,
         follow_up_form=follow_up_form if can_follow_up else None, error=error,
         notice=request.args.get("done"), sized=service.has_sizes(service.product_of(review))), status
 
