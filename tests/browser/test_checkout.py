@@ -17,6 +17,9 @@ from tests.factories import pay_as_shopper
 
 THREE_D_SECURE = "4000002500003155"  # needs authentication: localstripe leaves it in requires_action
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "520": {"width": 520, "height": 900}}
+# Waits on the Stripe test server (a process of its own) and the webhooks it sends: pay.js itself
+# watches an order for 60 s before it says the payment is slow to confirm.
+STRIPE_WAIT = 60_000
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -162,9 +165,11 @@ def start_paying_by_card(page: Page, base_url: str, screenshot=None) -> Order:
     expect(page).to_have_url(re.compile(r"/orders/[\w-]+/pay$"))
     expect(page.locator("h1")).to_have_text("Pay €62.95")
     expect(page.locator(".order-lines")).to_contain_text("€62.95")
-    # The local Stripe.js stand-in's card element, in place of the Payment Element.
-    expect(page.locator("#payment-element input[placeholder=number]")).to_be_visible()
-    expect(page.get_by_role("button", name="Pay €62.95")).to_be_enabled()
+    # The local Stripe.js stand-in's card element, in place of the Payment Element; mounted (and the
+    # button enabled) once the shop has created the payment on the Stripe test server, another
+    # process: on a loaded machine that round trip alone can take longer than expect's 5 s.
+    expect(page.locator("#payment-element input[placeholder=number]")).to_be_visible(timeout=STRIPE_WAIT)
+    expect(page.get_by_role("button", name="Pay €62.95")).to_be_enabled(timeout=STRIPE_WAIT)
     fits_the_frame(page)
     if screenshot:
         screenshot(page, f"checkout-pay-{page.width_name}")
@@ -185,7 +190,7 @@ def test_a_card_payment_with_3d_secure_ends_on_the_tracking_page_paid(
     page.get_by_role("button", name="Complete authentication").click()
 
     # Paid only once Stripe's signed webhook reached the shop; then the page moves on.
-    expect(page).to_have_url(re.compile(rf"/orders/{order.tracking_token}\?placed=1$"), timeout=20_000)
+    expect(page).to_have_url(re.compile(rf"/orders/{order.tracking_token}\?placed=1$"), timeout=STRIPE_WAIT)
     expect(page.locator("h1")).to_have_text(f"Order {order.number}")
     expect(page.locator("[data-order-status]")).to_have_text("Paid — we are preparing your parcel")
     expect(page.locator(".timeline")).to_contain_text("Payment received")
@@ -209,7 +214,7 @@ def test_a_failed_3d_secure_authentication_leaves_the_order_unpaid_and_says_so(
     page.get_by_role("button", name="Fail authentication").click()
 
     expect(page.locator("[data-pay-message]")).to_have_text(
-        "The payment did not go through. Please try another card.")
+        "The payment did not go through. Please try another card.", timeout=STRIPE_WAIT)
     expect(page.locator("[data-pay-message]")).to_have_class(re.compile("is-error"))
     expect(page.get_by_role("button", name="Pay €62.95")).to_be_enabled()
     expect(page).to_have_url(re.compile(r"/pay$"))

@@ -311,7 +311,8 @@ def shop_and_pay(sweep: Sweep, base_url: str) -> None:
     page.locator("[data-place-order]").click()
 
     expect(page).to_have_url(re.compile(r"/orders/[\w-]+/pay"))
-    expect(page.locator("[data-pay-button]")).to_be_enabled()
+    # Enabled once the shop has created the payment on the Stripe test server (another process).
+    expect(page.locator("[data-pay-button]")).to_be_enabled(timeout=60_000)
     sweep.look("payment page", "#payment-element", axe_leaves_out=("#payment-element",))
 
 
