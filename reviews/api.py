@@ -102,8 +102,11 @@ class ReviewSchema(Schema):
                                                     "for a look (the list shows published ones only)."})
     rating = fields.Integer(metadata={"description": "The rating that counts now (1–5)."})
     original_rating = fields.Integer(metadata={"description": "The rating first written, if a follow-up changed it."})
-    title = fields.String()
-    body = fields.String(metadata={"description": "Empty for a rating-only review."})
+    updated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the reviewer updated the review after the brand's reply (`follow_up`): `rating` "
+                       "and the follow-up's words are what it says now; `title` and `body` are the original."})
+    title = fields.String(metadata={"description": "The original review's title."})
+    body = fields.String(metadata={"description": "The original review's words; empty for a rating-only review."})
     author_name = fields.String()
     language = fields.String()
     verified = fields.Boolean(metadata={"description": "Written by the buyer of a delivered order line."})
@@ -117,7 +120,8 @@ class ReviewSchema(Schema):
     helpful_count = fields.Integer()
     photos = fields.List(fields.Nested(PhotoSchema))
     reply = fields.Nested(ReplySchema, allow_none=True, metadata={"description": "The brand's official reply."})
-    follow_up = fields.Nested(FollowUpSchema, allow_none=True)
+    follow_up = fields.Nested(FollowUpSchema, allow_none=True, metadata={
+        "description": "The reviewer's update after the reply: its words and the rating before and after."})
 
 
 class ReviewPaginationSchema(Schema):

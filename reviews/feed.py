@@ -12,6 +12,10 @@ reasons and reviews still waiting for a look are not sent. Rating-only reviews a
 whatever their rating: `<content>` is required and non-empty, and the shop will not invent words
 the reviewer did not write.
 
+A review its reviewer updated after the brand's reply is sent as it stands now, as its card leads:
+the rating that counts now and, when the update has words, those words as `<content>` (without the
+original's title, which named the first version); an update without words leaves the original's.
+
 Built with ElementTree, so every text and attribute is escaped by an XML library; characters XML
 1.0 cannot carry at all (control characters a shopper may paste) are dropped. Three queries
 whatever the number of reviews: the reviews with their product and order (streamed in batches by
@@ -35,7 +39,7 @@ from storefront.extensions import db
 from storefront.orders.models import Order
 from storefront.templating import media_url
 
-from .models import Review, ReviewPhoto, ReviewStatus, WithholdReason
+from .models import Review, ReviewFollowUp, ReviewPhoto, ReviewStatus, WithholdReason
 
 bp = Blueprint("review_feeds", __name__)
 
@@ -94,8 +98,16 @@ def _photos(in_feed) -> dict[int, list[str]]:
     return photos
 
 
+def _update_body():
+    """The words of the reviewer's update after our reply ("" without one): one row per review."""
+    return (sa.select(ReviewFollowUp.body).where(ReviewFollowUp.review_id == Review.id)
+            .scalar_subquery())
+
+
 def _in_feed():
-    written = sa.or_(Review.title != "", Review.body != "")
+    written = sa.or_(Review.title != "", Review.body != "",
+                     sa.select(ReviewFollowUp.id).where(ReviewFollowUp.review_id == Review.id,
+                                                        ReviewFollowUp.body != "").exists())
     spam = sa.and_(Review.status == ReviewStatus.WITHHELD, Review.withheld_reason == WithholdReason.SPAM)
     return sa.and_(written, sa.or_(Review.status == ReviewStatus.PUBLISHED, spam))
 
@@ -109,9 +121,12 @@ def review_element(row, skus: list[str], photos: list[str], default_brand: str) 
     _sub(review, "is_verified_purchase", _bool(row.verified))
     _sub(review, "is_incentivized_review", _bool(row.incentivized))
     _sub(review, "review_timestamp", row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if row.title:
-        _sub(review, "title", row.title)
-    _sub(review, "content", row.body or row.title)
+    if row.update_body:
+        _sub(review, "content", row.update_body)
+    else:
+        if row.title:
+            _sub(review, "title", row.title)
+        _sub(review, "content", row.body or row.title)
     _sub(review, "review_language", row.language)
     _sub(review, "review_url", absolute_url(url_for("review_pages.product_reviews", slug=row.slug))
          + f"#review-{row.id}", type="group")
@@ -147,7 +162,7 @@ def build_reviews_feed() -> ReviewsFeed:
         sa.select(Review.id, Review.author_name, Review.verified, Review.incentivized, Review.created_at,
                   Review.title, Review.body, Review.language, Review.rating, Review.status,
                   Review.collection_method, Review.product_id, Product.slug, Product.title.label("product_title"),
-                  Product.brand, Order.number.label("order_number"))
+                  Product.brand, Order.number.label("order_number"), _update_body().label("update_body"))
         .join(Product, Product.id == Review.product_id)
         .outerjoin(Order, Order.id == Review.order_id)
         .where(in_feed).order_by(Review.id).execution_options(yield_per=BATCH))

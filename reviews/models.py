@@ -123,6 +123,12 @@ class Review(db.Model):
     follow_up: so.Mapped[ReviewFollowUp | None] = so.relationship(back_populates="review",
                                                                   cascade="all, delete-orphan")
 
+    @property
+    def updated_at(self) -> dt.datetime | None:
+        """When the reviewer updated it after the brand's reply (None if they did not): from then
+        it is shown as the update says, the original below."""
+        return self.follow_up.created_at if self.follow_up is not None else None
+
     def __repr__(self) -> str:
         return f"<Review {self.id} {self.rating}★ {self.status}>"
 
