@@ -29,9 +29,16 @@ CHART_DAYS = 92
 class ChannelResult:
     """One channel's figures (or an offer's, over all its channels), in the words every page uses:
     a redemption is **held** while its order waits for payment, **redeemed** once the order is
-    paid (or store staff marked the code used), **released** when the order went unpaid or the
-    sale was undone (its place under the caps given back). Revenue and discount are those of the
-    redeemed."""
+    paid (or store staff marked the code used), **released** when the order went unpaid or staff
+    cancelled it (its place under the caps given back). A refund releases nothing: a refunded
+    order stays redeemed, in revenue and discount, and is shown apart as **refunded** (how many
+    redeemed orders had money given back, in part or in full) with **refunds** (how much).
+
+    The money uses the dashboard's definitions (`storefront.backoffice.dashboard.sales`), so the
+    two agree for the same orders: revenue is the redeemed orders' totals as charged (refunds not
+    taken off), refunds what was given back of them (`Order.amount_refunded`), discount what the
+    offer took off their items and shipping (`Redemption.discount`; the dashboard's is the sum
+    over every offer on the order)."""
 
     channel: str
     views: int = 0
@@ -41,14 +48,18 @@ class ChannelResult:
     released: int = 0
     revenue: int = 0
     discount: int = 0
+    refunded: int = 0
+    refunds: int = 0
 
     def add(self, other: ChannelResult) -> None:
         """Add `other`'s counts and sums to this row's."""
         for counter in fields(self)[1:]:
             setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
-    def count(self, status: str, number: int, discount: int, revenue: int) -> None:
-        """Add `number` redemptions in `status` (and, for the redeemed, their discount and revenue)."""
+    def count(self, status: str, number: int, discount: int, revenue: int, refunded: int = 0,
+              refunds: int = 0) -> None:
+        """Add `number` redemptions in `status` (and, for the redeemed, their discount and revenue,
+        and how many of their orders were refunded, for how much)."""
         if status == RedemptionStatus.HELD:
             self.held += number
         elif status == RedemptionStatus.RELEASED:
@@ -57,6 +68,8 @@ class ChannelResult:
             self.redeemed += number
             self.discount += int(discount)
             self.revenue += int(revenue)
+            self.refunded += int(refunded)
+            self.refunds += int(refunds)
 
 
 @dataclass
@@ -79,9 +92,9 @@ class OfferResults:
 
 
 def results(offer_id: int, now: dt.datetime) -> OfferResults:
-    """Views, carts, redemptions (held, redeemed, released), revenue and discount per channel,
-    the cap left, and a daily series of the last `CHART_DAYS` days. Four queries, however many
-    channels, codes or days.
+    """Views, carts, redemptions (held, redeemed, released), revenue, discount and refunds per
+    channel, the cap left, and a daily series of the last `CHART_DAYS` days. Four queries, however
+    many channels, codes or days.
 
     Revenue is the total of the orders of redeemed redemptions; a store redemption has no order.
     :raise OfferNotFound:
@@ -101,8 +114,8 @@ def results(offer_id: int, now: dt.datetime) -> OfferResults:
         for row in (channel(name), day(date)):
             row.views += views
             row.carts += carts
-    for _offer_id, name, status, count, discount, revenue in redemption_counts([offer_id]):
-        channel(name).count(status, count, discount, revenue)
+    for _offer_id, name, status, *figures in redemption_counts([offer_id]):
+        channel(name).count(status, *figures)
     for date, count, revenue in _confirmed_by_day(offer_id):
         if date is not None:
             day(date).redemptions += count
@@ -119,12 +132,12 @@ def results(offer_id: int, now: dt.datetime) -> OfferResults:
 
 
 def offer_totals(offer_ids: Sequence[int]) -> dict[int, ChannelResult]:
-    """Each offer's redemptions over all its channels (held, redeemed, released, revenue and
-    discount), as its results page adds them up: the offers list and the dashboard read these.
-    One query, however many offers."""
+    """Each offer's redemptions over all its channels (held, redeemed, released, revenue,
+    discount, refunded and refunds), as its results page adds them up: the offers list and the
+    dashboard read these. One query, however many offers."""
     totals = {offer_id: ChannelResult("") for offer_id in offer_ids}
-    for offer_id, _channel, status, count, discount, revenue in redemption_counts(list(offer_ids)):
-        totals[offer_id].count(status, count, discount, revenue)
+    for offer_id, _channel, status, *figures in redemption_counts(list(offer_ids)):
+        totals[offer_id].count(status, *figures)
     return totals
 
 
@@ -136,14 +149,18 @@ def _daily_stats(offer_id: int) -> sa.Result:
 
 
 def redemption_counts(offer_ids: Sequence[int]) -> list[tuple]:
-    """(offer id, channel, status, count, discount, revenue) of the offers' redemptions: the one
-    definition of every redemption figure the marketer and the dashboard see."""
+    """(offer id, channel, status, count, discount, revenue, refunded, refunds) of the offers'
+    redemptions: the one definition of every redemption figure the marketer and the dashboard
+    see. Refunded counts the redemptions whose order had money given back (in part or in full),
+    refunds sums that money."""
     if not offer_ids:
         return []
     return list(db.session.execute(
         sa.select(Redemption.offer_id, Redemption.channel, Redemption.status, sa.func.count(Redemption.id),
                   sa.func.coalesce(sa.func.sum(Redemption.discount), 0),
-                  sa.func.coalesce(sa.func.sum(Order.total), 0))
+                  sa.func.coalesce(sa.func.sum(Order.total), 0),
+                  sa.func.count(Redemption.id).filter(Order.amount_refunded > 0),
+                  sa.func.coalesce(sa.func.sum(Order.amount_refunded), 0))
         .outerjoin(Order, Order.id == Redemption.order_id)
         .where(Redemption.offer_id.in_(offer_ids))
         .group_by(Redemption.offer_id, Redemption.channel, Redemption.status)))

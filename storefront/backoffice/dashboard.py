@@ -9,8 +9,10 @@ them). The figures use the order list's own rules, so a figure and the list it l
 - "paid" orders are those in a state that was reached by paying and not undone by a cancellation
   (`PAID_STATES`: paid, packed, shipped, delivered, refunded); revenue is their totals, refunds
   what was given back of them, discount what offers took off their items and shipping;
-- an offer's redemptions (held, redeemed, released) and revenue are those of its results page
-  (`promotions.results.offer_totals`).
+- an offer's redemptions (held, redeemed, released), revenue, refunded orders and refunds are
+  those of its results page (`promotions.results.offer_totals`), on the same definitions as the
+  sales figures: a refund never undoes a redemption, so a refunded order stays redeemed and in the
+  offer's revenue and discount, as it stays paid here, and its refund is shown apart in both.
 
 Periods, and the shop-zone day of a stored instant in SQL, are in `dashboard_periods`.
 """
@@ -190,7 +192,7 @@ class OfferLine:
     offer: Offer
     status: OfferStatus
     remaining: int | None
-    figures: ChannelResult   # held, redeemed, released, revenue: its results page's total row
+    figures: ChannelResult   # held, redeemed, released, revenue, refunds: its results page's total row
     countdown: dt.timedelta  # until it ends (live) or starts (scheduled)
 
 

@@ -220,9 +220,13 @@ def ratings_csv(care: Care) -> str:
 
 
 def offers_csv(lines: list[OfferLine], currency: str) -> str:
+    """The offers table: refunded orders stay redeemed and in revenue, with the refunded ones and
+    what went back of them in the last two columns (added last, so older readers of the file keep
+    their columns)."""
     return _csv(["offer", "status", "starts_at_utc", "ends_at_utc", "cap", "remaining", "held", "redeemed",
-                 "released", f"revenue_{currency.lower()}"],
+                 "released", f"revenue_{currency.lower()}", "refunded_orders", f"refunds_{currency.lower()}"],
                 [[line.offer.name, line.status.value, line.offer.starts_at.isoformat(), line.offer.ends_at.isoformat(),
                   "" if line.offer.cap_total is None else line.offer.cap_total,
                   "" if line.remaining is None else line.remaining, line.figures.held, line.figures.redeemed,
-                  line.figures.released, format_major(line.figures.revenue, currency)] for line in lines])
+                  line.figures.released, format_major(line.figures.revenue, currency), line.figures.refunded,
+                  format_major(line.figures.refunds, currency)] for line in lines])

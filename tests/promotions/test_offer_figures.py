@@ -1,6 +1,6 @@
 """An offer's figures say the same thing on every page that shows them: held, redeemed (paid) and
-released, the cap left and the revenue of the offers list, the offer's results, the back-office
-dashboard and its CSV."""
+released, the cap left, the revenue and the refunds of the offers list, the offer's results, the
+back-office dashboard and its CSV; and the offer's money agrees with the dashboard's sales."""
 from __future__ import annotations
 
 import csv
@@ -12,10 +12,15 @@ import pytest
 
 from promotions.models import Redemption
 from storefront.extensions import db
+from storefront.money import format_money
+from storefront.orders.models import Order
+from storefront.payments import refunds
+from storefront.payments import service as payments
 from tests.backoffice.conftest import sign_in
-from tests.factories import make_user
+from tests.factories import make_product, make_user
 
 from .conftest import make_offer, make_paid_order
+from .test_redemptions import order_with_offers
 
 UTC = dt.timezone.utc
 
@@ -37,12 +42,14 @@ def cells(html: str, scope: str) -> dict[str, str]:
 
 
 def offer_with_one_of_each() -> int:
-    """An offer capped at 300: one order waiting for payment, two paid, one that went unpaid."""
+    """An offer capped at 300: one order waiting for payment, two paid (the web one refunded
+    €20.00 of), one that went unpaid."""
     now = dt.datetime.now(UTC)
     offer = make_offer(name="Telegram ten", slug="telegram-ten", cap_total=300, starts_at=now - dt.timedelta(days=2))
     for status, channel, total in (("held", "telegram", 11900), ("confirmed", "telegram", 11900),
                                    ("confirmed", "web", 6000), ("released", "telegram", 12900)):
         order = make_paid_order(total, channel, status="paid" if status == "confirmed" else "pending_payment")
+        order.amount_refunded = 2000 if (status, channel) == ("confirmed", "web") else 0
         db.session.add(Redemption(offer_id=offer.id, order_id=order.id, status=status, discount=1000,
                                   channel=channel, confirmed_at=now if status == "confirmed" else None))
     offer.redemptions_count = 3  # held and redeemed take a place under the cap; released gave it back
@@ -66,8 +73,10 @@ def test_the_list_the_results_and_the_dashboard_show_the_same_figures(client, ma
     assert re.search(r'class="c-cap">297 of 300<', detail_html)
     assert {k: dashboard[k] for k in expected} == expected
     assert dashboard["revenue"] == detail["revenue"] == "€179.00"
+    assert (dashboard["refunded"], dashboard["refunds"]) == (detail["refunded"], detail["refunds"]) == ("1", "€20.00")
     assert (exported["held"], exported["redeemed"], exported["released"], exported["remaining"], exported["cap"],
-            exported["revenue_eur"]) == ("1", "2", "1", "297", "300", "179.00")
+            exported["revenue_eur"], exported["refunded_orders"], exported["refunds_eur"]) \
+        == ("1", "2", "1", "297", "300", "179.00", "1", "20.00")
 
 
 def test_an_order_waiting_for_payment_is_held_not_redeemed_on_the_list(client, marketer):
@@ -80,3 +89,51 @@ def test_an_order_waiting_for_payment_is_held_not_redeemed_on_the_list(client, m
     listed = cells(client.get("/admin/offers/").text, "<tbody>")
 
     assert (listed["held"], listed["redeemed"], listed["cap"]) == ("1", "0", "299 of 300")
+
+
+def stat(html: str, label: str) -> str:
+    """The value of the dashboard's figure card labelled `label`."""
+    found = re.search(r'<span class="stat-label">' + re.escape(label) + r'</span>\s*<span class="stat-value">(.*?)</span>',
+                      html)
+    assert found, f"no figure {label!r} on the dashboard"
+    return found.group(1).strip()
+
+
+def test_a_refunded_order_stays_redeemed_and_its_refund_shows_apart_as_on_the_dashboard(client):
+    """Four orders under one capped offer, placed and paid as a shopper and staff do it: one kept,
+    one refunded in full, one refunded in part, one left unpaid and cancelled. The offer's page
+    counts three redeemed (a refund gives no place back) and one released, shows the two refunds
+    apart, and its revenue, discount and refunds are the dashboard's for the same orders."""
+    admin = make_user("admin@example.com", "admin")
+    sign_in(client, admin)
+    variant = make_product(variants=[{"price": 2500, "stock": 10}]).variants[0]
+    offer = make_offer(name="Refund watch", slug="refund-watch", cap_total=5)
+    now = dt.datetime.now(UTC)
+    kept, full, part, unpaid = (order_with_offers(variant, email=f"{name}@example.com")
+                                for name in ("kept", "full", "part", "unpaid"))
+    for order in (kept, full, part):
+        payments.mark_manual_payment_received(order.id, actor=admin, now=now)
+    refunds.refund(full.id, full.total, actor=admin, now=now)
+    refunds.refund(part.id, 1000, actor=admin, now=now)
+    assert payments.cancel_unpaid(unpaid, reason="staff", now=now)
+    db.session.commit()
+    paid = [db.session.get(Order, o.id) for o in (kept, full, part)]
+    money = {"revenue": format_money(sum(o.total for o in paid), "EUR"),
+             "discount": format_money(sum(o.discount + o.shipping_discount for o in paid), "EUR"),
+             "refunds": format_money(full.total + 1000, "EUR")}
+
+    detail_html = client.get(f"/admin/offers/{offer.id}").text
+    detail = cells(detail_html, "<tfoot>")
+    dashboard_html = client.get("/admin/").text
+    dashboard = cells(dashboard_html, 'id="offers-heading"')
+
+    assert {k: detail[k] for k in ("held", "redeemed", "released", "refunded")} == \
+        {"held": "0", "redeemed": "3", "released": "1", "refunded": "2"}
+    assert re.search(r'class="c-cap">2 of 5<', detail_html)  # the refunded orders keep their places
+    assert {k: detail[k] for k in money} == money
+    assert "A refund gives no place under the cap back" in detail_html
+    # The dashboard's sales figures, for the same (and only) orders, say the same money.
+    assert (stat(dashboard_html, "Revenue (paid)"), stat(dashboard_html, "Discount given"),
+            stat(dashboard_html, "Refunds")) == (money["revenue"], money["discount"], money["refunds"])
+    assert (dashboard["redeemed"], dashboard["refunded"], dashboard["revenue"], dashboard["refunds"]) == \
+        ("3", "2", money["revenue"], money["refunds"])
