@@ -329,6 +329,12 @@ def screenshot():
     return take
 
 
+# A port free_port() found free may be taken (by another test process's server, or a client's
+# connection) before the server started on it binds it: a server that died at its start is started
+# again on another port, this many times in all.
+PORT_TRIES = 3
+
+
 def free_port() -> int:
     import socket
 
@@ -375,20 +381,24 @@ def stripe_server():
     import sys
     import urllib.request
 
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.stripe_server", str(port)],
-                               cwd=Path(__file__).parent.parent)
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(PORT_TRIES):
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "tests.stripe_server", str(port)],
+                                   cwd=Path(__file__).parent.parent)
+        url = f"http://127.0.0.1:{port}"
 
-    def answers():
-        try:
-            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1)
-            return True
-        except OSError:
-            return process.poll() is not None  # stop waiting if it died
+        def answers():
+            try:
+                urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1)
+                return True
+            except OSError:
+                return process.poll() is not None  # stop waiting if it died
 
-    wait_for(answers, timeout=20)
-    if process.poll() is not None:
+        # Importing localstripe and aiohttp on a loaded 2-core machine can take a while.
+        wait_for(answers, timeout=120)
+        if process.poll() is None:
+            break
+    else:
         pytest.fail("the local Stripe test server did not start")
     yield url
     process.terminate()
@@ -434,8 +444,15 @@ def smtp_server(app):
     from aiosmtpd.controller import Controller
 
     inbox = SMTPInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    for attempt in range(PORT_TRIES):
+        # aiosmtpd gives its thread 5 s to start by default: a loaded machine may need longer.
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ready_timeout=60)
+        try:
+            controller.start()
+            break
+        except OSError:  # the port was taken since free_port() found it free
+            if attempt == PORT_TRIES - 1:
+                raise
     saved = (app.config["SMTP_HOST"], app.config["SMTP_PORT"])
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
     inbox.controller = controller
@@ -452,22 +469,25 @@ def serving_with_gunicorn(options: list[str], env: dict[str, str]):
     import sys
     import urllib.request
 
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"], cwd=Path(__file__).parent.parent, env={**os.environ, **env})
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(PORT_TRIES):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "wsgi:app"], cwd=Path(__file__).parent.parent, env={**os.environ, **env})
+        url = f"http://127.0.0.1:{port}"
 
-    def answers():
-        try:
-            return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
-        except OSError:
-            return process.poll() is not None
+        def answers():
+            try:
+                return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
+            except OSError:
+                return process.poll() is not None
 
-    # Several processes importing the app on a loaded 2-core machine can take a while: wait long,
-    # since a slow start is not what these tests are about.
-    wait_for(answers, timeout=120)
-    if process.poll() is not None:
+        # Several processes importing the app on a loaded 2-core machine can take a while: wait
+        # long, since a slow start is not what these tests are about.
+        wait_for(answers, timeout=120)
+        if process.poll() is None:
+            break
+    else:
         pytest.fail("gunicorn did not start")
     try:
         yield url
