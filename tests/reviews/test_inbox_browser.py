@@ -57,6 +57,10 @@ def test_support_answers_a_negative_review_from_the_inbox(app, live_server, brow
 
         page.get_by_role("link", name="Negative review").click()
         expect(page.get_by_role("heading", name="Review by Anna K.")).to_be_visible()
+        # "Use" puts the canned text after the typed one only once admin.js (deferred) has run:
+        # before that it is the no-script form, which reloads the page. A click returns as the
+        # page begins to load, not once its scripts have run.
+        page.wait_for_load_state()
         reply_box = page.get_by_role("textbox", name="Official reply")
         reply_box.fill("Dear Anna,")  # typed first: the canned text goes after it, nothing is lost
         page.get_by_label("Canned reply").select_option(label="Sorry about the quality (English)")
