@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from promotions.models import Redemption
 from storefront.audit.models import AuditEntry
@@ -402,7 +403,8 @@ def test_staff_find_an_order_ship_it_and_refund_part_of_it_in_the_browser(live_s
 
     page.select_option("select[name=status]", "paid")
     page.click("text=Filter")
-    assert page.locator("table.orders tbody tr").count() == 3
+    # Waited for: the click returns as the filtered page begins to load, its rows perhaps unread.
+    expect(page.locator("table.orders tbody tr")).to_have_count(3)
     page.fill("input[name=date_from]", "2026-11-23")
     page.fill("input[name=date_to]", "2026-11-20")
     page.click("text=Filter")
