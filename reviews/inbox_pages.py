@@ -87,8 +87,10 @@ class Row:
 
     @property
     def text(self) -> str:
+        """What the customer says now: a reviewer's update after our reply, beside the rating of now."""
         if self.review is not None:
-            return self.review.title or self.review.body
+            update = self.review.follow_up
+            return (update.body if update is not None and update.body else "") or self.review.title or self.review.body
         return self.question.body if self.question is not None else ""
 
 
@@ -109,7 +111,8 @@ def _rows(items: list[InboxItem], now: dt.datetime) -> list[Row]:
     review_ids = {i.review_id for i in items if i.review_id is not None}
     question_ids = {i.question_id for i in items if i.question_id is not None}
     user_ids = {i.assignee_id for i in items if i.assignee_id is not None}
-    reviews = {r.id: r for r in db.session.scalars(sa.select(Review).where(Review.id.in_(review_ids)))} \
+    reviews = {r.id: r for r in db.session.scalars(sa.select(Review).where(Review.id.in_(review_ids))
+                                                   .options(so.selectinload(Review.follow_up)))} \
         if review_ids else {}
     questions = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(question_ids)))} \
         if question_ids else {}

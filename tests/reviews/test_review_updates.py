@@ -208,6 +208,7 @@ def test_a_review_raised_after_our_reply_keeps_its_place_in_the_reply_figures(ap
     # In the inbox's history, answered, beside the rating it has now.
     [row] = inbox_pages.queue(T0 + dt.timedelta(days=2)).closed
     assert (row.badge.state, row.review.rating, row.review.original_rating) == (BadgeState.ANSWERED, 4, 1)
+    assert row.text == "Replaced, thanks."  # what the reviewer says now, beside the rating of now
 
 
 def test_once_we_replied_the_reviewer_adds_an_update_instead_of_editing(app, client):
