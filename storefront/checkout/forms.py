@@ -36,7 +36,9 @@ class DetailsForm(ShopForm):
     # Required or not, and its form, by the country (`validate_postal_code`).
     postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
     country = SelectField(_l("Country"), validators=[NeededForDelivery()])
-    phone = TelField(_l("Phone (for the courier, optional)"), validators=[Optional(), Length(max=40)])
+    # Asked whatever the delivery: a pick-up has no courier, so the hint names who may call.
+    phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)],
+                     description=_l("In case the courier or our studio needs to reach you about this order."))
     # Its choices are the deliveries on offer; one the shop stopped offering (a page open since, a
     # crafted post) is refused with that reason, not as an unknown value.
     shipping_method = RadioField(_l("Delivery"), validators=[DataRequired()], validate_choice=False)
