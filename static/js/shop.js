@@ -160,6 +160,17 @@
       });
     }
 
+    // The pills start from the variant chosen in the list, which a shopper on a slow line may have
+    // changed before this script ran (the page draws the pills checked for its first choice):
+    // otherwise `refresh` would quietly put the page's first choice back in the form.
+    var listed = variants.filter(function (v) { return v.radio.checked; })[0];
+    if (listed) {
+      pills.forEach(function (pill) {
+        var value = listed.options[pill.getAttribute("data-option-name")];
+        if (value !== undefined) { pill.checked = String(value) === pill.value; }
+      });
+    }
+
     pills.forEach(function (pill) {
       pill.addEventListener("change", function () { follow(pill); refresh(); });
     });

@@ -152,3 +152,19 @@ def test_the_same_purchase_works_in_a_520px_social_tab(narrow_page: Page, live_s
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= 520
     screenshot(page, "cart-520")
+
+
+def test_a_variant_chosen_before_the_script_loads_stays_chosen(page: Page, live_server, knitwear_shop):
+    """On a slow line a shopper may choose from the plain list of variants before shop.js has run:
+    once it runs, the option pickers show that variant, and that is the one added to the cart."""
+    page.route("**/js/shop.js*", lambda route: route.abort())
+    page.goto(live_server.url + "/p/harbour-sweater")
+    page.locator("[data-variant-list] label", has_text="L / Oat").locator("input").check()
+    page.unroute("**/js/shop.js*")
+    page.add_script_tag(url=live_server.url + "/static/js/shop.js")
+    expect(page.locator("[data-variant-list]")).to_be_hidden()
+    expect(page.locator('[data-option-current="Size"]')).to_have_text("L")
+    expect(page.locator('[data-option-current="Colour"]')).to_have_text("Oat")
+    expect(page.locator("[data-price]")).to_have_text("€95.00")
+    page.locator("[data-add-to-cart]").click()
+    expect(page.locator(".alert-success")).to_contain_text("Harbour Fisherman Sweater (L / Oat)")
