@@ -291,6 +291,7 @@ def live_server(app):
 
 
 CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+EXPECT_TIMEOUT_MS = 15_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -300,8 +301,14 @@ def browser():
     executable = next((p for p in CHROMIUM_PATHS if os.path.exists(p)), None)
     if executable is None:
         skip_or_fail("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An expect() waits for its condition and returns as soon as it holds: its timeout only bounds
+    # how long a broken page takes to fail. Playwright's 5 s is too short for one step of a loaded
+    # 2-core machine whose server work is heavy: placing an order (stock, offer counters, the
+    # order's mail rendered inline, as TASKS_IMMEDIATE runs tasks) then the tracking page took
+    # longer than that on PostgreSQL under load.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
