@@ -360,8 +360,12 @@ def sign_in_on_page(page, base_url: str, email: str, password: str) -> None:
     page.wait_for_url("**/admin/**")
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
-    """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds."""
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds.
+
+    It returns as soon as the condition holds, so the default is generous: what is waited for is
+    another process's work (a Stripe test server's webhook reaching the live server, a server's
+    start), which on a loaded 2-core machine can take longer than the 10 s this once gave it."""
     import time
 
     deadline = time.monotonic() + timeout
