@@ -12,7 +12,7 @@ import pytest
 
 from promotions.models import Redemption
 from storefront.extensions import db
-from storefront.money import format_money
+from storefront.money import format_major, format_money
 from storefront.orders.models import Order
 from storefront.payments import refunds
 from storefront.payments import service as payments
@@ -73,7 +73,7 @@ def test_the_list_the_results_and_the_dashboard_show_the_same_figures(client, ma
     assert re.search(r'class="c-cap">297 of 300<', detail_html)
     assert {k: dashboard[k] for k in expected} == expected
     assert dashboard["revenue"] == detail["revenue"] == "€179.00"
-    assert (dashboard["refunded"], dashboard["refunds"]) == (detail["refunded"], detail["refunds"]) == ("1", "€20.00")
+    assert detail["refunded"] == "1 · €20.00"
     assert (exported["held"], exported["redeemed"], exported["released"], exported["remaining"], exported["cap"],
             exported["revenue_eur"], exported["refunded_orders"], exported["refunds_eur"]) \
         == ("1", "2", "1", "297", "300", "179.00", "1", "20.00")
@@ -128,12 +128,15 @@ def test_a_refunded_order_stays_redeemed_and_its_refund_shows_apart_as_on_the_da
     dashboard = cells(dashboard_html, 'id="offers-heading"')
 
     assert {k: detail[k] for k in ("held", "redeemed", "released", "refunded")} == \
-        {"held": "0", "redeemed": "3", "released": "1", "refunded": "2"}
+        {"held": "0", "redeemed": "3", "released": "1", "refunded": f"2 · {money['refunds']}"}
     assert re.search(r'class="c-cap">2 of 5<', detail_html)  # the refunded orders keep their places
-    assert {k: detail[k] for k in money} == money
+    assert {k: detail[k] for k in ("revenue", "discount")} == {k: money[k] for k in ("revenue", "discount")}
+    assert f"Refunded orders: 2 · Refunds: {money['refunds']}" in detail_html  # below the table too
     assert "A refund gives no place under the cap back" in detail_html
     # The dashboard's sales figures, for the same (and only) orders, say the same money.
     assert (stat(dashboard_html, "Revenue (paid)"), stat(dashboard_html, "Discount given"),
             stat(dashboard_html, "Refunds")) == (money["revenue"], money["discount"], money["refunds"])
-    assert (dashboard["redeemed"], dashboard["refunded"], dashboard["revenue"], dashboard["refunds"]) == \
-        ("3", "2", money["revenue"], money["refunds"])
+    assert (dashboard["redeemed"], dashboard["released"], dashboard["revenue"]) == ("3", "1", money["revenue"])
+    exported = next(csv.DictReader(io.StringIO(client.get("/admin/dashboard/offers.csv").text)))
+    assert (exported["redeemed"], exported["refunded_orders"], exported["refunds_eur"]) == \
+        ("3", "2", format_major(full.total + 1000, "EUR"))
