@@ -62,7 +62,7 @@ def put_two_grey_hats_in_the_cart(page: Page, base_url: str) -> None:
 def fill_details(page: Page, *, payment: str, screenshot=None) -> None:
     page.get_by_role("link", name="Go to checkout").click()
     expect(page).to_have_url(re.compile(r"/checkout$"))
-    expect(page.locator("h1")).to_have_text("Where should we send it?")
+    expect(page.locator("h1")).to_have_text("Your details")
     page.get_by_label("E-mail").fill("anna@example.com")
     page.get_by_label("Full name").fill("Anna Bērziņa")
     page.get_by_label("Street and house number").fill("Brīvības iela 1")

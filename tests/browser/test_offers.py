@@ -213,7 +213,7 @@ def a_launched_shopper_pays_the_discounted_total(page: Page, base_url: str, embe
     expect(shop.locator(f'[data-applied-offer="{offer.id}"]')).to_contain_text(OFFER_NAME)
 
     shop.get_by_role("link", name="Go to checkout").click()
-    expect(shop.locator("h1")).to_have_text("Where should we send it?")
+    expect(shop.locator("h1")).to_have_text("Your details")
     shop.get_by_label("E-mail").fill("emma@example.com")
     shop.get_by_label("Full name").fill("Emma Ozola")
     shop.get_by_label("Street and house number").fill("Brīvības iela 1")

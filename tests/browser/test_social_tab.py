@@ -122,7 +122,7 @@ def test_a_shopper_launched_from_the_demo_page_buys_without_leaving_the_frame(
     assert cookie.get("partitionKey") == "http://127.0.0.1"  # kept for this parent site only
 
     shop.get_by_role("link", name="Go to checkout").click()
-    expect(shop.locator("h1")).to_have_text("Where should we send it?")
+    expect(shop.locator("h1")).to_have_text("Your details")
     shop.get_by_label("E-mail").fill("emma@example.com")
     shop.get_by_label("Full name").fill("Emma Ozola")
     shop.get_by_label("Street and house number").fill("Brīvības iela 1")
@@ -213,5 +213,5 @@ def test_with_cookies_blocked_in_the_frame_the_shopper_is_told_to_continue_in_a_
     add_two_grey_hats(tab)
     expect(tab.locator('[data-cart-line="BH-GREY"] [data-line-total]')).to_have_text("€58.00")
     tab.get_by_role("link", name="Go to checkout").click()
-    expect(tab.locator("h1")).to_have_text("Where should we send it?")
+    expect(tab.locator("h1")).to_have_text("Your details")
     screenshot(tab, "social-tab-cookies-blocked-new-tab")
