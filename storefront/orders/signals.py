@@ -31,7 +31,8 @@ order_paid = _signals.signal("order-paid")
 stock_released = _signals.signal("stock-released")
 
 #: A paid sale was undone: the order was cancelled after payment, or refunded in full.
-#: `reason` is "cancelled" or "refunded". Receivers: promotions (void confirmed redemptions).
+#: `reason` is "cancelled" or "refunded". Receivers: promotions (void confirmed redemptions of a
+#: cancelled sale; a refunded one keeps them, since the paid order used the offer).
 sale_voided = _signals.signal("sale-voided")
 
 #: Staff handed the parcel to a carrier; the order carries `carrier` and `tracking_number`.
