@@ -30,7 +30,7 @@ PAGES = {
     "orders": "/admin/orders", "products": "/admin/products", "customers": "/admin/customers",
     "categories": "/admin/categories", "reviews": "/admin/inbox/reviews", "canned replies": "/admin/inbox/canned",
     "audit log": "/admin/audit", "imports": "/admin/catalog/import", "staff": "/admin/staff",
-    "legal pages": "/admin/legal",
+    "legal pages": "/admin/legal", "offers": "/admin/offers/",
 }
 
 
