@@ -83,8 +83,10 @@ def product_meta_tags(product: Product, shop_name: str) -> list[tuple[str, str, 
 
 
 def review_json_ld(review) -> dict:
-    """A schema.org Review of a shown review: the rating that counts now, the reviewer's own words
-    in their language (a rating-only review has no body)."""
+    """A schema.org Review of a shown review as its card leads: the rating that counts now, the
+    reviewer's own words in their language (a rating-only review has no body). A review updated
+    after our reply says what the update says (without the original's title, which named the
+    first version), as the reviews feed sends it; an update without words keeps the original's."""
     data = {
         "@type": "Review",
         "author": {"@type": "Person", "name": review.author_name},
@@ -92,6 +94,12 @@ def review_json_ld(review) -> dict:
         "inLanguage": review.language,
         "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
     }
+    update = review.follow_up
+    if update is not None:
+        data["dateModified"] = update.created_at.date().isoformat()
+    if update is not None and update.body:
+        data["reviewBody"] = update.body
+        return data
     if review.title:
         data["name"] = review.title
     if review.body:

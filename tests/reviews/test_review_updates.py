@@ -14,6 +14,7 @@ from reviews import inbox_figures, inbox_pages, queries, replies, service
 from reviews.inbox_pages import BadgeState
 from reviews.models import ClosedReason, InboxItem, InboxKind, Review
 from storefront.extensions import db
+from tests.backoffice.conftest import sign_in
 from tests.reviews.inbox_support import events_of, item_of, review_at, sweater
 from tests.reviews.factories import staff_member
 from tests.reviews.read_support import json_ld, side_by_side, text_of
@@ -87,6 +88,9 @@ def test_a_review_raised_after_our_reply_leads_with_its_update_and_every_figure_
     data = json_ld(product_page)
     assert data["aggregateRating"]["ratingValue"] == "3.0"
     assert [r["reviewRating"]["ratingValue"] for r in data["review"]][:1] == [4]
+    said = data["review"][0]  # in the words the card leads with, not the original's
+    assert (said["reviewBody"], "name" in said, said["dateModified"]) == ("The replacement is perfect.", False,
+                                                                          "2026-03-12")
     four = page(client, f"/p/{slug}/reviews?rating=4")
     assert f'id="review-{raised.id}"' in four and "1 review · 4 stars" in text_of(four)
     assert f'id="review-{raised.id}"' not in page(client, f"/p/{slug}/reviews?rating=1")
@@ -176,7 +180,7 @@ def test_lowered_again_it_is_owed_a_reply_from_the_change(app):
         == BadgeState.ANSWERED
 
 
-def test_a_favourable_review_lowered_after_our_reply_is_owed_an_answer_from_the_change(app):
+def test_a_favourable_review_lowered_after_our_reply_is_owed_an_answer_from_the_change(app, client):
     support = staff_member("support@example.com", role="support")
     with app.test_request_context():
         review = review_at(sweater(), 5, T0, body="Lovely and warm.")
@@ -187,6 +191,10 @@ def test_a_favourable_review_lowered_after_our_reply_is_owed_an_answer_from_the_
     item = item_of(review=review, kind=InboxKind.NEGATIVE_REVIEW)
     assert (item.arrived_at, item.due_at, item.first_response_at) == (
         lowered_at, lowered_at + dt.timedelta(hours=2), None)
+    # The queue's row says the rating changed, as the review's panel does.
+    sign_in(client, support)
+    queue = text_of(page(client, "/admin/inbox/"))
+    assert re.search(r"Rated 1 out of 5 \(first rated 5 out of 5\)", queue), queue
     # Its one official reply, edited to answer the update, is the brand's public answer.
     replies.edit_reply(reply.id, "Sorry to hear it: we will send a comb.", actor=support, now=lowered_at + 45 * MINUTE)
     item = item_of(review=review, kind=InboxKind.NEGATIVE_REVIEW)
