@@ -61,7 +61,7 @@ def test_the_list_the_results_and_the_dashboard_show_the_same_figures(client, ma
     offer_id = offer_with_one_of_each()
     expected = {"held": "1", "redeemed": "2", "released": "1", "cap": "297 of 300"}
 
-    listed = cells(client.get("/admin/offers/").text, "<tbody>")
+    listed = cells(client.get("/admin/offers/").text, "<tbody")
     detail_html = client.get(f"/admin/offers/{offer_id}").text
     detail = cells(detail_html, "<tfoot>")
     dashboard = cells(client.get("/admin/").text, 'id="offers-heading"')
@@ -86,7 +86,7 @@ def test_an_order_waiting_for_payment_is_held_not_redeemed_on_the_list(client, m
     offer.redemptions_count = 1
     db.session.commit()
 
-    listed = cells(client.get("/admin/offers/").text, "<tbody>")
+    listed = cells(client.get("/admin/offers/").text, "<tbody")
 
     assert (listed["held"], listed["redeemed"], listed["cap"]) == ("1", "0", "299 of 300")
 
