@@ -14,6 +14,7 @@ from storefront.checkout.service import OrderTooLarge, place_order
 from storefront.extensions import db
 from storefront.money import MAX_PAYMENT
 from storefront.orders.models import Order
+from tests.social.test_checkout_url import cart_quantities, link, text
 from tests.factories import checkout_form, make_cart, make_product, make_user, shopper_details
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
@@ -113,3 +114,38 @@ def test_an_offer_threshold_past_what_one_payment_can_take_is_refused(field, typ
     with pytest.raises(InvalidOffer) as refused:
         clean_terms({**fields, field: typed}, now=NOW)
     assert refused.value.field == field
+
+
+def test_a_link_that_replaces_a_dear_cart_counts_the_cart_it_asks_for(client):
+    """The social checkout link describes the whole cart: a shopper holding a €900,000 item who
+    opens a link for a €200,000 one gets that one, not a refusal for the line the link takes out."""
+    make_product("Dear", option_names=(), variants=[{"sku": "DEAR-1", "price": 90_000_000, "stock": 5}])
+    make_product("Mid", option_names=(), variants=[{"sku": "MID-1", "price": 20_000_000, "stock": 5}])
+    assert client.get(link("DEAR-1:1")).status_code == 200
+    assert cart_quantities() == {"DEAR-1": 1}
+
+    page = text(client.get(link("MID-1:1")))
+    assert "A cart can come to at most" not in page and "Dear, which was already in your cart, was taken out" in page
+    assert cart_quantities() == {"MID-1": 1}
+
+    # A link whose item is past the limit on its own changes nothing and says why.
+    make_product("Dearer", option_names=(), variants=[{"sku": "DEARER-1", "price": 60_000_000, "stock": 5}])
+    page = text(client.get(link("DEARER-1:2")))
+    assert "Dearer was not added: A cart can come to at most €999,999.99" in page
+    assert cart_quantities() == {"MID-1": 1}
+
+
+def test_a_cart_whose_price_was_raised_gets_the_limit_message_on_every_database(client):
+    """The other lines are summed in BIGINT: a line whose price staff raised after it was added
+    can be worth more than an INTEGER holds (€21,474,836.47)."""
+    cheap = make_product(variants=[{"price": 100, "stock": 99}]).variants[0]
+    other = make_product(variants=[{"price": 100, "stock": 99}]).variants[0]
+    token = client.post("/api/v1/carts").json["token"]
+    added = client.post(f"/api/v1/carts/{token}/lines", json={"variant_id": cheap.id, "quantity": 30})
+    assert added.status_code == 201
+    raise_price(cheap.id, MAX_PAYMENT)
+
+    response = client.post(f"/api/v1/carts/{token}/lines", json={"variant_id": other.id, "quantity": 1})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_quantity", response.json
+    assert "A cart can come to at most" in response.json["error"]["message"]

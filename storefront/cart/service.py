@@ -40,6 +40,14 @@ class InvalidQuantity(ShopError):
         super().__init__(message, field="quantity", **details)
 
 
+class CartTooLarge(InvalidQuantity):
+    """The line would take the cart past what one payment can take (`money.MAX_PAYMENT`)."""
+
+    def __init__(self):
+        super().__init__(_l("A cart can come to at most %(amount)s, the most one payment can take. "
+                            "Please choose fewer.", amount=format_money(MAX_PAYMENT)))
+
+
 class UnknownVariant(NotFoundError):
     code = "unknown_variant"
     default_message = _l("That product or option is not available.")
@@ -140,17 +148,18 @@ def _check_stock(variant: Variant, quantity: int) -> None:
 def _check_total(cart: Cart, variant: Variant, quantity: int) -> None:
     """A cart stays within what one payment can take (`money.MAX_PAYMENT`), at list price: a
     cart no order could be paid for is refused at the line that would pass it, not at checkout.
-    :raise InvalidQuantity:"""
+    :raise CartTooLarge:"""
     total = quantity * variant.price
     others = [line.variant_id for line in cart.lines if line.variant_id != variant.id]
     if others and total <= MAX_PAYMENT:
+        # In BIGINT: a line whose price was raised after it was added can pass an INTEGER's end.
+        line_total = sa.cast(CartLine.quantity, sa.BigInteger) * Variant.price
         total += db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity * Variant.price), 0))
+            sa.select(sa.func.coalesce(sa.func.sum(line_total), 0)).select_from(CartLine)
             .join(Variant, Variant.id == CartLine.variant_id)
             .where(CartLine.cart_id == cart.id, CartLine.variant_id.in_(others)))
     if total > MAX_PAYMENT:
-        raise InvalidQuantity(_l("A cart can come to at most %(amount)s, the most one payment can take. "
-                                 "Please choose fewer.", amount=format_money(MAX_PAYMENT)))
+        raise CartTooLarge()
 
 
 def add_item(cart: Cart | None, variant: Variant, quantity: int) -> CartLine:

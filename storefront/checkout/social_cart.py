@@ -29,6 +29,7 @@ from ..cart import service as cart_service
 from ..cart import session_cart
 from ..database import utcnow
 from ..errors import ShopError
+from ..money import MAX_PAYMENT
 
 LINK_ARGS = frozenset({"products", "coupon"})
 # A Meta cart is a handful of items; a longer list is not a cart anyone chose.
@@ -91,8 +92,12 @@ def _set_line(variant, quantity: int, lines_by_variant: dict) -> None:
         session_cart.add_to_cart(variant.id, quantity)
 
 
-def _apply_item(item_id: str, raw_quantity: str, lines_by_variant: dict, outcome: LinkOutcome) -> int | None:
-    """Set one variant's line; return its id when it is in the cart afterwards."""
+def _apply_item(item_id: str, raw_quantity: str, lines_by_variant: dict, outcome: LinkOutcome,
+                later: dict[str, tuple[int, str]] | None = None) -> int | None:
+    """Set one variant's line; return its id when it is in the cart afterwards. With `later`, an
+    item refused only because the cart's other lines would take it past one payment, though it
+    fits alone, is put there (item id: variant id and quantity) to be tried again once the lines
+    the link leaves out are taken out, and nothing is said of it yet."""
     try:
         variant = cart_service.find_variant(sku=item_id)
     except cart_service.UnknownVariant:
@@ -110,6 +115,12 @@ def _apply_item(item_id: str, raw_quantity: str, lines_by_variant: dict, outcome
     take = min(quantity, variant.stock)
     try:
         _set_line(variant, take, lines_by_variant)
+    except cart_service.CartTooLarge as error:
+        if later is not None and take * variant.price <= MAX_PAYMENT:
+            later[item_id] = (variant.id, raw_quantity)
+        else:
+            outcome.problems.append(_("%(name)s was not added: %(reason)s", name=name, reason=error.message))
+        return None
     except ShopError as error:  # stock taken by another shopper a moment ago, a cart race…
         outcome.problems.append(_("%(name)s was not added: %(reason)s", name=name, reason=error.message))
         return None
@@ -164,9 +175,18 @@ def fill_cart_from_link(args) -> LinkOutcome:
         if wanted:
             cart = session_cart.current_cart()
             lines_by_variant = {line.variant_id: line for line in cart.lines} if cart else {}
+            later: dict[str, tuple[int, str]] = {}
             kept = {variant_id for item_id, quantity in wanted.items()
-                    if (variant_id := _apply_item(item_id, quantity, lines_by_variant, outcome)) is not None}
-            if kept:  # a link whose every item failed leaves the shopper's own cart alone
+                    if (variant_id := _apply_item(item_id, quantity, lines_by_variant, outcome, later)) is not None}
+            if kept or later:  # a link whose every item failed leaves the shopper's own cart alone
+                _remove_unlisted(kept | {variant_id for variant_id, _quantity in later.values()}, outcome)
+            if later:
+                # Items refused only for lines the link takes out: the cart the link asks for is
+                # what must stay within one payment, so they are added once those are gone.
+                cart = session_cart.current_cart()
+                lines_by_variant = {line.variant_id: line for line in cart.lines} if cart else {}
+                kept |= {variant_id for item_id, (_id, quantity) in later.items()
+                         if (variant_id := _apply_item(item_id, quantity, lines_by_variant, outcome)) is not None}
                 _remove_unlisted(kept, outcome)
     apply_coupon(args.get("coupon"), outcome)
     return outcome
