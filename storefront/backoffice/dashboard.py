@@ -6,13 +6,14 @@ them). The figures use the order list's own rules, so a figure and the list it l
 
 - a period is whole days in the shop's time zone, and an order belongs to the day it was placed
   (`orders.queries.day_start_utc`, what the list's date filter uses);
-- "paid" orders are those in a state that was reached by paying and not undone by a cancellation
-  (`PAID_STATES`: paid, packed, shipped, delivered, refunded); revenue is their totals, refunds
-  what was given back of them, discount what offers took off their items and shipping;
+- "paid" orders are the books' sales (`orders.queries.is_sale`: paid, packed, shipped, delivered or
+  refunded, having been paid); revenue is their totals, refunds what was given back of them,
+  discount what offers took off their items and shipping;
 - an offer's redemptions (held, redeemed, released), revenue, refunded orders and refunds are
   those of its results page (`promotions.results.offer_totals`), on the same definitions as the
   sales figures: a refund never undoes a redemption, so a refunded order stays redeemed and in the
-  offer's revenue and discount, as it stays paid here, and its refund is shown apart in both.
+  offer's revenue and discount, as it stays paid here, and its refund is counted apart (on the
+  offer's page and in the offers CSV).
 
 Periods, and the shop-zone day of a stored instant in SQL, are in `dashboard_periods`.
 """
@@ -41,8 +42,7 @@ from . import queries
 # The periods are part of what the dashboard's pages and tests ask this module for.
 from .dashboard_periods import InvalidPeriod, Period, as_date, local_day, local_today, period_for  # noqa: F401
 
-PAID_STATES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-               OrderStatus.REFUNDED)
+PAID_STATES = order_queries.SALE_STATES
 # A manual order whose stock hold ends within this long is shown as about to expire.
 HOLD_EXPIRING = queries.HOLD_EXPIRING
 # Funnel steps, in order: visits (`Visit` rows), product views, carts and checkouts started (counted
@@ -110,7 +110,7 @@ class Compared:
 
 
 def _is_paid():
-    return Order.status.in_([state.value for state in PAID_STATES])
+    return order_queries.is_sale()
 
 
 def _sales_columns() -> list:
@@ -147,9 +147,9 @@ def daily_sales(period: Period) -> list[SalesDay]:
     # Grouped over a subquery: PostgreSQL would see the zone's two bound parameters (in SELECT and
     # in GROUP BY) as two different expressions.
     placed = (sa.select(local_day(Order.created_at, period.start, period.end, period.zone).label("day"),
-                        Order.id, Order.status, Order.total)
+                        Order.id, Order.status, Order.paid_at, Order.total)
               .where(Order.created_at >= period.start, Order.created_at < period.end).subquery())
-    paid = placed.c.status.in_([state.value for state in PAID_STATES])
+    paid = order_queries.is_sale(placed.c.status, placed.c.paid_at)
     rows = db.session.execute(
         sa.select(placed.c.day, sa.func.count(placed.c.id), sa.func.count(placed.c.id).filter(paid),
                   sa.func.coalesce(sa.func.sum(sa.case((paid, placed.c.total), else_=0)), 0))

@@ -28,7 +28,8 @@ from ..database import casefold
 from ..errors import NotFoundError
 from ..extensions import db
 from ..mail.models import OutboundEmail
-from ..orders.models import Order, OrderStatus
+from ..orders.models import Order
+from ..orders.queries import SALE_STATES, is_sale
 
 CUSTOMERS_PER_PAGE = 50
 MAX_SEARCH_LENGTH = 100
@@ -38,9 +39,8 @@ MAILS_SHOWN = 50
 # The address an erased customer's rows carry instead of theirs (`erasure`): `.invalid` is
 # reserved (RFC 2606), so no mail can ever reach anyone through it.
 ERASED_DOMAIN = "erased.invalid"
-# Orders in these states are the books' sales (the dashboard's PAID_STATES).
-PAID_STATES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-               OrderStatus.REFUNDED)
+# The books' sales, as the dashboard counts them (`orders.queries.is_sale`).
+PAID_STATES = SALE_STATES
 SORTS = ("last_order", "spend", "orders")
 
 
@@ -82,7 +82,7 @@ def _escape_like(text: str) -> str:
 
 
 def _paid():
-    return Order.status.in_([state.value for state in PAID_STATES])
+    return is_sale()
 
 
 def _spend():

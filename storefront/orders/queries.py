@@ -23,6 +23,19 @@ from .models import Order, OrderStatus, PaymentMethod
 
 ORDERS_PER_PAGE = 50
 MAX_SEARCH_LENGTH = 100
+# The books' sales: orders in a state reached by paying and not undone by a cancellation (a refund
+# keeps an order a sale, its refund counted apart), with the moment they were paid. A payment that
+# arrived after its order had been cancelled, refunded at once by the shop
+# (`payments.service._late_payment`), ends `refunded` but was never a sale: it has no `paid_at`.
+SALE_STATES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+               OrderStatus.REFUNDED)
+
+
+def is_sale(status=Order.status, paid_at=Order.paid_at):
+    """SQL: the order (or a subquery's `status` and `paid_at` columns) is one of the books' sales."""
+    return sa.and_(status.in_([state.value for state in SALE_STATES]), paid_at.is_not(None))
+
+
 # States from which a refund is possible (the staff refund refuses the others with 409).
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 

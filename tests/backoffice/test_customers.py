@@ -34,7 +34,8 @@ def add_order(email: str, created_at: dt.datetime, *, total: int = 5000, status:
                   country="LV", shipping_method="standard", payment_method="bank_transfer", currency="EUR",
                   items_subtotal=total, discount=0, shipping=0, tax=0, tax_included=True, total=total,
                   amount_refunded=refunded, status=status, channel=channel, utm_source=source,
-                  created_at=created_at, number=None)
+                  created_at=created_at, number=None,
+                  paid_at=created_at if status not in ("pending_payment", "cancelled") else None)
     db.session.add(order)
     db.session.flush()
     order.number = f"T{order.id:05d}"

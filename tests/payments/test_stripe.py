@@ -10,7 +10,8 @@ import stripe
 
 from storefront.catalog.models import Variant
 from storefront.extensions import db
-from storefront.orders.models import OrderStatus
+from storefront.orders.models import Order, OrderStatus
+from storefront.orders.queries import is_sale
 from storefront.payments import service as payments
 from storefront.payments.models import ProcessedWebhookEvent
 from tests.conftest import free_port, fresh, wait_for
@@ -173,3 +174,6 @@ def test_a_payment_after_the_hold_expired_and_the_stock_sold_is_refunded(stripe_
     refunded = wait_for(lambda: fresh(order.id).status == OrderStatus.REFUNDED and fresh(order.id))
     assert refunded.amount_refunded == refunded.total
     assert stock_of(product.variants[0].id) == 0
+    # Never a sale: the dashboard, the customers' spend and the offers leave it out.
+    assert refunded.paid_at is None
+    assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(Order.id == order.id, is_sale())) == 0

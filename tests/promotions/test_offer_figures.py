@@ -140,3 +140,24 @@ def test_a_refunded_order_stays_redeemed_and_its_refund_shows_apart_as_on_the_da
     exported = next(csv.DictReader(io.StringIO(client.get("/admin/dashboard/offers.csv").text)))
     assert (exported["redeemed"], exported["refunded_orders"], exported["refunds_eur"]) == \
         ("3", "2", format_major(full.total + 1000, "EUR"))
+
+
+def test_a_late_payment_the_shop_refunded_is_no_sale_on_the_offer_page_nor_the_dashboard(client):
+    """A card payment that arrived after its hold ran out and its stock was sold is refunded at once
+    (`payments.service._late_payment`; tests/payments/test_stripe.py drives it through Stripe): the
+    order ends refunded, never paid (no `paid_at`), its redemption released with the hold. Neither
+    page counts it as a sale."""
+    sign_in(client, make_user("admin@example.com", "admin"))
+    variant = make_product(variants=[{"price": 2500, "stock": 1}]).variants[0]
+    offer = make_offer(name="Late watch", slug="late-watch", cap_total=5)
+    order = order_with_offers(variant, email="late@example.com")
+    assert payments.cancel_unpaid(order, reason="reservation_expired", now=dt.datetime.now(UTC))
+    late = db.session.get(Order, order.id)
+    late.status, late.amount_refunded = "refunded", late.total  # what the late payment's refund leaves
+    db.session.commit()
+    assert late.paid_at is None and late.discount + late.shipping_discount > 0
+
+    dashboard_html = client.get("/admin/").text
+    detail = cells(client.get(f"/admin/offers/{offer.id}").text, "<tfoot>")
+    assert detail["revenue"] == stat(dashboard_html, "Revenue (paid)") == format_money(0)
+    assert detail["discount"] == stat(dashboard_html, "Discount given") == format_money(0)
