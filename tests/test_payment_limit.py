@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from promotions.terms import InvalidOffer, clean_terms
 from storefront.cart import service as carts
 from storefront.cart.models import CartLine
 from storefront.catalog import editing
@@ -107,7 +108,6 @@ def test_the_shopper_is_told_at_review_and_at_the_place_button_and_no_order_is_w
 
 @pytest.mark.parametrize("field, typed", [("min_subtotal", "1000000"), ("min_subtotal", "50000000")])
 def test_an_offer_threshold_past_what_one_payment_can_take_is_refused(field, typed):
-    from promotions.terms import InvalidOffer, clean_terms
     fields = {"name": "Spend big", "benefit": "free_shipping", "target": "order", "audience": "everyone",
               "timezone": "Europe/Riga", "starts_at": dt.datetime(2030, 1, 1), "ends_at": dt.datetime(2030, 2, 1)}
     assert clean_terms({**fields, field: "999999.99"}, now=NOW).columns[field] == MAX_PAYMENT
