@@ -473,9 +473,10 @@ def smtp_server(app):
 
 
 @contextmanager
-def serving_with_gunicorn(options: list[str], env: dict[str, str]):
+def serving_with_gunicorn(options: list[str], env: dict[str, str], *, stop_timeout: float = 15):
     """`gunicorn OPTIONS wsgi:app` on a free loopback port, with `env` added to this process's
-    environment; yields its base URL once /healthz answers, and stops it afterwards."""
+    environment; yields its base URL once /healthz answers, and stops it afterwards (killed if it
+    takes more than `stop_timeout` seconds)."""
     import subprocess
     import sys
     import urllib.request
@@ -505,7 +506,7 @@ def serving_with_gunicorn(options: list[str], env: dict[str, str]):
     finally:
         process.send_signal(2)  # SIGINT: gunicorn's quick shutdown; TERM waits for idle keep-alives
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:  # a loaded machine: how it stops is not what is tested
             process.kill()
             process.wait()

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import subprocess
-import sys
-import urllib.request
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -19,7 +14,7 @@ from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.shop_settings import runtime, service
 from tests.backoffice.test_settings import settings_form
-from tests.conftest import free_port, wait_for
+from tests.conftest import serving_with_gunicorn
 from tests.factories import make_product, make_user
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -36,32 +31,10 @@ def environment_settings(app):
 
 @contextmanager
 def app_server(env: dict[str, str]):
-    """One app server: gunicorn with one worker process, on a free loopback port. (As
-    tests.conftest.serving_with_gunicorn, with more patience for stopping on a loaded machine.)"""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=Path(__file__).parents[2], env={**os.environ, **env})
-    url = f"http://127.0.0.1:{port}"
-
-    def answers():
-        try:
-            return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
-        except OSError:
-            return process.poll() is not None
-
-    try:
-        wait_for(answers, timeout=120)
-        if process.poll() is not None:
-            pytest.fail("gunicorn did not start")
+    """One app server: gunicorn with one worker process, on a free loopback port, with more
+    patience for stopping on a loaded machine."""
+    with serving_with_gunicorn(["--workers", "1", "--threads", "2"], env, stop_timeout=60) as url:
         yield url
-    finally:
-        process.send_signal(2)  # SIGINT: gunicorn's quick shutdown
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Browser:

@@ -7,12 +7,7 @@ raised so that only the database's rules decide.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,39 +16,21 @@ from reviews.models import Review, ReviewStats, ReviewVote
 from storefront.database import utcnow
 from storefront.extensions import db
 from tests.concurrency import at_once, call
-from tests.conftest import free_port, wait_for
+from tests.conftest import serving_with_gunicorn
 from tests.factories import make_product
 from tests.reviews.factories import make_delivered_order, make_review
 from tests.reviews.write_support import assert_figures_exact, request_for
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def review_server(app, database_url):
     """The shop under gunicorn (4 processes × 4 threads) with the posting limits raised."""
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
+    env = dict(DATABASE_URL=database_url, INSTANCE_PATH=app.instance_path,
                SECRET_KEY=app.config["SECRET_KEY"], TASKS_IMMEDIATE="true", HUEY_URL="memory://",
                UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], SMTP_HOST="",
                REVIEW_POST_RATE_LIMIT="10000 per hour", VOTE_RATE_LIMIT="10000 per hour")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def answers():
-        try:
-            return urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200
-        except OSError:
-            return process.poll() is not None
-
-    wait_for(answers, timeout=120)  # gunicorn's workers start slowly on a loaded 2-core machine
-    if process.poll() is not None:
-        pytest.fail("gunicorn did not start")
-    yield url
-    process.send_signal(2)
-    process.wait(timeout=15)
+    with serving_with_gunicorn(["--workers", "4", "--threads", "4"], env) as url:
+        yield url
 
 
 @pytest.fixture
